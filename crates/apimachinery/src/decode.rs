@@ -1,0 +1,1 @@
+//! Decoding of what users paste: multi-document YAML and JSON, parsed once into JSON values.

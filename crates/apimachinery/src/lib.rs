@@ -1,0 +1,22 @@
+//! Kubernetes API machinery, the vocabulary every other crate speaks
+//! (k8s.io/apimachinery's role): `metav1.Status` errors ([`ApiError`]), field error lists,
+//! group/version/kind and resource names, label and field selectors, resource quantities,
+//! timestamps and human durations, YAML/JSON decoding and kubectl's YAML encoding, and the
+//! REST-shaped [`request::ApiRequest`] that kubectl sends and the API server answers.
+//!
+//! It knows no resource kinds and holds no state. serde_yaml is used here and nowhere else.
+
+pub mod decode;
+pub mod errors;
+pub mod fields;
+pub mod gvk;
+pub mod labels;
+pub mod quantity;
+pub mod request;
+pub mod time;
+pub mod validation;
+pub mod yaml;
+
+pub use errors::{ApiError, FieldError, FieldErrorType, Status, StatusCause};
+pub use gvk::{GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource};
+pub use request::{ApiClient, ApiRequest, Method};
