@@ -1,3 +1,169 @@
-//! The composition root: builds a whole cluster (API server, default objects, later the
-//! scheduler, controllers and kubelets) from a seed, drives its virtual clock, and saves and
-//! restores it.
+//! The composition root: builds a whole cluster (API server and the objects a kubeadm v1.37
+//! cluster starts with; later the scheduler, controllers and kubelets) from a seed, drives its
+//! virtual clock, and saves and restores it.
+//!
+//! Entry type: [`Cluster`]. It is the only place that knows every component; components talk
+//! to each other only through API requests, as in a real cluster.
+
+pub mod bootstrap;
+
+use apimachinery::{ApiClient, ApiError, ApiRequest, Method};
+use apiserver::ApiServer;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sim::{Duration, SimContext, SimTime};
+
+/// Format version of a saved cluster; bumped whenever the saved shape changes incompatibly.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// A whole simulated cluster.
+#[derive(Serialize, Deserialize)]
+pub struct Cluster {
+    ctx: SimContext,
+    apiserver: ApiServer,
+}
+
+/// Why a saved cluster could not be restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreError {
+    /// Not JSON, or not the shape of a saved cluster.
+    Corrupt(String),
+    /// Saved by an incompatible kubeplay.
+    Version(u64),
+}
+
+impl std::fmt::Display for RestoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RestoreError::Corrupt(why) => write!(f, "the saved cluster is corrupt: {why}"),
+            RestoreError::Version(v) => {
+                write!(f, "the saved cluster has format version {v}; this kubeplay reads version {SNAPSHOT_VERSION}")
+            }
+        }
+    }
+}
+
+impl Cluster {
+    /// The default cluster (kubeadm v1.37: controlplane, node01, node02) from a seed.
+    pub fn new(seed: u64) -> Self {
+        let ctx = SimContext::new(seed, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
+        let mut cluster = Cluster { ctx, apiserver: ApiServer::new() };
+        cluster.bootstrap();
+        cluster
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.ctx.now()
+    }
+
+    /// Advances virtual time by `d`, running every component's due work on the way.
+    pub fn advance(&mut self, d: Duration) {
+        self.ctx.advance(d);
+        self.reconcile();
+    }
+
+    /// Saves the whole cluster (objects, clock, random streams) as JSON.
+    pub fn snapshot(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(o) = v.as_object_mut() {
+            o.insert("version".to_string(), Value::from(SNAPSHOT_VERSION));
+        }
+        v
+    }
+
+    /// Restores a cluster saved by [`Cluster::snapshot`].
+    pub fn restore(saved: Value) -> Result<Self, RestoreError> {
+        match saved.get("version").and_then(Value::as_u64) {
+            Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
+            Some(v) => return Err(RestoreError::Version(v)),
+            None => return Err(RestoreError::Corrupt("no format version".to_string())),
+        }
+        serde_json::from_value(saved).map_err(|e| RestoreError::Corrupt(e.to_string()))
+    }
+
+    fn call(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        self.apiserver.handle(&mut self.ctx, req)
+    }
+
+    fn bootstrap(&mut self) {
+        use bootstrap::*;
+        let mut failures = Vec::new();
+        let mut create = |c: &mut Cluster, path: &str, obj: Value| {
+            if let Err(e) = c.call(ApiRequest::post(path, obj)) {
+                failures.push(format!("{path}: {e}"));
+            }
+        };
+        for ns in DEFAULT_NAMESPACES {
+            create(self, "/api/v1/namespaces", namespace(ns));
+        }
+        for pc in priority_classes() {
+            create(self, "/apis/scheduling.k8s.io/v1/priorityclasses", pc);
+        }
+        for (i, spec) in DEFAULT_NODES.iter().enumerate() {
+            create(self, "/api/v1/nodes", node(spec));
+            let now = apimachinery::time::format_rfc3339(self.now().unix_secs());
+            let boot_id = self.ctx.uid();
+            let machine_id = self.ctx.uid().replace('-', "");
+            let system_uuid = self.ctx.uid();
+            let status = node_status(spec, &now, &boot_id, &machine_id, &system_uuid);
+            let path = format!("/api/v1/nodes/{}/status", spec.name);
+            if let Err(e) = self.call(ApiRequest::patch(
+                path.clone(),
+                apimachinery::request::PatchType::Merge,
+                serde_json::json!({ "status": status }),
+            )) {
+                failures.push(format!("{path} (node {i}): {e}"));
+            }
+        }
+        create(self, "/api/v1/namespaces/default/services", kubernetes_service());
+        create(self, "/api/v1/namespaces/default/endpoints", kubernetes_endpoints());
+        create(self, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", kubernetes_endpoint_slice());
+        self.reconcile();
+        debug_assert!(failures.is_empty(), "bootstrap failed: {failures:?}");
+    }
+
+    /// Work that controllers do right after a change: every namespace gets its `default`
+    /// ServiceAccount and root CA ConfigMap; terminating namespaces are emptied and removed.
+    fn reconcile(&mut self) {
+        self.apiserver.run_namespace_finalizer(&mut self.ctx);
+        let Ok(list) = self.call(ApiRequest::get("/api/v1/namespaces")) else { return };
+        let names: Vec<(String, bool)> = list
+            .get("items")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|ns| {
+                        let name = ns.pointer("/metadata/name")?.as_str()?.to_string();
+                        let active = ns.pointer("/status/phase").and_then(Value::as_str) != Some("Terminating");
+                        Some((name, active))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (ns, active) in names {
+            if !active {
+                continue;
+            }
+            let sa = format!("/api/v1/namespaces/{ns}/serviceaccounts");
+            if self.call(ApiRequest::get(format!("{sa}/default"))).is_err() {
+                let _ = self.call(ApiRequest::post(sa, bootstrap::default_service_account(&ns)));
+            }
+            let cm = format!("/api/v1/namespaces/{ns}/configmaps");
+            if self.call(ApiRequest::get(format!("{cm}/kube-root-ca.crt"))).is_err() {
+                let _ = self.call(ApiRequest::post(cm, bootstrap::root_ca_config_map(&ns)));
+            }
+        }
+    }
+}
+
+impl ApiClient for Cluster {
+    fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        let mutating = req.method != Method::Get;
+        let result = self.call(req);
+        if mutating {
+            self.reconcile();
+        }
+        result
+    }
+}
