@@ -8,6 +8,7 @@
 pub mod defaults;
 pub mod discovery;
 pub mod schema;
+pub mod strategic_merge;
 pub mod validation;
 
-pub use discovery::{Discovery, ResourceInfo, Scope};
+pub use discovery::{replacement_for, CrdRecord, Discovery, ResourceInfo, Scope, SubresourceInfo};

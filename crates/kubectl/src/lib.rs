@@ -9,6 +9,19 @@
 
 mod io;
 
+// Infrastructure (H5): command line, dispatch, discovery, resource builder, errors.
+pub mod cmd;
+pub mod ctx;
+pub mod discovery;
+pub mod error;
+pub mod flags;
+pub mod output;
+pub mod resource;
+
+// Read side (H6): printers, describers, get/describe/api-resources.
+pub mod describe;
+pub mod printers;
+
 pub use io::{Output, Stream};
 
 use apimachinery::ApiClient;
@@ -37,6 +50,16 @@ pub trait Host {
 pub struct KubeConfig {
     pub current_context: String,
     pub contexts: Vec<Context>,
+    /// The API server URL of the (single) cluster, as admin.conf names it.
+    #[serde(default = "default_server")]
+    pub server: String,
+}
+
+/// Where kubeadm's admin.conf points: the control plane node's advertise address.
+pub const DEFAULT_SERVER: &str = "https://192.168.0.10:6443";
+
+fn default_server() -> String {
+    DEFAULT_SERVER.to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +83,7 @@ impl Default for KubeConfig {
                 user: "kubernetes-admin".to_string(),
                 namespace: String::new(),
             }],
+            server: default_server(),
         }
     }
 }
@@ -74,7 +98,5 @@ pub struct Invocation<'a> {
 
 /// Runs `kubectl ARGS…` (`args` excludes the program name) and returns its exit code.
 pub fn run(args: &[String], inv: Invocation<'_>) -> i32 {
-    let _ = args;
-    inv.out.stderr("error: not implemented yet\n");
-    1
+    cmd::execute(args, inv)
 }

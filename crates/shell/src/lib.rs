@@ -1,3 +1,178 @@
 //! The kubeplay line interpreter: reads lines as a POSIX shell reads what people type in
 //! Kubernetes tutorials and runs kubectl, sleep, echo, pipes into grep/head/… against one
 //! cluster. Both the native binary and the browser terminal use it.
+//!
+//! Entry type: [`Shell`]. Front ends call [`is_complete`] to decide whether to prompt for more
+//! input (open quote, here-document, trailing `|`), then [`Shell::run_line`].
+
+mod awk;
+mod builtins;
+mod exec;
+mod expand;
+pub mod fs;
+mod parse;
+mod regex;
+mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cluster::Cluster;
+use kubectl::{KubeConfig, Output};
+use serde::{Deserialize, Serialize};
+
+pub use fs::{EditScript, FileSystem, FsError, MemoryFs};
+pub use parse::is_complete;
+
+/// What running a line produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineResult {
+    /// stdout and stderr as the terminal shows them, in order.
+    pub output: Output,
+    /// `$?` after the line.
+    pub exit_code: i32,
+    /// `clear` ran: the front end clears the screen before showing `output` (which holds only
+    /// what was printed after the clear).
+    pub clear: bool,
+    /// `exit` ran: the front end ends the session (`exit_code` is the status).
+    pub exit: bool,
+}
+
+/// Everything the shell remembers between lines; front ends persist it with serde.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShellState {
+    pub aliases: BTreeMap<String, String>,
+    pub history: Vec<String>,
+    /// Shell variables, exported or not.
+    pub vars: BTreeMap<String, String>,
+    /// Names of the exported variables (what `env` prints).
+    pub exported: BTreeSet<String>,
+    pub kubeconfig: KubeConfig,
+    /// `$?`.
+    pub last_status: i32,
+    /// The working directory (absolute).
+    pub cwd: String,
+}
+
+/// The home directory: exam and tutorial machines work as root.
+pub const HOME: &str = "/root";
+/// The host name of the machine the shell pretends to run on.
+pub const HOSTNAME: &str = "controlplane";
+/// How many history entries are kept (bash's HISTSIZE on Ubuntu).
+const HISTSIZE: usize = 1000;
+
+impl Default for ShellState {
+    fn default() -> Self {
+        let vars: BTreeMap<String, String> = [
+            ("HOME", HOME),
+            ("HOSTNAME", HOSTNAME),
+            ("LANG", "C.UTF-8"),
+            ("LOGNAME", "root"),
+            ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+            ("PWD", HOME),
+            ("SHELL", "/bin/bash"),
+            ("TERM", "xterm-256color"),
+            ("USER", "root"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let exported = vars.keys().cloned().collect();
+        ShellState {
+            // Exam machines define this alias; kubernetes.io's kubectl cheat sheet suggests it.
+            aliases: [("k".to_string(), "kubectl".to_string())].into(),
+            history: Vec::new(),
+            vars,
+            exported,
+            kubeconfig: KubeConfig::default(),
+            last_status: 0,
+            cwd: HOME.to_string(),
+        }
+    }
+}
+
+/// Per-run signals (not persisted).
+#[derive(Debug, Default)]
+struct RunFlags {
+    clear: bool,
+    exit: bool,
+    /// Nesting of command substitutions, subshells and functions: bounds recursion.
+    depth: usize,
+    /// Status of the last command substitution in the current simple command.
+    cmdsub_status: Option<i32>,
+    /// Captured output of process substitutions `<(…)`, by their /dev/fd path.
+    proc_files: BTreeMap<String, String>,
+}
+
+/// The interpreter: shell state, files and the cluster it talks to.
+pub struct Shell {
+    cluster: Cluster,
+    fs: Box<dyn FileSystem>,
+    state: ShellState,
+    run: RunFlags,
+}
+
+impl Shell {
+    pub fn new(cluster: Cluster, fs: Box<dyn FileSystem>) -> Self {
+        Self::with_state(cluster, fs, ShellState::default())
+    }
+
+    /// Restores a shell saved with [`Shell::state`].
+    pub fn with_state(cluster: Cluster, fs: Box<dyn FileSystem>, state: ShellState) -> Self {
+        Shell { cluster, fs, state, run: RunFlags::default() }
+    }
+
+    pub fn state(&self) -> &ShellState {
+        &self.state
+    }
+    pub fn state_mut(&mut self) -> &mut ShellState {
+        &mut self.state
+    }
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+    pub fn cluster_mut(&mut self) -> &mut Cluster {
+        &mut self.cluster
+    }
+    pub fn fs(&self) -> &dyn FileSystem {
+        self.fs.as_ref()
+    }
+    pub fn fs_mut(&mut self) -> &mut dyn FileSystem {
+        self.fs.as_mut()
+    }
+
+    /// Runs what the user typed (possibly several lines, once [`is_complete`] says it is
+    /// whole) and records it in the history, as an interactive bash does.
+    pub fn run_line(&mut self, line: &str) -> LineResult {
+        self.record_history(line);
+        self.run_script(line)
+    }
+
+    /// Runs several lines (a pasted block or a tutorial script) command by command without
+    /// touching the history; stops at `exit`.
+    pub fn run_script(&mut self, script: &str) -> LineResult {
+        self.run = RunFlags::default();
+        let mut out = Output::default();
+        self.exec_script(script, &mut out, true);
+        LineResult { output: out, exit_code: self.state.last_status, clear: self.run.clear, exit: self.run.exit }
+    }
+
+    fn record_history(&mut self, line: &str) {
+        let entry = line.trim_end_matches('\n');
+        // Ubuntu's .bashrc sets HISTCONTROL=ignoreboth.
+        if entry.trim().is_empty() || entry.starts_with(' ') {
+            return;
+        }
+        if self.state.history.last().map(String::as_str) == Some(entry) {
+            return;
+        }
+        self.state.history.push(entry.to_string());
+        if self.state.history.len() > HISTSIZE {
+            let extra = self.state.history.len() - HISTSIZE;
+            self.state.history.drain(..extra);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,11 +7,22 @@ pub const PADDING: usize = 3;
 
 /// Aligns `text` (lines of `\t`-separated cells) the way kubectl's tabwriter flushes it.
 pub fn align(text: &str) -> String {
+    align_with(text, MIN_WIDTH, PADDING)
+}
+
+/// Aligns with other settings (describe uses minwidth 0, padding 2).
+pub fn align_with(text: &str, min_width: usize, padding: usize) -> String {
     let lines: Vec<Vec<&str>> = text.split('\n').map(|l| l.split('\t').collect()).collect();
     let mut out = String::with_capacity(text.len() * 2);
     let mut widths: Vec<usize> = Vec::new();
-    format_block(&lines, 0, lines.len(), &mut widths, &mut out);
+    let cfg = Cfg { min_width, padding };
+    format_block(&cfg, &lines, 0, lines.len(), &mut widths, &mut out);
     out
+}
+
+struct Cfg {
+    min_width: usize,
+    padding: usize,
 }
 
 fn width_of(s: &str) -> usize {
@@ -20,7 +31,7 @@ fn width_of(s: &str) -> usize {
 
 // Mirrors tabwriter.(*Writer).format: a column block is a run of consecutive lines that have a
 // tab-terminated cell in that column; each block gets its own width.
-fn format_block(lines: &[Vec<&str>], line0: usize, line1: usize, widths: &mut Vec<usize>, out: &mut String) {
+fn format_block(cfg: &Cfg, lines: &[Vec<&str>], line0: usize, line1: usize, widths: &mut Vec<usize>, out: &mut String) {
     let column = widths.len();
     let mut start = line0;
     let mut this = line0;
@@ -32,20 +43,20 @@ fn format_block(lines: &[Vec<&str>], line0: usize, line1: usize, widths: &mut Ve
         }
         write_lines(lines, start, this, widths, out);
         start = this;
-        let mut width = MIN_WIDTH;
+        let mut width = cfg.min_width;
         while this < line1 {
             let Some(line) = lines.get(this) else { break };
             if column + 1 >= line.len() {
                 break;
             }
-            let w = line.get(column).map(|c| width_of(c)).unwrap_or(0) + PADDING;
+            let w = line.get(column).map(|c| width_of(c)).unwrap_or(0) + cfg.padding;
             if w > width {
                 width = w;
             }
             this += 1;
         }
         widths.push(width);
-        format_block(lines, start, this, widths, out);
+        format_block(cfg, lines, start, this, widths, out);
         widths.pop();
         start = this;
     }

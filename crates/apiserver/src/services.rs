@@ -1,0 +1,305 @@
+//! The Service registry's allocators: ClusterIPs from 10.96.0.0/12 and node ports from
+//! 30000–32767, with upstream's error texts.
+
+use crate::meta::{child_map, meta_str};
+use crate::ApiServer;
+use apimachinery::{ApiError, FieldError};
+use serde_json::{json, Value};
+use sim::SimContext;
+use std::collections::BTreeSet;
+
+/// 10.96.0.0/12, kubeadm's default service CIDR.
+pub(crate) const SERVICE_CIDR_BASE: u32 = (10 << 24) | (96 << 16);
+const SERVICE_CIDR_BITS: u32 = 12;
+pub(crate) const SERVICE_CIDR_TEXT: &str = "10.96.0.0/12";
+pub(crate) const NODE_PORT_MIN: u16 = 30000;
+pub(crate) const NODE_PORT_MAX: u16 = 32767;
+
+pub(crate) fn parse_ipv4(s: &str) -> Option<u32> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    let mut out: u32 = 0;
+    for p in parts {
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n: u32 = p.parse().ok()?;
+        if n > 255 {
+            return None;
+        }
+        out = (out << 8) | n;
+    }
+    Some(out)
+}
+
+pub(crate) fn format_ipv4(ip: u32) -> String {
+    format!("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff)
+}
+
+fn cidr_size() -> u32 {
+    1u32 << (32 - SERVICE_CIDR_BITS)
+}
+
+fn in_service_range(ip: u32) -> bool {
+    ip > SERVICE_CIDR_BASE && ip < SERVICE_CIDR_BASE + cidr_size() - 1
+}
+
+fn ports_need_node_ports(spec: &Value) -> bool {
+    match spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP") {
+        "NodePort" => true,
+        "LoadBalancer" => spec.get("allocateLoadBalancerNodePorts").and_then(Value::as_bool) != Some(false),
+        _ => false,
+    }
+}
+
+fn invalid(name: &str, errs: Vec<FieldError>) -> ApiError {
+    ApiError::invalid("", "Service", name, &errs)
+}
+
+impl ApiServer {
+    fn ip_taken_by_other(&self, ip: u32, owner: &str) -> bool {
+        self.cluster_ips.get(&ip).is_some_and(|o| o != owner)
+    }
+
+    fn random_ip(&self, ctx: &mut SimContext) -> Option<u32> {
+        let size = cidr_size();
+        // Dynamic allocation prefers the upper band; the lowest 256 addresses are kept for
+        // static assignment (KEP-3070).
+        let band_start = 257u32;
+        let band_len = size - 1 - band_start;
+        let start = band_start + ctx.rng().below("service-ip", u64::from(band_len)) as u32;
+        let candidates = (start..size - 1).chain(band_start..start).chain(1..band_start);
+        candidates.map(|off| SERVICE_CIDR_BASE + off).find(|ip| !self.cluster_ips.contains_key(ip))
+    }
+
+    fn random_node_port(&self, ctx: &mut SimContext, local: &BTreeSet<u16>) -> Option<u16> {
+        let offset = 86u16; // min(max(16, 2768/32), 128): the static band
+        let lo = NODE_PORT_MIN + offset;
+        let span = u64::from(NODE_PORT_MAX - lo + 1);
+        let start = lo + ctx.rng().below("node-port", span) as u16;
+        (start..=NODE_PORT_MAX)
+            .chain(lo..start)
+            .chain(NODE_PORT_MIN..lo)
+            .find(|p| !self.node_ports.contains_key(p) && !local.contains(p))
+    }
+
+    /// Allocates (or carries over from `old`) the ClusterIP and node ports of a Service.
+    pub(crate) fn allocate_service(
+        &mut self,
+        ctx: &mut SimContext,
+        key: &str,
+        svc: &mut Value,
+        old: Option<&Value>,
+        dry_run: bool,
+    ) -> Result<(), ApiError> {
+        let name = meta_str(svc, "name").to_string();
+        let spec_snapshot = svc.get("spec").cloned().unwrap_or(json!({}));
+        let svc_type = spec_snapshot.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+        let mut new_ips: Vec<u32> = Vec::new();
+        if svc_type == "ExternalName" {
+            // No ClusterIP for ExternalName services.
+        } else {
+            let mut requested = spec_snapshot.get("clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
+            if requested.is_empty() {
+                requested = spec_snapshot
+                    .pointer("/clusterIPs/0")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+            }
+            if requested.is_empty() {
+                if let Some(o) = old {
+                    requested = o.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
+                    let spec = child_map(svc, "spec");
+                    for f in ["ipFamilies", "ipFamilyPolicy"] {
+                        if !spec.contains_key(f) {
+                            if let Some(v) = o.pointer(&format!("/spec/{f}")) {
+                                spec.insert(f.into(), v.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            let spec = child_map(svc, "spec");
+            if requested == "None" {
+                spec.insert("clusterIP".into(), json!("None"));
+                spec.insert("clusterIPs".into(), json!(["None"]));
+                spec.entry("ipFamilies").or_insert(json!(["IPv4"]));
+                let selectorless = spec.get("selector").and_then(Value::as_object).is_none_or(|m| m.is_empty());
+                spec.entry("ipFamilyPolicy").or_insert(json!(if selectorless { "RequireDualStack" } else { "SingleStack" }));
+            } else {
+                let ip = if requested.is_empty() {
+                    self.random_ip(ctx).ok_or_else(|| {
+                        invalid(&name, vec![FieldError::invalid("spec.clusterIPs", "[]string(nil)", "failed to allocate IP: range is full")])
+                    })?
+                } else {
+                    let bad = format!("[]string{{\"{requested}\"}}");
+                    let ip = parse_ipv4(&requested).ok_or_else(|| {
+                        invalid(
+                            &name,
+                            vec![FieldError::invalid(
+                                "spec.clusterIPs[0]",
+                                apimachinery::errors::go_quote(&requested),
+                                "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+                            )],
+                        )
+                    })?;
+                    if !in_service_range(ip) {
+                        return Err(invalid(
+                            &name,
+                            vec![FieldError::invalid(
+                                "spec.clusterIPs",
+                                bad,
+                                format!(
+                                    "failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {SERVICE_CIDR_TEXT}"
+                                ),
+                            )],
+                        ));
+                    }
+                    if self.ip_taken_by_other(ip, key) {
+                        return Err(invalid(
+                            &name,
+                            vec![FieldError::invalid(
+                                "spec.clusterIPs",
+                                bad,
+                                format!("failed to allocate IP {requested}: provided IP is already allocated"),
+                            )],
+                        ));
+                    }
+                    ip
+                };
+                let text = format_ipv4(ip);
+                let spec = child_map(svc, "spec");
+                spec.insert("clusterIP".into(), json!(text));
+                spec.insert("clusterIPs".into(), json!([text]));
+                spec.entry("ipFamilies").or_insert(json!(["IPv4"]));
+                spec.entry("ipFamilyPolicy").or_insert(json!("SingleStack"));
+                new_ips.push(ip);
+            }
+        }
+
+        // Node ports.
+        let spec_now = svc.get("spec").cloned().unwrap_or(json!({}));
+        let mut new_ports: BTreeSet<u16> = BTreeSet::new();
+        if ports_need_node_ports(&spec_now) {
+            let old_ports: Vec<Value> =
+                old.and_then(|o| o.pointer("/spec/ports")).and_then(Value::as_array).cloned().unwrap_or_default();
+            let ports = svc.pointer_mut("/spec/ports").and_then(Value::as_array_mut).map(std::mem::take).unwrap_or_default();
+            let mut out_ports = Vec::with_capacity(ports.len());
+            for (i, mut p) in ports.into_iter().enumerate() {
+                let mut np = p.get("nodePort").and_then(Value::as_i64).unwrap_or(0);
+                if np == 0 {
+                    let same = old_ports.iter().find(|o| {
+                        o.get("port") == p.get("port")
+                            && o.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
+                                == p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
+                    });
+                    np = same.and_then(|o| o.get("nodePort")).and_then(Value::as_i64).unwrap_or(0);
+                }
+                let port = if np == 0 {
+                    match self.random_node_port(ctx, &new_ports) {
+                        Some(p) => p,
+                        None => {
+                            self.put_back_ports(svc, out_ports);
+                            return Err(invalid(
+                                &name,
+                                vec![FieldError::invalid(format!("spec.ports[{i}].nodePort"), "0", "range is full")],
+                            ));
+                        }
+                    }
+                } else {
+                    let field = format!("spec.ports[{i}].nodePort");
+                    if np < i64::from(NODE_PORT_MIN) || np > i64::from(NODE_PORT_MAX) {
+                        self.put_back_ports(svc, out_ports);
+                        return Err(invalid(
+                            &name,
+                            vec![FieldError::invalid(
+                                field,
+                                np.to_string(),
+                                format!(
+                                    "provided port is not in the valid range. The range of valid ports is {NODE_PORT_MIN}-{NODE_PORT_MAX}"
+                                ),
+                            )],
+                        ));
+                    }
+                    let port = np as u16;
+                    if self.node_ports.get(&port).is_some_and(|o| o != key) || new_ports.contains(&port) {
+                        self.put_back_ports(svc, out_ports);
+                        return Err(invalid(
+                            &name,
+                            vec![FieldError::invalid(field, np.to_string(), "provided port is already allocated")],
+                        ));
+                    }
+                    port
+                };
+                new_ports.insert(port);
+                if let Some(m) = p.as_object_mut() {
+                    m.insert("nodePort".into(), json!(port));
+                }
+                out_ports.push(p);
+            }
+            self.put_back_ports(svc, out_ports);
+            let lb_local = spec_now.get("type").and_then(Value::as_str) == Some("LoadBalancer")
+                && spec_now.get("externalTrafficPolicy").and_then(Value::as_str) == Some("Local");
+            if lb_local {
+                let hc = spec_now
+                    .get("healthCheckNodePort")
+                    .and_then(Value::as_i64)
+                    .or_else(|| old.and_then(|o| o.pointer("/spec/healthCheckNodePort")).and_then(Value::as_i64))
+                    .unwrap_or(0);
+                let port = if hc > 0 && hc <= i64::from(u16::MAX) { Some(hc as u16) } else { self.random_node_port(ctx, &new_ports) };
+                if let Some(port) = port {
+                    new_ports.insert(port);
+                    child_map(svc, "spec").insert("healthCheckNodePort".into(), json!(port));
+                }
+            }
+        }
+
+        if dry_run {
+            return Ok(());
+        }
+        self.cluster_ips.retain(|_, o| o != key);
+        self.node_ports.retain(|_, o| o != key);
+        for ip in new_ips {
+            self.cluster_ips.insert(ip, key.to_string());
+        }
+        for p in new_ports {
+            self.node_ports.insert(p, key.to_string());
+        }
+        Ok(())
+    }
+
+    fn put_back_ports(&self, svc: &mut Value, ports: Vec<Value>) {
+        child_map(svc, "spec").insert("ports".into(), Value::Array(ports));
+    }
+
+    /// Frees everything a deleted Service held.
+    pub(crate) fn release_service(&mut self, key: &str) {
+        self.cluster_ips.retain(|_, o| o != key);
+        self.node_ports.retain(|_, o| o != key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_parsing_rejects_garbage_and_round_trips() {
+        assert_eq!(parse_ipv4("10.96.0.1"), Some(SERVICE_CIDR_BASE + 1));
+        assert_eq!(format_ipv4(SERVICE_CIDR_BASE + 10), "10.96.0.10");
+        for bad in ["", "10.96.0", "10.96.0.256", "a.b.c.d", "10..0.1", "1.2.3.4.5"] {
+            assert_eq!(parse_ipv4(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn service_range_excludes_network_and_broadcast() {
+        assert!(!in_service_range(SERVICE_CIDR_BASE));
+        assert!(in_service_range(parse_ipv4("10.111.255.254").unwrap()));
+        assert!(!in_service_range(parse_ipv4("10.111.255.255").unwrap()));
+        assert!(!in_service_range(parse_ipv4("10.0.0.5").unwrap()));
+    }
+}

@@ -1,0 +1,144 @@
+//! `kubectl api-resources` (k8s.io/kubectl/pkg/cmd/apiresources): the served resources in the
+//! preferred version of each group, filtered and sorted as kubectl does.
+
+use crate::ctx::Ctx;
+use crate::error::{CmdError, CmdResult};
+use crate::flags::Parsed;
+use crate::printers::tabwriter;
+use api::ResourceInfo;
+use serde_json::{json, Value};
+
+pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+    let sort_by = flags.string("sort-by");
+    if !matches!(sort_by.as_str(), "" | "name" | "kind") {
+        return Err(CmdError::msg("--sort-by accepts only name or kind"));
+    }
+    if !flags.args.is_empty() {
+        return Err(CmdError::usage(&ctx.command_path, format!("unexpected arguments: [{}]", flags.args.join(" "))));
+    }
+    let output = flags.string("output");
+    if !matches!(output.as_str(), "" | "wide" | "name" | "json" | "yaml" | "kyaml") {
+        return Err(CmdError::msg(format!(
+            "unable to match a printer suitable for the output format {}, allowed formats are: json,kyaml,name,wide,yaml",
+            apimachinery::errors::go_quote(&output)
+        )));
+    }
+    let mut resources = preferred_resources(ctx.mapper()?.resources());
+    let group_changed = flags.changed("api-group");
+    let group = flags.string("api-group");
+    let ns_changed = flags.changed("namespaced");
+    let namespaced = flags.bool("namespaced");
+    let verbs = flags.strings("verbs");
+    let categories = flags.strings("categories");
+    resources.retain(|r| {
+        !r.verbs.is_empty()
+            && (!group_changed || r.group == group)
+            && (!ns_changed || r.namespaced() == namespaced)
+            && verbs.iter().all(|v| r.verbs.contains(v))
+            && categories.iter().all(|c| r.categories.contains(c))
+    });
+    let key = |r: &ResourceInfo| -> String {
+        match sort_by.as_str() {
+            "name" => r.plural.clone(),
+            "kind" => r.kind.clone(),
+            _ => r.group.clone(),
+        }
+    };
+    resources.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.plural.cmp(&b.plural)));
+
+    match output.as_str() {
+        "name" => {
+            let mut out = String::new();
+            for r in &resources {
+                out.push_str(&r.plural);
+                if !r.group.is_empty() {
+                    out.push('.');
+                    out.push_str(&r.group);
+                }
+                out.push('\n');
+            }
+            ctx.stdout(out);
+        }
+        "json" | "yaml" | "kyaml" => {
+            let list = json!({
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": "",
+                "resources": resources.iter().map(resource_json).collect::<Vec<_>>(),
+            });
+            let text = if output == "json" {
+                let mut t = crate::output::to_json(&list);
+                if !t.ends_with('\n') {
+                    t.push('\n');
+                }
+                t
+            } else {
+                crate::output::to_yaml(&list)
+            };
+            ctx.stdout(text);
+        }
+        _ => {
+            let wide = output == "wide";
+            let mut text = String::new();
+            if !flags.bool("no-headers") {
+                text.push_str("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND");
+                if wide {
+                    text.push_str("\tVERBS\tCATEGORIES");
+                }
+                text.push('\n');
+            }
+            for r in &resources {
+                text.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.plural,
+                    r.short_names.join(","),
+                    r.api_version(),
+                    r.namespaced(),
+                    r.kind
+                ));
+                if wide {
+                    text.push_str(&format!("\t{}\t{}", r.verbs.join(","), r.categories.join(",")));
+                }
+                text.push('\n');
+            }
+            ctx.stdout(tabwriter::align(&text));
+        }
+    }
+    Ok(())
+}
+
+/// ServerPreferredResources: each group/resource once, in its group's preferred version when
+/// served there, in discovery order.
+fn preferred_resources(all: &[ResourceInfo]) -> Vec<ResourceInfo> {
+    let mut out: Vec<ResourceInfo> = Vec::new();
+    for r in all {
+        match out.iter_mut().find(|o| o.group == r.group && o.plural == r.plural) {
+            Some(existing) => {
+                if r.preferred && !existing.preferred {
+                    *existing = r.clone();
+                }
+            }
+            None => out.push(r.clone()),
+        }
+    }
+    out
+}
+
+fn resource_json(r: &ResourceInfo) -> Value {
+    let mut v = json!({
+        "name": r.plural,
+        "singularName": r.singular,
+        "namespaced": r.namespaced(),
+        "group": r.group,
+        "version": r.version,
+        "kind": r.kind,
+        "verbs": r.verbs,
+    });
+    if !r.short_names.is_empty() {
+        v["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        v["categories"] = json!(r.categories);
+    }
+    v
+}

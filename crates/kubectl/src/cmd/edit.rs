@@ -1,0 +1,9 @@
+//! TODO
+
+use crate::ctx::Ctx;
+use crate::error::{CmdError, CmdResult};
+use crate::flags::Parsed;
+
+pub fn run(_ctx: &mut Ctx<'_>, _flags: &Parsed) -> CmdResult {
+    Err(CmdError::msg("not implemented yet"))
+}

@@ -1,0 +1,481 @@
+//! Running parsed commands: lists, pipelines, compound commands and redirections.
+//!
+//! Commands run one after another (there is no concurrency to emulate): a pipeline stage's
+//! stdout becomes the next stage's stdin, its stderr goes straight to the terminal. Every
+//! command writes into an [`Output`]; redirections then route its two streams.
+
+use kubectl::{Output, Stream};
+
+use crate::fs::resolve;
+use crate::parse::{Command, HereDoc, List, ParseError, Parsed, Parser, Pipeline, RedirOp, Redirect};
+use crate::Shell;
+
+/// How control leaves a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Normal,
+    /// `exit` ran: stop the shell (or the subshell).
+    Exit,
+    /// `break N` / `continue N`.
+    Break(u32),
+    Continue(u32),
+}
+
+/// Nesting bound for command substitutions, subshells and sourced scripts.
+pub(crate) const MAX_DEPTH: usize = 32;
+/// `while true` would hang the tab: loops stop after this many iterations.
+pub(crate) const MAX_LOOP_ITERATIONS: usize = 10_000;
+
+/// What real `clear` writes; the shell turns it into [`crate::LineResult::clear`].
+pub(crate) const CLEAR_SEQUENCE: &str = "\x1b[H\x1b[2J\x1b[3J";
+
+/// Where one output stream of a command goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Stdout,
+    Stderr,
+    Null,
+    File(usize),
+}
+
+struct Fds {
+    out: Target,
+    err: Target,
+    /// Files opened by redirections: absolute path and what was written to it.
+    files: Vec<(String, String)>,
+}
+
+impl Shell {
+    /// Parses and runs `src` command by command. `tty` says whether stdout is the terminal.
+    pub(crate) fn exec_script(&mut self, src: &str, out: &mut Output, tty: bool) -> Flow {
+        let mut parser = Parser::new(src, self.state.aliases.clone());
+        loop {
+            parser.set_aliases(self.state.aliases.clone());
+            let step = parser.next_command();
+            for w in parser.take_warnings() {
+                out.stderr(format!("bash: {w}\n"));
+            }
+            match step {
+                Parsed::End => break,
+                Parsed::Error(e) => {
+                    let (ParseError::Incomplete(m) | ParseError::Syntax(m)) = &e;
+                    out.stderr(format!("bash: {m}\n"));
+                    self.state.last_status = 2;
+                    if matches!(e, ParseError::Incomplete(_)) {
+                        break;
+                    }
+                }
+                Parsed::Command(cc) => {
+                    let flow = self.exec_list(&cc.list, &cc.heredocs, &None, out, tty);
+                    if flow == Flow::Exit {
+                        return Flow::Exit;
+                    }
+                }
+            }
+        }
+        Flow::Normal
+    }
+
+    pub(crate) fn exec_list(
+        &mut self,
+        list: &List,
+        hd: &[HereDoc],
+        stdin: &Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        for item in &list.items {
+            let mut flow = self.exec_pipeline(&item.first, hd, stdin, out, tty);
+            for (and, p) in &item.rest {
+                if flow != Flow::Normal {
+                    break;
+                }
+                if *and == (self.state.last_status == 0) {
+                    flow = self.exec_pipeline(p, hd, stdin, out, tty);
+                }
+            }
+            if flow != Flow::Normal {
+                return flow;
+            }
+        }
+        Flow::Normal
+    }
+
+    fn exec_pipeline(
+        &mut self,
+        p: &Pipeline,
+        hd: &[HereDoc],
+        stdin: &Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        let mut flow = Flow::Normal;
+        if p.cmds.len() == 1 {
+            if let Some(cmd) = p.cmds.first() {
+                flow = self.exec_command(cmd, hd, stdin.clone(), out, tty);
+            }
+        } else {
+            let mut input = stdin.clone();
+            let last = p.cmds.len() - 1;
+            for (i, cmd) in p.cmds.iter().enumerate() {
+                // Each stage is a subshell: `exit` or `break` there ends only that stage.
+                if i == last {
+                    let f = self.exec_command(cmd, hd, input.take(), out, tty);
+                    if f == Flow::Exit {
+                        self.run.exit = false;
+                    }
+                } else {
+                    let mut stage = Output::default();
+                    let f = self.exec_command(cmd, hd, input.take(), &mut stage, false);
+                    if f == Flow::Exit {
+                        self.run.exit = false;
+                    }
+                    let mut piped = String::new();
+                    for (stream, text) in stage.chunks {
+                        match stream {
+                            Stream::Stdout => piped.push_str(&text),
+                            Stream::Stderr => out.stderr(text),
+                        }
+                    }
+                    input = Some(piped);
+                }
+            }
+        }
+        if p.negate {
+            self.state.last_status = i32::from(self.state.last_status == 0);
+        }
+        flow
+    }
+
+    fn exec_command(
+        &mut self,
+        cmd: &Command,
+        hd: &[HereDoc],
+        stdin: Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        match cmd {
+            Command::Simple { assigns, words, redirs } => self.exec_simple(assigns, words, redirs, hd, stdin, out, tty),
+            Command::Group { body, subshell, redirs } => {
+                let subshell = *subshell;
+                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                    if !subshell {
+                        return sh.exec_list(body, hd, &stdin, o, tty);
+                    }
+                    if sh.run.depth >= MAX_DEPTH {
+                        o.stderr("bash: maximum subshell nesting level exceeded\n");
+                        sh.state.last_status = 1;
+                        return Flow::Normal;
+                    }
+                    let saved = (sh.state.vars.clone(), sh.state.exported.clone(), sh.state.cwd.clone());
+                    sh.run.depth += 1;
+                    let flow = sh.exec_list(body, hd, &stdin, o, tty);
+                    sh.run.depth -= 1;
+                    sh.run.exit = false;
+                    (sh.state.vars, sh.state.exported, sh.state.cwd) = saved;
+                    let _ = flow;
+                    Flow::Normal
+                })
+            }
+            Command::For { var, items, body, redirs } => {
+                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                    let mut values = Vec::new();
+                    sh.run.cmdsub_status = None;
+                    for w in items.iter().flatten() {
+                        match sh.expand_fields(w, o) {
+                            Ok(f) => values.extend(f),
+                            Err(m) => {
+                                o.stderr(format!("bash: {m}\n"));
+                                sh.state.last_status = 1;
+                                return Flow::Normal;
+                            }
+                        }
+                    }
+                    sh.state.last_status = 0;
+                    for v in values {
+                        sh.set_var(var, &v);
+                        match sh.exec_list(body, hd, &stdin, o, tty) {
+                            Flow::Normal => {}
+                            Flow::Exit => return Flow::Exit,
+                            Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
+                            Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
+                            Flow::Continue(_) => {}
+                        }
+                    }
+                    Flow::Normal
+                })
+            }
+            Command::If { branches, otherwise, redirs } => {
+                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                    for (cond, body) in branches {
+                        let f = sh.exec_list(cond, hd, &stdin, o, tty);
+                        if f != Flow::Normal {
+                            return f;
+                        }
+                        if sh.state.last_status == 0 {
+                            return sh.exec_list(body, hd, &stdin, o, tty);
+                        }
+                    }
+                    match otherwise {
+                        Some(body) => sh.exec_list(body, hd, &stdin, o, tty),
+                        None => {
+                            sh.state.last_status = 0;
+                            Flow::Normal
+                        }
+                    }
+                })
+            }
+            Command::While { cond, body, until, redirs } => {
+                let until = *until;
+                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                    let mut status = 0;
+                    for _ in 0..MAX_LOOP_ITERATIONS {
+                        let f = sh.exec_list(cond, hd, &stdin, o, tty);
+                        if f != Flow::Normal {
+                            return f;
+                        }
+                        if (sh.state.last_status == 0) == until {
+                            sh.state.last_status = status;
+                            return Flow::Normal;
+                        }
+                        match sh.exec_list(body, hd, &stdin, o, tty) {
+                            Flow::Normal => {}
+                            Flow::Exit => return Flow::Exit,
+                            Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
+                            Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
+                            Flow::Continue(_) => {}
+                        }
+                        status = sh.state.last_status;
+                    }
+                    o.stderr(format!(
+                        "kubeplay: loop stopped after {MAX_LOOP_ITERATIONS} iterations (press Ctrl-C in a real terminal)\n"
+                    ));
+                    sh.state.last_status = 130;
+                    Flow::Normal
+                })
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn exec_simple(
+        &mut self,
+        assigns: &[(String, crate::parse::Word)],
+        words: &[crate::parse::Word],
+        redirs: &[Redirect],
+        hd: &[HereDoc],
+        stdin: Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        self.run.cmdsub_status = None;
+        let mut argv = Vec::new();
+        for w in words {
+            match self.expand_fields(w, out) {
+                Ok(f) => argv.extend(f),
+                Err(m) => {
+                    out.stderr(format!("bash: {m}\n"));
+                    self.state.last_status = 1;
+                    return Flow::Normal;
+                }
+            }
+        }
+        let mut values = Vec::new();
+        for (name, w) in assigns {
+            match self.expand_assignment(w, out) {
+                Ok(v) => values.push((name.clone(), v)),
+                Err(m) => {
+                    out.stderr(format!("bash: {m}\n"));
+                    self.state.last_status = 1;
+                    return Flow::Normal;
+                }
+            }
+        }
+        if argv.is_empty() {
+            for (name, v) in &values {
+                self.set_var(name, v);
+            }
+            let status = self.run.cmdsub_status.unwrap_or(0);
+            self.state.last_status = status;
+            return self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, _, _, _| {
+                sh.state.last_status = status;
+                Flow::Normal
+            });
+        }
+        // `NAME=value cmd`: the assignment holds for this command only.
+        let saved: Vec<(String, Option<String>, bool)> = values
+            .iter()
+            .map(|(n, _)| (n.clone(), self.state.vars.get(n).cloned(), self.state.exported.contains(n)))
+            .collect();
+        for (name, v) in &values {
+            self.state.vars.insert(name.clone(), v.clone());
+            self.state.exported.insert(name.clone());
+        }
+        let flow =
+            self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| sh.run_command(&argv, stdin, o, tty));
+        for (name, old, was_exported) in saved {
+            match old {
+                Some(v) => self.state.vars.insert(name.clone(), v),
+                None => self.state.vars.remove(&name),
+            };
+            if !was_exported {
+                self.state.exported.remove(&name);
+            }
+        }
+        flow
+    }
+
+    /// Sets up `redirs`, runs `body` with the resulting stdin into a fresh output, then
+    /// routes that output to the terminal streams, files or nowhere.
+    fn with_redirects(
+        &mut self,
+        redirs: &[Redirect],
+        hd: &[HereDoc],
+        stdin: Option<String>,
+        out: &mut Output,
+        tty: bool,
+        body: &mut dyn FnMut(&mut Shell, Option<String>, &mut Output, bool) -> Flow,
+    ) -> Flow {
+        if redirs.is_empty() {
+            return body(self, stdin, out, tty);
+        }
+        let mut fds = Fds { out: Target::Stdout, err: Target::Stderr, files: Vec::new() };
+        let mut stdin = stdin;
+        for r in redirs {
+            if let Err(m) = self.setup_redirect(r, hd, &mut fds, &mut stdin, out) {
+                out.stderr(format!("bash: {m}\n"));
+                self.state.last_status = 1;
+                return Flow::Normal;
+            }
+        }
+        let mut inner = Output::default();
+        let flow = body(self, stdin, &mut inner, tty && fds.out == Target::Stdout);
+        for (stream, text) in inner.chunks {
+            let target = if stream == Stream::Stdout { fds.out } else { fds.err };
+            match target {
+                Target::Stdout => out.stdout(text),
+                Target::Stderr => out.stderr(text),
+                Target::Null => {}
+                Target::File(i) => {
+                    if let Some((_, buf)) = fds.files.get_mut(i) {
+                        buf.push_str(&text);
+                    }
+                }
+            }
+        }
+        for (path, buf) in fds.files {
+            if !buf.is_empty() {
+                if let Err(e) = self.fs.write_file(&path, &buf, true) {
+                    out.stderr(format!("bash: {path}: {}\n", e.message()));
+                }
+            }
+        }
+        flow
+    }
+
+    fn setup_redirect(
+        &mut self,
+        r: &Redirect,
+        hd: &[HereDoc],
+        fds: &mut Fds,
+        stdin: &mut Option<String>,
+        out: &mut Output,
+    ) -> Result<(), String> {
+        match &r.op {
+            RedirOp::HereDoc(i) => {
+                let doc = hd.get(*i).cloned().unwrap_or(HereDoc { body: String::new(), expand: false });
+                let body = if doc.expand { self.expand_heredoc(&doc.body, out)? } else { doc.body };
+                if r.fd.unwrap_or(0) == 0 {
+                    *stdin = Some(body);
+                }
+                return Ok(());
+            }
+            RedirOp::HereString => {
+                let s = self.expand_assignment(&r.target, out)?;
+                if r.fd.unwrap_or(0) == 0 {
+                    *stdin = Some(format!("{s}\n"));
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        let fields = self.expand_fields(&r.target, out)?;
+        let [word] = fields.as_slice() else {
+            return Err(format!("{}: ambiguous redirect", r.target.literal_text()));
+        };
+        let word = word.clone();
+        match r.op {
+            RedirOp::In => {
+                let text = self.read_path(&word).map_err(|e| format!("{word}: {}", e.message()))?;
+                if r.fd.unwrap_or(0) == 0 {
+                    *stdin = Some(text);
+                }
+            }
+            RedirOp::DupIn => {}
+            RedirOp::Out | RedirOp::Append => {
+                let t = self.open_target(&word, r.op == RedirOp::Append, fds)?;
+                match r.fd.unwrap_or(1) {
+                    1 => fds.out = t,
+                    2 => fds.err = t,
+                    _ => {}
+                }
+            }
+            RedirOp::OutErr | RedirOp::AppendOutErr => {
+                let t = self.open_target(&word, r.op == RedirOp::AppendOutErr, fds)?;
+                fds.out = t;
+                fds.err = t;
+            }
+            RedirOp::DupOut => {
+                let t = match word.as_str() {
+                    "1" => fds.out,
+                    "2" => fds.err,
+                    "-" => Target::Null,
+                    w if w.chars().all(|c| c.is_ascii_digit()) => return Err(format!("{w}: Bad file descriptor")),
+                    _ => return Err(format!("{word}: ambiguous redirect")),
+                };
+                match r.fd.unwrap_or(1) {
+                    1 => fds.out = t,
+                    2 => fds.err = t,
+                    _ => {}
+                }
+            }
+            RedirOp::HereDoc(_) | RedirOp::HereString => {}
+        }
+        Ok(())
+    }
+
+    fn open_target(&mut self, word: &str, append: bool, fds: &mut Fds) -> Result<Target, String> {
+        match word {
+            "/dev/null" => return Ok(Target::Null),
+            "/dev/stdout" | "/dev/tty" => return Ok(fds.out),
+            "/dev/stderr" => return Ok(fds.err),
+            _ => {}
+        }
+        let path = resolve(&self.state.cwd, word);
+        self.fs.write_file(&path, "", append).map_err(|e| format!("{word}: {}", e.message()))?;
+        fds.files.push((path, String::new()));
+        Ok(Target::File(fds.files.len() - 1))
+    }
+
+    /// Reads a file named on a command line (relative to the working directory), including the
+    /// shell's own `/dev/null` and process-substitution paths.
+    pub(crate) fn read_path(&self, word: &str) -> Result<String, crate::FsError> {
+        read_path(&*self.fs, &self.state.cwd, &self.run.proc_files, word)
+    }
+}
+
+pub(crate) fn read_path(
+    fs: &dyn crate::FileSystem,
+    cwd: &str,
+    procs: &std::collections::BTreeMap<String, String>,
+    word: &str,
+) -> Result<String, crate::FsError> {
+    if let Some(text) = procs.get(word) {
+        return Ok(text.clone());
+    }
+    if word == "/dev/null" {
+        return Ok(String::new());
+    }
+    fs.read_file(&resolve(cwd, word))
+}

@@ -1,0 +1,606 @@
+//! Word expansion as bash does it: tilde, parameters, command substitution, arithmetic,
+//! field splitting of unquoted results, pathname globbing against the file system.
+
+use kubectl::{Output, Stream};
+
+use crate::exec::MAX_DEPTH;
+use crate::fs::resolve;
+use crate::parse::{is_name, lex_dquoted_text, lex_operand_word, ParamOp, Word, WordPart};
+use crate::regex::{glob_match, has_glob};
+use crate::Shell;
+
+/// A field being built: its text and the glob pattern (quoted characters escaped).
+#[derive(Default)]
+struct Field {
+    text: String,
+    pattern: String,
+    glob: bool,
+    exists: bool,
+}
+
+fn escape_glob(s: &str, into: &mut String) {
+    for c in s.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            into.push('\\');
+        }
+        into.push(c);
+    }
+}
+
+/// The fake process id `$$` reports.
+const SHELL_PID: &str = "4242";
+
+impl Shell {
+    /// Expands a command word into fields (splitting and globbing unquoted parts).
+    pub(crate) fn expand_fields(&mut self, w: &Word, out: &mut Output) -> Result<Vec<String>, String> {
+        let fields = self.expand_parts(w, out, true)?;
+        let mut result = Vec::new();
+        for f in fields {
+            if f.glob {
+                let matches = self.glob(&f.pattern);
+                if !matches.is_empty() {
+                    result.extend(matches);
+                    continue;
+                }
+            }
+            result.push(f.text);
+        }
+        Ok(result)
+    }
+
+    /// Expands without splitting or globbing (assignment values, here-strings).
+    pub(crate) fn expand_assignment(&mut self, w: &Word, out: &mut Output) -> Result<String, String> {
+        let fields = self.expand_parts(w, out, false)?;
+        Ok(fields.into_iter().map(|f| f.text).collect::<Vec<_>>().join(" "))
+    }
+
+    /// Expands an unquoted here-document body.
+    pub(crate) fn expand_heredoc(&mut self, body: &str, out: &mut Output) -> Result<String, String> {
+        let w = lex_dquoted_text(body);
+        self.expand_assignment(&w, out)
+    }
+
+    pub(crate) fn set_var(&mut self, name: &str, value: &str) {
+        self.state.vars.insert(name.to_string(), value.to_string());
+        if name == "PWD" {
+            self.state.cwd = resolve("/", value);
+        }
+    }
+
+    fn expand_parts(&mut self, w: &Word, out: &mut Output, split: bool) -> Result<Vec<Field>, String> {
+        let mut fields = Vec::new();
+        let mut cur = Field::default();
+        for (i, part) in w.parts.iter().enumerate() {
+            let (value, quoted) = match part {
+                WordPart::Lit { text, quoted } => {
+                    let text = if i == 0 && !quoted { self.tilde(text) } else { text.clone() };
+                    if *quoted {
+                        escape_glob(&text, &mut cur.pattern);
+                    } else {
+                        cur.pattern.push_str(&text);
+                        cur.glob |= split && has_glob(&text);
+                    }
+                    cur.exists |= *quoted || !text.is_empty();
+                    cur.text.push_str(&text);
+                    continue;
+                }
+                WordPart::Param { name, op, quoted } => (self.param(name, op, *quoted, out)?, *quoted),
+                WordPart::CmdSub { src, quoted } => (self.command_substitution(src, out)?, *quoted),
+                WordPart::Arith { src, quoted } => (self.arith(src, out)?, *quoted),
+                WordPart::ProcSub { src } => (self.process_substitution(src, out)?, true),
+            };
+            if quoted || !split {
+                escape_glob(&value, &mut cur.pattern);
+                cur.text.push_str(&value);
+                cur.exists = true;
+            } else {
+                for c in value.chars() {
+                    if matches!(c, ' ' | '\t' | '\n') {
+                        if cur.exists {
+                            fields.push(std::mem::take(&mut cur));
+                        }
+                    } else {
+                        cur.text.push(c);
+                        escape_glob(&c.to_string(), &mut cur.pattern);
+                        cur.exists = true;
+                    }
+                }
+            }
+        }
+        if cur.exists || !split {
+            fields.push(cur);
+        }
+        Ok(fields)
+    }
+
+    fn tilde(&self, text: &str) -> String {
+        let home = self.state.vars.get("HOME").cloned().unwrap_or_default();
+        if text == "~" {
+            return home;
+        }
+        match text.strip_prefix("~/") {
+            Some(rest) => format!("{home}/{rest}"),
+            None => text.to_string(),
+        }
+    }
+
+    /// Pathname expansion of one pattern; empty when nothing matches.
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        let (dir, name_pat) = match pattern.rfind('/') {
+            Some(i) => (pattern.get(..=i).unwrap_or(""), pattern.get(i + 1..).unwrap_or("")),
+            None => ("", pattern),
+        };
+        if has_glob(dir) || name_pat.is_empty() {
+            return Vec::new();
+        }
+        let dir_unescaped: String = unescape_glob(dir);
+        let abs = resolve(&self.state.cwd, if dir_unescaped.is_empty() { "." } else { &dir_unescaped });
+        let Ok(Some(names)) = self.fs.list_dir(&abs) else { return Vec::new() };
+        names
+            .into_iter()
+            .filter(|n| !n.starts_with('.') || name_pat.starts_with('.'))
+            .filter(|n| glob_match(name_pat, n))
+            .map(|n| format!("{dir_unescaped}{n}"))
+            .collect()
+    }
+
+    fn lookup(&self, name: &str) -> Option<String> {
+        match name {
+            "?" => Some(self.state.last_status.to_string()),
+            "$" => Some(SHELL_PID.to_string()),
+            "#" => Some("0".to_string()),
+            "0" => Some("bash".to_string()),
+            "-" => Some("himBHs".to_string()),
+            "@" | "*" | "!" => None,
+            n if n.chars().all(|c| c.is_ascii_digit()) => None,
+            n => self.state.vars.get(n).cloned(),
+        }
+    }
+
+    fn operand(&mut self, raw: &str, quoted: bool, out: &mut Output) -> Result<String, String> {
+        let w = if quoted { lex_dquoted_text(raw) } else { lex_operand_word(raw) };
+        self.expand_assignment(&w, out)
+    }
+
+    fn param(&mut self, name: &str, op: &ParamOp, quoted: bool, out: &mut Output) -> Result<String, String> {
+        let val = self.lookup(name);
+        let missing = |colon: bool| match &val {
+            None => true,
+            Some(v) => colon && v.is_empty(),
+        };
+        let value = val.clone().unwrap_or_default();
+        match op {
+            ParamOp::Plain => Ok(value),
+            ParamOp::Length => Ok(value.chars().count().to_string()),
+            ParamOp::Default { colon, word } => {
+                if missing(*colon) {
+                    self.operand(word, quoted, out)
+                } else {
+                    Ok(value)
+                }
+            }
+            ParamOp::Assign { colon, word } => {
+                if !missing(*colon) {
+                    return Ok(value);
+                }
+                if !is_name(name) {
+                    return Err(format!("${name}: cannot assign in this way"));
+                }
+                let v = self.operand(word, quoted, out)?;
+                self.set_var(name, &v);
+                Ok(v)
+            }
+            ParamOp::Alt { colon, word } => {
+                if missing(*colon) {
+                    Ok(String::new())
+                } else {
+                    self.operand(word, quoted, out)
+                }
+            }
+            ParamOp::Error { colon, word } => {
+                if !missing(*colon) {
+                    return Ok(value);
+                }
+                let msg = if word.is_empty() {
+                    if *colon { "parameter null or not set" } else { "parameter not set" }.to_string()
+                } else {
+                    self.operand(word, quoted, out)?
+                };
+                Err(format!("{name}: {msg}"))
+            }
+            ParamOp::TrimPrefix { longest, pattern } => {
+                let pat = self.operand(pattern, quoted, out)?;
+                let chars: Vec<char> = value.chars().collect();
+                let mut cut = None;
+                for i in 0..=chars.len() {
+                    let prefix: String = chars.iter().take(i).collect();
+                    if glob_match(&pat, &prefix) {
+                        cut = Some(i);
+                        if !longest {
+                            break;
+                        }
+                    }
+                }
+                Ok(match cut {
+                    Some(i) => chars.iter().skip(i).collect(),
+                    None => value,
+                })
+            }
+            ParamOp::TrimSuffix { longest, pattern } => {
+                let pat = self.operand(pattern, quoted, out)?;
+                let chars: Vec<char> = value.chars().collect();
+                let mut cut = None;
+                for i in (0..=chars.len()).rev() {
+                    let suffix: String = chars.iter().skip(i).collect();
+                    if glob_match(&pat, &suffix) {
+                        cut = Some(i);
+                        if !longest {
+                            break;
+                        }
+                    }
+                }
+                Ok(match cut {
+                    Some(i) => chars.iter().take(i).collect(),
+                    None => value,
+                })
+            }
+            ParamOp::Replace { all, pattern, replacement } => {
+                let pat = self.operand(pattern, quoted, out)?;
+                let rep = self.operand(replacement, quoted, out)?;
+                if pat.is_empty() {
+                    return Ok(value);
+                }
+                let chars: Vec<char> = value.chars().collect();
+                let mut result = String::new();
+                let mut i = 0;
+                let mut replaced = false;
+                while i < chars.len() {
+                    let found = if replaced && !all {
+                        None
+                    } else {
+                        (i + 1..=chars.len())
+                            .rev()
+                            .find(|&j| glob_match(&pat, &chars.get(i..j).unwrap_or(&[]).iter().collect::<String>()))
+                    };
+                    match found {
+                        Some(j) => {
+                            result.push_str(&rep);
+                            i = j;
+                            replaced = true;
+                        }
+                        None => {
+                            if let Some(c) = chars.get(i) {
+                                result.push(*c);
+                            }
+                            i += 1;
+                        }
+                    }
+                }
+                Ok(result)
+            }
+            ParamOp::Bad(inner) => Err(format!("${{{inner}}}: bad substitution")),
+        }
+    }
+
+    /// Runs `src` and returns its stdout without trailing newlines; stderr goes to `out`.
+    fn command_substitution(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        let mut text = self.capture(src, out)?;
+        while text.ends_with('\n') {
+            text.pop();
+        }
+        Ok(text)
+    }
+
+    fn capture(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        if self.run.depth >= MAX_DEPTH {
+            return Err("maximum command substitution nesting level exceeded".to_string());
+        }
+        self.run.depth += 1;
+        let saved_exit = self.run.exit;
+        let mut sub = Output::default();
+        self.exec_script(src, &mut sub, false);
+        self.run.exit = saved_exit;
+        self.run.depth -= 1;
+        let mut text = String::new();
+        for (stream, t) in sub.chunks {
+            match stream {
+                Stream::Stdout => text.push_str(&t),
+                Stream::Stderr => out.stderr(t),
+            }
+        }
+        self.run.cmdsub_status = Some(self.state.last_status);
+        Ok(text)
+    }
+
+    /// `<(cmd)`: runs cmd now and names its output `/dev/fd/N`.
+    fn process_substitution(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        let text = self.capture(src, out)?;
+        let path = format!("/dev/fd/{}", 63 - self.run.proc_files.len().min(50));
+        self.run.proc_files.insert(path.clone(), text);
+        Ok(path)
+    }
+
+    fn arith(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        let expanded = self.expand_heredoc(src, out)?;
+        let vars = &mut self.state.vars;
+        let mut ev = Arith { toks: tokenize_arith(&expanded)?, pos: 0, vars, src: expanded.trim().to_string(), depth: 0 };
+        let v = ev.assign()?;
+        if ev.pos < ev.toks.len() {
+            let rest = ev.rest();
+            return Err(format!("{}: syntax error in expression (error token is \"{rest}\")", ev.src));
+        }
+        Ok(v.to_string())
+    }
+}
+
+fn unescape_glob(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                out.push(n);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ATok {
+    Num(i64),
+    Name(String),
+    Op(&'static str),
+}
+
+const ARITH_OPS: &[&str] = &[
+    "**", "<=", ">=", "==", "!=", "&&", "||", "+=", "-=", "*=", "/=", "%=", "++", "--", "<<", ">>", "+", "-", "*", "/",
+    "%", "<", ">", "!", "(", ")", "=", "?", ":", "&", "|", "^", "~",
+];
+
+fn tokenize_arith(s: &str) -> Result<Vec<ATok>, String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while chars.get(i).is_some_and(|c| c.is_ascii_alphanumeric()) {
+                i += 1;
+            }
+            let text: String = chars.get(start..i).unwrap_or(&[]).iter().collect();
+            let n = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                i64::from_str_radix(hex, 16).ok()
+            } else if text.len() > 1 && text.starts_with('0') {
+                i64::from_str_radix(&text, 8).ok()
+            } else {
+                text.parse().ok()
+            };
+            match n {
+                Some(n) => toks.push(ATok::Num(n)),
+                None => {
+                    return Err(format!(
+                        "{}: value too great for base (error token is \"{text}\")",
+                        s.trim()
+                    ))
+                }
+            }
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while chars.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                i += 1;
+            }
+            toks.push(ATok::Name(chars.get(start..i).unwrap_or(&[]).iter().collect()));
+        } else {
+            let rest: String = chars.get(i..).unwrap_or(&[]).iter().collect();
+            let Some(op) = ARITH_OPS.iter().find(|op| rest.starts_with(**op)) else {
+                return Err(format!("{}: syntax error: invalid arithmetic operator (error token is \"{rest}\")", s.trim()));
+            };
+            toks.push(ATok::Op(op));
+            i += op.chars().count();
+        }
+    }
+    Ok(toks)
+}
+
+/// Integer arithmetic for `$((…))` (precedence climbing over bash's operators).
+struct Arith<'a> {
+    toks: Vec<ATok>,
+    pos: usize,
+    vars: &'a mut std::collections::BTreeMap<String, String>,
+    src: String,
+    depth: usize,
+}
+
+impl Arith<'_> {
+    fn rest(&self) -> String {
+        self.toks
+            .get(self.pos..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|t| match t {
+                ATok::Num(n) => n.to_string(),
+                ATok::Name(n) => n.clone(),
+                ATok::Op(o) => o.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    fn peek_op(&self) -> Option<&'static str> {
+        match self.toks.get(self.pos) {
+            Some(ATok::Op(o)) => Some(o),
+            _ => None,
+        }
+    }
+    fn err_operand(&self) -> String {
+        let rest = self.rest();
+        format!("{}: syntax error: operand expected (error token is \"{rest}\")", self.src)
+    }
+    fn var(&self, name: &str) -> i64 {
+        self.vars.get(name).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    }
+
+    fn assign(&mut self) -> Result<i64, String> {
+        if let (Some(ATok::Name(name)), Some(ATok::Op(op))) = (self.toks.get(self.pos).cloned(), self.toks.get(self.pos + 1))
+        {
+            let op = *op;
+            if matches!(op, "=" | "+=" | "-=" | "*=" | "/=" | "%=") {
+                self.pos += 2;
+                let rhs = self.assign()?;
+                let cur = self.var(&name);
+                let v = match op {
+                    "=" => rhs,
+                    "+=" => cur.wrapping_add(rhs),
+                    "-=" => cur.wrapping_sub(rhs),
+                    "*=" => cur.wrapping_mul(rhs),
+                    _ => self.divide(cur, rhs, op == "%=")?,
+                };
+                self.vars.insert(name, v.to_string());
+                return Ok(v);
+            }
+        }
+        self.ternary()
+    }
+
+    fn ternary(&mut self) -> Result<i64, String> {
+        let cond = self.binary(0)?;
+        if self.peek_op() == Some("?") {
+            self.pos += 1;
+            let a = self.assign()?;
+            if self.peek_op() != Some(":") {
+                return Err(format!("{}: expected `:' for conditional expression", self.src));
+            }
+            self.pos += 1;
+            let b = self.assign()?;
+            return Ok(if cond != 0 { a } else { b });
+        }
+        Ok(cond)
+    }
+
+    fn divide(&self, a: i64, b: i64, rem: bool) -> Result<i64, String> {
+        if b == 0 {
+            return Err(format!("{}: division by 0 (error token is \"{}\")", self.src, self.rest()));
+        }
+        Ok(if rem { a.wrapping_rem(b) } else { a.wrapping_div(b) })
+    }
+
+    fn binary(&mut self, min_prec: u8) -> Result<i64, String> {
+        let mut lhs = self.unary()?;
+        loop {
+            let Some(op) = self.peek_op() else { break };
+            let prec = match op {
+                "||" => 1,
+                "&&" => 2,
+                "|" => 3,
+                "^" => 4,
+                "&" => 5,
+                "==" | "!=" => 6,
+                "<" | ">" | "<=" | ">=" => 7,
+                "<<" | ">>" => 8,
+                "+" | "-" => 9,
+                "*" | "/" | "%" => 10,
+                "**" => 11,
+                _ => break,
+            };
+            if prec < min_prec {
+                break;
+            }
+            self.pos += 1;
+            let rhs = if op == "**" { self.binary(prec)? } else { self.binary(prec + 1)? };
+            lhs = match op {
+                "||" => i64::from(lhs != 0 || rhs != 0),
+                "&&" => i64::from(lhs != 0 && rhs != 0),
+                "|" => lhs | rhs,
+                "^" => lhs ^ rhs,
+                "&" => lhs & rhs,
+                "==" => i64::from(lhs == rhs),
+                "!=" => i64::from(lhs != rhs),
+                "<" => i64::from(lhs < rhs),
+                ">" => i64::from(lhs > rhs),
+                "<=" => i64::from(lhs <= rhs),
+                ">=" => i64::from(lhs >= rhs),
+                "<<" => lhs.wrapping_shl(rhs as u32),
+                ">>" => lhs.wrapping_shr(rhs as u32),
+                "+" => lhs.wrapping_add(rhs),
+                "-" => lhs.wrapping_sub(rhs),
+                "*" => lhs.wrapping_mul(rhs),
+                "/" => self.divide(lhs, rhs, false)?,
+                "%" => self.divide(lhs, rhs, true)?,
+                "**" => {
+                    if rhs < 0 {
+                        return Err(format!("{}: exponent less than 0 (error token is \"{}\")", self.src, self.rest()));
+                    }
+                    lhs.wrapping_pow(rhs.min(u32::MAX as i64) as u32)
+                }
+                _ => lhs,
+            };
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> Result<i64, String> {
+        self.depth += 1;
+        if self.depth > 200 {
+            return Err(format!("{}: expression recursion level exceeded", self.src));
+        }
+        let r = self.unary_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn unary_inner(&mut self) -> Result<i64, String> {
+        match self.toks.get(self.pos).cloned() {
+            Some(ATok::Op("-")) => {
+                self.pos += 1;
+                Ok(self.unary()?.wrapping_neg())
+            }
+            Some(ATok::Op("+")) => {
+                self.pos += 1;
+                self.unary()
+            }
+            Some(ATok::Op("!")) => {
+                self.pos += 1;
+                Ok(i64::from(self.unary()? == 0))
+            }
+            Some(ATok::Op("~")) => {
+                self.pos += 1;
+                Ok(!self.unary()?)
+            }
+            Some(ATok::Op(op @ ("++" | "--"))) => {
+                self.pos += 1;
+                let Some(ATok::Name(name)) = self.toks.get(self.pos).cloned() else { return Err(self.err_operand()) };
+                self.pos += 1;
+                let v = self.var(&name) + if op == "++" { 1 } else { -1 };
+                self.vars.insert(name, v.to_string());
+                Ok(v)
+            }
+            Some(ATok::Op("(")) => {
+                self.pos += 1;
+                let v = self.assign()?;
+                if self.peek_op() != Some(")") {
+                    return Err(format!("{}: missing `)' (error token is \"{}\")", self.src, self.rest()));
+                }
+                self.pos += 1;
+                Ok(v)
+            }
+            Some(ATok::Num(n)) => {
+                self.pos += 1;
+                Ok(n)
+            }
+            Some(ATok::Name(name)) => {
+                self.pos += 1;
+                let v = self.var(&name);
+                if let Some(op @ ("++" | "--")) = self.peek_op() {
+                    self.pos += 1;
+                    self.vars.insert(name, (v + if op == "++" { 1 } else { -1 }).to_string());
+                }
+                Ok(v)
+            }
+            _ => Err(self.err_operand()),
+        }
+    }
+}
