@@ -1,3 +1,5 @@
+#![allow(clippy::disallowed_methods)] // a benchmark measures wall time
+
 //! Benchmarks (a plain bench binary: `cargo bench --bench api`). Figures go into the issue
 //! notes; nothing here is asserted.
 

@@ -3,7 +3,7 @@
 //! client/ were recorded from the real kubectl v1.37.1 (tests/transcripts/record.py); the files
 //! under cluster/ are kubeplay's own, checked by reading them against upstream behaviour.
 //! Every file runs in a fresh default cluster (seed 1) with tests/transcripts/files/ as its
-//! working directory.
+//! working directory (the shell's home, /root).
 
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,7 @@ fn memory_fs() -> shell::MemoryFs {
     if let Ok(entries) = std::fs::read_dir(files_dir()) {
         for entry in entries.flatten() {
             if let (Some(name), Ok(text)) = (entry.file_name().to_str(), std::fs::read_to_string(entry.path())) {
-                fs.insert(name, &text);
+                fs = fs.with_file(&format!("{}/{name}", shell::HOME), &text);
             }
         }
     }

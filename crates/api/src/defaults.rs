@@ -7,6 +7,7 @@
 //! schema check rejects them before defaulting runs). Registry and admission work (clusterIP
 //! allocation, ipFamilies, namespace finalizers, service-account volumes, priority) is not here.
 
+use apimachinery::quantity::Quantity;
 use apimachinery::GroupVersionKind;
 use serde_json::{json, Map, Value};
 
@@ -16,7 +17,7 @@ pub fn apply_defaults(gvk: &GroupVersionKind, obj: &mut Value) {
     match (gvk.group.as_str(), gvk.kind.as_str()) {
         ("", "Pod") => pod(root),
         ("", "PodTemplate") => {
-            if let Some(t) = obj_at(root, "template") {
+            if let Some(t) = ensure_obj(root, "template") {
                 pod_template(t);
             }
         }
@@ -29,6 +30,7 @@ pub fn apply_defaults(gvk: &GroupVersionKind, obj: &mut Value) {
         ("", "PersistentVolumeClaim") => persistent_volume_claim(root),
         ("", "Endpoints") => endpoints(root),
         ("", "LimitRange") => limit_range(root),
+        ("", "ResourceQuota") => resource_quota(root),
         ("apps", "Deployment") => deployment(root),
         ("apps", "ReplicaSet") => replica_set(root),
         ("apps", "StatefulSet") => stateful_set(root),
@@ -107,7 +109,11 @@ fn ensure_obj<'a>(m: &'a mut Map<String, Value>, key: &str) -> Option<&'a mut Ma
 
 /// The object elements of the array at `key`.
 fn objs_at<'a>(m: &'a mut Map<String, Value>, key: &str) -> impl Iterator<Item = &'a mut Map<String, Value>> {
-    m.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten().filter_map(Value::as_object_mut)
+    m.get_mut(key)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
 }
 
 fn str_at<'a>(m: &'a Map<String, Value>, key: &str) -> &'a str {
@@ -151,21 +157,29 @@ fn pod(root: &mut Map<String, Value>) {
 
 /// Requests default to limits for every resource that has a limit but no request.
 fn requests_from_limits(container: &mut Map<String, Value>) {
-    let Some(resources) = obj_at(container, "resources") else { return };
-    let Some(limits) = resources.get("limits").and_then(Value::as_object).cloned() else { return };
-    let Some(requests) = ensure_obj(resources, "requests") else { return };
+    let Some(resources) = obj_at(container, "resources") else {
+        return;
+    };
+    let Some(limits) = resources.get("limits").and_then(Value::as_object).cloned() else {
+        return;
+    };
+    let Some(requests) = ensure_obj(resources, "requests") else {
+        return;
+    };
     for (k, v) in limits {
         requests.entry(k).or_insert(v);
     }
 }
 
+/// A PodTemplateSpec: its spec is a Go value struct, so it is defaulted even when absent.
 fn pod_template(template: &mut Map<String, Value>) {
-    if let Some(spec) = obj_at(template, "spec") {
+    if let Some(spec) = ensure_obj(template, "spec") {
         pod_spec(spec);
     }
 }
 
 fn pod_spec(spec: &mut Map<String, Value>) {
+    round_resources(spec);
     default_str(spec, "dnsPolicy", "ClusterFirst");
     default_str(spec, "restartPolicy", "Always");
     default_ptr(spec, "securityContext", json!({}));
@@ -181,7 +195,35 @@ fn pod_spec(spec: &mut Map<String, Value>) {
     }
 }
 
+/// SetDefaults_ResourceList on `resources.limits` / `resources.requests`.
+fn round_resources(m: &mut Map<String, Value>) {
+    let Some(resources) = obj_at(m, "resources") else {
+        return;
+    };
+    for key in ["limits", "requests"] {
+        if let Some(list) = obj_at(resources, key) {
+            round_resource_list(list);
+        }
+    }
+}
+
+/// Quantities finer than a thousandth are rounded up to milli precision.
+fn round_resource_list(list: &mut Map<String, Value>) {
+    for v in list.values_mut() {
+        let Some(Ok(q)) = Quantity::from_json(v) else { continue };
+        let milli = q.milli_value();
+        if milli == i64::MAX || milli == i64::MIN {
+            continue;
+        }
+        let rounded = Quantity::new_milli(milli, q.format());
+        if rounded != q {
+            *v = Value::String(rounded.to_string());
+        }
+    }
+}
+
 fn container(c: &mut Map<String, Value>) {
+    round_resources(c);
     let policy = pull_policy_for(str_at(c, "image"));
     default_str(c, "imagePullPolicy", policy);
     default_str(c, "terminationMessagePath", "/dev/termination-log");
@@ -232,7 +274,9 @@ fn image_tag(image: &str) -> Option<String> {
     if let Some(d) = digest {
         let (alg, hex) = d.split_once(':')?;
         let alg_ok = !alg.is_empty()
-            && alg.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
+            && alg
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
         if !alg_ok || hex.len() < 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
             return None;
         }
@@ -271,9 +315,12 @@ fn valid_repository(name: &str) -> bool {
     let mut parts: Vec<&str> = name.split('/').collect();
     if parts.len() > 1 {
         let first = parts.first().copied().unwrap_or("");
-        if first.contains('.') || first.contains(':') || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) {
-            let host_ok = !first.is_empty()
-                && first.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+        if first.contains('.')
+            || first.contains(':')
+            || first == "localhost"
+            || first.chars().any(|c| c.is_ascii_uppercase())
+        {
+            let host_ok = !first.is_empty() && first.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
             if !host_ok {
                 return false;
             }
@@ -285,7 +332,9 @@ fn valid_repository(name: &str) -> bool {
 
 fn path_component_ok(p: &str) -> bool {
     let bytes = p.as_bytes();
-    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else { return false };
+    let (Some(first), Some(last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
     let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     if !alnum(first) || !alnum(last) {
         return false;
@@ -400,8 +449,9 @@ fn volume_source_markers(v: &mut Map<String, Value>) {
 
 // ---- Workloads ----------------------------------------------------------------------------
 
+/// `spec.template` of the workload kinds is a value struct (always present in Go).
 fn template_spec_defaults(spec: &mut Map<String, Value>) {
-    if let Some(t) = obj_at(spec, "template") {
+    if let Some(t) = ensure_obj(spec, "template") {
         pod_template(t);
     }
 }
@@ -409,7 +459,10 @@ fn template_spec_defaults(spec: &mut Map<String, Value>) {
 fn replication_controller(root: &mut Map<String, Value>) {
     let Some(spec) = ensure_obj(root, "spec") else { return };
     default_ptr(spec, "replicas", json!(1));
-    template_spec_defaults(spec);
+    // The RC template is a pointer: only an existing one is defaulted.
+    if let Some(t) = obj_at(spec, "template") {
+        pod_template(t);
+    }
     let template_labels = spec
         .get("template")
         .and_then(|t| t.get("metadata"))
@@ -516,20 +569,30 @@ fn job_spec(spec: &mut Map<String, Value>) {
         spec.insert("parallelism".to_string(), json!(1));
     }
     default_ptr(spec, "parallelism", json!(1));
-    let backoff = if is_unset(spec.get("backoffLimitPerIndex")) { 6 } else { i64::from(i32::MAX) };
+    let backoff = if is_unset(spec.get("backoffLimitPerIndex")) {
+        6
+    } else {
+        i64::from(i32::MAX)
+    };
     default_ptr(spec, "backoffLimit", json!(backoff));
     default_ptr(spec, "completionMode", json!("NonIndexed"));
     default_ptr(spec, "suspend", json!(false));
     let has_failure_policy = !is_unset(spec.get("podFailurePolicy"));
     pod_failure_policy(spec);
-    let replacement = if has_failure_policy { "Failed" } else { "TerminatingOrFailed" };
+    let replacement = if has_failure_policy {
+        "Failed"
+    } else {
+        "TerminatingOrFailed"
+    };
     default_ptr(spec, "podReplacementPolicy", json!(replacement));
     default_ptr(spec, "manualSelector", json!(false));
     template_spec_defaults(spec);
 }
 
 fn pod_failure_policy(spec: &mut Map<String, Value>) {
-    let Some(policy) = obj_at(spec, "podFailurePolicy") else { return };
+    let Some(policy) = obj_at(spec, "podFailurePolicy") else {
+        return;
+    };
     for rule in objs_at(policy, "rules") {
         for pattern in objs_at(rule, "onPodConditions") {
             default_str(pattern, "status", "True");
@@ -543,7 +606,7 @@ fn cron_job(root: &mut Map<String, Value>) {
     default_ptr(spec, "suspend", json!(false));
     default_ptr(spec, "successfulJobsHistoryLimit", json!(3));
     default_ptr(spec, "failedJobsHistoryLimit", json!(1));
-    if let Some(job_spec) = obj_at(spec, "jobTemplate").and_then(|t| obj_at(t, "spec")) {
+    if let Some(job_spec) = ensure_obj(spec, "jobTemplate").and_then(|t| ensure_obj(t, "spec")) {
         pod_failure_policy(job_spec);
         template_spec_defaults(job_spec);
     }
@@ -607,7 +670,10 @@ fn service(root: &mut Map<String, Value>) {
                 .and_then(|c| c.get("timeoutSeconds"))
                 .is_some_and(|t| !t.is_null());
             if !has_timeout {
-                spec.insert("sessionAffinityConfig".to_string(), json!({"clientIP": {"timeoutSeconds": 10800}}));
+                spec.insert(
+                    "sessionAffinityConfig".to_string(),
+                    json!({"clientIP": {"timeoutSeconds": 10800}}),
+                );
             }
         }
         _ => {}
@@ -650,7 +716,12 @@ fn service(root: &mut Map<String, Value>) {
 }
 
 fn namespace(root: &mut Map<String, Value>) {
-    let name = root.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
+    let name = root
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     if !name.is_empty() {
         if let Some(labels) = ensure_obj(root, "metadata").and_then(|m| ensure_obj(m, "labels")) {
             labels.insert("kubernetes.io/metadata.name".to_string(), Value::String(name));
@@ -661,11 +732,29 @@ fn namespace(root: &mut Map<String, Value>) {
     }
 }
 
+/// SetDefaults_ResourceList on the named lists of `m`.
+fn round_lists(m: &mut Map<String, Value>, keys: &[&str]) {
+    for key in keys {
+        if let Some(list) = obj_at(m, key) {
+            round_resource_list(list);
+        }
+    }
+}
+
 fn node(root: &mut Map<String, Value>) {
     let Some(status) = obj_at(root, "status") else { return };
     if is_unset(status.get("allocatable")) {
         if let Some(capacity) = status.get("capacity").filter(|c| c.is_object()).cloned() {
             status.insert("allocatable".to_string(), capacity);
+        }
+    }
+    round_lists(status, &["capacity", "allocatable"]);
+}
+
+fn resource_quota(root: &mut Map<String, Value>) {
+    for key in ["spec", "status"] {
+        if let Some(m) = obj_at(root, key) {
+            round_lists(m, &["hard", "used"]);
         }
     }
 }
@@ -678,11 +767,13 @@ fn persistent_volume(root: &mut Map<String, Value>) {
     default_str(spec, "persistentVolumeReclaimPolicy", "Retain");
     default_ptr(spec, "volumeMode", json!("Filesystem"));
     volume_source_markers(spec);
+    round_lists(spec, &["capacity"]);
 }
 
 fn persistent_volume_claim(root: &mut Map<String, Value>) {
     if let Some(status) = ensure_obj(root, "status") {
         default_str(status, "phase", "Pending");
+        round_lists(status, &["capacity"]);
     }
     if let Some(spec) = ensure_obj(root, "spec") {
         pvc_spec(spec);
@@ -690,6 +781,7 @@ fn persistent_volume_claim(root: &mut Map<String, Value>) {
 }
 
 fn pvc_spec(spec: &mut Map<String, Value>) {
+    round_resources(spec);
     default_ptr(spec, "volumeMode", json!("Filesystem"));
 }
 
@@ -704,22 +796,42 @@ fn endpoints(root: &mut Map<String, Value>) {
 fn limit_range(root: &mut Map<String, Value>) {
     let Some(spec) = obj_at(root, "spec") else { return };
     for item in objs_at(spec, "limits") {
-        if str_at(item, "type") != "Container" {
-            continue;
-        }
-        let max = item.get("max").and_then(Value::as_object).cloned().unwrap_or_default();
-        let min = item.get("min").and_then(Value::as_object).cloned().unwrap_or_default();
-        let Some(default) = ensure_obj(item, "default") else { continue };
+        limit_range_item(item);
+        round_lists(
+            item,
+            &["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"],
+        );
+    }
+}
+
+fn limit_range_item(item: &mut Map<String, Value>) {
+    if str_at(item, "type") != "Container" {
+        return;
+    }
+    let max = item.get("max").and_then(Value::as_object).cloned().unwrap_or_default();
+    let min = item.get("min").and_then(Value::as_object).cloned().unwrap_or_default();
+    if let Some(default) = ensure_obj(item, "default") {
         for (k, v) in max {
             default.entry(k).or_insert(v);
         }
-        let default = default.clone();
-        let Some(request) = ensure_obj(item, "defaultRequest") else { continue };
+    }
+    let default = item
+        .get("default")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(request) = ensure_obj(item, "defaultRequest") {
         for (k, v) in default {
             request.entry(k).or_insert(v);
         }
         for (k, v) in min {
             request.entry(k).or_insert(v);
+        }
+    }
+    // Empty Go maps are omitted when serialised.
+    for key in ["default", "defaultRequest"] {
+        if item.get(key).and_then(Value::as_object).is_some_and(Map::is_empty) {
+            item.remove(key);
         }
     }
 }

@@ -92,7 +92,16 @@ pub struct Discovery {
     crds: BTreeMap<String, CrdRecord>,
 }
 
-const STD: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const STD: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 const NS_VERBS: &[&str] = &["create", "delete", "get", "list", "patch", "update", "watch"];
 const CREATE: &[&str] = &["create"];
 const GET_LIST: &[&str] = &["get", "list"];
@@ -320,7 +329,10 @@ impl Discovery {
                 }
             })
             .collect();
-        Discovery { resources, crds: BTreeMap::new() }
+        Discovery {
+            resources,
+            crds: BTreeMap::new(),
+        }
     }
 
     /// Rebuilds a table from the discovery documents a client GETs: `/api` (APIVersions),
@@ -372,12 +384,19 @@ impl Discovery {
         for (_, preferred, list) in lists {
             let gv = list.get("groupVersion").and_then(Value::as_str).unwrap_or_default();
             let (group, version) = split_gv(gv);
-            let entries = list.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
+            let entries = list
+                .get("resources")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let mut subresources: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for e in &entries {
                 let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
                 if let Some((parent, sub)) = name.split_once('/') {
-                    subresources.entry(parent.to_string()).or_default().push(sub.to_string());
+                    subresources
+                        .entry(parent.to_string())
+                        .or_default()
+                        .push(sub.to_string());
                 }
             }
             for e in &entries {
@@ -392,7 +411,11 @@ impl Discovery {
                         .unwrap_or_default()
                 };
                 let kind = e.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
-                let mut singular = e.get("singularName").and_then(Value::as_str).unwrap_or_default().to_string();
+                let mut singular = e
+                    .get("singularName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 if singular.is_empty() {
                     singular = kind.to_lowercase();
                 }
@@ -412,30 +435,47 @@ impl Discovery {
                 });
             }
         }
-        Discovery { resources, crds: BTreeMap::new() }
+        Discovery {
+            resources,
+            crds: BTreeMap::new(),
+        }
     }
 
     /// URL routing: the resource served at `/apis/{group}/{version}/{plural}`.
     pub fn find_resource(&self, group: &str, version: &str, plural: &str) -> Option<&ResourceInfo> {
-        self.resources.iter().find(|r| r.group == group && r.version == version && r.plural == plural)
+        self.resources
+            .iter()
+            .find(|r| r.group == group && r.version == version && r.plural == plural)
     }
 
     pub fn find_kind(&self, gvk: &GroupVersionKind) -> Option<&ResourceInfo> {
-        self.resources.iter().find(|r| r.group == gvk.group && r.version == gvk.version && r.kind == gvk.kind)
+        self.resources
+            .iter()
+            .find(|r| r.group == gvk.group && r.version == gvk.version && r.kind == gvk.kind)
     }
 
     /// The preferred served version of a group and kind (falls back to the first served one).
     pub fn find_group_kind(&self, group: &str, kind: &str) -> Option<&ResourceInfo> {
-        self.by_priority(self.resources.iter().filter(|r| r.group == group && r.kind == kind).collect())
-            .into_iter()
-            .next()
+        self.by_priority(
+            self.resources
+                .iter()
+                .filter(|r| r.group == group && r.kind == kind)
+                .collect(),
+        )
+        .into_iter()
+        .next()
     }
 
     /// The preferred served version of a group and resource (falls back to the first one).
     pub fn find_group_resource(&self, group: &str, plural: &str) -> Option<&ResourceInfo> {
-        self.by_priority(self.resources.iter().filter(|r| r.group == group && r.plural == plural).collect())
-            .into_iter()
-            .next()
+        self.by_priority(
+            self.resources
+                .iter()
+                .filter(|r| r.group == group && r.plural == plural)
+                .collect(),
+        )
+        .into_iter()
+        .next()
     }
 
     /// Groups in discovery order (`""` first), each with its versions, preferred first.
@@ -558,7 +598,10 @@ impl Discovery {
     /// short names are matched case-sensitively, first by exact group, then by group prefix.
     fn expand_shortcut(&self, resource: &str, group: &str) -> (String, String) {
         let group_ok = |g: &str| group.is_empty() || g == group;
-        let exact = self.resources.iter().any(|r| group_ok(&r.group) && (r.plural == resource || r.singular == resource));
+        let exact = self
+            .resources
+            .iter()
+            .any(|r| group_ok(&r.group) && (r.plural == resource || r.singular == resource));
         if exact {
             return (resource.to_string(), group.to_string());
         }
@@ -576,6 +619,58 @@ impl Discovery {
             }
         }
         (resource.to_string(), group.to_string())
+    }
+
+    /// The warnings client-go's shortcut expander prints when a short name matches several
+    /// resources (kubectl prefixes them with `Warning: `):
+    /// `short name "ip" could also match lower priority resource ipaddresses.netbox.dev`.
+    pub fn resolve_warnings(&self, name: &str) -> Vec<String> {
+        let (resource, group) = match name.split_once('.') {
+            Some((r, g)) => (r, g),
+            None => (name, ""),
+        };
+        let group_ok = |g: &str| group.is_empty() || g == group;
+        if self
+            .resources
+            .iter()
+            .any(|r| group_ok(&r.group) && (r.plural == resource || r.singular == resource))
+        {
+            return Vec::new();
+        }
+        let mut winner: Option<GroupResource> = None;
+        let mut warnings = Vec::new();
+        for r in self.by_priority(self.resources.iter().collect()) {
+            if !group_ok(&r.group) || !r.short_names.iter().any(|s| s == resource) {
+                continue;
+            }
+            let long = r.group_resource();
+            match &winner {
+                None => winner = Some(long),
+                Some(w) if *w == long => {}
+                Some(_) => {
+                    let text = format!("short name \"{resource}\" could also match lower priority resource {long}");
+                    if !warnings.contains(&text) {
+                        warnings.push(text);
+                    }
+                }
+            }
+        }
+        warnings
+    }
+
+    /// One entry per group and resource at the first version that serves it, preferred
+    /// versions first: what `ServerPreferredResources` returns (`kubectl api-resources`).
+    pub fn preferred_resources(&self) -> Vec<&ResourceInfo> {
+        let mut out: Vec<&ResourceInfo> = Vec::new();
+        for r in self.by_priority(self.resources.iter().collect()) {
+            if !out.iter().any(|o| o.group == r.group && o.plural == r.plural) {
+                out.push(r);
+            }
+        }
+        let groups = self.groups();
+        let position = |r: &ResourceInfo| groups.iter().position(|(g, _)| *g == r.group).unwrap_or(usize::MAX);
+        out.sort_by_key(|r| position(r));
+        out
     }
 
     /// The resources of a category (`all`, `api-extensions`), one per group and resource at
@@ -619,7 +714,12 @@ impl Discovery {
             "finalize" => (None, info.kind.clone(), &["update"]),
             _ => (None, info.kind.clone(), rw),
         };
-        Some(SubresourceInfo { name: sub.to_string(), group_version: gv, kind, verbs: strings(verbs) })
+        Some(SubresourceInfo {
+            name: sub.to_string(),
+            group_version: gv,
+            kind,
+            verbs: strings(verbs),
+        })
     }
 
     // ---- CRDs ----
@@ -655,7 +755,13 @@ impl Discovery {
         if versions.is_empty() {
             return Err("CustomResourceDefinition has no spec.versions".into());
         }
-        let record = CrdRecord { name: name.clone(), group: group.clone(), plural: plural.clone(), versions, storage_version };
+        let record = CrdRecord {
+            name: name.clone(),
+            group: group.clone(),
+            plural: plural.clone(),
+            versions,
+            storage_version,
+        };
         self.remove_crd(&name);
         self.crds.insert(name.clone(), record);
         self.rebuild_crd_resources(crd_info_template(spec, &kind, &plural, &group), &name);
@@ -666,8 +772,11 @@ impl Discovery {
 
     /// Forgets a CRD by `metadata.name`; true if it was known.
     pub fn remove_crd(&mut self, name: &str) -> bool {
-        let Some(record) = self.crds.remove(name) else { return false };
-        self.resources.retain(|r| !(r.group == record.group && r.plural == record.plural));
+        let Some(record) = self.crds.remove(name) else {
+            return false;
+        };
+        self.resources
+            .retain(|r| !(r.group == record.group && r.plural == record.plural));
         self.refresh_crd_preferred(&record.group);
         true
     }
@@ -759,8 +868,26 @@ impl Discovery {
 
     /// `GET /api`: APIVersions.
     pub fn api_versions_json(&self) -> Value {
-        let versions: Vec<String> = self.groups().into_iter().find(|(g, _)| g.is_empty()).map(|(_, v)| v).unwrap_or_default();
+        let versions: Vec<String> = self
+            .groups()
+            .into_iter()
+            .find(|(g, _)| g.is_empty())
+            .map(|(_, v)| v)
+            .unwrap_or_default();
         json!({ "kind": "APIVersions", "versions": versions })
+    }
+
+    /// `GET /api` as a real server answers it, with the address clients should use
+    /// (`serverAddressByClientCIDRs`, e.g. `192.168.49.2:6443`).
+    pub fn api_versions_json_with_address(&self, server_address: &str) -> Value {
+        let mut value = self.api_versions_json();
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert(
+                "serverAddressByClientCIDRs".into(),
+                json!([{ "clientCIDR": "0.0.0.0/0", "serverAddress": server_address }]),
+            );
+        }
+        value
     }
 
     fn group_json(&self, group: &str, versions: &[String]) -> Value {
@@ -798,8 +925,11 @@ impl Discovery {
     /// `GET /api/v1` or `GET /apis/{group}/{version}`: APIResourceList, subresources included
     /// (`pods/status`), entries sorted by name as the API server lists them.
     pub fn api_resource_list_json(&self, group: &str, version: &str) -> Option<Value> {
-        let infos: Vec<&ResourceInfo> =
-            self.resources.iter().filter(|r| r.group == group && r.version == version).collect();
+        let infos: Vec<&ResourceInfo> = self
+            .resources
+            .iter()
+            .filter(|r| r.group == group && r.version == version)
+            .collect();
         if infos.is_empty() {
             return None;
         }
@@ -835,14 +965,21 @@ impl Discovery {
             }
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let group_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+        let group_version = if group.is_empty() {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
         let mut out = Map::new();
         out.insert("kind".into(), json!("APIResourceList"));
         if !group.is_empty() {
             out.insert("apiVersion".into(), json!("v1"));
         }
         out.insert("groupVersion".into(), json!(group_version));
-        out.insert("resources".into(), Value::Array(entries.into_iter().map(|(_, e)| e).collect()));
+        out.insert(
+            "resources".into(),
+            Value::Array(entries.into_iter().map(|(_, e)| e).collect()),
+        );
         Some(Value::Object(out))
     }
 }
@@ -856,8 +993,11 @@ fn crd_info_template(spec: &Value, kind: &str, plural: &str, group: &str) -> Res
             .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
             .unwrap_or_default()
     };
-    let mut singular =
-        names.and_then(|n| n.get("singular")).and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut singular = names
+        .and_then(|n| n.get("singular"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if singular.is_empty() {
         singular = kind.to_lowercase();
     }
@@ -882,7 +1022,9 @@ mod tests {
     use super::*;
 
     fn first<'a>(d: &'a Discovery, name: &str) -> Option<(String, String, String)> {
-        d.resolve(name).first().map(|r| (r.group.clone(), r.version.clone(), r.plural.clone()))
+        d.resolve(name)
+            .first()
+            .map(|r| (r.group.clone(), r.version.clone(), r.plural.clone()))
     }
 
     fn gvr(g: &str, v: &str, p: &str) -> Option<(String, String, String)> {
@@ -910,7 +1052,10 @@ mod tests {
             ("ev", gvr("", "v1", "events")),
             ("events.events.k8s.io", gvr("events.k8s.io", "v1", "events")),
             ("hpa", gvr("autoscaling", "v2", "horizontalpodautoscalers")),
-            ("horizontalpodautoscalers.v1.autoscaling", gvr("autoscaling", "v1", "horizontalpodautoscalers")),
+            (
+                "horizontalpodautoscalers.v1.autoscaling",
+                gvr("autoscaling", "v1", "horizontalpodautoscalers"),
+            ),
             ("crd", gvr("apiextensions.k8s.io", "v1", "customresourcedefinitions")),
             ("crds", gvr("apiextensions.k8s.io", "v1", "customresourcedefinitions")),
             ("csr", gvr("certificates.k8s.io", "v1", "certificatesigningrequests")),
@@ -931,6 +1076,40 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_short_name_resolves_to_its_resource() {
+        let d = Discovery::builtin();
+        let cases: &[(&str, &str)] = &[
+            ("po", "pods"),
+            ("svc", "services"),
+            ("ep", "endpoints"),
+            ("ns", "namespaces"),
+            ("no", "nodes"),
+            ("cm", "configmaps"),
+            ("sa", "serviceaccounts"),
+            ("pv", "persistentvolumes"),
+            ("pvc", "persistentvolumeclaims"),
+            ("rc", "replicationcontrollers"),
+            ("cs", "componentstatuses"),
+            ("rs", "replicasets"),
+            ("sts", "statefulsets"),
+            ("ds", "daemonsets"),
+            ("ing", "ingresses"),
+            ("ip", "ipaddresses"),
+            ("pdb", "poddisruptionbudgets"),
+            ("pc", "priorityclasses"),
+            ("sc", "storageclasses"),
+            ("vac", "volumeattributesclasses"),
+        ];
+        for (short, plural) in cases {
+            assert_eq!(
+                d.resolve(short).first().map(|r| r.plural.as_str()),
+                Some(*plural),
+                "{short}"
+            );
+        }
+    }
+
+    #[test]
     fn events_resolve_to_both_groups_core_first() {
         let d = Discovery::builtin();
         let found: Vec<String> = d.resolve("events").iter().map(|r| r.api_version()).collect();
@@ -938,9 +1117,46 @@ mod tests {
     }
 
     #[test]
+    fn short_name_collisions_warn_like_client_go() {
+        let mut d = Discovery::builtin();
+        assert!(d.resolve_warnings("ip").is_empty());
+        d.add_crd(
+            &json!({"metadata": {"name": "ipaddresses.netbox.dev"}, "spec": {"group": "netbox.dev",
+            "scope": "Namespaced", "names": {"plural": "ipaddresses", "kind": "IpAddress", "shortNames": ["ip"]},
+            "versions": [{"name": "v1", "served": true, "storage": true}]}}),
+        )
+        .unwrap();
+        assert_eq!(first(&d, "ip"), gvr("networking.k8s.io", "v1", "ipaddresses"));
+        assert_eq!(
+            d.resolve_warnings("ip"),
+            vec!["short name \"ip\" could also match lower priority resource ipaddresses.netbox.dev"]
+        );
+        assert!(d.resolve_warnings("hpa").is_empty());
+        assert!(d.resolve_warnings("pods").is_empty());
+    }
+
+    #[test]
+    fn preferred_resources_keep_one_version_per_resource() {
+        let d = Discovery::builtin();
+        let preferred = d.preferred_resources();
+        let hpas: Vec<&str> = preferred
+            .iter()
+            .filter(|r| r.plural == "horizontalpodautoscalers")
+            .map(|r| r.version.as_str())
+            .collect();
+        assert_eq!(hpas, vec!["v2"]);
+        assert_eq!(preferred.first().map(|r| r.plural.as_str()), Some("bindings"));
+        assert_eq!(preferred.len(), d.resources().len() - 1);
+    }
+
+    #[test]
     fn category_all_lists_what_kubectl_get_all_shows() {
         let d = Discovery::builtin();
-        let all: Vec<String> = d.category("all").iter().map(|r| r.group_resource().to_string()).collect();
+        let all: Vec<String> = d
+            .category("all")
+            .iter()
+            .map(|r| r.group_resource().to_string())
+            .collect();
         assert_eq!(
             all,
             vec![
@@ -956,7 +1172,13 @@ mod tests {
                 "jobs.batch"
             ]
         );
-        assert_eq!(d.category("all").iter().find(|r| r.group == "autoscaling").map(|r| r.version.as_str()), Some("v2"));
+        assert_eq!(
+            d.category("all")
+                .iter()
+                .find(|r| r.group == "autoscaling")
+                .map(|r| r.version.as_str()),
+            Some("v2")
+        );
     }
 
     #[test]
@@ -965,15 +1187,27 @@ mod tests {
         for r in d.resources() {
             assert!(!r.verbs.is_empty(), "{} has verbs", r.plural);
             assert_eq!(r.singular, r.singular.to_lowercase());
-            let dupes = d.resources().iter().filter(|o| o.group == r.group && o.version == r.version && o.plural == r.plural).count();
+            let dupes = d
+                .resources()
+                .iter()
+                .filter(|o| o.group == r.group && o.version == r.version && o.plural == r.plural)
+                .count();
             assert_eq!(dupes, 1, "{} listed once", r.plural);
         }
         let pods = d.find_resource("", "v1", "pods").unwrap();
         assert!(pods.namespaced() && pods.has_subresource("eviction") && pods.has_subresource("resize"));
         let nodes = d.find_kind(&GroupVersionKind::new("", "v1", "Node")).unwrap();
         assert_eq!(nodes.scope, Scope::Cluster);
-        assert!(!d.find_resource("autoscaling", "v1", "horizontalpodautoscalers").unwrap().preferred);
-        assert!(d.find_resource("autoscaling", "v2", "horizontalpodautoscalers").unwrap().preferred);
+        assert!(
+            !d.find_resource("autoscaling", "v1", "horizontalpodautoscalers")
+                .unwrap()
+                .preferred
+        );
+        assert!(
+            d.find_resource("autoscaling", "v2", "horizontalpodautoscalers")
+                .unwrap()
+                .preferred
+        );
     }
 
     #[test]
@@ -982,7 +1216,12 @@ mod tests {
         let list = d.api_resource_list_json("", "v1").unwrap();
         assert_eq!(list["groupVersion"], "v1");
         assert!(list.get("apiVersion").is_none());
-        let names: Vec<&str> = list["resources"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
         let pods_at = names.iter().position(|n| *n == "pods").unwrap();
         assert_eq!(
             &names[pods_at..pods_at + 12],
@@ -1001,7 +1240,12 @@ mod tests {
                 "podtemplates"
             ]
         );
-        let eviction = list["resources"].as_array().unwrap().iter().find(|e| e["name"] == "pods/eviction").unwrap();
+        let eviction = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "pods/eviction")
+            .unwrap();
         assert_eq!(
             eviction,
             &json!({"name": "pods/eviction", "singularName": "", "namespaced": true, "group": "policy",
@@ -1009,7 +1253,12 @@ mod tests {
         );
         let apps = d.api_resource_list_json("apps", "v1").unwrap();
         assert_eq!(apps["apiVersion"], "v1");
-        let deploy = apps["resources"].as_array().unwrap().iter().find(|e| e["name"] == "deployments").unwrap();
+        let deploy = apps["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == "deployments")
+            .unwrap();
         assert_eq!(deploy["shortNames"], json!(["deploy"]));
         assert_eq!(deploy["categories"], json!(["all"]));
         assert!(d.api_resource_list_json("apps", "v1beta1").is_none());
@@ -1023,9 +1272,19 @@ mod tests {
         assert_eq!(list[0]["name"], "apiregistration.k8s.io");
         assert_eq!(list[1]["name"], "apps");
         let autoscaling = list.iter().find(|g| g["name"] == "autoscaling").unwrap();
-        assert_eq!(autoscaling["preferredVersion"], json!({"groupVersion": "autoscaling/v2", "version": "v2"}));
+        assert_eq!(
+            autoscaling["preferredVersion"],
+            json!({"groupVersion": "autoscaling/v2", "version": "v2"})
+        );
         assert_eq!(autoscaling["versions"][1]["version"], "v1");
-        assert_eq!(d.api_versions_json(), json!({"kind": "APIVersions", "versions": ["v1"]}));
+        assert_eq!(
+            d.api_versions_json(),
+            json!({"kind": "APIVersions", "versions": ["v1"]})
+        );
+        assert_eq!(
+            d.api_versions_json_with_address("10.0.0.1:6443")["serverAddressByClientCIDRs"],
+            json!([{"clientCIDR": "0.0.0.0/0", "serverAddress": "10.0.0.1:6443"}])
+        );
         assert_eq!(d.api_group_json("apps").unwrap()["kind"], "APIGroup");
         assert!(d.api_group_json("").is_none());
     }
@@ -1072,10 +1331,15 @@ mod tests {
         assert_eq!((info.version.as_str(), info.preferred), ("v1", true));
         assert_eq!(info.subresources, vec!["scale", "status"]);
         assert_eq!(first(&d, "ct"), gvr("stable.example.com", "v1", "crontabs"));
-        assert_eq!(first(&d, "crontab.v1beta1.stable.example.com"), gvr("stable.example.com", "v1beta1", "crontabs"));
+        assert_eq!(
+            first(&d, "crontab.v1beta1.stable.example.com"),
+            gvr("stable.example.com", "v1beta1", "crontabs")
+        );
         assert!(d.find_resource("stable.example.com", "v2alpha1", "crontabs").is_none());
         assert_eq!(d.printer_columns("stable.example.com", "v1", "crontabs").len(), 1);
-        assert!(d.printer_columns("stable.example.com", "v1beta1", "crontabs").is_empty());
+        assert!(d
+            .printer_columns("stable.example.com", "v1beta1", "crontabs")
+            .is_empty());
         let groups = d.api_group_list_json();
         let last = groups["groups"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["name"], "stable.example.com");
@@ -1095,17 +1359,29 @@ mod tests {
     fn version_priority_orders_like_kube_aware_compare() {
         let mut vs = vec!["v1alpha1", "v2", "foo", "v1beta2", "v1", "v1beta1", "v10", "v3alpha1"];
         vs.sort_by_key(|v| version_priority(v));
-        assert_eq!(vs, vec!["v10", "v2", "v1", "v1beta2", "v1beta1", "v3alpha1", "v1alpha1", "foo"]);
+        assert_eq!(
+            vs,
+            vec!["v10", "v2", "v1", "v1beta2", "v1beta1", "v3alpha1", "v1alpha1", "foo"]
+        );
     }
 
     #[test]
     fn removed_api_versions_name_their_replacement() {
         assert_eq!(replacement_for("extensions/v1beta1", "Deployment"), Some("apps/v1"));
-        assert_eq!(replacement_for("extensions/v1beta1", "Ingress"), Some("networking.k8s.io/v1"));
+        assert_eq!(
+            replacement_for("extensions/v1beta1", "Ingress"),
+            Some("networking.k8s.io/v1")
+        );
         assert_eq!(replacement_for("apps/v1beta2", "StatefulSet"), Some("apps/v1"));
         assert_eq!(replacement_for("batch/v1beta1", "CronJob"), Some("batch/v1"));
-        assert_eq!(replacement_for("policy/v1beta1", "PodDisruptionBudget"), Some("policy/v1"));
-        assert_eq!(replacement_for("autoscaling/v2beta2", "HorizontalPodAutoscaler"), Some("autoscaling/v2"));
+        assert_eq!(
+            replacement_for("policy/v1beta1", "PodDisruptionBudget"),
+            Some("policy/v1")
+        );
+        assert_eq!(
+            replacement_for("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
+            Some("autoscaling/v2")
+        );
         assert_eq!(replacement_for("apps/v1", "Deployment"), None);
         assert_eq!(replacement_for("extensions/v1beta1", "PodSecurityPolicy"), None);
     }

@@ -12,3 +12,4 @@ pub mod strategic_merge;
 pub mod validation;
 
 pub use discovery::{replacement_for, CrdRecord, Discovery, ResourceInfo, Scope, SubresourceInfo};
+pub use schema::SchemaError;

@@ -9,6 +9,7 @@
 //! order), duplicate fields cannot be seen in a JSON value, and quantity strings are not parsed
 //! here.
 
+use apimachinery::quantity::Quantity;
 use apimachinery::GroupVersionKind;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -29,7 +30,11 @@ pub struct SchemaError {
 
 impl fmt::Display for SchemaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} in version \"{}\" cannot be handled as a {}: {}", self.kind, self.version, self.kind, self.detail)
+        write!(
+            f,
+            "{} in version \"{}\" cannot be handled as a {}: {}",
+            self.kind, self.version, self.kind, self.detail
+        )
     }
 }
 
@@ -39,13 +44,19 @@ impl std::error::Error for SchemaError {}
 /// when `strict` (fieldValidation=Strict, kubectl's default). Kinds without a built-in schema
 /// (custom resources) pass.
 pub fn check(gvk: &GroupVersionKind, value: &Value, strict: bool) -> Result<(), SchemaError> {
-    let Some(round_trip) = decode(gvk, value)? else { return Ok(()) };
+    let Some(round_trip) = decode(gvk, value)? else {
+        return Ok(());
+    };
     if strict {
         let unknown = unknown_in(gvk, value, &round_trip);
         if !unknown.is_empty() {
             let detail = format!(
                 "strict decoding error: {}",
-                unknown.iter().map(|f| format!("unknown field \"{f}\"")).collect::<Vec<_>>().join(", ")
+                unknown
+                    .iter()
+                    .map(|f| format!("unknown field \"{f}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             return Err(SchemaError {
                 kind: gvk.kind.clone(),
@@ -101,9 +112,15 @@ fn run<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, Failure>
                 serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
-        Failure { path, message: e.into_inner().to_string() }
+        Failure {
+            path,
+            message: e.into_inner().to_string(),
+        }
     })?;
-    serde_json::to_value(&typed).map_err(|e| Failure { path: Vec::new(), message: e.to_string() })
+    serde_json::to_value(&typed).map_err(|e| Failure {
+        path: Vec::new(),
+        message: e.to_string(),
+    })
 }
 
 type Decoder = fn(&Value) -> Result<Value, Failure>;
@@ -212,20 +229,93 @@ const RESOURCE_LISTS: &[&str] = &[
     "overhead",
 ];
 
+/// Maps whose values are quantities (`v1.ResourceList`), for the quantity check. RuntimeClass's
+/// `overhead` holds `podFixed`, so `overhead` itself is left out.
+const QUANTITY_MAPS: &[&str] = &[
+    "limits",
+    "requests",
+    "capacity",
+    "allocatable",
+    "hard",
+    "used",
+    "default",
+    "defaultRequest",
+    "max",
+    "min",
+    "maxLimitRequestRatio",
+    "allocatedResources",
+    "podFixed",
+];
+
+/// The first quantity (in key order) `Quantity.UnmarshalJSON` would reject, as its error text.
+fn bad_quantity(value: &Value, parent_key: Option<&str>) -> Option<String> {
+    let check = |v: &Value| match Quantity::from_json(v) {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "openAPIV3Schema" {
+                    continue;
+                }
+                let quantity_field = matches!(key.as_str(), "sizeLimit" | "averageValue" | "maximumVolumeSize")
+                    || (key == "value" && matches!(parent_key, Some("target" | "current")));
+                if quantity_field {
+                    if let Some(e) = check(child) {
+                        return Some(e);
+                    }
+                    continue;
+                }
+                if QUANTITY_MAPS.contains(&key.as_str()) {
+                    if let Value::Object(list) = child {
+                        for v in list.values() {
+                            if let Some(e) = check(v) {
+                                return Some(e);
+                            }
+                        }
+                        continue;
+                    }
+                }
+                if let Some(e) = bad_quantity(child, Some(key)) {
+                    return Some(e);
+                }
+            }
+            None
+        }
+        Value::Array(items) => items.iter().find_map(|v| bad_quantity(v, parent_key)),
+        _ => None,
+    }
+}
+
 /// Decodes as Go's decoder would: absent or `null` required fields are fine there (validation
 /// reports them later), so they are filled with placeholders here and decoding is retried.
 fn decode(gvk: &GroupVersionKind, value: &Value) -> Result<Option<Value>, SchemaError> {
-    let Some(decoder) = decoder_for(gvk) else { return Ok(None) };
+    let Some(decoder) = decoder_for(gvk) else {
+        return Ok(None);
+    };
     let mut work = value.clone();
     if let Some(obj) = work.as_object_mut() {
         // The URL decides the kind; k8s-openapi insists on matching type meta.
         obj.insert("apiVersion".into(), json!(gvk.api_version()));
         obj.insert("kind".into(), json!(gvk.kind));
     }
+    integral_floats_to_ints(&mut work);
     let mut placeholders: Vec<Vec<Seg>> = Vec::new();
     for _ in 0..256 {
         let failure = match decoder(&work) {
-            Ok(round_trip) => return Ok(Some(round_trip)),
+            Ok(round_trip) => {
+                // k8s-openapi keeps quantities as strings; Go parses them while decoding.
+                if let Some(detail) = bad_quantity(value, None) {
+                    return Err(SchemaError {
+                        kind: gvk.kind.clone(),
+                        version: gvk.version.clone(),
+                        detail,
+                        unknown_fields: Vec::new(),
+                    });
+                }
+                return Ok(Some(round_trip));
+            }
             Err(f) => f,
         };
         if let Some(field) = missing_field(&failure.message) {
@@ -257,6 +347,22 @@ fn decode(gvk: &GroupVersionKind, value: &Value) -> Result<Option<Value>, Schema
     Ok(None)
 }
 
+/// kubectl turns YAML into JSON through float64, so `replicas: 1.0` arrives as `1`.
+fn integral_floats_to_ints(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_ints),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_ints),
+        _ => {}
+    }
+}
+
 fn missing_field(message: &str) -> Option<String> {
     let rest = message.strip_prefix("missing field `")?;
     rest.split_once('`').map(|(name, _)| name.to_string())
@@ -272,14 +378,17 @@ fn placeholder_for(expected: &str) -> Value {
         "a sequence" => json!([]),
         "a boolean" => json!(false),
         "a string" | "Quantity" | "a base64-encoded string" => json!(""),
-        "Time" | "MicroTime" => json!("1970-01-01T00:00:00Z"),
+        "Time" | "MicroTime" | "a timestamp string" => json!("1970-01-01T00:00:00Z"),
         e if is_integer_type(e) || e == "f64" || e == "f32" || e == "IntOrString" => json!(0),
         _ => json!({}),
     }
 }
 
 fn is_integer_type(e: &str) -> bool {
-    matches!(e, "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "a 32-bit integer")
+    matches!(
+        e,
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "a 32-bit integer"
+    )
 }
 
 fn get_at<'a>(value: &'a Value, path: &[Seg]) -> Option<&'a Value> {
@@ -353,7 +462,11 @@ fn go_struct(name: &str, gvk: &GroupVersionKind) -> String {
         "Condition",
         "FieldsV1",
     ];
-    let package = if META.contains(&name) || !gvk.version.starts_with('v') { "v1" } else { gvk.version.as_str() };
+    let package = if META.contains(&name) || !gvk.version.starts_with('v') {
+        "v1"
+    } else {
+        gvk.version.as_str()
+    };
     format!("{package}.{name}")
 }
 
@@ -371,7 +484,7 @@ fn go_type(decoder: Decoder, gvk: &GroupVersionKind, work: &Value, path: &[Seg],
         "f32" => "float32".into(),
         "f64" => "float64".into(),
         "a boolean" => "bool".into(),
-        "a string" | "Time" | "MicroTime" => "string".into(),
+        "a string" | "Time" | "MicroTime" | "a timestamp string" => "string".into(),
         "a base64-encoded string" => "[]uint8".into(),
         "Quantity" => "resource.Quantity".into(),
         "a sequence" => {
@@ -422,14 +535,35 @@ fn describe(gvk: &GroupVersionKind, decoder: Decoder, work: &Value, failure: &Fa
             .unwrap_or(0);
         return format!("illegal base64 data at input byte {offset}");
     }
-    let Some(expected) = expected(message) else { return message.to_string() };
     let at = get_at(work, &failure.path);
+    // Errors raised by a type's own parser (timestamps) carry no serde type text: ask the
+    // decoder which type sits there.
+    let standard = ["invalid type:", "invalid value:", "invalid length"]
+        .iter()
+        .any(|p| message.starts_with(p));
+    let probed;
+    let expected = if standard {
+        expected(message)
+    } else {
+        probed = probe(decoder, work, &failure.path, json!(true));
+        probed.as_deref()
+    };
+    let Some(expected) = expected else {
+        return message.to_string();
+    };
     if expected == "Quantity" {
         return QUANTITY_FORMAT.to_string();
     }
-    if matches!(expected, "Time" | "MicroTime") {
+    if matches!(expected, "Time" | "MicroTime" | "a timestamp string") {
         if let Some(s) = at.and_then(Value::as_str) {
-            return format!("parsing time \"{s}\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"{s}\" as \"2006\"");
+            // metav1.MicroTime fields parse with the microsecond layout.
+            let micro = matches!(failure.path.last(), Some(Seg::Key(k)) if matches!(k.as_str(), "eventTime" | "renewTime" | "acquireTime"));
+            let layout = if micro {
+                "2006-01-02T15:04:05.000000Z07:00"
+            } else {
+                "2006-01-02T15:04:05Z07:00"
+            };
+            return format!("parsing time \"{s}\" as \"{layout}\": cannot parse \"{s}\" as \"2006\"");
         }
     }
     let go_type = go_type(decoder, gvk, work, &failure.path, expected, 0);
@@ -447,7 +581,9 @@ fn describe(gvk: &GroupVersionKind, decoder: Decoder, work: &Value, failure: &Fa
     let mut fields: Vec<&str> = Vec::new();
     let mut struct_name: Option<String> = None;
     for i in (0..failure.path.len()).rev() {
-        let Some(Seg::Key(key)) = failure.path.get(i) else { continue };
+        let Some(Seg::Key(key)) = failure.path.get(i) else {
+            continue;
+        };
         let parent = failure.path.get(..i).unwrap_or_default();
         let parent_type = probe(decoder, work, parent, json!([]));
         match parent_type.as_deref() {
@@ -483,7 +619,11 @@ fn walk(gvk: &GroupVersionKind, input: &Value, round_trip: &Value, path: String,
     match (input, round_trip) {
         (Value::Object(i), Value::Object(r)) => {
             for (key, value) in i {
-                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 match r.get(key) {
                     Some(rv) => {
                         if !opaque(gvk, key) {
@@ -564,6 +704,18 @@ mod tests {
                 "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal number 1.5 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32",
             ),
             (
+                "apps/v1",
+                "Deployment",
+                deployment(json!({"template": {"spec": {"containers": [{"name": "c", "env": [{"name": "PORT", "value": 80}]}]}}})),
+                "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string",
+            ),
+            (
+                "v1",
+                "Pod",
+                pod(json!({"hostNetwork": "true", "containers": []})),
+                "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.hostNetwork of type bool",
+            ),
+            (
                 "v1",
                 "Pod",
                 pod(json!({"containers": [{"name": "c", "args": "--x"}]})),
@@ -580,6 +732,30 @@ mod tests {
                 "Pod",
                 pod(json!({"containers": [{"name": "c", "resources": {"limits": {"cpu": true}}}]})),
                 &format!("Pod in version \"v1\" cannot be handled as a Pod: {QUANTITY_FORMAT}"),
+            ),
+            (
+                "v1",
+                "Pod",
+                pod(json!({"containers": [{"name": "c", "resources": {"requests": {"memory": "512mi"}}}]})),
+                "Pod in version \"v1\" cannot be handled as a Pod: unable to parse quantity's suffix",
+            ),
+            (
+                "v1",
+                "Pod",
+                pod(json!({"containers": [{"name": "c", "resources": {"limits": {"memory": "512MB"}}}]})),
+                &format!("Pod in version \"v1\" cannot be handled as a Pod: {QUANTITY_FORMAT}"),
+            ),
+            (
+                "v1",
+                "ResourceQuota",
+                json!({"spec": {"hard": {"pods": "ten"}}}),
+                &format!("ResourceQuota in version \"v1\" cannot be handled as a ResourceQuota: {QUANTITY_FORMAT}"),
+            ),
+            (
+                "v1",
+                "Pod",
+                json!({"metadata": {"name": "p", "creationTimestamp": "yesterday"}}),
+                "Pod in version \"v1\" cannot be handled as a Pod: parsing time \"yesterday\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"yesterday\" as \"2006\"",
             ),
             (
                 "v1",
@@ -620,7 +796,10 @@ mod tests {
             e.to_string(),
             "Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.foo\", unknown field \"spec.template.spec.containers[0].imagePullPolcy\""
         );
-        assert_eq!(e.unknown_fields, vec!["spec.foo", "spec.template.spec.containers[0].imagePullPolcy"]);
+        assert_eq!(
+            e.unknown_fields,
+            vec!["spec.foo", "spec.template.spec.containers[0].imagePullPolcy"]
+        );
         assert_eq!(check(&gvk("apps/v1", "Deployment"), &d, false), Ok(()));
         assert_eq!(unknown_fields(&gvk("apps/v1", "Deployment"), &d).len(), 2);
     }
@@ -629,7 +808,11 @@ mod tests {
     fn valid_objects_pass_including_nulls_missing_required_fields_and_special_types() {
         let cases: &[(&str, &str, Value)] = &[
             ("v1", "Pod", pod(json!({"containers": [{"image": "nginx"}]}))),
-            ("v1", "Pod", json!({"metadata": {"name": "p", "creationTimestamp": null}, "spec": null, "status": {}})),
+            (
+                "v1",
+                "Pod",
+                json!({"metadata": {"name": "p", "creationTimestamp": null}, "spec": null, "status": {}}),
+            ),
             (
                 "v1",
                 "Pod",
@@ -637,14 +820,27 @@ mod tests {
                     "resources": {"limits": {"cpu": 1, "memory": "128Mi"}, "requests": {"cpu": 0.5}},
                     "livenessProbe": {"httpGet": {"port": "http", "path": "/"}}}]})),
             ),
-            ("apps/v1", "Deployment", deployment(json!({"replicas": 2, "template": {"spec": {}}}))),
+            (
+                "apps/v1",
+                "Deployment",
+                deployment(json!({"replicas": 2, "template": {"spec": {}}})),
+            ),
+            ("apps/v1", "Deployment", deployment(json!({"replicas": 2.0}))),
             (
                 "v1",
                 "Service",
                 json!({"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 81, "targetPort": "web"}]}}),
             ),
-            ("v1", "Secret", json!({"metadata": {"name": "s"}, "data": {"password": "c2VjcmV0"}, "stringData": {"a": "b"}})),
-            ("v1", "ConfigMap", json!({"metadata": {"name": "c"}, "data": {"a": "1"}})),
+            (
+                "v1",
+                "Secret",
+                json!({"metadata": {"name": "s"}, "data": {"password": "c2VjcmV0"}, "stringData": {"a": "b"}}),
+            ),
+            (
+                "v1",
+                "ConfigMap",
+                json!({"metadata": {"name": "c"}, "data": {"a": "1"}}),
+            ),
             (
                 "apiextensions.k8s.io/v1",
                 "CustomResourceDefinition",
@@ -655,7 +851,11 @@ mod tests {
                         "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true,
                             "properties": {"spec": {"type": "object", "properties": {"cronSpec": {"type": "string"}}}}}}}]}}),
             ),
-            ("stable.example.com/v1", "CronTab", json!({"spec": {"anything": [1, 2]}})),
+            (
+                "stable.example.com/v1",
+                "CronTab",
+                json!({"spec": {"anything": [1, 2]}}),
+            ),
         ];
         for (api_version, kind, value) in cases {
             assert_eq!(check(&gvk(api_version, kind), value, true), Ok(()), "{value}");
@@ -664,7 +864,13 @@ mod tests {
 
     #[test]
     fn odd_shapes_do_not_panic() {
-        for value in [json!("x"), json!(null), json!([1]), json!({"metadata": []}), json!({"spec": {"containers": [null]}})] {
+        for value in [
+            json!("x"),
+            json!(null),
+            json!([1]),
+            json!({"metadata": []}),
+            json!({"spec": {"containers": [null]}}),
+        ] {
             let _ = check(&gvk("v1", "Pod"), &value, true);
             let _ = unknown_fields(&gvk("v1", "Pod"), &value);
         }
@@ -674,8 +880,7 @@ mod tests {
 
     #[test]
     fn to_typed_reads_typed_structs() {
-        let d: k8s_openapi::api::apps::v1::Deployment =
-            to_typed(&deployment(json!({"replicas": 4}))).unwrap();
+        let d: k8s_openapi::api::apps::v1::Deployment = to_typed(&deployment(json!({"replicas": 4}))).unwrap();
         assert_eq!(d.spec.replicas, Some(4));
         assert!(to_typed::<k8s_openapi::api::apps::v1::Deployment>(&json!([])).is_err());
     }

@@ -30,18 +30,30 @@ pub struct FieldMeta {
 }
 
 const fn merge_by(key: &'static str) -> FieldMeta {
-    FieldMeta { merge: true, replace: false, retain_keys: false, merge_key: Some(key) }
+    FieldMeta {
+        merge: true,
+        replace: false,
+        retain_keys: false,
+        merge_key: Some(key),
+    }
 }
 
 /// The patch metadata of the field at `path` (struct field names from the object root; list
 /// indices left out) in an object of `kind`.
 pub fn field_meta(kind: &str, path: &[&str]) -> FieldMeta {
-    let Some((field, parent)) = path.split_last() else { return FieldMeta::default() };
+    let Some((field, parent)) = path.split_last() else {
+        return FieldMeta::default();
+    };
     let field = *field;
     let pod_spec = |p: &[&str]| (kind == "Pod" && p == ["spec"]) || p.ends_with(&["template", "spec"]);
     if parent.last() == Some(&"metadata") {
         match field {
-            "finalizers" => return FieldMeta { merge: true, ..FieldMeta::default() },
+            "finalizers" => {
+                return FieldMeta {
+                    merge: true,
+                    ..FieldMeta::default()
+                }
+            }
             "ownerReferences" => return merge_by("uid"),
             _ => {}
         }
@@ -51,7 +63,12 @@ pub fn field_meta(kind: &str, path: &[&str]) -> FieldMeta {
             "containers" | "initContainers" | "ephemeralContainers" | "imagePullSecrets" | "schedulingGates" => {
                 return merge_by("name")
             }
-            "volumes" | "resourceClaims" => return FieldMeta { retain_keys: true, ..merge_by("name") },
+            "volumes" | "resourceClaims" => {
+                return FieldMeta {
+                    retain_keys: true,
+                    ..merge_by("name")
+                }
+            }
             "hostAliases" => return merge_by("ip"),
             "topologySpreadConstraints" => return merge_by("topologyKey"),
             _ => {}
@@ -73,19 +90,36 @@ pub fn field_meta(kind: &str, path: &[&str]) -> FieldMeta {
     }
     match (kind, parent, field) {
         ("Pod", ["status"], "podIPs" | "hostIPs") => merge_by("ip"),
-        ("Pod", ["status"], "resourceClaimStatuses") => FieldMeta { retain_keys: true, ..merge_by("name") },
+        ("Pod", ["status"], "resourceClaimStatuses") => FieldMeta {
+            retain_keys: true,
+            ..merge_by("name")
+        },
         ("Service", ["spec"], "ports") => merge_by("port"),
         ("ServiceAccount", [], "secrets") => merge_by("name"),
-        ("Node", ["spec"], "podCIDRs") => FieldMeta { merge: true, ..FieldMeta::default() },
+        ("Node", ["spec"], "podCIDRs") => FieldMeta {
+            merge: true,
+            ..FieldMeta::default()
+        },
         ("Node", ["status"], "addresses") => merge_by("type"),
         ("MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration", [], "webhooks") => merge_by("name"),
-        ("Deployment", ["spec"], "strategy") => FieldMeta { retain_keys: true, ..FieldMeta::default() },
+        ("Deployment", ["spec"], "strategy") => FieldMeta {
+            retain_keys: true,
+            ..FieldMeta::default()
+        },
         _ => FieldMeta::default(),
     }
 }
 
 fn has_struct_metadata(gvk: &GroupVersionKind) -> bool {
     crate::schema::is_known(gvk)
+}
+
+/// Whether the API server accepts `application/strategic-merge-patch+json` for `gvk`. For
+/// custom resources it answers 415 UnsupportedMediaType: `the body of the request was in an
+/// unknown format - accepted media types include: application/json-patch+json,
+/// application/merge-patch+json, application/apply-patch+yaml`.
+pub fn supports_strategic(gvk: &GroupVersionKind) -> bool {
+    has_struct_metadata(gvk)
 }
 
 /// Applies a strategic merge patch (`kubectl patch --type strategic`, the default) to
@@ -98,14 +132,18 @@ pub fn apply(gvk: &GroupVersionKind, original: &Value, patch: &Value) -> Result<
         return Ok(json_merge_patch(original, patch));
     }
     let original_map = original.as_object().cloned().unwrap_or_default();
-    let ctx = Ctx { kind: gvk.kind.as_str() };
+    let ctx = Ctx {
+        kind: gvk.kind.as_str(),
+    };
     let merged = ctx.merge_map(original_map, patch_map.clone(), &[], true)?;
     Ok(Value::Object(merged))
 }
 
 /// RFC 7386 JSON merge patch.
 pub fn json_merge_patch(original: &Value, patch: &Value) -> Value {
-    let Value::Object(patch_map) = patch else { return patch.clone() };
+    let Value::Object(patch_map) = patch else {
+        return patch.clone();
+    };
     let mut target = match original {
         Value::Object(m) => m.clone(),
         _ => Map::new(),
@@ -202,10 +240,20 @@ pub fn three_way(
         let deletions = keep_or_delete_null(&as_map(&deletions), true);
         return Ok(json_merge_patch(&Value::Object(deletions), &Value::Object(changes)));
     }
-    let ctx = Ctx { kind: gvk.kind.as_str() };
-    let delta_opts = DiffOptions { ignore_deletions: true, ignore_changes_and_additions: false, retain_keys: false };
+    let ctx = Ctx {
+        kind: gvk.kind.as_str(),
+    };
+    let delta_opts = DiffOptions {
+        ignore_deletions: true,
+        ignore_changes_and_additions: false,
+        retain_keys: false,
+    };
     let delta = ctx.diff_maps(&as_map(current), &as_map(modified), &[], delta_opts)?;
-    let deletion_opts = DiffOptions { ignore_deletions: false, ignore_changes_and_additions: true, retain_keys: false };
+    let deletion_opts = DiffOptions {
+        ignore_deletions: false,
+        ignore_changes_and_additions: true,
+        retain_keys: false,
+    };
     let deletions = ctx.diff_maps(&as_map(original), &as_map(modified), &[], deletion_opts)?;
     Ok(Value::Object(ctx.combine(deletions, delta, &[])))
 }
@@ -217,10 +265,24 @@ pub fn two_way(gvk: &GroupVersionKind, original: &Value, modified: &Value) -> Re
         return Ok(create_json_merge_patch(original, modified));
     }
     let as_map = |v: &Value| v.as_object().cloned().unwrap_or_default();
-    let ctx = Ctx { kind: gvk.kind.as_str() };
-    let opts = DiffOptions { ignore_deletions: false, ignore_changes_and_additions: false, retain_keys: false };
-    Ok(Value::Object(ctx.diff_maps(&as_map(original), &as_map(modified), &[], opts)?))
+    let ctx = Ctx {
+        kind: gvk.kind.as_str(),
+    };
+    let opts = DiffOptions {
+        ignore_deletions: false,
+        ignore_changes_and_additions: false,
+        retain_keys: false,
+    };
+    Ok(Value::Object(ctx.diff_maps(
+        &as_map(original),
+        &as_map(modified),
+        &[],
+        opts,
+    )?))
 }
+
+/// A list diff: the patch list, the primitive deletions, the `$setElementOrder` list.
+type ListDiff = (Vec<Value>, Vec<Value>, Vec<Value>);
 
 #[derive(Debug, Clone, Copy)]
 struct DiffOptions {
@@ -248,13 +310,22 @@ fn go_format(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Array(a) => format!("[{}]", a.iter().map(go_format).collect::<Vec<_>>().join(" ")),
         Value::Object(m) => {
-            format!("map[{}]", m.iter().map(|(k, v)| format!("{k}:{}", go_format(v))).collect::<Vec<_>>().join(" "))
+            format!(
+                "map[{}]",
+                m.iter()
+                    .map(|(k, v)| format!("{k}:{}", go_format(v)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
         }
     }
 }
 
 fn no_merge_key(m: &Map<String, Value>, key: &str) -> String {
-    format!("map: {} does not contain declared merge key: {key}", go_format(&Value::Object(m.clone())))
+    format!(
+        "map: {} does not contain declared merge key: {key}",
+        go_format(&Value::Object(m.clone()))
+    )
 }
 
 /// Index of `item` in `order`, matched by merge key for objects and by value for scalars.
@@ -275,17 +346,27 @@ fn is_delete_directive(v: &Value) -> bool {
 /// normalizeSliceOrder: sorts `items` by their position in `order` (stable; unknown items
 /// last) and moves `$patch: delete` items to the end.
 fn normalize_slice_order(items: Vec<Value>, order: &[Value], merge_key: Option<&str>) -> Vec<Value> {
-    let (items, to_delete): (Vec<Value>, Vec<Value>) =
-        if merge_key.is_some() { items.into_iter().partition(|v| !is_delete_directive(v)) } else { (items, Vec::new()) };
-    let mut keyed: Vec<(usize, Value)> =
-        items.into_iter().map(|v| (index_in(order, &v, merge_key).unwrap_or(usize::MAX), v)).collect();
+    let (items, to_delete): (Vec<Value>, Vec<Value>) = if merge_key.is_some() {
+        items.into_iter().partition(|v| !is_delete_directive(v))
+    } else {
+        (items, Vec::new())
+    };
+    let mut keyed: Vec<(usize, Value)> = items
+        .into_iter()
+        .map(|v| (index_in(order, &v, merge_key).unwrap_or(usize::MAX), v))
+        .collect();
     keyed.sort_by_key(|(i, _)| *i);
     keyed.into_iter().map(|(_, v)| v).chain(to_delete).collect()
 }
 
 /// mergeSortedSlice: interleaves server-only items (in server order) with patch items; a patch
 /// item goes first unless both are in the server order and the server item comes earlier.
-fn merge_sorted(server_only: Vec<Value>, patch_items: Vec<Value>, server_order: &[Value], merge_key: Option<&str>) -> Vec<Value> {
+fn merge_sorted(
+    server_only: Vec<Value>,
+    patch_items: Vec<Value>,
+    server_order: &[Value],
+    merge_key: Option<&str>,
+) -> Vec<Value> {
     let mut out = Vec::with_capacity(server_only.len() + patch_items.len());
     let mut left = server_only.into_iter().peekable();
     let mut right = patch_items.into_iter().peekable();
@@ -313,8 +394,9 @@ fn normalize_element_order(
     server_order: &[Value],
     merge_key: Option<&str>,
 ) -> Vec<Value> {
-    let (patch_items, server_only): (Vec<Value>, Vec<Value>) =
-        merged.into_iter().partition(|v| index_in(patch_order, v, merge_key).is_some());
+    let (patch_items, server_only): (Vec<Value>, Vec<Value>) = merged
+        .into_iter()
+        .partition(|v| index_in(patch_order, v, merge_key).is_some());
     let patch_items = normalize_slice_order(patch_items, patch_order, merge_key);
     let server_only = normalize_slice_order(server_only, server_order, merge_key);
     merge_sorted(server_only, patch_items, server_order, merge_key)
@@ -333,7 +415,12 @@ fn dedup_scalars(items: Vec<Value>) -> Vec<Value> {
 /// Removes JSON nulls from a value added whole (IgnoreUnmatchedNulls).
 fn discard_nulls(v: Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, discard_nulls(v))).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, discard_nulls(v)))
+                .collect(),
+        ),
         Value::Array(a) => Value::Array(a.into_iter().map(discard_nulls).collect()),
         other => other,
     }
@@ -379,12 +466,9 @@ impl Ctx<'_> {
                     return Ok(patch);
                 }
                 Some("delete") => return Ok(Map::new()),
-                Some("merge") => {
-                    patch.remove(DIRECTIVE);
-                }
                 _ => {
                     return Err(format!(
-                        "Unknown patch type: {} in map: {}",
+                        "unknown patch type: {} in map: {}",
                         go_format(&directive),
                         go_format(&Value::Object(patch))
                     ))
@@ -439,10 +523,16 @@ impl Ctx<'_> {
         Ok(original)
     }
 
-    fn apply_retain_keys(&self, original: &mut Map<String, Value>, patch: &mut Map<String, Value>) -> Result<(), String> {
-        let Some(retain) = patch.remove(RETAIN_KEYS) else { return Ok(()) };
+    fn apply_retain_keys(
+        &self,
+        original: &mut Map<String, Value>,
+        patch: &mut Map<String, Value>,
+    ) -> Result<(), String> {
+        let Some(retain) = patch.remove(RETAIN_KEYS) else {
+            return Ok(());
+        };
         let Some(list) = retain.as_array() else {
-            return Err(format!("expected a []interface{{}}, but got {}", go_format(&retain)));
+            return Err("invalid patch format of retainKeys".to_string());
         };
         let keep: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
         for (k, v) in patch.iter() {
@@ -450,7 +540,7 @@ impl Ctx<'_> {
                 continue;
             }
             if !keep.contains(&k.as_str()) {
-                return Err("invalid patch format of retainKeys".to_string());
+                return Err("patch content doesn't match retainKeys list".to_string());
             }
         }
         original.retain(|k, _| keep.contains(&k.as_str()));
@@ -465,16 +555,26 @@ impl Ctx<'_> {
         path: &[&str],
         apply_mode: bool,
     ) -> Result<(), String> {
-        let keys: Vec<String> = patch.keys().filter(|k| k.starts_with(SET_ELEMENT_ORDER)).cloned().collect();
+        let keys: Vec<String> = patch
+            .keys()
+            .filter(|k| k.starts_with(SET_ELEMENT_ORDER))
+            .cloned()
+            .collect();
         for directive_key in keys {
-            let Some(order) = patch.remove(&directive_key) else { continue };
+            let Some(order) = patch.remove(&directive_key) else {
+                continue;
+            };
             let field = directive_key.trim_start_matches(SET_ELEMENT_ORDER).to_string();
             let Some(order) = order.as_array().cloned() else {
                 return Err(format!("invalid type for {directive_key}: {}", go_format(&order)));
             };
             let field_path = child(path, &field);
             let meta = field_meta(self.kind, &field_path);
-            let original_list = original.get(&field).and_then(Value::as_array).cloned().unwrap_or_default();
+            let original_list = original
+                .get(&field)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let patch_list = match patch.remove(&field) {
                 Some(Value::Array(a)) => a,
                 Some(Value::Null) => {
@@ -535,7 +635,10 @@ impl Ctx<'_> {
             return Ok(normalize_element_order(merged, &patch, &original, None));
         }
         let Some(key) = merge_key else {
-            return Err(format!("cannot merge lists without merge key for {}", path.last().copied().unwrap_or("")));
+            return Err(format!(
+                "cannot merge lists without merge key for {}",
+                path.last().copied().unwrap_or("")
+            ));
         };
         // $patch directives in the list: delete by key, or replace the whole list.
         let mut working = original.clone();
@@ -547,12 +650,20 @@ impl Ctx<'_> {
                 None => plain.push(item.clone()),
                 Some(d) => match d.as_str() {
                     Some("delete") => {
-                        let Some(value) = m.get(key) else { return Err(no_merge_key(m, key)) };
+                        let Some(value) = m.get(key) else {
+                            return Err(no_merge_key(m, key));
+                        };
                         working.retain(|o| o.get(key) != Some(value));
                     }
                     Some("replace") => replace = true,
                     Some("merge") => return Err("merging lists cannot yet be specified in the patch".to_string()),
-                    _ => return Err(format!("Unknown patch type: {} in map: {}", go_format(d), go_format(item))),
+                    _ => {
+                        return Err(format!(
+                            "unknown patch type: {} in map: {}",
+                            go_format(d),
+                            go_format(item)
+                        ))
+                    }
                 },
             }
         }
@@ -560,7 +671,9 @@ impl Ctx<'_> {
         let mut merged = base.clone();
         for item in &patch {
             let Some(m) = item.as_object() else { continue };
-            let Some(value) = m.get(key) else { return Err(no_merge_key(m, key)) };
+            let Some(value) = m.get(key) else {
+                return Err(no_merge_key(m, key));
+            };
             match merged.iter().position(|o| o.get(key) == Some(value)) {
                 Some(i) => {
                     let existing = merged.get(i).and_then(Value::as_object).cloned().unwrap_or_default();
@@ -627,14 +740,25 @@ impl Ctx<'_> {
                             patch.insert(key.clone(), modified_value.clone());
                         }
                     } else {
-                        let sub = self.diff_maps(o, m, &field_path, DiffOptions { retain_keys: meta.retain_keys, ..opts })?;
+                        let sub = self.diff_maps(
+                            o,
+                            m,
+                            &field_path,
+                            DiffOptions {
+                                retain_keys: meta.retain_keys,
+                                ..opts
+                            },
+                        )?;
                         if !sub.is_empty() {
                             patch.insert(key.clone(), Value::Object(sub));
                         }
                     }
                 }
                 (Value::Array(o), Value::Array(m)) if meta.merge => {
-                    let opts = DiffOptions { retain_keys: meta.retain_keys, ..opts };
+                    let opts = DiffOptions {
+                        retain_keys: meta.retain_keys,
+                        ..opts
+                    };
                     let (add, delete, order) = self.diff_lists(o, m, &field_path, meta.merge_key, opts)?;
                     if !add.is_empty() {
                         patch.insert(key.clone(), Value::Array(add));
@@ -676,7 +800,7 @@ impl Ctx<'_> {
         path: &[&str],
         merge_key: Option<&str>,
         opts: DiffOptions,
-    ) -> Result<(Vec<Value>, Vec<Value>, Vec<Value>), String> {
+    ) -> Result<ListDiff, String> {
         if original.is_empty() {
             if modified.is_empty() || opts.ignore_changes_and_additions {
                 return Ok((Vec::new(), Vec::new(), Vec::new()));
@@ -694,7 +818,10 @@ impl Ctx<'_> {
         }
         if first.is_some_and(Value::is_object) {
             let Some(key) = merge_key else {
-                return Err(format!("cannot merge lists without merge key for {}", path.last().copied().unwrap_or("")));
+                return Err(format!(
+                    "cannot merge lists without merge key for {}",
+                    path.last().copied().unwrap_or("")
+                ));
             };
             let (patch_list, deletions) = self.diff_lists_of_maps(original, modified, path, key, opts)?;
             let mut patch_list = normalize_slice_order(patch_list, modified, Some(key));
@@ -807,7 +934,12 @@ impl Ctx<'_> {
 
     /// Merges the deletions patch and the changes patch of a three-way patch (mergeMap without
     /// parallel-list merging): merge lists get the changes first, then the deletions.
-    fn combine(&self, mut deletions: Map<String, Value>, delta: Map<String, Value>, path: &[&str]) -> Map<String, Value> {
+    fn combine(
+        &self,
+        mut deletions: Map<String, Value>,
+        delta: Map<String, Value>,
+        path: &[&str],
+    ) -> Map<String, Value> {
         for (key, dv) in delta {
             let Some(existing) = deletions.remove(&key) else {
                 deletions.insert(key, dv);
@@ -847,7 +979,9 @@ impl Ctx<'_> {
         let mut merged = deletions.clone();
         for item in &delta {
             let Some(m) = item.as_object() else { continue };
-            let found = merged.iter().position(|o| !is_delete_directive(o) && o.get(key).is_some() && o.get(key) == m.get(key));
+            let found = merged
+                .iter()
+                .position(|o| !is_delete_directive(o) && o.get(key).is_some() && o.get(key) == m.get(key));
             match found.and_then(|i| merged.get_mut(i)) {
                 Some(slot) => {
                     let existing = slot.as_object().cloned().unwrap_or_default();
@@ -885,14 +1019,32 @@ mod tests {
     #[test]
     fn field_meta_follows_struct_tags() {
         let cases: &[(&str, &[&str], FieldMeta)] = &[
-            ("Deployment", &["spec", "template", "spec", "containers"], merge_by("name")),
+            (
+                "Deployment",
+                &["spec", "template", "spec", "containers"],
+                merge_by("name"),
+            ),
             ("Pod", &["spec", "containers"], merge_by("name")),
             ("Pod", &["spec", "containers", "ports"], merge_by("containerPort")),
             ("Pod", &["spec", "initContainers", "env"], merge_by("name")),
-            ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec", "volumes"], FieldMeta { retain_keys: true, ..merge_by("name") }),
+            (
+                "CronJob",
+                &["spec", "jobTemplate", "spec", "template", "spec", "volumes"],
+                FieldMeta {
+                    retain_keys: true,
+                    ..merge_by("name")
+                },
+            ),
             ("Pod", &["spec", "containers", "volumeMounts"], merge_by("mountPath")),
             ("Service", &["spec", "ports"], merge_by("port")),
-            ("Pod", &["metadata", "finalizers"], FieldMeta { merge: true, ..FieldMeta::default() }),
+            (
+                "Pod",
+                &["metadata", "finalizers"],
+                FieldMeta {
+                    merge: true,
+                    ..FieldMeta::default()
+                },
+            ),
             ("Pod", &["metadata", "ownerReferences"], merge_by("uid")),
             ("Node", &["status", "conditions"], merge_by("type")),
             ("Pod", &["spec", "tolerations"], FieldMeta::default()),
@@ -982,24 +1134,42 @@ mod tests {
         assert_eq!(got["metadata"]["labels"], json!({"b": "2", "c": "3"}));
         assert_eq!(got["metadata"]["finalizers"], json!(["y", "x"]));
         assert_eq!(got["spec"]["tolerations"], json!([{"key": "k2"}]));
-        assert_eq!(got["spec"]["containers"], json!([{"name": "c", "image": "i", "args": ["z"]}]));
+        assert_eq!(
+            got["spec"]["containers"],
+            json!([{"name": "c", "image": "i", "args": ["z"]}])
+        );
         assert_eq!(got["spec"]["nodeName"], "n1");
 
         let del = json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["x"]}});
-        assert_eq!(apply(&pod_gvk(), &original, &del).unwrap()["metadata"]["finalizers"], json!([]));
+        assert_eq!(
+            apply(&pod_gvk(), &original, &del).unwrap()["metadata"]["finalizers"],
+            json!([])
+        );
         let replace = json!({"metadata": {"labels": {"$patch": "replace", "only": "1"}}});
-        assert_eq!(apply(&pod_gvk(), &original, &replace).unwrap()["metadata"]["labels"], json!({"only": "1"}));
+        assert_eq!(
+            apply(&pod_gvk(), &original, &replace).unwrap()["metadata"]["labels"],
+            json!({"only": "1"})
+        );
         let delete_map = json!({"metadata": {"labels": {"$patch": "delete"}}});
-        assert_eq!(apply(&pod_gvk(), &original, &delete_map).unwrap()["metadata"]["labels"], json!({}));
+        assert_eq!(
+            apply(&pod_gvk(), &original, &delete_map).unwrap()["metadata"]["labels"],
+            json!({})
+        );
     }
 
     #[test]
     fn apply_honours_retain_keys() {
         let original = json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}});
         let patch = json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}}});
-        assert_eq!(apply(&deploy(), &original, &patch).unwrap()["spec"]["strategy"], json!({"type": "Recreate"}));
+        assert_eq!(
+            apply(&deploy(), &original, &patch).unwrap()["spec"]["strategy"],
+            json!({"type": "Recreate"})
+        );
         let bad = json!({"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": {}}}});
-        assert_eq!(apply(&deploy(), &original, &bad).unwrap_err(), "invalid patch format of retainKeys");
+        assert_eq!(
+            apply(&deploy(), &original, &bad).unwrap_err(),
+            "patch content doesn't match retainKeys list"
+        );
     }
 
     #[test]
@@ -1013,7 +1183,7 @@ mod tests {
         let bad_directive = json!({"metadata": {"$patch": "frobnicate"}});
         assert_eq!(
             apply(&deploy(), &original, &bad_directive).unwrap_err(),
-            "Unknown patch type: frobnicate in map: map[$patch:frobnicate]"
+            "unknown patch type: frobnicate in map: map[$patch:frobnicate]"
         );
         assert!(apply(&deploy(), &original, &json!([1])).is_err());
     }
@@ -1021,11 +1191,21 @@ mod tests {
     #[test]
     fn custom_resources_use_json_merge_patch() {
         let gvk = GroupVersionKind::new("stable.example.com", "v1", "CronTab");
+        assert!(!supports_strategic(&gvk));
+        assert!(supports_strategic(&deploy()));
         let original = json!({"spec": {"list": [{"name": "a"}], "keep": 1, "drop": 2}});
         let patch = json!({"spec": {"list": [{"name": "b"}], "drop": null}});
-        assert_eq!(apply(&gvk, &original, &patch).unwrap(), json!({"spec": {"list": [{"name": "b"}], "keep": 1}}));
-        let p = three_way(&gvk, Some(&json!({"spec": {"a": 1, "b": 2}})), &json!({"spec": {"a": 1, "c": 3}}), &json!({"spec": {"a": 5, "b": 2, "x": 9}}))
-            .unwrap();
+        assert_eq!(
+            apply(&gvk, &original, &patch).unwrap(),
+            json!({"spec": {"list": [{"name": "b"}], "keep": 1}})
+        );
+        let p = three_way(
+            &gvk,
+            Some(&json!({"spec": {"a": 1, "b": 2}})),
+            &json!({"spec": {"a": 1, "c": 3}}),
+            &json!({"spec": {"a": 5, "b": 2, "x": 9}}),
+        )
+        .unwrap();
         assert_eq!(p, json!({"spec": {"a": 1, "b": null, "c": 3}}));
     }
 
@@ -1069,7 +1249,10 @@ mod tests {
             })
         );
         let result = apply(&deploy(), &live, &patch).unwrap();
-        assert_eq!(result["metadata"]["labels"], json!({"app": "web", "env": "prod", "added-by-hand": "yes"}));
+        assert_eq!(
+            result["metadata"]["labels"],
+            json!({"app": "web", "env": "prod", "added-by-hand": "yes"})
+        );
         assert_eq!(
             containers(&result),
             json!([{"name": "web", "image": "nginx:1.26", "imagePullPolicy": "Always", "ports": [{"containerPort": 80, "protocol": "TCP"}, {"containerPort": 8080}]},
@@ -1095,7 +1278,10 @@ mod tests {
         let live = last.clone();
         let modified = json!({"spec": {"strategy": {"type": "Recreate"}}});
         let patch = three_way(&deploy(), Some(&last), &modified, &live).unwrap();
-        assert_eq!(patch, json!({"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": null, "type": "Recreate"}}}));
+        assert_eq!(
+            patch,
+            json!({"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": null, "type": "Recreate"}}})
+        );
         assert_eq!(apply(&deploy(), &live, &patch).unwrap(), modified);
     }
 

@@ -102,7 +102,12 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 fn details(name: &str, gr: &GroupResource) -> Option<StatusDetails> {
-    Some(StatusDetails { name: name.to_string(), group: gr.group.clone(), kind: gr.resource.clone(), ..Default::default() })
+    Some(StatusDetails {
+        name: name.to_string(),
+        group: gr.group.clone(),
+        kind: gr.resource.clone(),
+        ..Default::default()
+    })
 }
 
 impl ApiError {
@@ -121,11 +126,21 @@ impl ApiError {
 
     /// 404 `pods "x" not found`.
     pub fn not_found(gr: &GroupResource, name: &str) -> Self {
-        ApiError(Status::failure(404, "NotFound", format!("{gr} \"{name}\" not found"), details(name, gr)))
+        ApiError(Status::failure(
+            404,
+            "NotFound",
+            format!("{gr} \"{name}\" not found"),
+            details(name, gr),
+        ))
     }
     /// 409 `deployments.apps "web" already exists`.
     pub fn already_exists(gr: &GroupResource, name: &str) -> Self {
-        ApiError(Status::failure(409, "AlreadyExists", format!("{gr} \"{name}\" already exists"), details(name, gr)))
+        ApiError(Status::failure(
+            409,
+            "AlreadyExists",
+            format!("{gr} \"{name}\" already exists"),
+            details(name, gr),
+        ))
     }
     /// 409 `Operation cannot be fulfilled on <gr> "<name>": <msg>`.
     pub fn conflict(gr: &GroupResource, name: &str, msg: &str) -> Self {
@@ -138,7 +153,11 @@ impl ApiError {
     }
     /// 422 `<Kind>[.<group>] "<name>" is invalid: <errors>`; `kind` is the Kind, `group` its group.
     pub fn invalid(group: &str, kind: &str, name: &str, errs: &[FieldError]) -> Self {
-        let qualified = if group.is_empty() { kind.to_string() } else { format!("{kind}.{group}") };
+        let qualified = if group.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}.{group}")
+        };
         let rendered: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
         let body = match rendered.as_slice() {
             [one] => one.clone(),
@@ -146,13 +165,23 @@ impl ApiError {
         };
         let causes = errs
             .iter()
-            .map(|e| StatusCause { reason: e.kind.cause_reason().to_string(), message: e.body(), field: e.field.clone() })
+            .map(|e| StatusCause {
+                reason: e.kind.cause_reason().to_string(),
+                message: e.body(),
+                field: e.field.clone(),
+            })
             .collect();
         ApiError(Status::failure(
             422,
             "Invalid",
             format!("{qualified} \"{name}\" is invalid: {body}"),
-            Some(StatusDetails { name: name.to_string(), group: group.to_string(), kind: kind.to_string(), causes, ..Default::default() }),
+            Some(StatusDetails {
+                name: name.to_string(),
+                group: group.to_string(),
+                kind: kind.to_string(),
+                causes,
+                ..Default::default()
+            }),
         ))
     }
     /// 400 with the given message.
@@ -161,8 +190,17 @@ impl ApiError {
     }
     /// 403.
     pub fn forbidden(gr: &GroupResource, name: &str, why: &str) -> Self {
-        let what = if name.is_empty() { format!("{gr}") } else { format!("{gr} \"{name}\"") };
-        ApiError(Status::failure(403, "Forbidden", format!("{what} is forbidden: {why}"), details(name, gr)))
+        let what = if name.is_empty() {
+            format!("{gr}")
+        } else {
+            format!("{gr} \"{name}\"")
+        };
+        ApiError(Status::failure(
+            403,
+            "Forbidden",
+            format!("{what} is forbidden: {why}"),
+            details(name, gr),
+        ))
     }
     /// 405 `the server does not allow this method on the requested resource`.
     pub fn method_not_supported(gr: &GroupResource, action: &str) -> Self {
@@ -179,11 +217,21 @@ impl ApiError {
     }
     /// 500.
     pub fn internal(message: impl Into<String>) -> Self {
-        ApiError(Status::failure(500, "InternalError", format!("Internal error occurred: {}", message.into()), None))
+        ApiError(Status::failure(
+            500,
+            "InternalError",
+            format!("Internal error occurred: {}", message.into()),
+            None,
+        ))
     }
     /// 404 for a URL that names no resource: `the server could not find the requested resource`.
     pub fn no_route() -> Self {
-        ApiError(Status::failure(404, "NotFound", "the server could not find the requested resource".to_string(), None))
+        ApiError(Status::failure(
+            404,
+            "NotFound",
+            "the server could not find the requested resource".to_string(),
+            None,
+        ))
     }
     /// 415 for an unsupported patch type or body.
     pub fn unsupported_media_type(content_type: &str) -> Self {
@@ -252,8 +300,18 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(kind: FieldErrorType, field: impl Into<String>, bad_value: Option<String>, detail: impl Into<String>) -> Self {
-        FieldError { kind, field: field.into(), bad_value, detail: detail.into() }
+    fn new(
+        kind: FieldErrorType,
+        field: impl Into<String>,
+        bad_value: Option<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            kind,
+            field: field.into(),
+            bad_value,
+            detail: detail.into(),
+        }
     }
     pub fn invalid(field: impl Into<String>, bad_value: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::new(FieldErrorType::Invalid, field, Some(bad_value.into()), detail)
@@ -285,7 +343,12 @@ impl FieldError {
         Self::new(FieldErrorType::NotSupported, field, Some(go_quote(value)), detail)
     }
     pub fn too_long(field: impl Into<String>, max: usize) -> Self {
-        Self::new(FieldErrorType::TooLong, field, None, format!("may not be more than {max} bytes"))
+        Self::new(
+            FieldErrorType::TooLong,
+            field,
+            None,
+            format!("may not be more than {max} bytes"),
+        )
     }
     pub fn internal(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::new(FieldErrorType::Internal, field, None, detail)
@@ -295,7 +358,10 @@ impl FieldError {
     pub fn body(&self) -> String {
         let mut s = self.kind.text().to_string();
         match self.kind {
-            FieldErrorType::Required | FieldErrorType::Forbidden | FieldErrorType::TooLong | FieldErrorType::Internal => {}
+            FieldErrorType::Required
+            | FieldErrorType::Forbidden
+            | FieldErrorType::TooLong
+            | FieldErrorType::Internal => {}
             _ => {
                 if let Some(v) = &self.bad_value {
                     s.push_str(": ");
@@ -364,18 +430,32 @@ mod tests {
 
     #[test]
     fn invalid_with_one_and_many_causes() {
-        let one = ApiError::invalid("apps", "Deployment", "Foo", &[FieldError::invalid_str("metadata.name", "Foo", "bad")]);
-        assert_eq!(one.message(), "Deployment.apps \"Foo\" is invalid: metadata.name: Invalid value: \"Foo\": bad");
+        let one = ApiError::invalid(
+            "apps",
+            "Deployment",
+            "Foo",
+            &[FieldError::invalid_str("metadata.name", "Foo", "bad")],
+        );
+        assert_eq!(
+            one.message(),
+            "Deployment.apps \"Foo\" is invalid: metadata.name: Invalid value: \"Foo\": bad"
+        );
         let two = ApiError::invalid(
             "",
             "Pod",
             "p",
-            &[FieldError::required("spec.containers", ""), FieldError::not_supported("spec.restartPolicy", "Sometimes", &["Always", "Never"])],
+            &[
+                FieldError::required("spec.containers", ""),
+                FieldError::not_supported("spec.restartPolicy", "Sometimes", &["Always", "Never"]),
+            ],
         );
         assert_eq!(two.message(), "Pod \"p\" is invalid: [spec.containers: Required value, spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"Never\"]");
         let causes = &two.status().details.as_ref().unwrap().causes;
         assert_eq!(causes[0].reason, "FieldValueRequired");
-        assert_eq!(causes[1].message, "Unsupported value: \"Sometimes\": supported values: \"Always\", \"Never\"");
+        assert_eq!(
+            causes[1].message,
+            "Unsupported value: \"Sometimes\": supported values: \"Always\", \"Never\""
+        );
     }
 
     #[test]

@@ -71,7 +71,9 @@ pub fn unescape_value(s: &str) -> Result<String, SelectorError> {
         }
     }
     if in_slash {
-        return Err(SelectorError("invalid field selector: invalid escape sequence: \\".to_string()));
+        return Err(SelectorError(
+            "invalid field selector: invalid escape sequence: \\".to_string(),
+        ));
     }
     Ok(out)
 }
@@ -102,7 +104,11 @@ fn split_terms(s: &str) -> Vec<&str> {
 fn split_term(term: &str) -> Option<(&str, FieldOperator, &str)> {
     for (i, _) in term.char_indices() {
         let rest = &term[i..];
-        for (op, kind) in [("!=", FieldOperator::NotEquals), ("==", FieldOperator::Equals), ("=", FieldOperator::Equals)] {
+        for (op, kind) in [
+            ("!=", FieldOperator::NotEquals),
+            ("==", FieldOperator::Equals),
+            ("=", FieldOperator::Equals),
+        ] {
             if let Some(rhs) = rest.strip_prefix(op) {
                 return Some((&term[..i], kind, rhs));
             }
@@ -126,10 +132,16 @@ impl FieldSelector {
                 continue;
             }
             let Some((lhs, operator, rhs)) = split_term(part) else {
-                return Err(SelectorError(format!("invalid selector: '{selector}'; can't understand '{part}'")));
+                return Err(SelectorError(format!(
+                    "invalid selector: '{selector}'; can't understand '{part}'"
+                )));
             };
             let value = unescape_value(rhs)?;
-            requirements.push(FieldRequirement { field: lhs.to_string(), operator, value });
+            requirements.push(FieldRequirement {
+                field: lhs.to_string(),
+                operator,
+                value,
+            });
         }
         Ok(FieldSelector { requirements })
     }
@@ -194,7 +206,11 @@ mod tests {
             ("x=a\\,b", "x=a\\,b"),
             ("x=a\\=b\\\\c", "x=a\\=b\\\\c"),
         ] {
-            assert_eq!(FieldSelector::parse(input).map(|s| s.to_string()), Ok(want.to_string()), "{input}");
+            assert_eq!(
+                FieldSelector::parse(input).map(|s| s.to_string()),
+                Ok(want.to_string()),
+                "{input}"
+            );
         }
         let s = FieldSelector::parse("x=a\\,b").unwrap();
         assert_eq!(s.requirements()[0].value, "a,b");
@@ -210,7 +226,11 @@ mod tests {
             ("a=b\\x", "invalid field selector: invalid escape sequence: \\x"),
             ("a=b\\", "invalid field selector: invalid escape sequence: \\"),
         ] {
-            assert_eq!(FieldSelector::parse(input), Err(SelectorError(want.to_string())), "{input}");
+            assert_eq!(
+                FieldSelector::parse(input),
+                Err(SelectorError(want.to_string())),
+                "{input}"
+            );
         }
     }
 

@@ -11,7 +11,10 @@ pub struct GroupVersion {
 
 impl GroupVersion {
     pub fn new(group: &str, version: &str) -> Self {
-        GroupVersion { group: group.to_string(), version: version.to_string() }
+        GroupVersion {
+            group: group.to_string(),
+            version: version.to_string(),
+        }
     }
     /// Parses an `apiVersion` string: `v1` (core group) or `apps/v1`.
     pub fn parse(api_version: &str) -> Self {
@@ -45,11 +48,19 @@ pub struct GroupVersionKind {
 
 impl GroupVersionKind {
     pub fn new(group: &str, version: &str, kind: &str) -> Self {
-        GroupVersionKind { group: group.to_string(), version: version.to_string(), kind: kind.to_string() }
+        GroupVersionKind {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+        }
     }
     pub fn from_api_version(api_version: &str, kind: &str) -> Self {
         let gv = GroupVersion::parse(api_version);
-        GroupVersionKind { group: gv.group, version: gv.version, kind: kind.to_string() }
+        GroupVersionKind {
+            group: gv.group,
+            version: gv.version,
+            kind: kind.to_string(),
+        }
     }
     pub fn group_version(&self) -> GroupVersion {
         GroupVersion::new(&self.group, &self.version)
@@ -68,7 +79,11 @@ pub struct GroupVersionResource {
 
 impl GroupVersionResource {
     pub fn new(group: &str, version: &str, resource: &str) -> Self {
-        GroupVersionResource { group: group.to_string(), version: version.to_string(), resource: resource.to_string() }
+        GroupVersionResource {
+            group: group.to_string(),
+            version: version.to_string(),
+            resource: resource.to_string(),
+        }
     }
     pub fn group_resource(&self) -> GroupResource {
         GroupResource::new(&self.group, &self.resource)
@@ -85,7 +100,10 @@ pub struct GroupResource {
 
 impl GroupResource {
     pub fn new(group: &str, resource: &str) -> Self {
-        GroupResource { group: group.to_string(), resource: resource.to_string() }
+        GroupResource {
+            group: group.to_string(),
+            resource: resource.to_string(),
+        }
     }
 }
 
@@ -106,7 +124,10 @@ mod tests {
     #[test]
     fn group_resource_prints_like_upstream() {
         assert_eq!(GroupResource::new("", "pods").to_string(), "pods");
-        assert_eq!(GroupResource::new("apps", "deployments").to_string(), "deployments.apps");
+        assert_eq!(
+            GroupResource::new("apps", "deployments").to_string(),
+            "deployments.apps"
+        );
     }
 
     #[test]

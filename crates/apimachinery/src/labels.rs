@@ -120,12 +120,20 @@ impl Requirement {
         match operator {
             Operator::In | Operator::NotIn => {
                 if values.is_empty() {
-                    errs.push(invalid(&value_path, &rendered, "for 'in', 'notin' operators, values set can't be empty"));
+                    errs.push(invalid(
+                        &value_path,
+                        &rendered,
+                        "for 'in', 'notin' operators, values set can't be empty",
+                    ));
                 }
             }
             Operator::Equals | Operator::DoubleEquals | Operator::NotEquals => {
                 if values.len() != 1 {
-                    errs.push(invalid(&value_path, &rendered, "exact-match compatibility requires one single value"));
+                    errs.push(invalid(
+                        &value_path,
+                        &rendered,
+                        "exact-match compatibility requires one single value",
+                    ));
                 }
             }
             Operator::Exists | Operator::DoesNotExist => {
@@ -159,11 +167,19 @@ impl Requirement {
         for (i, v) in values.iter().enumerate() {
             let msgs = is_valid_label_value(v);
             if !msgs.is_empty() {
-                errs.push(invalid(&format!("{value_path}[{i}][{key}]"), &crate::errors::go_quote(v), &msgs.join("; ")));
+                errs.push(invalid(
+                    &format!("{value_path}[{i}][{key}]"),
+                    &crate::errors::go_quote(v),
+                    &msgs.join("; "),
+                ));
             }
         }
         if errs.is_empty() {
-            Ok(Requirement { key: key.to_string(), operator, values })
+            Ok(Requirement {
+                key: key.to_string(),
+                operator,
+                values,
+            })
         } else {
             Err(SelectorError(aggregate(errs)))
         }
@@ -252,7 +268,10 @@ impl Selector {
     }
     /// Matches no object.
     pub fn nothing() -> Selector {
-        Selector { requirements: Vec::new(), nothing: true }
+        Selector {
+            requirements: Vec::new(),
+            nothing: true,
+        }
     }
     /// True for the selector with no requirements (not for [`Selector::nothing`]).
     pub fn is_empty(&self) -> bool {
@@ -270,16 +289,26 @@ impl Selector {
         let mut p = Parser::new(s);
         let mut reqs = p.parse()?;
         reqs.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(Selector { requirements: reqs, nothing: false })
+        Ok(Selector {
+            requirements: reqs,
+            nothing: false,
+        })
     }
 
     /// labels.SelectorFromSet: `k=v` for every pair.
     pub fn from_set(set: &BTreeMap<String, String>) -> Selector {
         let requirements = set
             .iter()
-            .map(|(k, v)| Requirement { key: k.clone(), operator: Operator::Equals, values: vec![v.clone()] })
+            .map(|(k, v)| Requirement {
+                key: k.clone(),
+                operator: Operator::Equals,
+                values: vec![v.clone()],
+            })
             .collect();
-        Selector { requirements, nothing: false }
+        Selector {
+            requirements,
+            nothing: false,
+        }
     }
 
     /// metav1.LabelSelectorAsSelector over a JSON `LabelSelector` (null → nothing, `{}` →
@@ -299,12 +328,10 @@ impl Selector {
         let match_labels = match obj.get("matchLabels") {
             None | Some(Value::Null) => &empty,
             Some(Value::Object(m)) => m,
-            Some(other) => {
-                return Err(SelectorError(format!(
-                    "json: cannot unmarshal {} into Go struct field LabelSelector.matchLabels of type map[string]string",
-                    json_kind(other)
-                )))
-            }
+            Some(other) => return Err(SelectorError(format!(
+                "json: cannot unmarshal {} into Go struct field LabelSelector.matchLabels of type map[string]string",
+                json_kind(other)
+            ))),
         };
         let no_exprs = Vec::new();
         let exprs = match obj.get("matchExpressions") {
@@ -366,7 +393,10 @@ impl Selector {
             reqs.push(Requirement::new_at(key, op, values, None, true)?);
         }
         reqs.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(Selector { requirements: reqs, nothing: false })
+        Ok(Selector {
+            requirements: reqs,
+            nothing: false,
+        })
     }
 
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
@@ -532,7 +562,10 @@ impl Lexer<'_> {
         }
         match last {
             Some(item) => item,
-            None => (Token::Error, format!("error expected: keyword found '{}'", String::from_utf8_lossy(&buf))),
+            None => (
+                Token::Error,
+                format!("error expected: keyword found '{}'", String::from_utf8_lossy(&buf)),
+            ),
         }
     }
     fn lex(&mut self) -> (Token, String) {
@@ -569,7 +602,10 @@ fn err<T>(msg: String) -> Result<T, SelectorError> {
 
 impl Parser {
     fn new(s: &str) -> Parser {
-        let mut lexer = Lexer { s: s.as_bytes(), pos: 0 };
+        let mut lexer = Lexer {
+            s: s.as_bytes(),
+            pos: 0,
+        };
         let mut items = Vec::new();
         loop {
             let (t, l) = lexer.lex();
@@ -582,8 +618,16 @@ impl Parser {
     }
 
     fn item(&self, at: usize, ctx: Context) -> (Token, String) {
-        let (t, l) = self.items.get(at).cloned().unwrap_or((Token::EndOfString, String::new()));
-        let t = if ctx == Context::Values && matches!(t, Token::In | Token::NotIn) { Token::Identifier } else { t };
+        let (t, l) = self
+            .items
+            .get(at)
+            .cloned()
+            .unwrap_or((Token::EndOfString, String::new()));
+        let t = if ctx == Context::Values && matches!(t, Token::In | Token::NotIn) {
+            Token::Identifier
+        } else {
+            t
+        };
         (t, l)
     }
     fn lookahead(&self, ctx: Context) -> (Token, String) {
@@ -798,7 +842,10 @@ mod tests {
     #[test]
     fn bad_keys_and_values_report_field_errors() {
         let e = Selector::parse("a/b/c=d").unwrap_err().0;
-        assert!(e.starts_with("unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a valid label key must"), "{e}");
+        assert!(
+            e.starts_with("unable to parse requirement: <nil>: Invalid value: \"a/b/c\": a valid label key must"),
+            "{e}"
+        );
         let e = Selector::parse("x=-bad").unwrap_err().0;
         assert!(
             e.starts_with("unable to parse requirement: values[0][x]: Invalid value: \"-bad\": a valid label must be"),
@@ -842,7 +889,10 @@ mod tests {
         assert_eq!(format_label_selector(&ls), "a=1,b=2,env in (dev,prod),!gone");
         assert_eq!(format_label_selector(&json!({})), "<none>");
         assert_eq!(format_label_selector(&Value::Null), "<none>");
-        assert_eq!(format_label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Foo"}]})), "<error>");
+        assert_eq!(
+            format_label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Foo"}]})),
+            "<error>"
+        );
         let s = Selector::from_label_selector(&json!({"matchLabels": {"app": "web"}})).unwrap();
         assert!(s.matches_json(Some(&json!({"app": "web", "x": "y"}))));
         assert!(!s.matches_json(None));
@@ -852,13 +902,20 @@ mod tests {
     #[test]
     fn label_selector_json_errors_match_upstream() {
         let e = Selector::from_label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Foo"}]}));
-        assert_eq!(e, Err(SelectorError("\"Foo\" is not a valid label selector operator".into())));
+        assert_eq!(
+            e,
+            Err(SelectorError("\"Foo\" is not a valid label selector operator".into()))
+        );
         let e = Selector::from_label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "In"}]}));
         assert_eq!(
             e,
-            Err(SelectorError("values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty".into()))
+            Err(SelectorError(
+                "values: Invalid value: null: for 'in', 'notin' operators, values set can't be empty".into()
+            ))
         );
-        let e = Selector::from_label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}));
+        let e = Selector::from_label_selector(
+            &json!({"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}),
+        );
         assert_eq!(
             e,
             Err(SelectorError(
@@ -870,7 +927,13 @@ mod tests {
     #[test]
     fn several_requirement_errors_are_aggregated_in_brackets() {
         let e = Requirement::new("-k", Operator::In, vec![]).unwrap_err().0;
-        assert!(e.starts_with("[key: Invalid value: \"-k\": name part must consist"), "{e}");
-        assert!(e.ends_with(", values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty]"), "{e}");
+        assert!(
+            e.starts_with("[key: Invalid value: \"-k\": name part must consist"),
+            "{e}"
+        );
+        assert!(
+            e.ends_with(", values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty]"),
+            "{e}"
+        );
     }
 }

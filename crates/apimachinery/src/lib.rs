@@ -20,3 +20,10 @@ pub mod yaml;
 pub use errors::{ApiError, FieldError, FieldErrorType, Status, StatusCause};
 pub use gvk::{GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource};
 pub use request::{ApiClient, ApiRequest, Method};
+
+pub use decode::{decode_documents, DecodeError};
+pub use fields::FieldSelector;
+pub use labels::{format_label_selector, Selector, SelectorError};
+pub use quantity::{Quantity, QuantityError};
+pub use validation::NameRule;
+pub use yaml::{to_json, to_yaml};

@@ -144,7 +144,13 @@ struct Parts<'a> {
 fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
     let b = s.as_bytes();
     let end = b.len();
-    let mut p = Parts { positive: true, value: "", num: "", denom: "", suffix: "" };
+    let mut p = Parts {
+        positive: true,
+        value: "",
+        num: "",
+        denom: "",
+        suffix: "",
+    };
     let mut pos = 0;
     match b.first() {
         Some(b'-') => {
@@ -301,7 +307,12 @@ impl Quantity {
             return Err(QuantityError::FormatWrong);
         }
         if s == "0" {
-            return Ok(Quantity { unscaled: 0, scale: 0, format: Format::DecimalSI, cached: Some("0".to_string()) });
+            return Ok(Quantity {
+                unscaled: 0,
+                scale: 0,
+                format: Format::DecimalSI,
+                cached: Some("0".to_string()),
+            });
         }
         let p = split(s)?;
         let (base, exponent, format) = interpret(p.suffix).ok_or(QuantityError::Suffix)?;
@@ -339,7 +350,12 @@ impl Quantity {
                     };
                     let scale = i32::try_from(scale).map_err(|_| QuantityError::Numeric)?;
                     let (unscaled, scale) = normalize(i128::from(result), scale);
-                    return Ok(Quantity { unscaled, scale, format, cached: keep.then(|| s.to_string()) });
+                    return Ok(Quantity {
+                        unscaled,
+                        scale,
+                        format,
+                        cached: keep.then(|| s.to_string()),
+                    });
                 }
             }
         }
@@ -374,7 +390,12 @@ impl Quantity {
             }
         }
         let (unscaled, scale) = normalize(unscaled, scale);
-        Ok(Quantity { unscaled, scale, format, cached: None })
+        Ok(Quantity {
+            unscaled,
+            scale,
+            format,
+            cached: None,
+        })
     }
 
     /// A quantity from a JSON field as `Quantity.UnmarshalJSON` reads it: a string (trimmed)
@@ -391,13 +412,23 @@ impl Quantity {
     /// A whole number of units in the given format (`resource.NewQuantity`).
     pub fn new(value: i64, format: Format) -> Quantity {
         let (unscaled, scale) = normalize(i128::from(value), 0);
-        Quantity { unscaled, scale, format, cached: None }
+        Quantity {
+            unscaled,
+            scale,
+            format,
+            cached: None,
+        }
     }
 
     /// Thousandths (`resource.NewMilliQuantity`).
     pub fn new_milli(value: i64, format: Format) -> Quantity {
         let (unscaled, scale) = normalize(i128::from(value), -3);
-        Quantity { unscaled, scale, format, cached: None }
+        Quantity {
+            unscaled,
+            scale,
+            format,
+            cached: None,
+        }
     }
 
     pub fn format(&self) -> Format {
@@ -416,7 +447,11 @@ impl Quantity {
     pub fn scaled_value(&self, scale: i32) -> i64 {
         let shift = i64::from(self.scale) - i64::from(scale);
         let v = if shift >= 0 {
-            match u32::try_from(shift).ok().and_then(pow10).and_then(|p| self.unscaled.checked_mul(p)) {
+            match u32::try_from(shift)
+                .ok()
+                .and_then(pow10)
+                .and_then(|p| self.unscaled.checked_mul(p))
+            {
                 Some(v) => v,
                 None => return if self.unscaled < 0 { i64::MIN } else { i64::MAX },
             }
@@ -461,7 +496,12 @@ impl Quantity {
                 }
             }
         };
-        Quantity { unscaled, scale, format, cached: None }
+        Quantity {
+            unscaled,
+            scale,
+            format,
+            cached: None,
+        }
     }
 
     /// `q.Add(y)` (the string form is recomputed).
@@ -475,7 +515,12 @@ impl Quantity {
     }
 
     pub fn neg(&self) -> Quantity {
-        Quantity { unscaled: -self.unscaled, scale: self.scale, format: self.format, cached: None }
+        Quantity {
+            unscaled: -self.unscaled,
+            scale: self.scale,
+            format: self.format,
+            cached: None,
+        }
     }
 
     /// The canonical form (CanonicalizeBytes), ignoring any kept input text.
@@ -493,7 +538,10 @@ impl Quantity {
         }
         match format {
             Format::BinarySI => {
-                let Some(mut n) = u32::try_from(self.scale).ok().and_then(pow10).and_then(|p| self.unscaled.checked_mul(p))
+                let Some(mut n) = u32::try_from(self.scale)
+                    .ok()
+                    .and_then(pow10)
+                    .and_then(|p| self.unscaled.checked_mul(p))
                 else {
                     return self.decimal_string(Format::DecimalSI);
                 };
@@ -655,7 +703,11 @@ mod tests {
             ("1KiB", format),
             ("10Mib", format),
         ] {
-            assert_eq!(Quantity::parse(input).map_err(|e| e.to_string()), Err(want.to_string()), "{input:?}");
+            assert_eq!(
+                Quantity::parse(input).map_err(|e| e.to_string()),
+                Err(want.to_string()),
+                "{input:?}"
+            );
         }
     }
 
@@ -701,8 +753,14 @@ mod tests {
 
     #[test]
     fn json_fields_accept_strings_and_numbers() {
-        assert_eq!(Quantity::from_json(&json!(" 1.5 ")).map(|r| r.map(|q| q.to_string())), Some(Ok("1500m".into())));
-        assert_eq!(Quantity::from_json(&json!(2)).map(|r| r.map(|q| q.to_string())), Some(Ok("2".into())));
+        assert_eq!(
+            Quantity::from_json(&json!(" 1.5 ")).map(|r| r.map(|q| q.to_string())),
+            Some(Ok("1500m".into()))
+        );
+        assert_eq!(
+            Quantity::from_json(&json!(2)).map(|r| r.map(|q| q.to_string())),
+            Some(Ok("2".into()))
+        );
         assert!(Quantity::from_json(&Value::Null).is_none());
         assert!(matches!(Quantity::from_json(&json!(true)), Some(Err(_))));
     }

@@ -68,7 +68,13 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     pub fn new(method: Method, path: impl Into<String>) -> Self {
-        ApiRequest { method, path: path.into(), query: Vec::new(), body: None, patch_type: None }
+        ApiRequest {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            patch_type: None,
+        }
     }
     pub fn get(path: impl Into<String>) -> Self {
         Self::new(Method::Get, path)
@@ -104,7 +110,11 @@ impl ApiRequest {
         if self.query.is_empty() {
             return self.path.clone();
         }
-        let q: Vec<String> = self.query.iter().map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v))).collect();
+        let q: Vec<String> = self
+            .query
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
+            .collect();
         format!("{}?{}", self.path, q.join("&"))
     }
 }
@@ -135,6 +145,9 @@ mod tests {
     #[test]
     fn url_path_encodes_selectors() {
         let r = ApiRequest::get("/api/v1/namespaces/default/pods").with_query("labelSelector", "app in (a,b)");
-        assert_eq!(r.url_path(), "/api/v1/namespaces/default/pods?labelSelector=app+in+%28a%2Cb%29");
+        assert_eq!(
+            r.url_path(),
+            "/api/v1/namespaces/default/pods?labelSelector=app+in+%28a%2Cb%29"
+        );
     }
 }

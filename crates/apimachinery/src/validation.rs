@@ -103,7 +103,11 @@ pub fn is_dns1123_label(value: &str) -> Vec<String> {
         if matches_dns1123_subdomain(value) {
             errs.push("must not contain dots".to_string());
         } else {
-            errs.push(regex_error(DNS1123_LABEL_ERR, DNS1123_LABEL_FMT, &["my-name", "123-abc"]));
+            errs.push(regex_error(
+                DNS1123_LABEL_ERR,
+                DNS1123_LABEL_FMT,
+                &["my-name", "123-abc"],
+            ));
         }
     }
     errs
@@ -115,7 +119,11 @@ pub fn is_dns1123_subdomain(value: &str) -> Vec<String> {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH));
     }
     if !matches_dns1123_subdomain(value) {
-        errs.push(regex_error(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, &["example.com"]));
+        errs.push(regex_error(
+            DNS1123_SUBDOMAIN_ERR,
+            DNS1123_SUBDOMAIN_FMT,
+            &["example.com"],
+        ));
     }
     errs
 }
@@ -126,7 +134,11 @@ pub fn is_dns1035_label(value: &str) -> Vec<String> {
         errs.push(max_len_error(DNS1035_LABEL_MAX_LENGTH));
     }
     if !matches_dns1035_label(value) {
-        errs.push(regex_error(DNS1035_LABEL_ERR, DNS1035_LABEL_FMT, &["my-name", "abc-123"]));
+        errs.push(regex_error(
+            DNS1035_LABEL_ERR,
+            DNS1035_LABEL_FMT,
+            &["my-name", "abc-123"],
+        ));
     }
     errs
 }
@@ -141,7 +153,11 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
             if prefix.is_empty() {
                 errs.push("prefix part must be non-empty".to_string());
             } else {
-                errs.extend(is_dns1123_subdomain_bytes(prefix).into_iter().map(|m| format!("prefix part {m}")));
+                errs.extend(
+                    is_dns1123_subdomain_bytes(prefix)
+                        .into_iter()
+                        .map(|m| format!("prefix part {m}")),
+                );
             }
             *name
         }
@@ -159,7 +175,10 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
         errs.push(format!("name part {}", max_len_bytes_error(QUALIFIED_NAME_MAX_LENGTH)));
     }
     if !matches_label_key_name(name) {
-        errs.push(format!("name part {}", regex_error(LABEL_KEY_ERR, LABEL_KEY_FMT, &["MyName", "my.name", "123-abc"])));
+        errs.push(format!(
+            "name part {}",
+            regex_error(LABEL_KEY_ERR, LABEL_KEY_FMT, &["MyName", "my.name", "123-abc"])
+        ));
     }
     errs
 }
@@ -171,7 +190,11 @@ fn is_dns1123_subdomain_bytes(value: &str) -> Vec<String> {
         errs.push(max_len_bytes_error(DNS1123_SUBDOMAIN_MAX_LENGTH));
     }
     if !matches_dns1123_subdomain(value) {
-        errs.push(regex_error(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, &["example.com"]));
+        errs.push(regex_error(
+            DNS1123_SUBDOMAIN_ERR,
+            DNS1123_SUBDOMAIN_FMT,
+            &["example.com"],
+        ));
     }
     errs
 }
@@ -182,7 +205,11 @@ pub fn is_valid_label_value(value: &str) -> Vec<String> {
         errs.push(max_len_bytes_error(LABEL_VALUE_MAX_LENGTH));
     }
     if !value.is_empty() && !matches_label_key_name(value) {
-        errs.push(regex_error(LABEL_VALUE_ERR, LABEL_VALUE_FMT, &["MyValue", "my_value", "12345"]));
+        errs.push(regex_error(
+            LABEL_VALUE_ERR,
+            LABEL_VALUE_FMT,
+            &["MyValue", "my_value", "12345"],
+        ));
     }
     errs
 }
@@ -246,7 +273,10 @@ pub fn validate_name(name: &str, generate_name: &str, rule: NameRule, path: &str
         }
     }
     if name.is_empty() {
-        errs.push(FieldError::required(join(path, "name"), "name or generateName is required"));
+        errs.push(FieldError::required(
+            join(path, "name"),
+            "name or generateName is required",
+        ));
     } else {
         for msg in rule.check(name, false) {
             errs.push(FieldError::invalid_str(join(path, "name"), name, msg));
@@ -265,7 +295,10 @@ fn join(path: &str, child: &str) -> String {
 
 /// ValidateLabelName.
 pub fn validate_label_name(key: &str, path: &str) -> Vec<FieldError> {
-    is_qualified_name(key).into_iter().map(|m| FieldError::invalid_str(path, key, m)).collect()
+    is_qualified_name(key)
+        .into_iter()
+        .map(|m| FieldError::invalid_str(path, key, m))
+        .collect()
 }
 
 /// metav1validation.ValidateLabels over a JSON object of labels (`path` e.g. `metadata.labels`).
@@ -277,14 +310,11 @@ pub fn validate_labels(labels: &Value, path: &str) -> Vec<FieldError> {
     };
     for (k, v) in map {
         errs.extend(validate_label_name(k, path));
-        match v {
-            Value::String(s) => {
-                for msg in is_valid_label_value(s) {
-                    errs.push(FieldError::invalid_str(path, s, msg));
-                }
+        // wrong types are the schema check's business
+        if let Value::String(s) = v {
+            for msg in is_valid_label_value(s) {
+                errs.push(FieldError::invalid_str(path, s, msg));
             }
-            // wrong types are the schema check's business
-            _ => {}
         }
     }
     errs
@@ -302,7 +332,9 @@ pub fn validate_annotations(annotations: &Value, path: &str) -> Vec<FieldError> 
         for msg in is_qualified_name(&k.to_lowercase()) {
             errs.push(FieldError::invalid_str(path, k, msg));
         }
-        total = total.saturating_add(k.len()).saturating_add(v.as_str().map_or(0, str::len));
+        total = total
+            .saturating_add(k.len())
+            .saturating_add(v.as_str().map_or(0, str::len));
     }
     if total > TOTAL_ANNOTATION_SIZE_LIMIT {
         errs.push(FieldError::too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT));
@@ -352,7 +384,10 @@ mod tests {
         let long = "a".repeat(64);
         assert_eq!(is_dns1123_label(&long), vec!["must be no more than 63 characters"]);
         let longer = "a".repeat(254);
-        assert_eq!(is_dns1123_subdomain(&longer), vec!["must be no more than 253 characters"]);
+        assert_eq!(
+            is_dns1123_subdomain(&longer),
+            vec!["must be no more than 253 characters"]
+        );
         let bad_long = "A".repeat(254);
         assert_eq!(is_dns1123_subdomain(&bad_long).len(), 2);
     }
@@ -375,7 +410,10 @@ mod tests {
             vec!["a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
         );
         assert_eq!(is_qualified_name("Ex.com/a")[0], format!("prefix part {SUBDOMAIN_MSG}"));
-        assert_eq!(is_qualified_name(&"a".repeat(64)), vec!["name part must be no more than 63 bytes"]);
+        assert_eq!(
+            is_qualified_name(&"a".repeat(64)),
+            vec!["name part must be no more than 63 bytes"]
+        );
     }
 
     #[test]
@@ -386,19 +424,31 @@ mod tests {
             is_valid_label_value("-x"),
             vec!["a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"]
         );
-        assert_eq!(is_valid_label_value(&"a".repeat(64)), vec!["must be no more than 63 bytes"]);
+        assert_eq!(
+            is_valid_label_value(&"a".repeat(64)),
+            vec!["must be no more than 63 bytes"]
+        );
     }
 
     #[test]
     fn validate_name_builds_field_errors_like_object_meta_validation() {
         let errs = validate_name("Foo", "", NameRule::Dns1123Subdomain, "metadata");
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].to_string(), format!("metadata.name: Invalid value: \"Foo\": {SUBDOMAIN_MSG}"));
+        assert_eq!(
+            errs[0].to_string(),
+            format!("metadata.name: Invalid value: \"Foo\": {SUBDOMAIN_MSG}")
+        );
         let errs = validate_name("", "", NameRule::Dns1123Label, "metadata");
-        assert_eq!(errs[0].to_string(), "metadata.name: Required value: name or generateName is required");
+        assert_eq!(
+            errs[0].to_string(),
+            "metadata.name: Required value: name or generateName is required"
+        );
         // generateName's trailing dash is masked, so "web-" is fine
         assert!(validate_name("web-x1", "web-", NameRule::Dns1035Label, "metadata").is_empty());
-        assert_eq!(validate_name("a/b", "", NameRule::PathSegment, "metadata")[0].detail, "may not contain '/'");
+        assert_eq!(
+            validate_name("a/b", "", NameRule::PathSegment, "metadata")[0].detail,
+            "may not contain '/'"
+        );
         assert_eq!(NameRule::PathSegment.check("..", false), vec!["may not be '..'"]);
     }
 
@@ -417,7 +467,10 @@ mod tests {
         let big = "x".repeat(TOTAL_ANNOTATION_SIZE_LIMIT);
         let errs = validate_annotations(&json!({ "k": big }), "metadata.annotations");
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].to_string(), "metadata.annotations: Too long: may not be more than 262144 bytes");
+        assert_eq!(
+            errs[0].to_string(),
+            "metadata.annotations: Too long: may not be more than 262144 bytes"
+        );
         let errs = validate_annotations(&json!({"a b": "v"}), "metadata.annotations");
         assert_eq!(errs.len(), 1);
     }

@@ -201,6 +201,23 @@ pub fn yaml_key_cmp(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// Orders keys as Go's `sort.Sort` does with go-yaml's comparator: insertion sort up to 12
+/// elements (which matters because the comparator is not always transitive).
+fn sort_keys(mut keys: Vec<&String>) -> Vec<&String> {
+    if keys.len() <= 12 {
+        for i in 1..keys.len() {
+            let mut j = i;
+            while j > 0 && key_less(keys[j], keys[j - 1]) {
+                keys.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+    } else {
+        keys.sort_by(|a, b| yaml_key_cmp(a, b));
+    }
+    keys
+}
+
 fn key_less(a: &str, b: &str) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
@@ -274,8 +291,8 @@ enum Resolved {
 fn resolve(s: &str) -> Resolved {
     const OTHER: [&str; 33] = [
         "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No", "NO", "false",
-        "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null", "NULL", ".nan", ".NaN", ".NAN", ".inf",
-        ".Inf", ".INF",
+        "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null", "NULL", ".nan", ".NaN", ".NAN", ".inf", ".Inf",
+        ".INF",
     ];
     const INF: [&str; 6] = ["+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"];
     if OTHER.contains(&s) || INF.contains(&s) {
@@ -285,11 +302,7 @@ fn resolve(s: &str) -> Resolved {
         return Resolved::Other;
     };
     match first {
-        b'.' => {
-            if go_parse_float(s).is_some() {
-                return Resolved::Float;
-            }
-        }
+        b'.' if go_parse_float(s).is_some() => return Resolved::Float,
         b'+' | b'-' | b'0'..=b'9' => {
             if is_timestamp(s) {
                 return Resolved::Other;
@@ -334,12 +347,16 @@ fn go_parse_int(s: &str) -> Option<()> {
         return None;
     }
     let mag = u128::from_str_radix(digits, radix).ok()?;
-    let fits = if neg { mag <= 1u128 << 63 } else { mag <= u128::from(u64::MAX) };
+    let fits = if neg {
+        mag <= 1u128 << 63
+    } else {
+        mag <= u128::from(u64::MAX)
+    };
     fits.then_some(())
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn yaml_style_float(s: &str) -> bool {
+pub(crate) fn yaml_style_float(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     if matches!(b.first(), Some(b'+' | b'-')) {
@@ -404,7 +421,7 @@ fn is_timestamp(s: &str) -> bool {
     }
     // date part: YYYY-M-D (1 or 2 digit month/day)
     let rest = &s[5..];
-    let mut parts = rest.splitn(2, |c| c == 'T' || c == 't' || c == ' ');
+    let mut parts = rest.splitn(2, ['T', 't', ' ']);
     let date = parts.next().unwrap_or("");
     let time = parts.next();
     let mut dp = date.split('-');
@@ -412,7 +429,9 @@ fn is_timestamp(s: &str) -> bool {
         return false;
     };
     let ok_num = |x: &str, max: u32| {
-        (1..=2).contains(&x.len()) && x.bytes().all(|c| c.is_ascii_digit()) && x.parse::<u32>().is_ok_and(|n| (1..=max).contains(&n))
+        (1..=2).contains(&x.len())
+            && x.bytes().all(|c| c.is_ascii_digit())
+            && x.parse::<u32>().is_ok_and(|n| (1..=max).contains(&n))
     };
     if !ok_num(m, 12) || !ok_num(d, 31) {
         return false;
@@ -425,7 +444,9 @@ fn is_timestamp(s: &str) -> bool {
             let core = t.split(['+', '-']).next().unwrap_or("");
             let hms: Vec<&str> = core.split('.').next().unwrap_or("").split(':').collect();
             hms.len() == 3
-                && hms.iter().all(|x| (1..=2).contains(&x.len()) && x.bytes().all(|c| c.is_ascii_digit()))
+                && hms
+                    .iter()
+                    .all(|x| (1..=2).contains(&x.len()) && x.bytes().all(|c| c.is_ascii_digit()))
         }
     }
 }
@@ -481,8 +502,7 @@ fn scalar_of(v: &Value) -> (String, Style) {
         Value::Bool(b) => (b.to_string(), Style::Plain),
         Value::Number(n) => (yaml_number(n), Style::Plain),
         Value::String(s) => {
-            // A raw NEL in the JSON text is read by go-yaml as a line break and folded to a space.
-            let s = s.replace('\u{85}', " ");
+            let s = fold_nel(s);
             let style = if s.contains('\n') {
                 Style::Literal
             } else if resolve(&s) == Resolved::Str && !is_base60_float(&s) {
@@ -494,6 +514,40 @@ fn scalar_of(v: &Value) -> (String, Style) {
         }
         Value::Array(_) | Value::Object(_) => (String::new(), Style::Plain),
     }
+}
+
+/// Go's JSON leaves NEL (U+0085) raw, and go-yaml reads it inside the double-quoted JSON
+/// string as a line break: the break and the spaces around it fold to one space, or to n-1
+/// newlines for n breaks in a row.
+fn fold_nel(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ' ' || c == '\u{85}' {
+            let start = i;
+            let mut breaks = 0;
+            while i < chars.len() && (chars[i] == ' ' || chars[i] == '\u{85}') {
+                if chars[i] == '\u{85}' {
+                    breaks += 1;
+                }
+                i += 1;
+            }
+            match breaks {
+                0 => out.extend(&chars[start..i]),
+                1 => out.push(' '),
+                n => out.extend(std::iter::repeat_n('\n', n - 1)),
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// A JSON number as go-yaml re-reads and prints it: integers stay, `-0` becomes `0`, anything
@@ -539,7 +593,12 @@ fn is_blankz(c: char) -> bool {
 /// yaml_emitter_analyze_scalar (block context only: flow is used just for `[]` and `{}`).
 fn analyze(value: &[char]) -> Analysis {
     if value.is_empty() {
-        return Analysis { multiline: false, block_plain_allowed: true, single_quoted_allowed: true, block_allowed: false };
+        return Analysis {
+            multiline: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: false,
+        };
     }
     let mut block_indicators = false;
     let (mut line_breaks, mut special) = (false, false);
@@ -603,7 +662,12 @@ fn analyze(value: &[char]) -> Analysis {
         }
         preceded_by_whitespace = is_blankz(c);
     }
-    let mut a = Analysis { multiline: line_breaks, block_plain_allowed: true, single_quoted_allowed: true, block_allowed: true };
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
     if leading_space || leading_break || trailing_space || trailing_break {
         a.block_plain_allowed = false;
     }
@@ -722,8 +786,7 @@ impl Emitter {
             }
             Value::Object(m) => {
                 self.increase_indent(false, false);
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort_by(|a, b| yaml_key_cmp(a, b));
+                let keys = sort_keys(m.keys().collect());
                 for k in keys {
                     self.write_indent();
                     let key = Value::String(k.clone());
@@ -871,8 +934,11 @@ impl Emitter {
         let mut spaces = false;
         self.write_indicator("\"", true, false, false);
         let n = value.len();
+        // go-yaml's is_bom looks at the start of the value, not at the current character, so
+        // a value that starts with a BOM has every character escaped
+        let bom = value.first() == Some(&'\u{FEFF}');
         for (i, &c) in value.iter().enumerate() {
-            if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+            if bom || !is_printable(c) || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 let u = c as u32;
                 match c {
@@ -993,11 +1059,78 @@ mod tests {
     #[test]
     fn scalar_quoting_matches_real_kubectl() {
         let values = [
-            "true", "", "123", "x: y", "yes", "on", "null", "1.5", "0x1f", "-", "~", " lead", "trail ", "a #b", "a# b",
-            "*star", "&amp", "!bang", "%pct", "@at", "`bt", "{br", "[sq", "'sq", "\"dq", "|pipe", ">gt", "a:b", "a: ",
-            "-a", "- a", "?q", "? q", ":c", "#h", "a,b", "1e3", "0o17", "017", "1_000", ".5", "+1", ".inf", "NaN", "Y",
-            "n", "off", "2001-12-14", "1:20", "é", "日本", "é ü", "=", "<", "a{b}", "a[b]", "-1", "- ", "---", "...",
-            "a'b", "a\"b", "0", "00", "+", ".", "1.", "=x", "<<", "a b", "%", "@",
+            "true",
+            "",
+            "123",
+            "x: y",
+            "yes",
+            "on",
+            "null",
+            "1.5",
+            "0x1f",
+            "-",
+            "~",
+            " lead",
+            "trail ",
+            "a #b",
+            "a# b",
+            "*star",
+            "&amp",
+            "!bang",
+            "%pct",
+            "@at",
+            "`bt",
+            "{br",
+            "[sq",
+            "'sq",
+            "\"dq",
+            "|pipe",
+            ">gt",
+            "a:b",
+            "a: ",
+            "-a",
+            "- a",
+            "?q",
+            "? q",
+            ":c",
+            "#h",
+            "a,b",
+            "1e3",
+            "0o17",
+            "017",
+            "1_000",
+            ".5",
+            "+1",
+            ".inf",
+            "NaN",
+            "Y",
+            "n",
+            "off",
+            "2001-12-14",
+            "1:20",
+            "é",
+            "日本",
+            "é ü",
+            "=",
+            "<",
+            "a{b}",
+            "a[b]",
+            "-1",
+            "- ",
+            "---",
+            "...",
+            "a'b",
+            "a\"b",
+            "0",
+            "00",
+            "+",
+            ".",
+            "1.",
+            "=x",
+            "<<",
+            "a b",
+            "%",
+            "@",
         ];
         let want = r#"  k000: "true"
   k001: ""
@@ -1077,17 +1210,86 @@ mod tests {
 
     #[test]
     fn more_scalars_match_real_kubectl() {
-        let long = "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr ssss tttt uuuu";
+        let long =
+            "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr ssss tttt uuuu";
         let hundred_x = "x".repeat(100) + " yy";
         let long_colon = format!("{long}: x");
         let double_long = format!("{long}{long}");
         let values = [
-            "a\tb", "\ttab", "x\r\ny", long, &long_colon, "\nlead", "x\n y", "x\n\ty", "😀", "\u{a0}nb", &hundred_x,
-            "x\n\n\ny", "x \n", "line1\nline2 #c\n", "a # b", "  \n", "\n", "\n\n", " ", &double_long, "- x\ny",
-            "#x\ny", "null ", "True", "TRUE", "tRue", "FALSE", "Off", "0b101", "-0x1f", "1e+3", "1E3", "-.inf", ".Inf",
-            "12:30:45", "190:20:30", "1:2", "+0.5e-3", "0.1", "1.5e", "0x", "0xg", "--", "--x", "a  b", "x:", "x :",
-            "a:", "[]", "{}", "a, b", "a]", "a}", "1,000", "1 000", "0.0.1", "v1.2", "1e", "e3", "-.5", "+.5", "._",
-            "1__0", "_1", "0x_1f", "Null", "NULL", "nULL", "~x", "y", "N", "No", "ON", "oN",
+            "a\tb",
+            "\ttab",
+            "x\r\ny",
+            long,
+            &long_colon,
+            "\nlead",
+            "x\n y",
+            "x\n\ty",
+            "😀",
+            "\u{a0}nb",
+            &hundred_x,
+            "x\n\n\ny",
+            "x \n",
+            "line1\nline2 #c\n",
+            "a # b",
+            "  \n",
+            "\n",
+            "\n\n",
+            " ",
+            &double_long,
+            "- x\ny",
+            "#x\ny",
+            "null ",
+            "True",
+            "TRUE",
+            "tRue",
+            "FALSE",
+            "Off",
+            "0b101",
+            "-0x1f",
+            "1e+3",
+            "1E3",
+            "-.inf",
+            ".Inf",
+            "12:30:45",
+            "190:20:30",
+            "1:2",
+            "+0.5e-3",
+            "0.1",
+            "1.5e",
+            "0x",
+            "0xg",
+            "--",
+            "--x",
+            "a  b",
+            "x:",
+            "x :",
+            "a:",
+            "[]",
+            "{}",
+            "a, b",
+            "a]",
+            "a}",
+            "1,000",
+            "1 000",
+            "0.0.1",
+            "v1.2",
+            "1e",
+            "e3",
+            "-.5",
+            "+.5",
+            "._",
+            "1__0",
+            "_1",
+            "0x_1f",
+            "Null",
+            "NULL",
+            "nULL",
+            "~x",
+            "y",
+            "N",
+            "No",
+            "ON",
+            "oN",
         ];
         let want = "  k000: \"a\\tb\"
   k001: \"\\ttab\"
@@ -1198,6 +1400,11 @@ mod tests {
             ("a\rb", "\"a\\rb\""),
             ("a\u{8}b", "\"a\\bb\""),
             ("a\u{85}b", "a b"),
+            ("\u{feff}bom", "\"\\uFEFF\\x62\\x6F\\x6D\""),
+            ("a\u{feff}b", "\"a\\uFEFFb\""),
+            ("a \u{85}  b", "a b"),
+            ("a\u{85}\u{85} \u{85}b", "|-\n  a\n\n  b"),
+            ("\u{85}x", "' x'"),
             // at the top level the continuation indent is 2 (4 under `data:`)
             ("a\u{2028}b", "'a\u{2028}  b'"),
             ("<b>&\u{2028} é 😀 \t \u{1}", "\"<b>&\\L é \\U0001F600 \\t \\x01\""),
@@ -1320,7 +1527,10 @@ m: 1e-07
 }
 ";
         assert_eq!(to_json(&v), want);
-        assert_eq!(to_json_compact(&json!({"b": [1, "x"], "a": null})), "{\"a\":null,\"b\":[1,\"x\"]}");
+        assert_eq!(
+            to_json_compact(&json!({"b": [1, "x"], "a": null})),
+            "{\"a\":null,\"b\":[1,\"x\"]}"
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 
 use api::{Discovery, ResourceInfo};
 use apimachinery::{fields, labels, FieldError, GroupVersionKind};
-use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 /// The served resources: built-ins plus those CRDs add.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,7 +17,9 @@ pub(crate) struct Catalog {
 
 impl Catalog {
     pub(crate) fn builtin() -> Self {
-        Catalog { discovery: Discovery::builtin() }
+        Catalog {
+            discovery: Discovery::builtin(),
+        }
     }
 
     pub(crate) fn all(&self) -> &[ResourceInfo] {
@@ -104,13 +106,9 @@ pub(crate) fn validate_update(info: &ResourceInfo, old: &Value, new: &Value) -> 
     api::validation::validate_update(info, old, new)
 }
 
-/// Strategic merge patch; for kinds without patch metadata upstream falls back to JSON
-/// merge patch semantics.
+/// Strategic merge patch (JSON merge patch semantics for kinds without patch metadata).
 pub(crate) fn strategic_merge(gvk: &GroupVersionKind, original: &Value, patch: &Value) -> Result<Value, String> {
-    let _ = gvk;
-    let mut out = original.clone();
-    json_patch::merge(&mut out, patch);
-    Ok(out)
+    api::strategic_merge::apply(gvk, original, patch)
 }
 
 // ---- selectors ------------------------------------------------------------------------
@@ -160,7 +158,9 @@ impl FieldSelector {
 /// `metav1.LabelSelectorAsSelector(…).String()` of a LabelSelector JSON value (Scale's
 /// status.selector).
 pub(crate) fn format_label_selector(sel: &Value) -> String {
-    labels::Selector::from_label_selector(sel).map(|s| s.to_string()).unwrap_or_default()
+    labels::Selector::from_label_selector(sel)
+        .map(|s| s.to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -78,7 +78,11 @@ pub(crate) fn value(plural: &str, obj: &Value, label: &str) -> Option<String> {
         "spec.restartPolicy" => str_at(obj, "/spec/restartPolicy").to_string(),
         "spec.schedulerName" => str_at(obj, "/spec/schedulerName").to_string(),
         "spec.serviceAccountName" => str_at(obj, "/spec/serviceAccountName").to_string(),
-        "spec.hostNetwork" => obj.pointer("/spec/hostNetwork").and_then(Value::as_bool).unwrap_or(false).to_string(),
+        "spec.hostNetwork" => obj
+            .pointer("/spec/hostNetwork")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            .to_string(),
         "status.phase" => str_at(obj, "/status/phase").to_string(),
         "status.podIP" | "status.podIPs" => str_at(obj, "/status/podIP").to_string(),
         "status.nominatedNodeName" => str_at(obj, "/status/nominatedNodeName").to_string(),
@@ -94,7 +98,11 @@ pub(crate) fn value(plural: &str, obj: &Value, label: &str) -> Option<String> {
                 c.to_string()
             }
         }
-        "spec.unschedulable" => obj.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false).to_string(),
+        "spec.unschedulable" => obj
+            .pointer("/spec/unschedulable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+            .to_string(),
         "status.replicas" => int_str(obj, "/status/replicas"),
         "status.successful" => int_str(obj, "/status/succeeded"),
         "spec.signerName" => str_at(obj, "/spec/signerName").to_string(),
@@ -113,7 +121,10 @@ mod tests {
 
     #[test]
     fn pods_reject_unknown_field_labels_with_the_pod_conversion_text() {
-        assert_eq!(check_labels("", "pods", ["foo"].into_iter()), Err("field label not supported: foo".to_string()));
+        assert_eq!(
+            check_labels("", "pods", ["foo"].into_iter()),
+            Err("field label not supported: foo".to_string())
+        );
         assert!(check_labels("", "pods", ["spec.nodeName", "status.phase"].into_iter()).is_ok());
     }
 

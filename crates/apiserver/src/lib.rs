@@ -19,13 +19,18 @@
 //! - [`ApiServer::bootstrap`] creates what kube-apiserver creates at start-up: the system
 //!   namespaces, the `kubernetes` Service (10.96.0.1) and the system PriorityClasses.
 
+// ApiError (metav1.Status) is the fixed error type of every API call.
+#![allow(clippy::result_large_err)]
+
 mod admission;
 mod compat;
 mod fieldsel;
 mod meta;
 mod ops;
+mod quota;
 mod services;
 mod strategy;
+mod token;
 mod watch;
 
 pub use watch::{WatchEvent, WatchEventType, WatchId};
@@ -48,11 +53,22 @@ pub struct ApiServerConfig {
     /// ServiceAccount admission rejects pods whose service account does not exist, as
     /// upstream does; `false` skips the check (the token volume is still added).
     pub require_service_account: bool,
+    /// How long an Event lives after its last write (kube-apiserver's `--event-ttl`, 1h).
+    #[serde(default = "default_event_ttl")]
+    pub event_ttl_seconds: i64,
+}
+
+fn default_event_ttl() -> i64 {
+    3600
 }
 
 impl Default for ApiServerConfig {
     fn default() -> Self {
-        ApiServerConfig { watch_history: 1000, require_service_account: true }
+        ApiServerConfig {
+            watch_history: 1000,
+            require_service_account: true,
+            event_ttl_seconds: default_event_ttl(),
+        }
     }
 }
 
@@ -70,6 +86,9 @@ pub struct ApiServer {
     cluster_ips: BTreeMap<u32, String>,
     /// Allocated node ports → owning Service `namespace/name`.
     node_ports: BTreeMap<u16, String>,
+    /// Key id of the (simulated) service-account token signing key, drawn on first use.
+    #[serde(default)]
+    token_key_id: Option<String>,
 }
 
 impl Default for ApiServer {
@@ -98,7 +117,7 @@ enum Route {
     GroupList,
     Group(String),
     ResourceList(String, String),
-    Resource(Target),
+    Resource(Box<Target>),
 }
 
 /// The `(prefix, key)` an object is stored under.
@@ -128,7 +147,12 @@ pub(crate) fn object_key(namespace: &str, name: &str) -> String {
 }
 
 fn method_not_allowed() -> ApiError {
-    ApiError(Status::failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource".into(), None))
+    ApiError(Status::failure(
+        405,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource".into(),
+        None,
+    ))
 }
 
 /// Options shared by list and watch.
@@ -153,6 +177,7 @@ impl ApiServer {
             store: BTreeMap::new(),
             cluster_ips: BTreeMap::new(),
             node_ports: BTreeMap::new(),
+            token_key_id: None,
         }
     }
 
@@ -180,10 +205,13 @@ impl ApiServer {
                 return self.only_get(&req, v);
             }
             Route::ResourceList(g, v) => {
-                let doc = self.catalog.api_resource_list_json(&g, &v).ok_or_else(ApiError::no_route)?;
+                let doc = self
+                    .catalog
+                    .api_resource_list_json(&g, &v)
+                    .ok_or_else(ApiError::no_route)?;
                 return self.only_get(&req, doc);
             }
-            Route::Resource(t) => t,
+            Route::Resource(t) => *t,
         };
         let dry_run = req.query_param("dryRun").is_some_and(|v| v == "All");
         match (req.method, target.name.is_some(), target.sub.as_deref()) {
@@ -198,23 +226,38 @@ impl ApiServer {
                 }
             }
             (Method::Get, true, Some("scale")) => self.get_scale(&target),
-            (Method::Get, true, None | Some("status")) => self.get(&target),
+            (Method::Get, true, None | Some("status") | Some("ephemeralcontainers") | Some("resize")) => {
+                self.get(&target)
+            }
             (Method::Post, false, _) => {
-                let body = req.body.clone().ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
+                let body = req
+                    .body
+                    .clone()
+                    .ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
                 self.create(ctx, &target, body, &req, dry_run)
             }
-            (Method::Post, true, Some("binding")) => self.bind_pod(ctx, &target, req.body.clone().unwrap_or(Value::Null), dry_run),
+            (Method::Post, true, Some("binding")) => {
+                self.bind_pod(ctx, &target, req.body.clone().unwrap_or(Value::Null), dry_run)
+            }
             (Method::Post, true, Some("eviction")) => self.evict_pod(ctx, &target, req.body.as_ref(), dry_run),
+            (Method::Post, true, Some("token")) => self.create_token(ctx, &target, req.body.as_ref()),
             (Method::Put, true, sub) => {
-                let body = req.body.clone().ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
+                let body = req
+                    .body
+                    .clone()
+                    .ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
                 match sub {
-                    None | Some("status") | Some("finalize") => self.update(ctx, &target, body, &req, dry_run),
+                    None | Some("status") | Some("finalize") | Some("ephemeralcontainers") | Some("resize") => {
+                        self.update(ctx, &target, body, &req, dry_run)
+                    }
                     Some("scale") => self.update_scale(ctx, &target, body, dry_run),
                     Some(_) => Err(method_not_allowed()),
                 }
             }
             (Method::Patch, true, sub) => match sub {
-                None | Some("status") | Some("scale") => self.patch(ctx, &target, &req, dry_run),
+                None | Some("status") | Some("scale") | Some("ephemeralcontainers") | Some("resize") => {
+                    self.patch(ctx, &target, &req, dry_run)
+                }
                 Some(_) => Err(method_not_allowed()),
             },
             (Method::Delete, false, None) => self.delete_collection(ctx, &target, &req, dry_run),
@@ -258,7 +301,11 @@ impl ApiServer {
             [r, tail @ ..] if tail.len() <= 2 => (None, *r, tail.first().copied(), tail.get(1).copied()),
             _ => return Err(ApiError::no_route()),
         };
-        let info = self.catalog.find_resource(group, version, plural).ok_or_else(ApiError::no_route)?.clone();
+        let info = self
+            .catalog
+            .find_resource(group, version, plural)
+            .ok_or_else(ApiError::no_route)?
+            .clone();
         if namespace.is_some() && !info.namespaced() {
             return Err(ApiError::no_route());
         }
@@ -273,12 +320,12 @@ impl ApiServer {
         if name.is_some_and(str::is_empty) || namespace.as_deref().is_some_and(str::is_empty) {
             return Err(ApiError::no_route());
         }
-        Ok(Route::Resource(Target {
+        Ok(Route::Resource(Box::new(Target {
             info,
             namespace,
             name: name.map(str::to_string),
             sub: sub.map(str::to_string),
-        }))
+        })))
     }
 
     // ---- storage primitives ----------------------------------------------------------
@@ -315,7 +362,10 @@ impl ApiServer {
     pub(crate) fn commit_create(&mut self, prefix: &str, key: String, mut obj: Value) -> Value {
         let rv = self.next_rv();
         meta::set_meta(&mut obj, "resourceVersion", Value::String(rv.to_string()));
-        self.store.entry(prefix.to_string()).or_default().insert(key, obj.clone());
+        self.store
+            .entry(prefix.to_string())
+            .or_default()
+            .insert(key, obj.clone());
         self.watch.record(HistoryEvent {
             rv,
             prefix: prefix.to_string(),
@@ -330,7 +380,11 @@ impl ApiServer {
     pub(crate) fn commit_update(&mut self, prefix: &str, key: String, mut obj: Value) -> Value {
         let rv = self.next_rv();
         meta::set_meta(&mut obj, "resourceVersion", Value::String(rv.to_string()));
-        let prev = self.store.entry(prefix.to_string()).or_default().insert(key, obj.clone());
+        let prev = self
+            .store
+            .entry(prefix.to_string())
+            .or_default()
+            .insert(key, obj.clone());
         self.watch.record(HistoryEvent {
             rv,
             prefix: prefix.to_string(),
@@ -398,43 +452,53 @@ impl ApiServer {
         let field_text = req.query_param("fieldSelector").unwrap_or("").to_string();
         let labels = LabelSelector::parse(&label_text).map_err(ApiError::bad_request)?;
         let fields = FieldSelector::parse(&field_text).map_err(ApiError::bad_request)?;
-        fieldsel::check_labels(&t.info.group, &t.info.plural, fields.field_names())
-            .map_err(ApiError::bad_request)?;
-        Ok(ListOptions { labels, fields, label_text, field_text })
+        fieldsel::check_labels(&t.info.group, &t.info.plural, fields.field_names()).map_err(ApiError::bad_request)?;
+        Ok(ListOptions {
+            labels,
+            fields,
+            label_text,
+            field_text,
+        })
     }
 
     pub(crate) fn matches(plural: &str, opts: &ListOptions, obj: &Value) -> bool {
         opts.labels.matches(meta::labels(obj)) && opts.fields.matches(|f| fieldsel::value(plural, obj, f))
     }
 
-    /// The key range of a namespace (or everything).
+    /// The objects of a namespace (or everything) in key order, after `start_after`.
     pub(crate) fn scan<'a>(
         &'a self,
         prefix: &str,
         namespace: Option<&'a str>,
         start_after: Option<&'a str>,
     ) -> impl Iterator<Item = (&'a String, &'a Value)> + 'a {
-        let map = self.store.get(prefix);
+        use std::ops::Bound;
         let lower = namespace.map(|ns| format!("{ns}/")).unwrap_or_default();
-        map.into_iter().flat_map(move |m| {
-            let lower = lower.clone();
-            let ns_bound = namespace.map(|ns| format!("{ns}0"));
-            let start = match start_after {
-                Some(k) if k >= lower.as_str() => std::ops::Bound::Excluded(k.to_string()),
-                _ => std::ops::Bound::Included(lower),
-            };
-            let end = match ns_bound {
-                Some(b) => std::ops::Bound::Excluded(b),
-                None => std::ops::Bound::Unbounded,
-            };
-            m.range((start, end))
-        })
+        // '0' follows '/': the first key past the namespace.
+        let upper = namespace.map(|ns| format!("{ns}0"));
+        let start = match start_after {
+            Some(k) if k >= lower.as_str() => Bound::Excluded(k.to_string()),
+            _ => Bound::Included(lower),
+        };
+        let empty = match (&start, &upper) {
+            (Bound::Excluded(s) | Bound::Included(s), Some(u)) => s >= u,
+            _ => false,
+        };
+        let end = match upper {
+            Some(b) => Bound::Excluded(b),
+            None => Bound::Unbounded,
+        };
+        let map = if empty { None } else { self.store.get(prefix) };
+        map.into_iter().flat_map(move |m| m.range((start.clone(), end.clone())))
     }
 
     fn list(&self, t: &Target, req: &ApiRequest) -> Result<Value, ApiError> {
         let opts = self.list_options(t, req)?;
         let limit: usize = match req.query_param("limit") {
-            Some(l) if !l.is_empty() => l.parse::<i64>().map(|n| if n <= 0 { 0 } else { n as usize }).unwrap_or(0),
+            Some(l) if !l.is_empty() => l
+                .parse::<i64>()
+                .map(|n| if n <= 0 { 0 } else { n as usize })
+                .unwrap_or(0),
             _ => 0,
         };
         let cont = match req.query_param("continue") {
@@ -470,7 +534,10 @@ impl ApiServer {
         list_meta.insert("resourceVersion".into(), json!(self.resource_version.to_string()));
         if more {
             if let Some(k) = last_key {
-                list_meta.insert("continue".into(), json!(ops::encode_continue(self.resource_version, &k)));
+                list_meta.insert(
+                    "continue".into(),
+                    json!(ops::encode_continue(self.resource_version, &k)),
+                );
                 if opts.label_text.is_empty() && opts.field_text.is_empty() {
                     list_meta.insert("remainingItemCount".into(), json!(remaining));
                 }
@@ -493,7 +560,7 @@ impl ApiServer {
     /// the `k8s.io/initial-events-end` annotation.
     pub fn watch(&mut self, req: &ApiRequest) -> Result<WatchId, ApiError> {
         let t = match self.route(&req.path)? {
-            Route::Resource(t) if t.name.is_none() && t.sub.is_none() => t,
+            Route::Resource(t) if t.name.is_none() && t.sub.is_none() => *t,
             _ => return Err(method_not_allowed()),
         };
         self.open_watch(&t, req)
@@ -520,7 +587,10 @@ impl ApiServer {
         if rv_param.is_empty() || rv_param == "0" || initial {
             for (_, obj) in self.scan(&prefix, t.namespace.as_deref(), None) {
                 if Self::matches(&t.info.plural, &opts, obj) {
-                    watcher.pending.push_back(WatchEvent { event_type: WatchEventType::Added, object: self.served(&t.info, obj) });
+                    watcher.pending.push_back(WatchEvent {
+                        event_type: WatchEventType::Added,
+                        object: self.served(&t.info, obj),
+                    });
                 }
             }
             if initial {
@@ -552,7 +622,9 @@ impl ApiServer {
     /// The events of watch `id` since the last poll. A watch that fell out of the history
     /// gets one ERROR event (410 Expired) and is closed; unknown or closed ids get nothing.
     pub fn poll_watch(&mut self, id: WatchId) -> Vec<WatchEvent> {
-        let Some(w) = self.watch.watchers.get(&id) else { return Vec::new() };
+        let Some(w) = self.watch.watchers.get(&id) else {
+            return Vec::new();
+        };
         if w.closed {
             return Vec::new();
         }
@@ -561,7 +633,10 @@ impl ApiServer {
         out.extend(w.pending.drain(..));
         if let Err(msg) = self.watch.check_rv(w.position) {
             let status = ApiError::gone(msg).0;
-            out.push(WatchEvent { event_type: WatchEventType::Error, object: serde_json::to_value(status).unwrap_or(Value::Null) });
+            out.push(WatchEvent {
+                event_type: WatchEventType::Error,
+                object: serde_json::to_value(status).unwrap_or(Value::Null),
+            });
             w.closed = true;
             self.watch.watchers.insert(id, w);
             return out;
@@ -608,11 +683,49 @@ impl ApiServer {
                 (t, _) if now => t,
                 _ => continue,
             };
-            out.push(WatchEvent { event_type, object: self.served(&info, &ev.object) });
+            out.push(WatchEvent {
+                event_type,
+                object: self.served(&info, &ev.object),
+            });
         }
         w.position = self.resource_version;
         self.watch.watchers.insert(id, w);
         out
+    }
+
+    /// Events are stored with a TTL (etcd leases upstream): removes those whose last write
+    /// (lastTimestamp, eventTime, series.lastObservedTime or creationTimestamp) is older than
+    /// `event_ttl_seconds`. Returns how many went. The cluster calls this as time passes.
+    pub fn expire_events(&mut self, ctx: &SimContext) -> usize {
+        let now = ctx.now().unix_secs();
+        let ttl = self.config.event_ttl_seconds;
+        let mut expired = Vec::new();
+        for prefix in ["/registry/events", "/registry/events.k8s.io/events"] {
+            let Some(m) = self.store.get(prefix) else { continue };
+            for (key, ev) in m {
+                let last = [
+                    "/lastTimestamp",
+                    "/eventTime",
+                    "/series/lastObservedTime",
+                    "/deprecatedLastTimestamp",
+                    "/metadata/creationTimestamp",
+                ]
+                .iter()
+                .filter_map(|p| ev.pointer(p).and_then(Value::as_str))
+                .filter_map(apimachinery::time::parse_rfc3339)
+                .max();
+                if let Some(t) = last {
+                    if t.saturating_add(ttl) <= now {
+                        expired.push((prefix, key.clone()));
+                    }
+                }
+            }
+        }
+        let n = expired.len();
+        for (prefix, key) in expired {
+            self.commit_delete(prefix, &key);
+        }
+        n
     }
 
     /// Ends a watch.
@@ -625,7 +738,11 @@ impl ApiServer {
     pub(crate) fn namespace_content(&self, ns: &str) -> Vec<(ResourceInfo, String, String)> {
         let mut out = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        let infos: Vec<ResourceInfo> = self.catalog_resources().into_iter().filter(|r| r.namespaced()).collect();
+        let infos: Vec<ResourceInfo> = self
+            .catalog_resources()
+            .into_iter()
+            .filter(|r| r.namespaced())
+            .collect();
         for info in infos {
             let prefix = self.prefix(&info);
             if !seen.insert(prefix.clone()) {

@@ -24,7 +24,10 @@ pub(crate) fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
 }
 
 pub(crate) fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
-    meta(obj).and_then(|m| m.get(field)).and_then(Value::as_str).unwrap_or("")
+    meta(obj)
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 pub(crate) fn set_meta(obj: &mut Value, field: &str, v: Value) {

@@ -6,13 +6,15 @@ use crate::meta::{self, child_map, finalizers, meta_str, set_finalizers, set_met
 use crate::strategy;
 use crate::{object_key, ApiServer, Target};
 use apimachinery::errors::StatusDetails;
-use apimachinery::{ApiError, ApiRequest, FieldError, GroupResource, Status};
 use apimachinery::request::PatchType;
+use apimachinery::{ApiError, ApiRequest, FieldError, GroupResource, Status};
 use base64::Engine;
 use serde_json::{json, Value};
 use sim::SimContext;
+use std::collections::BTreeMap;
 
-const OPTIMISTIC_LOCK: &str = "the object has been modified; please apply your changes to the latest version and try again";
+const OPTIMISTIC_LOCK: &str =
+    "the object has been modified; please apply your changes to the latest version and try again";
 
 /// `metav1.DeleteOptions`, from the query and the body.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,8 +29,10 @@ impl DeleteOptions {
     pub(crate) fn from_request(req: &ApiRequest) -> Result<Self, ApiError> {
         let mut o = DeleteOptions::default();
         if let Some(g) = req.query_param("gracePeriodSeconds") {
-            o.grace_period_seconds =
-                Some(g.parse().map_err(|_| ApiError::bad_request(format!("invalid value for gracePeriodSeconds: {g}")))?);
+            o.grace_period_seconds = Some(
+                g.parse()
+                    .map_err(|_| ApiError::bad_request(format!("invalid value for gracePeriodSeconds: {g}")))?,
+            );
         }
         if let Some(p) = req.query_param("propagationPolicy") {
             o.propagation_policy = Some(p.to_string());
@@ -68,7 +72,11 @@ impl DeleteOptions {
                     "meta.k8s.io",
                     "DeleteOptions",
                     "",
-                    &[FieldError::not_supported("propagationPolicy", p, &["Foreground", "Background", "Orphan", "nil"])],
+                    &[FieldError::not_supported(
+                        "propagationPolicy",
+                        p,
+                        &["Foreground", "Background", "Orphan", "nil"],
+                    )],
                 ));
             }
         }
@@ -84,13 +92,25 @@ pub(crate) fn encode_continue(rv: u64, last_key: &str) -> String {
 /// The key a continue token resumes after.
 pub(crate) fn decode_continue(token: &str) -> Result<String, ApiError> {
     let bad = |e: String| ApiError::bad_request(format!("continue key is not valid: {e}"));
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).map_err(|e| bad(e.to_string()))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|e| bad(e.to_string()))?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
     if v.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
         return Err(bad("continue key version is not supported".into()));
     }
-    let start = v.get("start").and_then(Value::as_str).ok_or_else(|| bad("invalid start key".into()))?;
+    let start = v
+        .get("start")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("invalid start key".into()))?;
     Ok(start.trim_end_matches('\u{0}').to_string())
+}
+
+/// The latest instant metav1.Time can print (9999-12-31T23:59:59Z).
+const MAX_UNIX_SECS: i64 = 253_402_300_799;
+
+fn timestamp_after(now: i64, secs: i64) -> String {
+    apimachinery::time::format_rfc3339(now.saturating_add(secs).clamp(0, MAX_UNIX_SECS))
 }
 
 fn now_rfc3339(ctx: &SimContext) -> String {
@@ -101,10 +121,14 @@ fn strict_validation(req: &ApiRequest) -> bool {
     req.query_param("fieldValidation") == Some("Strict")
 }
 
-
 /// A JSON patch that does not apply: upstream answers with a generic 422 and drops the detail.
 fn patch_rejected() -> ApiError {
-    ApiError(Status::failure(422, "Invalid", "the server rejected our request due to an error in our request".into(), None))
+    ApiError(Status::failure(
+        422,
+        "Invalid",
+        "the server rejected our request due to an error in our request".into(),
+        None,
+    ))
 }
 
 /// Removes the field at a strict-decoding path (`spec.template.spec.containers[0].foo`).
@@ -113,7 +137,7 @@ fn prune_path(obj: &mut Value, path: &str) {
     for seg in path.split('.') {
         let (key, rest) = seg.split_once('[').unwrap_or((seg, ""));
         let idx: Vec<usize> = rest
-            .split(|c| c == '[' || c == ']')
+            .split(['[', ']'])
             .filter(|p| !p.is_empty())
             .filter_map(|p| p.parse().ok())
             .collect();
@@ -142,15 +166,23 @@ impl ApiServer {
         let expected = t.info.api_version();
         let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_string();
         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+        // The decoder reads the body's own kind first and fails to convert it.
+        if !kind.is_empty() && kind != t.info.kind {
+            let body_version = apimachinery::GroupVersion::parse(if api_version.is_empty() {
+                &expected
+            } else {
+                &api_version
+            })
+            .version;
+            let internal = internal_package(&t.info.group);
+            return Err(ApiError::bad_request(format!(
+                "{kind} in version \"{body_version}\" cannot be handled as a {}: converting ({body_version}.{kind}) to ({internal}.{}): unknown conversion",
+                t.info.kind, t.info.kind
+            )));
+        }
         if !api_version.is_empty() && api_version != expected {
             return Err(ApiError::bad_request(format!(
                 "the API version in the data ({api_version}) does not match the expected API version ({expected})"
-            )));
-        }
-        if !kind.is_empty() && kind != t.info.kind {
-            return Err(ApiError::bad_request(format!(
-                "{kind} in version \"{}\" cannot be handled as a {}: converting ({}.{kind}) to ({}.{}): unknown conversion",
-                t.info.version, t.info.kind, t.info.version, t.info.version, t.info.kind
             )));
         }
         if let Some(m) = obj.as_object_mut() {
@@ -220,21 +252,33 @@ impl ApiServer {
         self.check_body_type(t, &mut obj)?;
         let ns = self.check_namespace(t, &mut obj)?;
         if !meta_str(&obj, "resourceVersion").is_empty() {
-            return Err(ApiError::bad_request("resourceVersion should not be set on objects to be created"));
+            return Err(ApiError::bad_request(
+                "resourceVersion should not be set on objects to be created",
+            ));
         }
         self.schema_and_defaults(t, &mut obj, strict)?;
 
         // Admission.
         let name0 = meta_str(&obj, "name").to_string();
         self.admit_namespace_lifecycle(t, &ns, &name0)?;
-        if t.info.group.is_empty() && t.info.plural == "pods" {
+        let is_pod = t.info.group.is_empty() && t.info.plural == "pods";
+        if is_pod {
+            self.admit_limit_ranger(&ns, &mut obj);
             self.admit_pod(ctx, t, &ns, &mut obj)?;
+        }
+        if t.info.group == "scheduling.k8s.io" && t.info.plural == "priorityclasses" {
+            self.admit_priority_class(t, &obj, false)?;
         }
 
         // System fields, then the generated name.
         set_meta(&mut obj, "uid", json!(ctx.uid()));
         set_meta(&mut obj, "creationTimestamp", json!(now_rfc3339(ctx)));
-        for f in ["deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generation"] {
+        for f in [
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+            "generation",
+        ] {
             meta::remove_meta(&mut obj, f);
         }
         let prefix = self.prefix(&t.info);
@@ -265,6 +309,11 @@ impl ApiServer {
         if !errs.is_empty() {
             return Err(ApiError::invalid(&t.info.group, &t.info.kind, &name, &errs));
         }
+        // Validating admission runs after the strategy's validation.
+        if is_pod {
+            self.validate_limit_ranger(t, &ns, &obj)?;
+        }
+        self.admit_quota(t, &ns, &obj)?;
         let key = object_key(&ns, &name);
         if self.stored(&prefix, &key).is_some() {
             return Err(ApiError::already_exists(&t.gr(), &name));
@@ -279,6 +328,9 @@ impl ApiServer {
             return Ok(obj);
         }
         let stored = self.commit_create(&prefix, key, obj);
+        if self.has_quotas(&ns) {
+            self.sync_resource_quotas(Some(&ns));
+        }
         Ok(self.served(&t.info, &stored))
     }
 
@@ -286,7 +338,12 @@ impl ApiServer {
         let name = meta_str(crd, "name").to_string();
         if !dry_run {
             self.catalog.add_crd(crd).map_err(|e| {
-                ApiError::invalid("apiextensions.k8s.io", "CustomResourceDefinition", &name, &[FieldError::invalid("spec", "", e)])
+                ApiError::invalid(
+                    "apiextensions.k8s.io",
+                    "CustomResourceDefinition",
+                    &name,
+                    &[FieldError::invalid("spec", "", e)],
+                )
             })?;
         }
         let names = crd.pointer("/spec/names").cloned().unwrap_or(json!({}));
@@ -379,7 +436,11 @@ impl ApiServer {
                     &t.info.group,
                     &t.info.kind,
                     &url_name,
-                    &[FieldError::invalid("metadata.resourceVersion", "0x0", "must be specified for an update")],
+                    &[FieldError::invalid(
+                        "metadata.resourceVersion",
+                        "0x0",
+                        "must be specified for an update",
+                    )],
                 ));
             }
         } else if body_rv != old_rv {
@@ -399,8 +460,28 @@ impl ApiServer {
                 };
                 out
             }
+            Some("ephemeralcontainers") => {
+                let mut out = old.clone();
+                let ec = new.pointer("/spec/ephemeralContainers").cloned();
+                let spec = child_map(&mut out, "spec");
+                match ec {
+                    Some(e) => spec.insert("ephemeralContainers".into(), e),
+                    None => spec.remove("ephemeralContainers"),
+                };
+                out
+            }
+            Some("resize") => strategy::prepare_for_resize(&old, &new),
             _ => {
+                if t.info.group.is_empty() && t.info.plural == "pods" {
+                    ApiServer::admit_pod_update(&old, &mut new);
+                }
+                if t.info.group == "scheduling.k8s.io" && t.info.plural == "priorityclasses" {
+                    self.admit_priority_class(t, &new, true)?;
+                }
                 strategy::prepare_for_update(&t.info, &old, &mut new);
+                if t.info.group.is_empty() && t.info.plural == "services" {
+                    crate::services::drop_type_dependent_fields(&old, &mut new);
+                }
                 new
             }
         };
@@ -410,19 +491,30 @@ impl ApiServer {
                 set_meta(&mut new, "uid", u);
             }
         }
-        for f in ["creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+        for f in [
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
             match meta::meta(&old).and_then(|m| m.get(f)).cloned() {
                 Some(v) => set_meta(&mut new, f, v),
                 None => meta::remove_meta(&mut new, f),
             }
         }
         set_meta(&mut new, "resourceVersion", json!(old_rv));
-        if t.sub.is_none() && strategy::has_generation(&t.info, custom) {
+        let spec_writer = matches!(t.sub.as_deref(), None | Some("ephemeralcontainers") | Some("resize"));
+        if spec_writer && strategy::has_generation(&t.info, custom) {
             let g = strategy::next_generation(&t.info, &old, &new);
             set_meta(&mut new, "generation", json!(g));
         }
 
-        let errs = compat::validate_update(&t.info, &old, &new);
+        // The pod update rules are the main resource's; ephemeralcontainers and resize only
+        // take their own part of the request (their dedicated validation is not modelled).
+        let errs = match t.sub.as_deref() {
+            Some("ephemeralcontainers") | Some("resize") => Vec::new(),
+            _ => compat::validate_update(&t.info, &old, &new),
+        };
         if !errs.is_empty() {
             return Err(ApiError::invalid(&t.info.group, &t.info.kind, &url_name, &errs));
         }
@@ -448,6 +540,10 @@ impl ApiServer {
             let _ = self.catalog.add_crd(&new);
         }
         let stored = self.commit_update(&prefix, key, new);
+        let ns = meta_str(&stored, "namespace").to_string();
+        if self.has_quotas(&ns) {
+            self.sync_resource_quotas(Some(&ns));
+        }
         Ok(self.served(&t.info, &stored))
     }
 
@@ -458,18 +554,37 @@ impl ApiServer {
             return false;
         }
         if info.group.is_empty() && info.plural == "namespaces" {
-            return new.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(|a| a.is_empty());
+            return new
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .is_none_or(|a| a.is_empty());
         }
-        old.pointer("/metadata/deletionGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(0) == 0
+        old.pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            == 0
     }
 
     /// PATCH of an object or its `/status` or `/scale`.
-    pub(crate) fn patch(&mut self, ctx: &mut SimContext, t: &Target, req: &ApiRequest, dry_run: bool) -> Result<Value, ApiError> {
+    pub(crate) fn patch(
+        &mut self,
+        ctx: &mut SimContext,
+        t: &Target,
+        req: &ApiRequest,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         let ptype = req.patch_type.ok_or_else(|| ApiError::unsupported_media_type(""))?;
-        let body = req.body.clone().ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
+        let body = req
+            .body
+            .clone()
+            .ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
         let (_, _, old) = self.existing(t)?;
         let scale = t.sub.as_deref() == Some("scale");
-        let current = if scale { self.scale_of(t, &old)? } else { self.served(&t.info, &old) };
+        let current = if scale {
+            self.scale_of(t, &old)?
+        } else {
+            self.served(&t.info, &old)
+        };
         let patched = match ptype {
             PatchType::Json => {
                 if !body.is_array() {
@@ -526,7 +641,11 @@ impl ApiServer {
             Some(s) if t.info.plural == "replicationcontrollers" => {
                 let mut parts: Vec<String> = s
                     .as_object()
-                    .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect())
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 parts.sort();
                 parts.join(",")
@@ -541,7 +660,10 @@ impl ApiServer {
             }
         }
         let mut status = serde_json::Map::new();
-        status.insert("replicas".into(), json!(obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0)));
+        status.insert(
+            "replicas".into(),
+            json!(obj.pointer("/status/replicas").and_then(Value::as_i64).unwrap_or(0)),
+        );
         if !selector.is_empty() {
             status.insert("selector".into(), json!(selector));
         }
@@ -559,7 +681,13 @@ impl ApiServer {
         self.scale_of(t, &obj)
     }
 
-    pub(crate) fn update_scale(&mut self, ctx: &mut SimContext, t: &Target, scale: Value, dry_run: bool) -> Result<Value, ApiError> {
+    pub(crate) fn update_scale(
+        &mut self,
+        ctx: &mut SimContext,
+        t: &Target,
+        scale: Value,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         let (_, _, old) = self.existing(t)?;
         let name = t.name.clone().unwrap_or_default();
         let rv = meta_str(&scale, "resourceVersion");
@@ -580,31 +708,59 @@ impl ApiServer {
                 "autoscaling",
                 "Scale",
                 &name,
-                &[FieldError::invalid("spec.replicas", replicas.to_string(), "must be greater than or equal to 0")],
+                &[FieldError::invalid(
+                    "spec.replicas",
+                    replicas.to_string(),
+                    "must be greater than or equal to 0",
+                )],
             ));
         }
         let mut new = old.clone();
         child_map(&mut new, "spec").insert("replicas".into(), json!(replicas));
-        let main = Target { info: t.info.clone(), namespace: t.namespace.clone(), name: t.name.clone(), sub: None };
+        let main = Target {
+            info: t.info.clone(),
+            namespace: t.namespace.clone(),
+            name: t.name.clone(),
+            sub: None,
+        };
         let updated = self.update_with(ctx, &main, new, false, dry_run, true)?;
         self.scale_of(t, &updated)
     }
 
     /// POST pods/{name}/binding: the scheduler's assignment.
-    pub(crate) fn bind_pod(&mut self, ctx: &mut SimContext, t: &Target, body: Value, dry_run: bool) -> Result<Value, ApiError> {
+    pub(crate) fn bind_pod(
+        &mut self,
+        ctx: &mut SimContext,
+        t: &Target,
+        body: Value,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         let name = t.name.clone().unwrap_or_default();
         let node = str_at(&body, "/target/name").to_string();
         if node.is_empty() {
-            return Err(ApiError::invalid("", "Binding", &name, &[FieldError::required("target.name", "")]));
+            return Err(ApiError::invalid(
+                "",
+                "Binding",
+                &name,
+                &[FieldError::required("target.name", "")],
+            ));
         }
         let (prefix, key, old) = self.existing(t)?;
         let binding_gr = GroupResource::new("", "pods/binding");
         if !meta_str(&old, "deletionTimestamp").is_empty() {
-            return Err(ApiError::conflict(&binding_gr, &name, &format!("pod {name} is being deleted, cannot be assigned to a host")));
+            return Err(ApiError::conflict(
+                &binding_gr,
+                &name,
+                &format!("pod {name} is being deleted, cannot be assigned to a host"),
+            ));
         }
         let current = str_at(&old, "/spec/nodeName");
         if !current.is_empty() {
-            return Err(ApiError::conflict(&binding_gr, &name, &format!("pod {name} is already assigned to node \"{current}\"")));
+            return Err(ApiError::conflict(
+                &binding_gr,
+                &name,
+                &format!("pod {name} is already assigned to node \"{current}\""),
+            ));
         }
         let mut pod = old.clone();
         child_map(&mut pod, "spec").insert("nodeName".into(), json!(node));
@@ -622,8 +778,12 @@ impl ApiServer {
             *conds = json!([]);
         }
         if let Some(a) = conds.as_array_mut() {
-            let cond = json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now});
-            match a.iter_mut().find(|c| c.get("type").and_then(Value::as_str) == Some("PodScheduled")) {
+            let cond =
+                json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now});
+            match a
+                .iter_mut()
+                .find(|c| c.get("type").and_then(Value::as_str) == Some("PodScheduled"))
+            {
                 Some(c) => *c = cond,
                 None => a.push(cond),
             }
@@ -635,20 +795,37 @@ impl ApiServer {
     }
 
     /// POST pods/{name}/eviction: a delete (PodDisruptionBudgets are not consulted).
-    pub(crate) fn evict_pod(&mut self, ctx: &mut SimContext, t: &Target, body: Option<&Value>, dry_run: bool) -> Result<Value, ApiError> {
+    pub(crate) fn evict_pod(
+        &mut self,
+        ctx: &mut SimContext,
+        t: &Target,
+        body: Option<&Value>,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         let mut opts = DeleteOptions::default();
         if let Some(o) = body.and_then(|b| b.get("deleteOptions")) {
             opts.merge_body(o);
         }
-        let main = Target { info: t.info.clone(), namespace: t.namespace.clone(), name: t.name.clone(), sub: None };
+        let main = Target {
+            info: t.info.clone(),
+            namespace: t.namespace.clone(),
+            name: t.name.clone(),
+            sub: None,
+        };
         self.delete_inner(ctx, &main, &opts, dry_run)?;
         Ok(json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}))
     }
 
     /// DELETE of one object.
-    pub(crate) fn delete(&mut self, ctx: &mut SimContext, t: &Target, opts: DeleteOptions, dry_run: bool) -> Result<Value, ApiError> {
+    pub(crate) fn delete(
+        &mut self,
+        ctx: &mut SimContext,
+        t: &Target,
+        opts: DeleteOptions,
+        dry_run: bool,
+    ) -> Result<Value, ApiError> {
         let (obj, gone) = self.delete_inner(ctx, t, &opts, dry_run)?;
-        let custom = self.is_custom(&t.info) || (gone && t.info.group.contains('.') && !is_builtin_group(&t.info.group));
+        let custom = self.is_custom(&t.info);
         if gone && !strategy::returns_deleted_object(&t.info, custom) {
             let details = StatusDetails {
                 name: meta_str(&obj, "name").to_string(),
@@ -723,14 +900,21 @@ impl ApiServer {
         set_finalizers(&mut obj, &fins);
         let being_deleted = !meta_str(&old, "deletionTimestamp").is_empty();
         let is_pod = t.info.group.is_empty() && t.info.plural == "pods";
-        let grace = if is_pod { pod_grace_period(&old, opts.grace_period_seconds) } else { 0 };
+        let grace = if is_pod {
+            pod_grace_period(&old, opts.grace_period_seconds)
+        } else {
+            0
+        };
         let now = ctx.now().unix_secs();
 
         if is_ns {
-            let spec_fins = old.pointer("/spec/finalizers").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+            let spec_fins = old
+                .pointer("/spec/finalizers")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
             if spec_fins || !fins.is_empty() {
                 if !being_deleted {
-                    set_meta(&mut obj, "deletionTimestamp", json!(apimachinery::time::format_rfc3339(now)));
+                    set_meta(&mut obj, "deletionTimestamp", json!(timestamp_after(now, 0)));
                     set_meta(&mut obj, "deletionGracePeriodSeconds", json!(0));
                     child_map(&mut obj, "status").insert("phase".into(), json!("Terminating"));
                 } else if !fins_changed {
@@ -750,10 +934,13 @@ impl ApiServer {
                 return self.finish_delete(t, &prefix, &key, old, dry_run);
             }
             if is_pod {
-                let current_grace = old.pointer("/metadata/deletionGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(0);
+                let current_grace = old
+                    .pointer("/metadata/deletionGracePeriodSeconds")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
                 let deadline = apimachinery::time::parse_rfc3339(meta_str(&old, "deletionTimestamp")).unwrap_or(now);
-                if grace < current_grace && now + grace < deadline {
-                    set_meta(&mut obj, "deletionTimestamp", json!(apimachinery::time::format_rfc3339(now + grace)));
+                if grace < current_grace && now.saturating_add(grace) < deadline {
+                    set_meta(&mut obj, "deletionTimestamp", json!(timestamp_after(now, grace)));
                     set_meta(&mut obj, "deletionGracePeriodSeconds", json!(grace));
                     changed = true;
                 }
@@ -766,8 +953,13 @@ impl ApiServer {
         }
 
         if !fins.is_empty() || grace > 0 {
-            set_meta(&mut obj, "deletionTimestamp", json!(apimachinery::time::format_rfc3339(now + grace)));
+            set_meta(&mut obj, "deletionTimestamp", json!(timestamp_after(now, grace)));
             set_meta(&mut obj, "deletionGracePeriodSeconds", json!(grace));
+            // Controllers must see the first deletion mark as a new generation.
+            let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+            if generation > 0 {
+                set_meta(&mut obj, "generation", json!(generation + 1));
+            }
             if dry_run {
                 return Ok((self.served(&t.info, &obj), false));
             }
@@ -777,12 +969,23 @@ impl ApiServer {
         self.finish_delete(t, &prefix, &key, old, dry_run)
     }
 
-    fn finish_delete(&mut self, t: &Target, prefix: &str, key: &str, old: Value, dry_run: bool) -> Result<(Value, bool), ApiError> {
+    fn finish_delete(
+        &mut self,
+        t: &Target,
+        prefix: &str,
+        key: &str,
+        old: Value,
+        dry_run: bool,
+    ) -> Result<(Value, bool), ApiError> {
         if dry_run {
             return Ok((self.served(&t.info, &old), true));
         }
         let gone = self.commit_delete(prefix, key).unwrap_or(old);
         self.after_delete(&t.info, &gone);
+        let ns = meta_str(&gone, "namespace").to_string();
+        if self.has_quotas(&ns) {
+            self.sync_resource_quotas(Some(&ns));
+        }
         Ok((self.served(&t.info, &gone), true))
     }
 
@@ -792,7 +995,11 @@ impl ApiServer {
             let group = str_at(obj, "/spec/group").to_string();
             let plural = str_at(obj, "/spec/names/plural").to_string();
             let prefix = format!("/registry/{group}/{plural}");
-            let keys: Vec<String> = self.store.get(&prefix).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+            let keys: Vec<String> = self
+                .store
+                .get(&prefix)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
             for k in keys {
                 self.commit_delete(&prefix, &k);
             }
@@ -844,7 +1051,13 @@ impl ApiServer {
     /// `kubernetes` Service and the system PriorityClasses. Call once on a fresh server.
     pub fn bootstrap(&mut self, ctx: &mut SimContext) -> Result<(), ApiError> {
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
-            self.create_builtin(ctx, "", "namespaces", None, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))?;
+            self.create_builtin(
+                ctx,
+                "",
+                "namespaces",
+                None,
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+            )?;
         }
         self.create_builtin(
             ctx,
@@ -901,9 +1114,97 @@ impl ApiServer {
         namespace: Option<&str>,
         obj: Value,
     ) -> Result<Value, ApiError> {
-        let info = self.catalog_resource(group, plural).cloned().ok_or_else(ApiError::no_route)?;
-        let t = Target { info, namespace: namespace.map(str::to_string), name: None, sub: None };
+        let info = self
+            .catalog_resource(group, plural)
+            .cloned()
+            .ok_or_else(ApiError::no_route)?;
+        let t = Target {
+            info,
+            namespace: namespace.map(str::to_string),
+            name: None,
+            sub: None,
+        };
         self.create_with(ctx, &t, obj, false, false)
+    }
+
+    /// The namespace controller's status report while content remains.
+    fn record_namespace_conditions(
+        &mut self,
+        ctx: &SimContext,
+        ns: &str,
+        remaining: &[(api::ResourceInfo, String, String)],
+    ) {
+        let mut by_resource: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_finalizer: BTreeMap<String, usize> = BTreeMap::new();
+        for (info, key, _) in remaining {
+            *by_resource
+                .entry(format!("{}.{}", info.plural, info.group))
+                .or_default() += 1;
+            if let Some(obj) = self.stored(&self.prefix(info), key) {
+                for f in finalizers(obj) {
+                    *by_finalizer.entry(f).or_default() += 1;
+                }
+            }
+        }
+        let mut special: BTreeMap<&str, (&str, String)> = BTreeMap::new();
+        let parts: Vec<String> = by_resource
+            .iter()
+            .map(|(r, n)| format!("{r} has {n} resource instances"))
+            .collect();
+        special.insert(
+            "NamespaceContentRemaining",
+            (
+                "SomeResourcesRemain",
+                format!("Some resources are remaining: {}", parts.join(", ")),
+            ),
+        );
+        if !by_finalizer.is_empty() {
+            let parts: Vec<String> = by_finalizer
+                .iter()
+                .map(|(f, n)| format!("{f} in {n} resource instances"))
+                .collect();
+            special.insert(
+                "NamespaceFinalizersRemaining",
+                (
+                    "SomeFinalizersRemain",
+                    format!(
+                        "Some content in the namespace has finalizers remaining: {}",
+                        parts.join(", ")
+                    ),
+                ),
+            );
+        }
+        let Some(mut obj) = self.stored("/registry/namespaces", ns).cloned() else {
+            return;
+        };
+        let old_conditions: Vec<Value> = obj
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let now = now_rfc3339(ctx);
+        let mut conditions = Vec::new();
+        for (ty, ok_reason, ok_message) in NAMESPACE_CONDITIONS {
+            let (status, reason, message) = match special.get(ty) {
+                Some((r, m)) => ("True", *r, m.clone()),
+                None => ("False", ok_reason, ok_message.to_string()),
+            };
+            let since = old_conditions
+                .iter()
+                .find(|c| {
+                    c.get("type").and_then(Value::as_str) == Some(ty)
+                        && c.get("status").and_then(Value::as_str) == Some(status)
+                })
+                .and_then(|c| c.get("lastTransitionTime").cloned())
+                .unwrap_or_else(|| json!(now));
+            conditions.push(json!({"type": ty, "status": status, "lastTransitionTime": since, "reason": reason, "message": message}));
+        }
+        let status = child_map(&mut obj, "status");
+        if status.get("conditions") == Some(&Value::Array(conditions.clone())) {
+            return;
+        }
+        status.insert("conditions".into(), Value::Array(conditions));
+        self.commit_update("/registry/namespaces", ns.to_string(), obj);
     }
 
     /// The namespace controller's work: for every Terminating namespace, delete its content;
@@ -921,19 +1222,34 @@ impl ApiServer {
             })
             .unwrap_or_default();
         let mut removed = Vec::new();
-        let opts = DeleteOptions { propagation_policy: Some("Background".into()), ..Default::default() };
+        let opts = DeleteOptions {
+            propagation_policy: Some("Background".into()),
+            ..Default::default()
+        };
         for ns in terminating {
             for (info, _key, name) in self.namespace_content(&ns) {
-                let t = Target { info, namespace: Some(ns.clone()), name: Some(name), sub: None };
-                let already = self.existing(&t).map(|(_, _, o)| !meta_str(&o, "deletionTimestamp").is_empty()).unwrap_or(true);
+                let t = Target {
+                    info,
+                    namespace: Some(ns.clone()),
+                    name: Some(name),
+                    sub: None,
+                };
+                let already = self
+                    .existing(&t)
+                    .map(|(_, _, o)| !meta_str(&o, "deletionTimestamp").is_empty())
+                    .unwrap_or(true);
                 if !already {
                     let _ = self.delete_inner(ctx, &t, &opts, false);
                 }
             }
-            if !self.namespace_content(&ns).is_empty() {
+            let remaining = self.namespace_content(&ns);
+            if !remaining.is_empty() {
+                self.record_namespace_conditions(ctx, &ns, &remaining);
                 continue;
             }
-            let Some(mut obj) = self.stored("/registry/namespaces", &ns).cloned() else { continue };
+            let Some(mut obj) = self.stored("/registry/namespaces", &ns).cloned() else {
+                continue;
+            };
             let spec = child_map(&mut obj, "spec");
             if let Some(a) = spec.get_mut("finalizers").and_then(Value::as_array_mut) {
                 a.retain(|f| f.as_str() != Some("kubernetes"));
@@ -953,13 +1269,51 @@ impl ApiServer {
     }
 }
 
-fn is_builtin_group(group: &str) -> bool {
-    group.ends_with(".k8s.io") || !group.contains('.')
+/// The namespace controller's condition types, in the order it writes them, with the
+/// reason and message of their "nothing wrong" (False) state.
+const NAMESPACE_CONDITIONS: [(&str, &str, &str); 5] = [
+    (
+        "NamespaceDeletionDiscoveryFailure",
+        "ResourcesDiscovered",
+        "All resources successfully discovered",
+    ),
+    (
+        "NamespaceDeletionGroupVersionParsingFailure",
+        "ParsedGroupVersions",
+        "All legacy kube types successfully parsed",
+    ),
+    (
+        "NamespaceDeletionContentFailure",
+        "ContentDeleted",
+        "All content successfully deleted, may be waiting on finalization",
+    ),
+    (
+        "NamespaceContentRemaining",
+        "ContentRemoved",
+        "All content successfully removed",
+    ),
+    (
+        "NamespaceFinalizersRemaining",
+        "ContentHasNoFinalizers",
+        "All content-preserving finalizers finished",
+    ),
+];
+
+/// The Go package of a group's internal types (`core.Pod`, `apps.Deployment`).
+fn internal_package(group: &str) -> &str {
+    if group.is_empty() {
+        return "core";
+    }
+    group.split('.').next().unwrap_or(group)
 }
 
 /// The pod strategy's CheckGracefulDelete.
 fn pod_grace_period(pod: &Value, requested: Option<i64>) -> i64 {
-    let mut g = requested.unwrap_or_else(|| pod.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(30));
+    let mut g = requested.unwrap_or_else(|| {
+        pod.pointer("/spec/terminationGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(30)
+    });
     if str_at(pod, "/spec/nodeName").is_empty() {
         g = 0;
     }
@@ -992,16 +1346,32 @@ mod tests {
         let t = encode_continue(42, "default/web");
         assert_eq!(decode_continue(&t).unwrap(), "default/web");
         let e = decode_continue("!!!").unwrap_err();
-        assert!(e.message().starts_with("continue key is not valid: "), "{}", e.message());
+        assert!(
+            e.message().starts_with("continue key is not valid: "),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]
     fn unscheduled_or_finished_pods_have_no_grace() {
         assert_eq!(pod_grace_period(&json!({"spec": {}}), None), 0);
         assert_eq!(pod_grace_period(&json!({"spec": {"nodeName": "n"}}), None), 30);
-        assert_eq!(pod_grace_period(&json!({"spec": {"nodeName": "n", "terminationGracePeriodSeconds": 5}}), None), 5);
+        assert_eq!(
+            pod_grace_period(
+                &json!({"spec": {"nodeName": "n", "terminationGracePeriodSeconds": 5}}),
+                None
+            ),
+            5
+        );
         assert_eq!(pod_grace_period(&json!({"spec": {"nodeName": "n"}}), Some(0)), 0);
-        assert_eq!(pod_grace_period(&json!({"spec": {"nodeName": "n"}, "status": {"phase": "Succeeded"}}), None), 0);
+        assert_eq!(
+            pod_grace_period(
+                &json!({"spec": {"nodeName": "n"}, "status": {"phase": "Succeeded"}}),
+                None
+            ),
+            0
+        );
     }
 
     #[test]

@@ -71,7 +71,9 @@ impl ApiServer {
         let band_len = size - 1 - band_start;
         let start = band_start + ctx.rng().below("service-ip", u64::from(band_len)) as u32;
         let candidates = (start..size - 1).chain(band_start..start).chain(1..band_start);
-        candidates.map(|off| SERVICE_CIDR_BASE + off).find(|ip| !self.cluster_ips.contains_key(ip))
+        candidates
+            .map(|off| SERVICE_CIDR_BASE + off)
+            .find(|ip| !self.cluster_ips.contains_key(ip))
     }
 
     fn random_node_port(&self, ctx: &mut SimContext, local: &BTreeSet<u16>) -> Option<u16> {
@@ -96,12 +98,20 @@ impl ApiServer {
     ) -> Result<(), ApiError> {
         let name = meta_str(svc, "name").to_string();
         let spec_snapshot = svc.get("spec").cloned().unwrap_or(json!({}));
-        let svc_type = spec_snapshot.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+        let svc_type = spec_snapshot
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_string();
         let mut new_ips: Vec<u32> = Vec::new();
         if svc_type == "ExternalName" {
             // No ClusterIP for ExternalName services.
         } else {
-            let mut requested = spec_snapshot.get("clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
+            let mut requested = spec_snapshot
+                .get("clusterIP")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             if requested.is_empty() {
                 requested = spec_snapshot
                     .pointer("/clusterIPs/0")
@@ -111,7 +121,11 @@ impl ApiServer {
             }
             if requested.is_empty() {
                 if let Some(o) = old {
-                    requested = o.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or("").to_string();
+                    requested = o
+                        .pointer("/spec/clusterIP")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
                     let spec = child_map(svc, "spec");
                     for f in ["ipFamilies", "ipFamilyPolicy"] {
                         if !spec.contains_key(f) {
@@ -127,12 +141,26 @@ impl ApiServer {
                 spec.insert("clusterIP".into(), json!("None"));
                 spec.insert("clusterIPs".into(), json!(["None"]));
                 spec.entry("ipFamilies").or_insert(json!(["IPv4"]));
-                let selectorless = spec.get("selector").and_then(Value::as_object).is_none_or(|m| m.is_empty());
-                spec.entry("ipFamilyPolicy").or_insert(json!(if selectorless { "RequireDualStack" } else { "SingleStack" }));
+                let selectorless = spec
+                    .get("selector")
+                    .and_then(Value::as_object)
+                    .is_none_or(|m| m.is_empty());
+                spec.entry("ipFamilyPolicy").or_insert(json!(if selectorless {
+                    "RequireDualStack"
+                } else {
+                    "SingleStack"
+                }));
             } else {
                 let ip = if requested.is_empty() {
                     self.random_ip(ctx).ok_or_else(|| {
-                        invalid(&name, vec![FieldError::invalid("spec.clusterIPs", "[]string(nil)", "failed to allocate IP: range is full")])
+                        invalid(
+                            &name,
+                            vec![FieldError::invalid(
+                                "spec.clusterIPs",
+                                "[]string(nil)",
+                                "failed to allocate IP: range is full",
+                            )],
+                        )
                     })?
                 } else {
                     let bad = format!("[]string{{\"{requested}\"}}");
@@ -184,9 +212,16 @@ impl ApiServer {
         let spec_now = svc.get("spec").cloned().unwrap_or(json!({}));
         let mut new_ports: BTreeSet<u16> = BTreeSet::new();
         if ports_need_node_ports(&spec_now) {
-            let old_ports: Vec<Value> =
-                old.and_then(|o| o.pointer("/spec/ports")).and_then(Value::as_array).cloned().unwrap_or_default();
-            let ports = svc.pointer_mut("/spec/ports").and_then(Value::as_array_mut).map(std::mem::take).unwrap_or_default();
+            let old_ports: Vec<Value> = old
+                .and_then(|o| o.pointer("/spec/ports"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let ports = svc
+                .pointer_mut("/spec/ports")
+                .and_then(Value::as_array_mut)
+                .map(std::mem::take)
+                .unwrap_or_default();
             let mut out_ports = Vec::with_capacity(ports.len());
             for (i, mut p) in ports.into_iter().enumerate() {
                 let mut np = p.get("nodePort").and_then(Value::as_i64).unwrap_or(0);
@@ -196,7 +231,10 @@ impl ApiServer {
                             && o.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
                                 == p.get("protocol").and_then(Value::as_str).unwrap_or("TCP")
                     });
-                    np = same.and_then(|o| o.get("nodePort")).and_then(Value::as_i64).unwrap_or(0);
+                    np = same
+                        .and_then(|o| o.get("nodePort"))
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0);
                 }
                 let port = if np == 0 {
                     match self.random_node_port(ctx, &new_ports) {
@@ -205,7 +243,11 @@ impl ApiServer {
                             self.put_back_ports(svc, out_ports);
                             return Err(invalid(
                                 &name,
-                                vec![FieldError::invalid(format!("spec.ports[{i}].nodePort"), "0", "range is full")],
+                                vec![FieldError::invalid(
+                                    format!("spec.ports[{i}].nodePort"),
+                                    "0",
+                                    "range is full",
+                                )],
                             ));
                         }
                     }
@@ -229,7 +271,11 @@ impl ApiServer {
                         self.put_back_ports(svc, out_ports);
                         return Err(invalid(
                             &name,
-                            vec![FieldError::invalid(field, np.to_string(), "provided port is already allocated")],
+                            vec![FieldError::invalid(
+                                field,
+                                np.to_string(),
+                                "provided port is already allocated",
+                            )],
                         ));
                     }
                     port
@@ -247,9 +293,16 @@ impl ApiServer {
                 let hc = spec_now
                     .get("healthCheckNodePort")
                     .and_then(Value::as_i64)
-                    .or_else(|| old.and_then(|o| o.pointer("/spec/healthCheckNodePort")).and_then(Value::as_i64))
+                    .or_else(|| {
+                        old.and_then(|o| o.pointer("/spec/healthCheckNodePort"))
+                            .and_then(Value::as_i64)
+                    })
                     .unwrap_or(0);
-                let port = if hc > 0 && hc <= i64::from(u16::MAX) { Some(hc as u16) } else { self.random_node_port(ctx, &new_ports) };
+                let port = if hc > 0 && hc <= i64::from(u16::MAX) {
+                    Some(hc as u16)
+                } else {
+                    self.random_node_port(ctx, &new_ports)
+                };
                 if let Some(port) = port {
                     new_ports.insert(port);
                     child_map(svc, "spec").insert("healthCheckNodePort".into(), json!(port));
@@ -301,5 +354,73 @@ mod tests {
         assert!(in_service_range(parse_ipv4("10.111.255.254").unwrap()));
         assert!(!in_service_range(parse_ipv4("10.111.255.255").unwrap()));
         assert!(!in_service_range(parse_ipv4("10.0.0.5").unwrap()));
+    }
+}
+
+fn svc_type(svc: &Value) -> &str {
+    svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP")
+}
+
+fn needs_cluster_ip(svc: &Value) -> bool {
+    svc_type(svc) != "ExternalName"
+}
+
+fn needs_node_ports(svc: &Value) -> bool {
+    svc.get("spec").is_some_and(ports_need_node_ports)
+}
+
+fn needs_hc_node_port(svc: &Value) -> bool {
+    svc_type(svc) == "LoadBalancer"
+        && svc.pointer("/spec/externalTrafficPolicy").and_then(Value::as_str) == Some("Local")
+}
+
+fn needs_external_traffic_policy(svc: &Value) -> bool {
+    matches!(svc_type(svc), "NodePort" | "LoadBalancer")
+}
+
+fn node_ports(svc: &Value) -> Vec<Option<Value>> {
+    svc.pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .map(|ps| ps.iter().map(|p| p.get("nodePort").cloned()).collect())
+        .unwrap_or_default()
+}
+
+/// The Service strategy's dropTypeDependentFields: on a type change, fields the old type
+/// needed (and the user did not touch) are wiped so they can be released.
+pub(crate) fn drop_type_dependent_fields(old: &Value, new: &mut Value) {
+    let same = |new: &Value, f: &str| old.pointer(&format!("/spec/{f}")) == new.pointer(&format!("/spec/{f}"));
+    if needs_cluster_ip(old) && !needs_cluster_ip(new) {
+        let same_ips = same(new, "clusterIP") && same(new, "clusterIPs");
+        let same_families = same(new, "ipFamilies");
+        let same_policy = same(new, "ipFamilyPolicy");
+        let spec = child_map(new, "spec");
+        if same_ips {
+            spec.remove("clusterIP");
+            spec.remove("clusterIPs");
+        }
+        if same_families {
+            spec.remove("ipFamilies");
+        }
+        if same_policy {
+            spec.remove("ipFamilyPolicy");
+        }
+    }
+    if needs_node_ports(old) && !needs_node_ports(new) && node_ports(old) == node_ports(new) {
+        if let Some(ps) = new.pointer_mut("/spec/ports").and_then(Value::as_array_mut) {
+            for p in ps.iter_mut().filter_map(Value::as_object_mut) {
+                p.remove("nodePort");
+            }
+        }
+    }
+    if needs_hc_node_port(old) && !needs_hc_node_port(new) && same(new, "healthCheckNodePort") {
+        child_map(new, "spec").remove("healthCheckNodePort");
+    }
+    let is_lb = svc_type(new) == "LoadBalancer";
+    if !is_lb {
+        child_map(new, "spec").remove("allocateLoadBalancerNodePorts");
+        child_map(new, "status").insert("loadBalancer".into(), json!({}));
+    }
+    if needs_external_traffic_policy(old) && !needs_external_traffic_policy(new) && same(new, "externalTrafficPolicy") {
+        child_map(new, "spec").remove("externalTrafficPolicy");
     }
 }

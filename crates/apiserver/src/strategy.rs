@@ -129,8 +129,13 @@ fn generate_job_selector(job: &mut Value, name: &str) {
         labels.entry(key).or_insert_with(|| json!(uid));
     }
     let selector = child_map(job, "spec").entry("selector").or_insert_with(|| json!({}));
-    let ml = meta::ensure_map(meta::ensure_map(selector).entry("matchLabels").or_insert_with(|| json!({})));
-    ml.entry("batch.kubernetes.io/controller-uid").or_insert_with(|| json!(uid));
+    let ml = meta::ensure_map(
+        meta::ensure_map(selector)
+            .entry("matchLabels")
+            .or_insert_with(|| json!({})),
+    );
+    ml.entry("batch.kubernetes.io/controller-uid")
+        .or_insert_with(|| json!(uid));
 }
 
 /// PrepareForUpdate of the main resource: status comes from the stored object for kinds
@@ -162,6 +167,32 @@ pub(crate) fn prepare_for_status_update(old: &Value, new: &Value) -> Value {
             Some(s) => m.insert("status".into(), s.clone()),
             None => m.remove("status"),
         };
+    }
+    out
+}
+
+/// PrepareForUpdate of `pods/resize`: only container resources come from the request.
+pub(crate) fn prepare_for_resize(old: &Value, new: &Value) -> Value {
+    let mut out = old.clone();
+    for key in ["containers", "initContainers"] {
+        let wanted: Vec<Value> = new
+            .pointer(&format!("/spec/{key}"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(cs) = out.pointer_mut(&format!("/spec/{key}")).and_then(Value::as_array_mut) {
+            for c in cs.iter_mut() {
+                let name = c.get("name").cloned();
+                let res = wanted
+                    .iter()
+                    .find(|w| w.get("name") == name.as_ref())
+                    .and_then(|w| w.get("resources"))
+                    .cloned();
+                if let (Some(m), Some(r)) = (c.as_object_mut(), res) {
+                    m.insert("resources".into(), r);
+                }
+            }
+        }
     }
     out
 }
@@ -226,11 +257,11 @@ pub(crate) fn qos_class(pod: &Value) -> &'static str {
 }
 
 fn quantity_eq(a: &Value, b: &Value) -> bool {
-    let s = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    s(a) == s(b)
+    use apimachinery::quantity::Quantity;
+    match (Quantity::from_json(a), Quantity::from_json(b)) {
+        (Some(Ok(x)), Some(Ok(y))) => x == y,
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]
@@ -240,9 +271,15 @@ mod tests {
     #[test]
     fn jobs_get_a_generated_selector_on_their_uid() {
         let mut job = json!({"metadata": {"name": "pi", "uid": "u-1"}, "spec": {"template": {"spec": {}}}});
-        let info = api::Discovery::builtin().find_resource("batch", "v1", "jobs").cloned().unwrap();
+        let info = api::Discovery::builtin()
+            .find_resource("batch", "v1", "jobs")
+            .cloned()
+            .unwrap();
         prepare_for_create(&info, false, &mut job, "pi");
-        assert_eq!(job["spec"]["selector"], json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "u-1"}}));
+        assert_eq!(
+            job["spec"]["selector"],
+            json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "u-1"}})
+        );
         let labels = &job["spec"]["template"]["metadata"]["labels"];
         assert_eq!(labels["job-name"], "pi");
         assert_eq!(labels["batch.kubernetes.io/controller-uid"], "u-1");
@@ -251,7 +288,10 @@ mod tests {
 
     #[test]
     fn qos_follows_requests_and_limits() {
-        assert_eq!(qos_class(&json!({"spec": {"containers": [{"name": "a"}]}})), "BestEffort");
+        assert_eq!(
+            qos_class(&json!({"spec": {"containers": [{"name": "a"}]}})),
+            "BestEffort"
+        );
         let g = json!({"spec": {"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "1", "memory": "1Gi"}}}]}});
         assert_eq!(qos_class(&g), "Guaranteed");
         let b = json!({"spec": {"containers": [{"resources": {"requests": {"cpu": "100m"}}}]}});

@@ -68,7 +68,13 @@ pub(crate) struct WatchHub {
 
 impl WatchHub {
     pub fn new(capacity: usize) -> Self {
-        WatchHub { capacity: capacity.max(1), events: VecDeque::new(), floor: 0, watchers: BTreeMap::new(), next_id: 1 }
+        WatchHub {
+            capacity: capacity.max(1),
+            events: VecDeque::new(),
+            floor: 0,
+            watchers: BTreeMap::new(),
+            next_id: 1,
+        }
     }
 
     pub fn record(&mut self, ev: HistoryEvent) {
@@ -101,7 +107,13 @@ mod tests {
     use serde_json::json;
 
     fn ev(rv: u64) -> HistoryEvent {
-        HistoryEvent { rv, prefix: "/registry/pods".into(), event_type: WatchEventType::Added, object: json!({}), prev: None }
+        HistoryEvent {
+            rv,
+            prefix: "/registry/pods".into(),
+            event_type: WatchEventType::Added,
+            object: json!({}),
+            prev: None,
+        }
     }
 
     #[test]
@@ -117,7 +129,13 @@ mod tests {
 
     #[test]
     fn events_serialise_with_upstream_type_names() {
-        let e = WatchEvent { event_type: WatchEventType::Modified, object: json!({"a": 1}) };
-        assert_eq!(serde_json::to_value(&e).unwrap(), json!({"type": "MODIFIED", "object": {"a": 1}}));
+        let e = WatchEvent {
+            event_type: WatchEventType::Modified,
+            object: json!({"a": 1}),
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"type": "MODIFIED", "object": {"a": 1}})
+        );
     }
 }

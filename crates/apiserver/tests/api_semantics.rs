@@ -1,4 +1,5 @@
 //! API semantics of the in-memory API server, checked through requests as kubectl sends them.
+#![allow(clippy::result_large_err)]
 
 use apimachinery::request::PatchType;
 use apimachinery::{ApiError, ApiRequest};
@@ -21,8 +22,11 @@ impl Api {
         let mut server = ApiServer::with_config(config);
         server.bootstrap(&mut ctx).unwrap();
         let mut api = Api { server, ctx };
-        api.post("/api/v1/namespaces/default/serviceaccounts", json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}))
-            .unwrap();
+        api.post(
+            "/api/v1/namespaces/default/serviceaccounts",
+            json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}),
+        )
+        .unwrap();
         api
     }
 
@@ -122,7 +126,9 @@ fn update_or_patch_of_a_missing_object_is_not_found() {
     let mut api = Api::new();
     let e = api.put(&format!("{CMS}/nope"), cm("nope")).unwrap_err();
     assert_eq!(e.message(), "configmaps \"nope\" not found");
-    let e = api.patch(&format!("{CMS}/nope"), PatchType::Merge, json!({"data": {"a": "b"}})).unwrap_err();
+    let e = api
+        .patch(&format!("{CMS}/nope"), PatchType::Merge, json!({"data": {"a": "b"}}))
+        .unwrap_err();
     assert_eq!(e.code(), 404);
 }
 
@@ -135,16 +141,32 @@ fn watch_replays_missed_events_from_an_older_resource_version() {
     api.delete(&format!("{CMS}/a")).unwrap();
     let id = api
         .server
-        .watch(&ApiRequest::get(CMS).with_query("watch", "true").with_query("resourceVersion", start.to_string()))
+        .watch(
+            &ApiRequest::get(CMS)
+                .with_query("watch", "true")
+                .with_query("resourceVersion", start.to_string()),
+        )
         .unwrap();
     let evs = api.server.poll_watch(id);
-    let kinds: Vec<(WatchEventType, String)> =
-        evs.iter().map(|e| (e.event_type, e.object["metadata"]["name"].as_str().unwrap().to_string())).collect();
-    assert_eq!(kinds, vec![(WatchEventType::Added, "b".to_string()), (WatchEventType::Deleted, "a".to_string())]);
+    let kinds: Vec<(WatchEventType, String)> = evs
+        .iter()
+        .map(|e| (e.event_type, e.object["metadata"]["name"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (WatchEventType::Added, "b".to_string()),
+            (WatchEventType::Deleted, "a".to_string())
+        ]
+    );
     assert_eq!(evs[0].object["kind"], "ConfigMap");
     // Later writes arrive on the next poll; other resources do not.
     api.post(CMS, cm("c")).unwrap();
-    api.post("/api/v1/namespaces/default/secrets", json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})).unwrap();
+    api.post(
+        "/api/v1/namespaces/default/secrets",
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}}),
+    )
+    .unwrap();
     let evs = api.server.poll_watch(id);
     assert_eq!(evs.len(), 1);
     assert_eq!(evs[0].object["metadata"]["name"], "c");
@@ -164,14 +186,21 @@ fn watch_without_resource_version_starts_with_the_current_objects() {
 
 #[test]
 fn watch_from_a_compacted_resource_version_is_gone() {
-    let mut api = Api::with_config(ApiServerConfig { watch_history: 3, ..Default::default() });
+    let mut api = Api::with_config(ApiServerConfig {
+        watch_history: 3,
+        ..Default::default()
+    });
     for i in 0..5 {
         api.post(CMS, cm(&format!("c{i}"))).unwrap();
     }
     let newest = api.server.resource_version();
     let e = api
         .server
-        .watch(&ApiRequest::get(CMS).with_query("watch", "true").with_query("resourceVersion", "2"))
+        .watch(
+            &ApiRequest::get(CMS)
+                .with_query("watch", "true")
+                .with_query("resourceVersion", "2"),
+        )
         .unwrap_err();
     assert_eq!(e.code(), 410);
     assert_eq!(e.reason(), "Expired");
@@ -179,7 +208,11 @@ fn watch_from_a_compacted_resource_version_is_gone() {
     // A watcher that falls behind the history gets an ERROR event and is closed.
     let id = api
         .server
-        .watch(&ApiRequest::get(CMS).with_query("watch", "true").with_query("resourceVersion", newest.to_string()))
+        .watch(
+            &ApiRequest::get(CMS)
+                .with_query("watch", "true")
+                .with_query("resourceVersion", newest.to_string()),
+        )
         .unwrap();
     for i in 0..5 {
         api.post(CMS, cm(&format!("d{i}"))).unwrap();
@@ -194,9 +227,26 @@ fn watch_from_a_compacted_resource_version_is_gone() {
 fn label_selected_watch_turns_label_changes_into_added_and_deleted() {
     let mut api = Api::new();
     let a = api.post(CMS, cm("a")).unwrap();
-    let id = api.server.watch(&ApiRequest::get(CMS).with_query("labelSelector", "team=x").with_query("resourceVersion", rv(&a).to_string())).unwrap();
-    api.patch(&format!("{CMS}/a"), PatchType::Merge, json!({"metadata": {"labels": {"team": "x"}}})).unwrap();
-    api.patch(&format!("{CMS}/a"), PatchType::Merge, json!({"metadata": {"labels": {"team": "y"}}})).unwrap();
+    let id = api
+        .server
+        .watch(
+            &ApiRequest::get(CMS)
+                .with_query("labelSelector", "team=x")
+                .with_query("resourceVersion", rv(&a).to_string()),
+        )
+        .unwrap();
+    api.patch(
+        &format!("{CMS}/a"),
+        PatchType::Merge,
+        json!({"metadata": {"labels": {"team": "x"}}}),
+    )
+    .unwrap();
+    api.patch(
+        &format!("{CMS}/a"),
+        PatchType::Merge,
+        json!({"metadata": {"labels": {"team": "y"}}}),
+    )
+    .unwrap();
     let types: Vec<WatchEventType> = api.server.poll_watch(id).iter().map(|e| e.event_type).collect();
     assert_eq!(types, vec![WatchEventType::Added, WatchEventType::Deleted]);
 }
@@ -208,17 +258,47 @@ fn generation_bumps_on_spec_changes_only() {
     let d = api.post(path, deployment("web", 1)).unwrap();
     assert_eq!(d["metadata"]["generation"], 1);
     assert_eq!(d["status"], json!({}));
-    let d = api.patch(&format!("{path}/web"), PatchType::Merge, json!({"metadata": {"labels": {"x": "y"}}})).unwrap();
+    let d = api
+        .patch(
+            &format!("{path}/web"),
+            PatchType::Merge,
+            json!({"metadata": {"labels": {"x": "y"}}}),
+        )
+        .unwrap();
     assert_eq!(d["metadata"]["generation"], 1, "label change");
-    let d = api.patch(&format!("{path}/web"), PatchType::Merge, json!({"spec": {"replicas": 3}})).unwrap();
+    let d = api
+        .patch(
+            &format!("{path}/web"),
+            PatchType::Merge,
+            json!({"spec": {"replicas": 3}}),
+        )
+        .unwrap();
     assert_eq!(d["metadata"]["generation"], 2, "spec change");
-    let d = api.patch(&format!("{path}/web/status"), PatchType::Merge, json!({"status": {"replicas": 3}})).unwrap();
+    let d = api
+        .patch(
+            &format!("{path}/web/status"),
+            PatchType::Merge,
+            json!({"status": {"replicas": 3}}),
+        )
+        .unwrap();
     assert_eq!(d["metadata"]["generation"], 2, "status change");
     assert_eq!(d["status"]["replicas"], 3);
     // The main resource ignores status; /status ignores everything else.
-    let d = api.patch(&format!("{path}/web"), PatchType::Merge, json!({"status": {"replicas": 9}})).unwrap();
+    let d = api
+        .patch(
+            &format!("{path}/web"),
+            PatchType::Merge,
+            json!({"status": {"replicas": 9}}),
+        )
+        .unwrap();
     assert_eq!(d["status"]["replicas"], 3);
-    let d = api.patch(&format!("{path}/web/status"), PatchType::Merge, json!({"spec": {"replicas": 9}})).unwrap();
+    let d = api
+        .patch(
+            &format!("{path}/web/status"),
+            PatchType::Merge,
+            json!({"spec": {"replicas": 9}}),
+        )
+        .unwrap();
     assert_eq!(d["spec"]["replicas"], 3);
     // ConfigMaps have no generation.
     assert!(api.post(CMS, cm("a")).unwrap()["metadata"].get("generation").is_none());
@@ -235,7 +315,13 @@ fn finalizers_hold_deletion_until_they_are_removed() {
     assert_eq!(d["metadata"]["deletionGracePeriodSeconds"], 0);
     let still = api.get(&format!("{CMS}/held")).unwrap();
     assert!(still["metadata"]["deletionTimestamp"].is_string());
-    let gone = api.patch(&format!("{CMS}/held"), PatchType::Merge, json!({"metadata": {"finalizers": null}})).unwrap();
+    let gone = api
+        .patch(
+            &format!("{CMS}/held"),
+            PatchType::Merge,
+            json!({"metadata": {"finalizers": null}}),
+        )
+        .unwrap();
     assert_eq!(gone["metadata"]["name"], "held");
     assert_eq!(api.get(&format!("{CMS}/held")).unwrap_err().code(), 404);
 }
@@ -248,7 +334,10 @@ fn delete_answers_with_a_status_or_the_object_as_upstream_stores_do() {
     assert_eq!(s["kind"], "Status");
     assert_eq!(s["status"], "Success");
     assert_eq!(s["details"]["kind"], "configmaps");
-    assert_eq!(api.delete(&format!("{CMS}/a")).unwrap_err().message(), "configmaps \"a\" not found");
+    assert_eq!(
+        api.delete(&format!("{CMS}/a")).unwrap_err().message(),
+        "configmaps \"a\" not found"
+    );
 }
 
 #[test]
@@ -257,12 +346,17 @@ fn propagation_policies_add_garbage_collector_finalizers() {
     let path = "/apis/apps/v1/namespaces/default/deployments";
     api.post(path, deployment("web", 1)).unwrap();
     let d = api
-        .req(ApiRequest::delete(format!("{path}/web")).with_body(json!({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"})))
+        .req(
+            ApiRequest::delete(format!("{path}/web"))
+                .with_body(json!({"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Foreground"})),
+        )
         .unwrap();
     assert_eq!(d["metadata"]["finalizers"], json!(["foregroundDeletion"]));
     assert!(d["metadata"]["deletionTimestamp"].is_string());
     api.post(path, deployment("orphaned", 1)).unwrap();
-    let d = api.req(ApiRequest::delete(format!("{path}/orphaned")).with_query("propagationPolicy", "Orphan")).unwrap();
+    let d = api
+        .req(ApiRequest::delete(format!("{path}/orphaned")).with_query("propagationPolicy", "Orphan"))
+        .unwrap();
     assert_eq!(d["metadata"]["finalizers"], json!(["orphan"]));
 }
 
@@ -286,7 +380,8 @@ fn scheduled_pods_are_deleted_gracefully_and_unscheduled_ones_at_once() {
     assert_eq!(d["metadata"]["deletionTimestamp"], "2026-01-01T00:00:40Z");
     assert!(api.get(&format!("{pods}/bound")).is_ok());
     // The kubelet's final delete.
-    api.req(ApiRequest::delete(format!("{pods}/bound")).with_query("gracePeriodSeconds", "0")).unwrap();
+    api.req(ApiRequest::delete(format!("{pods}/bound")).with_query("gracePeriodSeconds", "0"))
+        .unwrap();
     assert_eq!(api.get(&format!("{pods}/bound")).unwrap_err().code(), 404);
 }
 
@@ -298,9 +393,15 @@ fn binding_an_assigned_pod_conflicts() {
     p["spec"]["nodeName"] = json!("node01");
     api.post(pods, p).unwrap();
     let e = api
-        .req(ApiRequest::post(format!("{pods}/p/binding"), json!({"target": {"kind": "Node", "name": "node02"}})))
+        .req(ApiRequest::post(
+            format!("{pods}/p/binding"),
+            json!({"target": {"kind": "Node", "name": "node02"}}),
+        ))
         .unwrap_err();
-    assert_eq!(e.message(), "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"node01\"");
+    assert_eq!(
+        e.message(),
+        "Operation cannot be fulfilled on pods/binding \"p\": pod p is already assigned to node \"node01\""
+    );
 }
 
 #[test]
@@ -311,7 +412,10 @@ fn pod_admission_adds_service_account_token_tolerations_and_priority() {
     let vol = &p["spec"]["volumes"][0];
     let vname = vol["name"].as_str().unwrap();
     assert!(vname.starts_with("kube-api-access-") && vname.len() == "kube-api-access-".len() + 5);
-    assert_eq!(vol["projected"]["sources"][0]["serviceAccountToken"]["expirationSeconds"], 3607);
+    assert_eq!(
+        vol["projected"]["sources"][0]["serviceAccountToken"]["expirationSeconds"],
+        3607
+    );
     assert_eq!(
         p["spec"]["containers"][0]["volumeMounts"][0],
         json!({"name": vname, "readOnly": true, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
@@ -320,6 +424,7 @@ fn pod_admission_adds_service_account_token_tolerations_and_priority() {
     assert_eq!(tol[0]["key"], "node.kubernetes.io/not-ready");
     assert_eq!(tol[1]["key"], "node.kubernetes.io/unreachable");
     assert_eq!(p["spec"]["priority"], 0);
+    assert_eq!(p["spec"]["preemptionPolicy"], "PreemptLowerPriority");
     assert_eq!(p["status"], json!({"phase": "Pending", "qosClass": "BestEffort"}));
 
     let mut critical = pod("critical");
@@ -331,15 +436,25 @@ fn pod_admission_adds_service_account_token_tolerations_and_priority() {
     bad["spec"]["priorityClassName"] = json!("nope");
     let e = api.post("/api/v1/namespaces/default/pods", bad).unwrap_err();
     assert_eq!(e.code(), 403);
-    assert_eq!(e.message(), "pods \"bad\" is forbidden: no PriorityClass with name nope was found");
+    assert_eq!(
+        e.message(),
+        "pods \"bad\" is forbidden: no PriorityClass with name nope was found"
+    );
 }
 
 #[test]
 fn pods_need_their_service_account_unless_configured_otherwise() {
     let mut api = Api::new();
-    api.post("/api/v1/namespaces", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}})).unwrap();
+    api.post(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}),
+    )
+    .unwrap();
     let e = api.post("/api/v1/namespaces/dev/pods", pod("p")).unwrap_err();
-    assert_eq!(e.message(), "pods \"p\" is forbidden: error looking up service account dev/default: serviceaccount \"default\" not found");
+    assert_eq!(
+        e.message(),
+        "pods \"p\" is forbidden: error looking up service account dev/default: serviceaccount \"default\" not found"
+    );
     api.server.config_mut().require_service_account = false;
     assert!(api.post("/api/v1/namespaces/dev/pods", pod("p")).is_ok());
 }
@@ -355,7 +470,12 @@ fn create_into_a_missing_namespace_is_not_found() {
 #[test]
 fn namespace_deletion_terminates_then_the_finalizer_removes_content() {
     let mut api = Api::new();
-    let ns = api.post("/api/v1/namespaces", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}})).unwrap();
+    let ns = api
+        .post(
+            "/api/v1/namespaces",
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}),
+        )
+        .unwrap();
     assert_eq!(ns["spec"]["finalizers"], json!(["kubernetes"]));
     assert_eq!(ns["status"]["phase"], "Active");
     assert_eq!(ns["metadata"]["labels"]["kubernetes.io/metadata.name"], "dev");
@@ -364,13 +484,19 @@ fn namespace_deletion_terminates_then_the_finalizer_removes_content() {
     assert_eq!(d["status"]["phase"], "Terminating");
     let e = api.post("/api/v1/namespaces/dev/configmaps", cm("b")).unwrap_err();
     assert_eq!(e.code(), 403);
-    assert_eq!(e.message(), "configmaps \"b\" is forbidden: unable to create new content in namespace dev because it is being terminated");
+    assert_eq!(
+        e.message(),
+        "configmaps \"b\" is forbidden: unable to create new content in namespace dev because it is being terminated"
+    );
     let removed = api.server.run_namespace_finalizer(&mut api.ctx);
     assert_eq!(removed, vec!["dev".to_string()]);
     assert_eq!(api.get("/api/v1/namespaces/dev").unwrap_err().code(), 404);
     assert_eq!(api.get("/api/v1/namespaces/dev/configmaps/a").unwrap_err().code(), 404);
     let e = api.delete("/api/v1/namespaces/default").unwrap_err();
-    assert_eq!(e.message(), "namespaces \"default\" is forbidden: this namespace may not be deleted");
+    assert_eq!(
+        e.message(),
+        "namespaces \"default\" is forbidden: this namespace may not be deleted"
+    );
 }
 
 #[test]
@@ -422,9 +548,16 @@ fn node_ports_are_allocated_and_conflicts_use_upstream_text() {
     assert!((30000..=32767).contains(&port));
     api.post(svcs, np("b", Some(30080))).unwrap();
     let e = api.post(svcs, np("c", Some(30080))).unwrap_err();
-    assert_eq!(e.message(), "Service \"c\" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated");
+    assert_eq!(
+        e.message(),
+        "Service \"c\" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated"
+    );
     let e = api.post(svcs, np("d", Some(80))).unwrap_err();
-    assert!(e.message().contains("spec.ports[0].nodePort: Invalid value: 80:"), "{}", e.message());
+    assert!(
+        e.message().contains("spec.ports[0].nodePort: Invalid value: 80:"),
+        "{}",
+        e.message()
+    );
     // An update without nodePort keeps the allocated one.
     let mut b = api.get(&format!("{svcs}/b")).unwrap();
     b["spec"]["ports"][0].as_object_mut().unwrap().remove("nodePort");
@@ -440,21 +573,37 @@ fn namespace_and_kind_mismatches_are_bad_requests() {
     c["metadata"]["namespace"] = json!("other");
     let e = api.post(CMS, c).unwrap_err();
     assert_eq!(e.code(), 400);
-    assert_eq!(e.message(), "the namespace of the provided object does not match the namespace sent on the request");
+    assert_eq!(
+        e.message(),
+        "the namespace of the provided object does not match the namespace sent on the request"
+    );
     let mut c = cm("a");
     c["apiVersion"] = json!("apps/v1");
     assert_eq!(api.post(CMS, c).unwrap_err().code(), 400);
+    let e = api
+        .post(
+            CMS,
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}}),
+        )
+        .unwrap_err();
+    assert_eq!(e.message(), "Secret in version \"v1\" cannot be handled as a ConfigMap: converting (v1.Secret) to (core.ConfigMap): unknown conversion");
     let mut c = api.post(CMS, cm("x")).unwrap();
     c["metadata"]["name"] = json!("y");
     let e = api.put(&format!("{CMS}/x"), c).unwrap_err();
-    assert_eq!(e.message(), "the name of the object (y) does not match the name on the URL (x)");
+    assert_eq!(
+        e.message(),
+        "the name of the object (y) does not match the name on the URL (x)"
+    );
 }
 
 #[test]
 fn duplicate_create_is_already_exists() {
     let mut api = Api::new();
-    api.post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 1)).unwrap();
-    let e = api.post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 1)).unwrap_err();
+    api.post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 1))
+        .unwrap();
+    let e = api
+        .post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 1))
+        .unwrap_err();
     assert_eq!(e.code(), 409);
     assert_eq!(e.message(), "deployments.apps \"web\" already exists");
 }
@@ -462,7 +611,12 @@ fn duplicate_create_is_already_exists() {
 #[test]
 fn generate_name_appends_five_characters() {
     let mut api = Api::new();
-    let c = api.post(CMS, json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "job-"}})).unwrap();
+    let c = api
+        .post(
+            CMS,
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "job-"}}),
+        )
+        .unwrap();
     let name = c["metadata"]["name"].as_str().unwrap();
     assert_eq!(name.len(), 9);
     assert!(name.starts_with("job-"));
@@ -472,7 +626,13 @@ fn generate_name_appends_five_characters() {
 #[test]
 fn unknown_paths_and_resources_are_not_found() {
     let mut api = Api::new();
-    for p in ["/api/v2", "/apis/nope.io/v1/things", "/api/v1/namespaces/default/nothings", "/api/v1/pods/x", "/foo"] {
+    for p in [
+        "/api/v2",
+        "/apis/nope.io/v1/things",
+        "/api/v1/namespaces/default/nothings",
+        "/api/v1/pods/x",
+        "/foo",
+    ] {
         let e = api.get(p).unwrap_err();
         assert_eq!(e.code(), 404, "{p}");
         assert_eq!(e.message(), "the server could not find the requested resource", "{p}");
@@ -499,8 +659,19 @@ fn lists_page_with_limit_and_continue() {
     assert_eq!(page1["items"].as_array().unwrap().len(), 2);
     assert_eq!(page1["metadata"]["remainingItemCount"], 3);
     let token = page1["metadata"]["continue"].as_str().unwrap().to_string();
-    let page2 = api.req(ApiRequest::get(CMS).with_query("limit", "10").with_query("continue", token)).unwrap();
-    let names: Vec<&str> = page2["items"].as_array().unwrap().iter().map(|i| i["metadata"]["name"].as_str().unwrap()).collect();
+    let page2 = api
+        .req(
+            ApiRequest::get(CMS)
+                .with_query("limit", "10")
+                .with_query("continue", token),
+        )
+        .unwrap();
+    let names: Vec<&str> = page2["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["c2", "c3", "c4"]);
     assert!(page2["metadata"].get("continue").is_none());
 }
@@ -512,26 +683,48 @@ fn selectors_filter_lists_and_unsupported_field_labels_are_rejected() {
     a["metadata"]["labels"] = json!({"app": "web"});
     api.post(CMS, a).unwrap();
     api.post(CMS, cm("b")).unwrap();
-    let l = api.req(ApiRequest::get(CMS).with_query("labelSelector", "app=web")).unwrap();
+    let l = api
+        .req(ApiRequest::get(CMS).with_query("labelSelector", "app=web"))
+        .unwrap();
     assert_eq!(l["items"].as_array().unwrap().len(), 1);
-    let l = api.req(ApiRequest::get(CMS).with_query("fieldSelector", "metadata.name=b")).unwrap();
+    let l = api
+        .req(ApiRequest::get(CMS).with_query("fieldSelector", "metadata.name=b"))
+        .unwrap();
     assert_eq!(l["items"][0]["metadata"]["name"], "b");
-    let e = api.req(ApiRequest::get("/api/v1/pods").with_query("fieldSelector", "foo=bar")).unwrap_err();
+    let e = api
+        .req(ApiRequest::get("/api/v1/pods").with_query("fieldSelector", "foo=bar"))
+        .unwrap_err();
     assert_eq!(e.code(), 400);
     assert_eq!(e.message(), "field label not supported: foo");
-    let e = api.req(ApiRequest::get(CMS).with_query("fieldSelector", "data.k=v")).unwrap_err();
-    assert_eq!(e.message(), "\"data.k\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
+    let e = api
+        .req(ApiRequest::get(CMS).with_query("fieldSelector", "data.k=v"))
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "\"data.k\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+    );
 }
 
 #[test]
 fn all_namespaces_lists_span_namespaces() {
     let mut api = Api::new();
     let l = api.get("/api/v1/namespaces").unwrap();
-    let names: Vec<&str> = l["items"].as_array().unwrap().iter().map(|i| i["metadata"]["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = l["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["default", "kube-node-lease", "kube-public", "kube-system"]);
     api.post("/api/v1/namespaces/kube-system/configmaps", cm("x")).unwrap();
     api.post(CMS, cm("y")).unwrap();
-    assert_eq!(api.get("/api/v1/configmaps").unwrap()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        api.get("/api/v1/configmaps").unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -544,20 +737,31 @@ fn scale_subresource_reads_and_writes_replicas() {
     assert_eq!(s["apiVersion"], "autoscaling/v1");
     assert_eq!(s["spec"]["replicas"], 2);
     assert_eq!(s["status"]["selector"], "app=web");
-    let s = api.patch(&format!("{path}/web/scale"), PatchType::Merge, json!({"spec": {"replicas": 5}})).unwrap();
+    let s = api
+        .patch(
+            &format!("{path}/web/scale"),
+            PatchType::Merge,
+            json!({"spec": {"replicas": 5}}),
+        )
+        .unwrap();
     assert_eq!(s["spec"]["replicas"], 5);
     let d = api.get(&format!("{path}/web")).unwrap();
     assert_eq!(d["spec"]["replicas"], 5);
     assert_eq!(d["metadata"]["generation"], 2);
     let e = api.put(&format!("{path}/web/scale"), json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": {"name": "web"}, "spec": {"replicas": -1}})).unwrap_err();
-    assert_eq!(e.message(), "Scale.autoscaling \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+    assert_eq!(
+        e.message(),
+        "Scale.autoscaling \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+    );
 }
 
 #[test]
 fn dry_run_changes_nothing() {
     let mut api = Api::new();
     let before = api.server.resource_version();
-    let c = api.req(ApiRequest::post(CMS, cm("a")).with_query("dryRun", "All")).unwrap();
+    let c = api
+        .req(ApiRequest::post(CMS, cm("a")).with_query("dryRun", "All"))
+        .unwrap();
     assert_eq!(c["metadata"]["name"], "a");
     assert_eq!(api.server.resource_version(), before);
     assert_eq!(api.get(&format!("{CMS}/a")).unwrap_err().code(), 404);
@@ -568,10 +772,16 @@ fn json_patch_applies_operations() {
     let mut api = Api::new();
     api.post(CMS, cm("a")).unwrap();
     let c = api
-        .patch(&format!("{CMS}/a"), PatchType::Json, json!([{"op": "add", "path": "/data/extra", "value": "1"}, {"op": "remove", "path": "/data/k"}]))
+        .patch(
+            &format!("{CMS}/a"),
+            PatchType::Json,
+            json!([{"op": "add", "path": "/data/extra", "value": "1"}, {"op": "remove", "path": "/data/k"}]),
+        )
         .unwrap();
     assert_eq!(c["data"], json!({"extra": "1"}));
-    let e = api.patch(&format!("{CMS}/a"), PatchType::Json, json!({"op": "add"})).unwrap_err();
+    let e = api
+        .patch(&format!("{CMS}/a"), PatchType::Json, json!({"op": "add"}))
+        .unwrap_err();
     assert_eq!(e.code(), 400);
 }
 
@@ -597,9 +807,17 @@ fn strategic_merge_patch_merges_containers_by_name() {
 #[test]
 fn invalid_names_unknown_fields_and_immutable_fields_use_upstream_messages() {
     let mut api = Api::new();
-    let e = api.post("/apis/apps/v1/namespaces/default/deployments", deployment("Foo", 1)).unwrap_err();
+    let e = api
+        .post("/apis/apps/v1/namespaces/default/deployments", deployment("Foo", 1))
+        .unwrap_err();
     assert_eq!(e.code(), 422);
-    assert!(e.message().starts_with("Deployment.apps \"Foo\" is invalid: metadata.name: Invalid value: \"Foo\": a lowercase RFC 1123 subdomain"), "{}", e.message());
+    assert!(
+        e.message().starts_with(
+            "Deployment.apps \"Foo\" is invalid: metadata.name: Invalid value: \"Foo\": a lowercase RFC 1123 subdomain"
+        ),
+        "{}",
+        e.message()
+    );
 
     let mut d = deployment("web", 1);
     d["spec"]["foo"] = json!(1);
@@ -607,7 +825,8 @@ fn invalid_names_unknown_fields_and_immutable_fields_use_upstream_messages() {
     assert_eq!(e.code(), 400);
     assert_eq!(e.message(), "Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.foo\"");
 
-    api.post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 1)).unwrap();
+    api.post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 1))
+        .unwrap();
     let e = api
         .patch(
             "/apis/apps/v1/namespaces/default/deployments/web",
@@ -616,7 +835,11 @@ fn invalid_names_unknown_fields_and_immutable_fields_use_upstream_messages() {
         )
         .unwrap_err();
     assert_eq!(e.code(), 422);
-    assert!(e.message().contains("spec.selector: Invalid value:") && e.message().contains("field is immutable"), "{}", e.message());
+    assert!(
+        e.message().contains("spec.selector: Invalid value:") && e.message().contains("field is immutable"),
+        "{}",
+        e.message()
+    );
 }
 
 #[test]
@@ -631,18 +854,37 @@ fn custom_resource_definitions_make_their_kind_servable() {
             "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]
         }
     });
-    let c = api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).unwrap();
+    let c = api
+        .post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+        .unwrap();
     let conds = c["status"]["conditions"].as_array().unwrap();
-    assert!(conds.iter().any(|c| c["type"] == "Established" && c["status"] == "True"));
+    assert!(conds
+        .iter()
+        .any(|c| c["type"] == "Established" && c["status"] == "True"));
     let path = "/apis/example.com/v1/namespaces/default/widgets";
-    let w = api.post(path, json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3}})).unwrap();
+    let w = api
+        .post(
+            path,
+            json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1"}, "spec": {"size": 3}}),
+        )
+        .unwrap();
     assert_eq!(w["spec"]["size"], 3);
     assert_eq!(w["metadata"]["generation"], 1);
     let list = api.get(path).unwrap();
-    assert_eq!(list["items"][0]["kind"], "Widget", "custom resource list items keep their kind");
-    assert_eq!(api.get("/apis/example.com/v1").unwrap()["resources"][0]["name"], "widgets");
-    api.delete("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com").unwrap();
-    assert_eq!(api.get(path).unwrap_err().message(), "the server could not find the requested resource");
+    assert_eq!(
+        list["items"][0]["kind"], "Widget",
+        "custom resource list items keep their kind"
+    );
+    assert_eq!(
+        api.get("/apis/example.com/v1").unwrap()["resources"][0]["name"],
+        "widgets"
+    );
+    api.delete("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")
+        .unwrap();
+    assert_eq!(
+        api.get(path).unwrap_err().message(),
+        "the server could not find the requested resource"
+    );
 }
 
 #[test]
@@ -652,6 +894,479 @@ fn the_server_state_survives_serialisation() {
     let text = serde_json::to_string(&api.server).unwrap();
     let mut restored: ApiServer = serde_json::from_str(&text).unwrap();
     assert_eq!(restored.resource_version(), api.server.resource_version());
-    let got = restored.handle(&mut api.ctx, ApiRequest::get(format!("{CMS}/a"))).unwrap();
+    let got = restored
+        .handle(&mut api.ctx, ApiRequest::get(format!("{CMS}/a")))
+        .unwrap();
     assert_eq!(got["data"]["k"], "v");
+}
+
+#[test]
+fn unknown_fields_are_dropped_unless_validation_is_strict() {
+    let mut api = Api::new();
+    let mut c = cm("a");
+    c["bogus"] = json!(1);
+    let created = api
+        .req(ApiRequest::post(CMS, c.clone()).with_query("fieldValidation", "Warn"))
+        .unwrap();
+    assert!(created.get("bogus").is_none());
+    let e = api.post(CMS, c).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: unknown field \"bogus\""
+    );
+}
+
+#[test]
+fn a_json_patch_that_does_not_apply_is_rejected_generically() {
+    let mut api = Api::new();
+    api.post(CMS, cm("a")).unwrap();
+    let e = api
+        .patch(
+            &format!("{CMS}/a"),
+            PatchType::Json,
+            json!([{"op": "remove", "path": "/data/missing"}]),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), 422);
+    assert_eq!(
+        e.message(),
+        "the server rejected our request due to an error in our request"
+    );
+    let e = api
+        .patch(&format!("{CMS}/a"), PatchType::Json, json!({"op": "add"}))
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+    );
+}
+
+#[test]
+fn jobs_get_a_selector_and_labels_from_their_uid() {
+    let mut api = Api::new();
+    let job = json!({
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "pi", "image": "perl"}]}}}
+    });
+    let j = api.post("/apis/batch/v1/namespaces/default/jobs", job).unwrap();
+    let uid = j["metadata"]["uid"].as_str().unwrap();
+    assert_eq!(
+        j["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"],
+        uid
+    );
+    let labels = &j["spec"]["template"]["metadata"]["labels"];
+    assert_eq!(labels["job-name"], "pi");
+    assert_eq!(labels["controller-uid"], uid);
+    assert_eq!(
+        j["metadata"]["labels"]["batch.kubernetes.io/job-name"], "pi",
+        "job labels default from the template"
+    );
+}
+
+#[test]
+fn eviction_deletes_the_pod() {
+    let mut api = Api::new();
+    let pods = "/api/v1/namespaces/default/pods";
+    api.post(pods, pod("p")).unwrap();
+    let s = api
+        .req(ApiRequest::post(
+            format!("{pods}/p/eviction"),
+            json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "p"}}),
+        ))
+        .unwrap();
+    assert_eq!(s["status"], "Success");
+    assert_eq!(api.get(&format!("{pods}/p")).unwrap_err().code(), 404);
+}
+
+#[test]
+fn marking_for_deletion_bumps_generation() {
+    let mut api = Api::new();
+    let path = "/apis/apps/v1/namespaces/default/deployments";
+    let mut d = deployment("web", 1);
+    d["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    api.post(path, d).unwrap();
+    let d = api.delete(&format!("{path}/web")).unwrap();
+    assert_eq!(d["metadata"]["generation"], 2);
+}
+
+#[test]
+fn delete_preconditions_conflict_with_upstream_text() {
+    let mut api = Api::new();
+    api.post(CMS, cm("a")).unwrap();
+    let e = api
+        .req(ApiRequest::delete(format!("{CMS}/a")).with_body(json!({"preconditions": {"uid": "nope"}})))
+        .unwrap_err();
+    assert_eq!(e.code(), 409);
+    assert!(e.message().starts_with("Operation cannot be fulfilled on ConfigMap \"a\": the UID in the precondition (nope) does not match the UID in record ("), "{}", e.message());
+}
+
+#[test]
+fn delete_collection_honours_label_selectors() {
+    let mut api = Api::new();
+    for (n, app) in [("a", "web"), ("b", "web"), ("c", "db")] {
+        let mut c = cm(n);
+        c["metadata"]["labels"] = json!({"app": app});
+        api.post(CMS, c).unwrap();
+    }
+    let out = api
+        .req(ApiRequest::delete(CMS).with_query("labelSelector", "app=web"))
+        .unwrap();
+    assert_eq!(out["kind"], "ConfigMapList");
+    assert_eq!(out["items"].as_array().unwrap().len(), 2);
+    let left = api.get(CMS).unwrap();
+    assert_eq!(left["items"][0]["metadata"]["name"], "c");
+}
+
+#[test]
+fn custom_resources_need_a_resource_version_to_update() {
+    let mut api = Api::new();
+    let crd = json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"plural": "widgets", "kind": "Widget"},
+                 "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}]}
+    });
+    api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+        .unwrap();
+    let path = "/apis/example.com/v1/namespaces/default/widgets";
+    api.post(
+        path,
+        json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}),
+    )
+    .unwrap();
+    let e = api
+        .put(
+            &format!("{path}/w"),
+            json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}),
+        )
+        .unwrap_err();
+    assert_eq!(e.message(), "Widget.example.com \"w\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
+}
+
+#[test]
+fn hostile_query_parameters_get_errors_not_panics() {
+    let mut api = Api::new();
+    api.post(CMS, cm("a")).unwrap();
+    // A continue token pointing past this namespace yields an empty page.
+    let page = api
+        .req(ApiRequest::get("/api/v1/namespaces/kube-system/configmaps").with_query("limit", "1"))
+        .unwrap();
+    assert!(page["items"].as_array().unwrap().is_empty());
+    let other = api.req(ApiRequest::get(CMS).with_query("limit", "1")).unwrap();
+    let _ = other;
+    let token = {
+        let mut s = ApiServer::new();
+        let mut ctx = SimContext::new(1, SimTime::from_unix_secs(0));
+        s.bootstrap(&mut ctx).unwrap();
+        for i in 0..2 {
+            s.handle(
+                &mut ctx,
+                ApiRequest::post("/api/v1/namespaces/kube-system/configmaps", cm(&format!("z{i}"))),
+            )
+            .unwrap();
+        }
+        let l = s
+            .handle(&mut ctx, ApiRequest::get("/api/v1/configmaps").with_query("limit", "1"))
+            .unwrap();
+        l["metadata"]["continue"].as_str().unwrap().to_string()
+    };
+    let l = api.req(ApiRequest::get(CMS).with_query("continue", token)).unwrap();
+    assert!(l["items"].as_array().unwrap().is_empty());
+    for bad in ["%%%", "eyJ2IjoxfQ", ""] {
+        let _ = api.req(ApiRequest::get(CMS).with_query("continue", bad));
+    }
+    for q in [
+        ("labelSelector", "a in (b"),
+        ("fieldSelector", "x"),
+        ("limit", "-5"),
+        ("resourceVersion", "abc"),
+    ] {
+        let _ = api.req(ApiRequest::get(CMS).with_query(q.0, q.1));
+        let _ = api.req(ApiRequest::get(CMS).with_query("watch", "true").with_query(q.0, q.1));
+    }
+    // An absurd grace period still produces a printable deletion timestamp.
+    let mut p = pod("p");
+    p["spec"]["nodeName"] = json!("node01");
+    api.post("/api/v1/namespaces/default/pods", p).unwrap();
+    let d = api
+        .req(
+            ApiRequest::delete("/api/v1/namespaces/default/pods/p")
+                .with_query("gracePeriodSeconds", i64::MAX.to_string()),
+        )
+        .unwrap();
+    assert_eq!(d["metadata"]["deletionTimestamp"], "9999-12-31T23:59:59Z");
+    // Bodies of the wrong shape.
+    for body in [json!(null), json!([1]), json!("x"), json!({"metadata": 5})] {
+        let _ = api.post(CMS, body.clone());
+        let _ = api.put(&format!("{CMS}/a"), body.clone());
+        let _ = api.patch(&format!("{CMS}/a"), PatchType::Merge, body.clone());
+        let _ = api.patch(&format!("{CMS}/a"), PatchType::StrategicMerge, body.clone());
+        let _ = api.patch(&format!("{CMS}/a"), PatchType::Json, body);
+    }
+}
+
+#[test]
+fn events_expire_an_hour_after_their_last_write() {
+    let mut api = Api::new();
+    let evs = "/api/v1/namespaces/default/events";
+    let ev = json!({
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.1"},
+        "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+        "reason": "Scheduled", "message": "ok", "type": "Normal",
+        "firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:00:00Z",
+        "source": {"component": "default-scheduler"}
+    });
+    api.post(evs, ev).unwrap();
+    let l = api
+        .req(ApiRequest::get(evs).with_query("fieldSelector", "involvedObject.name=p,reason=Scheduled"))
+        .unwrap();
+    assert_eq!(l["items"].as_array().unwrap().len(), 1);
+    api.ctx.advance(Duration::from_secs(3599));
+    assert_eq!(api.server.expire_events(&api.ctx), 0);
+    api.ctx.advance(Duration::from_secs(1));
+    assert_eq!(api.server.expire_events(&api.ctx), 1);
+    assert!(api.get(evs).unwrap()["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn ephemeral_containers_and_resize_subresources_change_only_their_part() {
+    let mut api = Api::with_config(ApiServerConfig {
+        require_service_account: false,
+        ..Default::default()
+    });
+    let pods = "/api/v1/namespaces/default/pods";
+    let mut p = pod("p");
+    p["spec"]["automountServiceAccountToken"] = json!(false);
+    p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "100m"}});
+    api.post(pods, p).unwrap();
+    let d = api
+        .patch(
+            &format!("{pods}/p/ephemeralcontainers"),
+            PatchType::StrategicMerge,
+            json!({"spec": {"ephemeralContainers": [{"name": "debugger", "image": "busybox", "stdin": true, "tty": true}], "nodeName": "sneaky"}}),
+        )
+        .unwrap();
+    assert_eq!(d["spec"]["ephemeralContainers"][0]["name"], "debugger");
+    assert!(d["spec"].get("nodeName").is_none());
+    assert_eq!(d["metadata"]["generation"], 2);
+    let r = api
+        .patch(&format!("{pods}/p/resize"), PatchType::StrategicMerge, json!({"spec": {"containers": [{"name": "c", "image": "other", "resources": {"requests": {"cpu": "200m"}}}]}}))
+        .unwrap();
+    assert_eq!(r["spec"]["containers"][0]["resources"]["requests"]["cpu"], "200m");
+    assert_eq!(r["spec"]["containers"][0]["image"], "nginx");
+}
+
+#[test]
+fn only_one_priority_class_may_be_the_global_default() {
+    let mut api = Api::new();
+    let pcs = "/apis/scheduling.k8s.io/v1/priorityclasses";
+    let pc = |name: &str| json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name}, "value": 1000, "globalDefault": true});
+    api.post(pcs, pc("high")).unwrap();
+    let e = api.post(pcs, pc("other")).unwrap_err();
+    assert_eq!(e.message(), "priorityclasses.scheduling.k8s.io \"other\" is forbidden: PriorityClass high is already marked as default. Only one default can exist");
+    // New pods get the default class.
+    let p = api.post("/api/v1/namespaces/default/pods", pod("p")).unwrap();
+    assert_eq!(p["spec"]["priorityClassName"], "high");
+    assert_eq!(p["spec"]["priority"], 1000);
+}
+
+#[test]
+fn replacing_a_pod_keeps_its_admitted_priority() {
+    let mut api = Api::new();
+    let pods = "/api/v1/namespaces/default/pods";
+    let created = api.post(pods, pod("p")).unwrap();
+    let mut replacement = created.clone();
+    replacement["spec"].as_object_mut().unwrap().remove("priority");
+    replacement["spec"].as_object_mut().unwrap().remove("preemptionPolicy");
+    replacement["spec"]["containers"][0]["image"] = json!("nginx:1.28");
+    let updated = api.put(&format!("{pods}/p"), replacement).unwrap();
+    assert_eq!(updated["spec"]["priority"], 0);
+    assert_eq!(updated["spec"]["containers"][0]["image"], "nginx:1.28");
+}
+
+#[test]
+fn limit_ranges_default_and_bound_container_resources() {
+    let mut api = Api::new();
+    api.post(
+        "/api/v1/namespaces/default/limitranges",
+        json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "lr"},
+               "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m", "memory": "256Mi"}, "defaultRequest": {"cpu": "250m"}, "max": {"cpu": "1"}}]}}),
+    )
+    .unwrap();
+    let p = api.post("/api/v1/namespaces/default/pods", pod("p")).unwrap();
+    let res = &p["spec"]["containers"][0]["resources"];
+    assert_eq!(res["limits"], json!({"cpu": "500m", "memory": "256Mi"}));
+    assert_eq!(res["requests"], json!({"cpu": "250m", "memory": "256Mi"}));
+    assert_eq!(
+        p["metadata"]["annotations"]["kubernetes.io/limit-ranger"],
+        "LimitRanger plugin set: cpu, memory request for container c; cpu, memory limit for container c"
+    );
+    assert_eq!(p["status"]["qosClass"], "Burstable");
+    let mut big = pod("big");
+    big["spec"]["containers"][0]["resources"] = json!({"limits": {"cpu": "2"}});
+    let e = api.post("/api/v1/namespaces/default/pods", big).unwrap_err();
+    assert_eq!(e.code(), 403);
+    assert_eq!(
+        e.message(),
+        "pods \"big\" is forbidden: maximum cpu usage per Container is 1, but limit is 2"
+    );
+}
+
+#[test]
+fn resource_quotas_track_usage_and_refuse_what_exceeds_them() {
+    let mut api = Api::new();
+    let quota = json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"},
+                       "spec": {"hard": {"pods": "2", "configmaps": "10", "limits.cpu": "1"}}});
+    api.post("/api/v1/namespaces/default/resourcequotas", quota).unwrap();
+    let q = api.get("/api/v1/namespaces/default/resourcequotas/q").unwrap();
+    assert_eq!(
+        q["status"]["hard"],
+        json!({"configmaps": "10", "limits.cpu": "1", "pods": "2"})
+    );
+    assert_eq!(
+        q["status"]["used"],
+        json!({"configmaps": "0", "limits.cpu": "0", "pods": "0"})
+    );
+
+    let e = api
+        .post("/api/v1/namespaces/default/pods", pod("nolimits"))
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "pods \"nolimits\" is forbidden: failed quota: q: must specify limits.cpu for: c"
+    );
+
+    let limited = |name: &str, cpu: &str| {
+        let mut p = pod(name);
+        p["spec"]["containers"][0]["resources"] = json!({"limits": {"cpu": cpu}});
+        p
+    };
+    api.post("/api/v1/namespaces/default/pods", limited("a", "500m"))
+        .unwrap();
+    let e = api
+        .post("/api/v1/namespaces/default/pods", limited("b", "600m"))
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "pods \"b\" is forbidden: exceeded quota: q, requested: limits.cpu=600m, used: limits.cpu=500m, limited: limits.cpu=1"
+    );
+    api.post("/api/v1/namespaces/default/pods", limited("b", "500m"))
+        .unwrap();
+    let q = api.get("/api/v1/namespaces/default/resourcequotas/q").unwrap();
+    assert_eq!(q["status"]["used"]["pods"], "2");
+    assert_eq!(q["status"]["used"]["limits.cpu"], "1");
+    let e = api
+        .post("/api/v1/namespaces/default/pods", limited("c", "0"))
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "pods \"c\" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2"
+    );
+    // Deleting frees the quota.
+    api.delete("/api/v1/namespaces/default/pods/a").unwrap();
+    let q = api.get("/api/v1/namespaces/default/resourcequotas/q").unwrap();
+    assert_eq!(q["status"]["used"]["pods"], "1");
+    assert_eq!(q["status"]["used"]["limits.cpu"], "500m");
+}
+
+#[test]
+fn a_namespace_waiting_on_content_reports_why() {
+    let mut api = Api::with_config(ApiServerConfig {
+        require_service_account: false,
+        ..Default::default()
+    });
+    api.post(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "dev"}}),
+    )
+    .unwrap();
+    let mut c = cm("held");
+    c["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    api.post("/api/v1/namespaces/dev/configmaps", c).unwrap();
+    api.delete("/api/v1/namespaces/dev").unwrap();
+    assert!(api.server.run_namespace_finalizer(&mut api.ctx).is_empty());
+    let ns = api.get("/api/v1/namespaces/dev").unwrap();
+    let conds = ns["status"]["conditions"].as_array().unwrap();
+    assert_eq!(conds.len(), 5);
+    assert_eq!(conds[3]["type"], "NamespaceContentRemaining");
+    assert_eq!(conds[3]["status"], "True");
+    assert_eq!(
+        conds[3]["message"],
+        "Some resources are remaining: configmaps. has 1 resource instances"
+    );
+    assert_eq!(
+        conds[4]["message"],
+        "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances"
+    );
+    assert_eq!(conds[0]["reason"], "ResourcesDiscovered");
+    // Releasing the finalizer lets the namespace go.
+    api.patch(
+        "/api/v1/namespaces/dev/configmaps/held",
+        PatchType::Merge,
+        json!({"metadata": {"finalizers": null}}),
+    )
+    .unwrap();
+    assert_eq!(
+        api.server.run_namespace_finalizer(&mut api.ctx),
+        vec!["dev".to_string()]
+    );
+}
+
+#[test]
+fn changing_a_service_type_releases_what_the_old_type_needed() {
+    let mut api = Api::new();
+    let svcs = "/api/v1/namespaces/default/services";
+    let s = api
+        .post(svcs, json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "nodePort": 30080}]}}))
+        .unwrap();
+    assert_eq!(s["spec"]["externalTrafficPolicy"], "Cluster");
+    let s = api
+        .patch(
+            &format!("{svcs}/web"),
+            PatchType::StrategicMerge,
+            json!({"spec": {"type": "ClusterIP"}}),
+        )
+        .unwrap();
+    assert!(s["spec"]["ports"][0].get("nodePort").is_none(), "{s}");
+    assert!(s["spec"].get("externalTrafficPolicy").is_none());
+    // The port is free again.
+    api.post(svcs, json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "other"}, "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30080}]}}))
+        .unwrap();
+    let ip = s["spec"]["clusterIP"].as_str().unwrap().to_string();
+    let s = api
+        .patch(
+            &format!("{svcs}/web"),
+            PatchType::Merge,
+            json!({"spec": {"type": "ExternalName", "externalName": "example.com"}}),
+        )
+        .unwrap();
+    assert!(s["spec"].get("clusterIP").is_none(), "{s}");
+    assert!(s["spec"].get("ipFamilies").is_none());
+    api.post(svcs, json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "reuse"}, "spec": {"clusterIP": ip, "ports": [{"port": 80}]}}))
+        .unwrap();
+}
+
+#[test]
+fn token_requests_return_a_bound_service_account_jwt() {
+    let mut api = Api::new();
+    let path = "/api/v1/namespaces/default/serviceaccounts/default/token";
+    let tr = api
+        .req(ApiRequest::post(path, json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 600}})))
+        .unwrap();
+    assert_eq!(tr["kind"], "TokenRequest");
+    assert_eq!(tr["status"]["expirationTimestamp"], "2026-01-01T00:10:00Z");
+    let token = tr["status"]["token"].as_str().unwrap();
+    assert_eq!(token.split('.').count(), 3);
+    assert!(token.starts_with("eyJ"));
+    let e = api
+        .req(ApiRequest::post(path, json!({"spec": {"expirationSeconds": 10}})))
+        .unwrap_err();
+    assert_eq!(e.message(), "TokenRequest.authentication.k8s.io \"default\" is invalid: spec.expirationSeconds: Invalid value: 10: may not specify a duration less than 10 minutes");
+    let e = api
+        .req(ApiRequest::post(
+            "/api/v1/namespaces/default/serviceaccounts/nope/token",
+            json!({}),
+        ))
+        .unwrap_err();
+    assert_eq!(e.message(), "serviceaccounts \"nope\" not found");
 }

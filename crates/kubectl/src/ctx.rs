@@ -32,8 +32,11 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(inv: Invocation<'a>, command_path: &str, flags: &Parsed) -> Self {
-        let context_name =
-            if flags.changed("context") { flags.string("context") } else { inv.config.current_context.clone() };
+        let context_name = if flags.changed("context") {
+            flags.string("context")
+        } else {
+            inv.config.current_context.clone()
+        };
         let context_ns = inv
             .config
             .contexts
@@ -123,14 +126,24 @@ impl<'a> Ctx<'a> {
             let api = self.client.request(ApiRequest::get("/api")).map_err(CmdError::Api)?;
             let apis = self.client.request(ApiRequest::get("/apis")).map_err(CmdError::Api)?;
             let mut lists = Vec::new();
-            for v in api.get("versions").and_then(Value::as_array).cloned().unwrap_or_default() {
+            for v in api
+                .get("versions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
                 if let Some(v) = v.as_str() {
                     if let Ok(l) = self.client.request(ApiRequest::get(format!("/api/{v}"))) {
                         lists.push(l);
                     }
                 }
             }
-            for g in apis.get("groups").and_then(Value::as_array).cloned().unwrap_or_default() {
+            for g in apis
+                .get("groups")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
                 for v in g.get("versions").and_then(Value::as_array).cloned().unwrap_or_default() {
                     if let Some(gv) = v.get("groupVersion").and_then(Value::as_str) {
                         if let Ok(l) = self.client.request(ApiRequest::get(format!("/apis/{gv}"))) {
@@ -155,7 +168,13 @@ impl<'a> Ctx<'a> {
     /// `no matches for kind "X" in version "g/v"`.
     pub fn for_kind(&mut self, gvk: &GroupVersionKind) -> CmdResult<ResourceInfo> {
         let found = self.mapper()?.for_kind(gvk).cloned();
-        found.ok_or_else(|| CmdError::msg(format!("no matches for kind \"{}\" in version \"{}\"", gvk.kind, gvk.api_version())))
+        found.ok_or_else(|| {
+            CmdError::msg(format!(
+                "no matches for kind \"{}\" in version \"{}\"",
+                gvk.kind,
+                gvk.api_version()
+            ))
+        })
     }
 
     /// The namespace for an object read from a file: its own, else the effective one; `-n`

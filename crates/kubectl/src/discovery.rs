@@ -28,7 +28,10 @@ impl RestMapper {
             }
         }
         for g in apis.get("groups").and_then(Value::as_array).into_iter().flatten() {
-            let preferred = g.pointer("/preferredVersion/groupVersion").and_then(Value::as_str).unwrap_or("");
+            let preferred = g
+                .pointer("/preferredVersion/groupVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             for v in g.get("versions").and_then(Value::as_array).into_iter().flatten() {
                 if let Some(gv) = v.get("groupVersion").and_then(Value::as_str) {
                     order.push((gv.to_string(), gv == preferred));
@@ -37,7 +40,9 @@ impl RestMapper {
         }
         for (gv, preferred) in &order {
             mapper.group_versions.push(gv.clone());
-            let Some(list) = resource_lists.iter().find(|l| l.get("groupVersion").and_then(Value::as_str) == Some(gv))
+            let Some(list) = resource_lists
+                .iter()
+                .find(|l| l.get("groupVersion").and_then(Value::as_str) == Some(gv))
             else {
                 continue;
             };
@@ -45,7 +50,11 @@ impl RestMapper {
                 Some((g, v)) => (g.to_string(), v.to_string()),
                 None => (String::new(), gv.clone()),
             };
-            let entries = list.get("resources").and_then(Value::as_array).cloned().unwrap_or_default();
+            let entries = list
+                .get("resources")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             for r in &entries {
                 let name = str_of(r, "name");
                 if name.is_empty() || name.contains('/') {
@@ -105,9 +114,16 @@ impl RestMapper {
             let group_ok = |r: &ResourceInfo| group.as_deref().is_none_or(|g| r.group == g);
             let version_ok = |r: &ResourceInfo| version.as_deref().is_none_or(|v| r.version == v);
             let pick = |pred: &dyn Fn(&ResourceInfo) -> bool| -> Option<&ResourceInfo> {
-                let matches: Vec<&ResourceInfo> =
-                    self.resources.iter().filter(|r| group_ok(r) && version_ok(r) && pred(r)).collect();
-                matches.iter().find(|r| r.preferred || version.is_some()).or(matches.first()).copied()
+                let matches: Vec<&ResourceInfo> = self
+                    .resources
+                    .iter()
+                    .filter(|r| group_ok(r) && version_ok(r) && pred(r))
+                    .collect();
+                matches
+                    .iter()
+                    .find(|r| r.preferred || version.is_some())
+                    .or(matches.first())
+                    .copied()
             };
             // The short-name expander runs first.
             if let Some(r) = pick(&|r: &ResourceInfo| r.short_names.iter().any(|s| *s == res)) {
@@ -129,23 +145,35 @@ impl RestMapper {
         if version_given || r.preferred {
             return Some(r);
         }
-        self.resources.iter().find(|p| p.preferred && p.group == r.group && p.plural == r.plural).or(Some(r))
+        self.resources
+            .iter()
+            .find(|p| p.preferred && p.group == r.group && p.plural == r.plural)
+            .or(Some(r))
     }
 
     /// The resource serving a kind in exactly this group and version.
     pub fn for_kind(&self, gvk: &GroupVersionKind) -> Option<&ResourceInfo> {
-        self.resources.iter().find(|r| r.group == gvk.group && r.version == gvk.version && r.kind == gvk.kind)
+        self.resources
+            .iter()
+            .find(|r| r.group == gvk.group && r.version == gvk.version && r.kind == gvk.kind)
     }
 
     /// The preferred resource for a kind in a group, whatever the version.
     pub fn for_group_kind(&self, group: &str, kind: &str) -> Option<&ResourceInfo> {
-        let matches: Vec<&ResourceInfo> = self.resources.iter().filter(|r| r.group == group && r.kind == kind).collect();
+        let matches: Vec<&ResourceInfo> = self
+            .resources
+            .iter()
+            .filter(|r| r.group == group && r.kind == kind)
+            .collect();
         matches.iter().find(|r| r.preferred).or(matches.first()).copied()
     }
 
     /// Every preferred-version resource in a category (`all`), in discovery order.
     pub fn category(&self, name: &str) -> Vec<&ResourceInfo> {
-        self.resources.iter().filter(|r| r.preferred && r.categories.iter().any(|c| c == name)).collect()
+        self.resources
+            .iter()
+            .filter(|r| r.preferred && r.categories.iter().any(|c| c == name))
+            .collect()
     }
 }
 
@@ -157,7 +185,10 @@ fn looks_like_version(v: &str) -> bool {
     }
     let tail = rest.get(digits.len()..).unwrap_or("");
     tail.is_empty()
-        || tail.strip_prefix("alpha").or(tail.strip_prefix("beta")).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+        || tail
+            .strip_prefix("alpha")
+            .or(tail.strip_prefix("beta"))
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn str_of(v: &Value, key: &str) -> String {
@@ -173,7 +204,11 @@ fn strings_of(v: &Value, key: &str) -> Vec<String> {
 
 /// The REST path of a resource collection or object.
 pub fn resource_path(r: &ResourceInfo, namespace: Option<&str>, name: Option<&str>) -> String {
-    let mut p = if r.group.is_empty() { format!("/api/{}", r.version) } else { format!("/apis/{}/{}", r.group, r.version) };
+    let mut p = if r.group.is_empty() {
+        format!("/api/{}", r.version)
+    } else {
+        format!("/apis/{}/{}", r.group, r.version)
+    };
     if r.namespaced() {
         if let Some(ns) = namespace.filter(|ns| !ns.is_empty()) {
             p.push_str("/namespaces/");
@@ -230,7 +265,11 @@ pub(crate) mod tests {
             ("deployments.apps", "deployments", "v1"),
             ("deployment.v1.apps", "deployments", "v1"),
             ("hpa", "horizontalpodautoscalers", "v2"),
-            ("horizontalpodautoscalers.v1.autoscaling", "horizontalpodautoscalers", "v1"),
+            (
+                "horizontalpodautoscalers.v1.autoscaling",
+                "horizontalpodautoscalers",
+                "v1",
+            ),
         ];
         for (arg, plural, version) in cases {
             let r = m.resolve(arg).unwrap_or_else(|| panic!("{arg} unresolved"));
@@ -251,20 +290,39 @@ pub(crate) mod tests {
     #[test]
     fn kinds_map_to_resources_by_exact_version() {
         let m = fixture();
-        assert_eq!(m.for_kind(&GroupVersionKind::new("apps", "v1", "Deployment")).unwrap().plural, "deployments");
-        assert!(m.for_kind(&GroupVersionKind::new("extensions", "v1beta1", "Deployment")).is_none());
+        assert_eq!(
+            m.for_kind(&GroupVersionKind::new("apps", "v1", "Deployment"))
+                .unwrap()
+                .plural,
+            "deployments"
+        );
+        assert!(m
+            .for_kind(&GroupVersionKind::new("extensions", "v1beta1", "Deployment"))
+            .is_none());
     }
 
     #[test]
     fn paths_follow_scope() {
         let m = fixture();
-        assert_eq!(resource_path(m.resolve("po").unwrap(), Some("default"), Some("x")), "/api/v1/namespaces/default/pods/x");
-        assert_eq!(resource_path(m.resolve("no").unwrap(), Some("default"), None), "/api/v1/nodes");
-        assert_eq!(resource_path(m.resolve("deploy").unwrap(), None, None), "/apis/apps/v1/deployments");
+        assert_eq!(
+            resource_path(m.resolve("po").unwrap(), Some("default"), Some("x")),
+            "/api/v1/namespaces/default/pods/x"
+        );
+        assert_eq!(
+            resource_path(m.resolve("no").unwrap(), Some("default"), None),
+            "/api/v1/nodes"
+        );
+        assert_eq!(
+            resource_path(m.resolve("deploy").unwrap(), None, None),
+            "/apis/apps/v1/deployments"
+        );
     }
 
     #[test]
     fn api_versions_keep_discovery_order() {
-        assert_eq!(fixture().group_versions(), ["v1", "apps/v1", "autoscaling/v2", "autoscaling/v1"]);
+        assert_eq!(
+            fixture().group_versions(),
+            ["v1", "apps/v1", "autoscaling/v2", "autoscaling/v1"]
+        );
     }
 }

@@ -152,7 +152,11 @@ fn render_invalid(e: &ApiError) -> String {
         s.push_str(": ");
         s.push_str(&status.message);
     }
-    let causes: Vec<String> = details.causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
+    let causes: Vec<String> = details
+        .causes
+        .iter()
+        .map(|c| format!("{}: {}", c.field, c.message))
+        .collect();
     match causes.as_slice() {
         [] => s,
         [one] => format!("{s}: {one}\n"),
@@ -203,7 +207,12 @@ mod tests {
 
     #[test]
     fn invalid_with_one_cause_is_inline_and_several_are_bulleted() {
-        let one = ApiError::invalid("apps", "Deployment", "Foo", &[FieldError::invalid_str("metadata.name", "Foo", "bad")]);
+        let one = ApiError::invalid(
+            "apps",
+            "Deployment",
+            "Foo",
+            &[FieldError::invalid_str("metadata.name", "Foo", "bad")],
+        );
         assert_eq!(
             CmdError::Api(one).render(),
             "The Deployment \"Foo\" is invalid: metadata.name: Invalid value: \"Foo\": bad\n"
@@ -212,7 +221,10 @@ mod tests {
             "",
             "Pod",
             "p",
-            &[FieldError::required("spec.containers", ""), FieldError::invalid_str("metadata.name", "P", "bad")],
+            &[
+                FieldError::required("spec.containers", ""),
+                FieldError::invalid_str("metadata.name", "P", "bad"),
+            ],
         );
         assert_eq!(
             CmdError::Api(two).render(),
@@ -226,7 +238,10 @@ mod tests {
             CmdError::Api(ApiError::not_found(&GroupResource::new("", "pods"), "a")),
             CmdError::msg("plain"),
         ]);
-        assert_eq!(e.render(), "Error from server (NotFound): pods \"a\" not found\nplain\n");
+        assert_eq!(
+            e.render(),
+            "Error from server (NotFound): pods \"a\" not found\nplain\n"
+        );
     }
 
     #[test]

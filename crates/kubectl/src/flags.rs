@@ -60,7 +60,13 @@ const SLICE_FLAGS: &[&str] = &[
 ];
 
 /// Flags whose values are durations (`--timeout=0s`) even where the help shows another default.
-const DURATION_FLAGS: &[&str] = &["timeout", "since", "duration", "pod-running-timeout", "log-flush-frequency"];
+const DURATION_FLAGS: &[&str] = &[
+    "timeout",
+    "since",
+    "duration",
+    "pod-running-timeout",
+    "log-flush-frequency",
+];
 
 #[derive(Debug, Clone, Default)]
 pub struct FlagSet {
@@ -105,7 +111,13 @@ impl FlagSet {
             _ => None,
         };
         self.defs.retain(|d| d.name != name);
-        self.defs.push(FlagDef { name: name.to_string(), short, ty, default: default.to_string(), no_opt_default });
+        self.defs.push(FlagDef {
+            name: name.to_string(),
+            short,
+            ty,
+            default: default.to_string(),
+            no_opt_default,
+        });
     }
 
     /// Adds every flag of `other` not defined here yet (persistent flags of parent commands).
@@ -265,7 +277,12 @@ pub struct Parsed {
 
 impl Parsed {
     fn set(&mut self, def: &FlagDef, value: &str) -> Result<(), FlagError> {
-        let invalid = |why: String| FlagError(format!("invalid argument \"{value}\" for \"{}\" flag: {why}", def.display_name()));
+        let invalid = |why: String| {
+            FlagError(format!(
+                "invalid argument \"{value}\" for \"{}\" flag: {why}",
+                def.display_name()
+            ))
+        };
         let first = self.changed.insert(def.name.clone());
         let slot = self.values.entry(def.name.clone()).or_default();
         match def.ty {
@@ -306,7 +323,11 @@ impl Parsed {
     }
 
     pub fn string(&self, name: &str) -> String {
-        self.values.get(name).and_then(|v| v.last()).cloned().unwrap_or_default()
+        self.values
+            .get(name)
+            .and_then(|v| v.last())
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn bool(&self, name: &str) -> bool {
@@ -319,7 +340,9 @@ impl Parsed {
 
     /// A duration flag in whole seconds (rounded down).
     pub fn duration_secs(&self, name: &str) -> i64 {
-        parse_go_duration(&self.string(name)).map(|ns| ns / 1_000_000_000).unwrap_or(0)
+        parse_go_duration(&self.string(name))
+            .map(|ns| ns / 1_000_000_000)
+            .unwrap_or(0)
     }
 
     pub fn strings(&self, name: &str) -> Vec<String> {
@@ -405,14 +428,18 @@ pub fn parse_go_duration(s: &str) -> Result<i64, String> {
     }
     let mut total: f64 = 0.0;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let num = rest.get(..num_len).unwrap_or("");
         if num.is_empty() || num == "." {
             return Err(invalid());
         }
         let n: f64 = num.parse().map_err(|_| invalid())?;
         rest = rest.get(num_len..).unwrap_or("");
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = rest.get(..unit_len).unwrap_or("");
         rest = rest.get(unit_len..).unwrap_or("");
         let scale = match unit {
@@ -498,12 +525,27 @@ mod tests {
         assert_eq!(s.lookup("env").unwrap().ty, FlagType::StringArray);
         assert_eq!(s.lookup("all-namespaces").unwrap().ty, FlagType::Bool);
         assert_eq!(s.lookup("timeout").unwrap().ty, FlagType::Duration);
-        assert_eq!(s.lookup("dry-run").unwrap().no_opt_default.as_deref(), Some("unchanged"));
+        assert_eq!(
+            s.lookup("dry-run").unwrap().no_opt_default.as_deref(),
+            Some("unchanged")
+        );
     }
 
     #[test]
     fn long_short_attached_and_separate_values_all_parse() {
-        let p = set().parse(&args(&["a", "-oyaml", "--replicas", "3", "b", "--image=x,y", "--env=A=1,B=2", "--env", "C=3"])).unwrap();
+        let p = set()
+            .parse(&args(&[
+                "a",
+                "-oyaml",
+                "--replicas",
+                "3",
+                "b",
+                "--image=x,y",
+                "--env=A=1,B=2",
+                "--env",
+                "C=3",
+            ]))
+            .unwrap();
         assert_eq!(p.args, vec!["a", "b"]);
         assert_eq!(p.string("output"), "yaml");
         assert_eq!(p.int("replicas"), 3);
@@ -554,7 +596,9 @@ mod tests {
         assert_eq!(parse_go_int("0x10"), Ok(16));
         assert_eq!(parse_go_int("010"), Ok(8));
         assert_eq!(parse_go_int("-5"), Ok(-5));
-        assert!(parse_go_int("99999999999999999999").unwrap_err().ends_with("value out of range"));
+        assert!(parse_go_int("99999999999999999999")
+            .unwrap_err()
+            .ends_with("value out of range"));
         assert!(parse_go_int("").is_err());
     }
 

@@ -36,7 +36,11 @@ impl Output {
         self.text_of(Stream::Stderr)
     }
     fn text_of(&self, stream: Stream) -> String {
-        self.chunks.iter().filter(|(s, _)| *s == stream).map(|(_, t)| t.as_str()).collect()
+        self.chunks
+            .iter()
+            .filter(|(s, _)| *s == stream)
+            .map(|(_, t)| t.as_str())
+            .collect()
     }
     /// Both streams as a terminal shows them.
     pub fn combined(&self) -> String {

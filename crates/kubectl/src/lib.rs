@@ -7,6 +7,10 @@
 //! clock used for AGE) comes through the [`Host`] trait, so the same code runs natively and
 //! in the browser.
 
+// Command results carry a whole metav1.Status (ApiError) on failure, as kubectl's errors do;
+// they are returned once per command, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
 mod io;
 
 // Infrastructure (H5): command line, dispatch, discovery, resource builder, errors.
@@ -15,6 +19,8 @@ pub mod ctx;
 pub mod discovery;
 pub mod error;
 pub mod flags;
+pub mod gojson;
+pub mod hash;
 pub mod output;
 pub mod resource;
 

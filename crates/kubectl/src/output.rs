@@ -22,11 +22,16 @@ impl DryRun {
             "" | "none" | "false" => Ok(DryRun::None),
             "client" | "true" => Ok(DryRun::Client),
             "unchanged" => {
-                ctx.warn_klog("helpers.go:714", "--dry-run is deprecated and can be replaced with --dry-run=client.");
+                ctx.warn_klog(
+                    "helpers.go:714",
+                    "--dry-run is deprecated and can be replaced with --dry-run=client.",
+                );
                 Ok(DryRun::Client)
             }
             "server" => Ok(DryRun::Server),
-            other => Err(CmdError::msg(format!("Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))),
+            other => Err(CmdError::msg(format!(
+                "Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."
+            ))),
         }
     }
 
@@ -71,7 +76,11 @@ fn unknown_format(format: &str) -> CmdError {
 
 /// `kind.group` lower-cased, as the name printer and success messages show a resource.
 pub fn kind_group(obj: &Value) -> String {
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     match api_version.split_once('/') {
         Some((group, _)) if !group.is_empty() => format!("{kind}.{group}"),
@@ -96,6 +105,18 @@ pub fn print_result(ctx: &mut Ctx<'_>, obj: &Value, format: &str, operation: &st
     print_object(ctx, obj, format)
 }
 
+/// [`print_result`] for kubectl's typed objects (generators, run, expose, set): `-o json`
+/// keeps Go struct field order.
+pub fn print_result_typed(ctx: &mut Ctx<'_>, obj: &Value, format: &str, operation: &str, dry_run: DryRun) -> CmdResult {
+    if format == "json" {
+        let obj = strip_managed_fields(obj);
+        let text = crate::gojson::to_json_typed(&obj, "    ") + "\n";
+        ctx.stdout(text);
+        return Ok(());
+    }
+    print_result(ctx, obj, format, operation, dry_run)
+}
+
 /// Prints an object in an `-o` format. This is the single entry point for `-o` printing of
 /// objects; read-side formats (jsonpath, custom-columns, …) are dispatched from here.
 pub fn print_object(ctx: &mut Ctx<'_>, obj: &Value, format: &str) -> CmdResult {
@@ -115,6 +136,28 @@ pub fn print_object(ctx: &mut Ctx<'_>, obj: &Value, format: &str) -> CmdResult {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
+            ctx.stdout(text);
+        }
+        // H6: jsonpath and custom-columns printers.
+        "jsonpath" | "jsonpath-as-json" | "jsonpath-file" | "custom-columns" | "custom-columns-file" => {
+            let host = &mut *ctx.host;
+            let parsed =
+                crate::printers::OutputFormat::parse(format, &mut |p| host.read_file(p)).map_err(CmdError::msg)?;
+            let text = match parsed {
+                crate::printers::OutputFormat::JsonPath { template, as_json } => {
+                    crate::printers::jsonpath_output(&obj, &template, true, as_json).map_err(CmdError::msg)?
+                }
+                crate::printers::OutputFormat::CustomColumns { spec, from_file } => {
+                    let cc = if from_file {
+                        crate::printers::custom_columns::CustomColumns::from_template(&spec)
+                    } else {
+                        crate::printers::custom_columns::CustomColumns::from_spec(&spec, false)
+                    }
+                    .map_err(CmdError::msg)?;
+                    cc.print(&crate::printers::items_of(&obj)).map_err(CmdError::msg)?
+                }
+                _ => String::new(),
+            };
             ctx.stdout(text);
         }
         _ => return Err(unknown_format(format)),
@@ -159,8 +202,14 @@ mod tests {
 
     #[test]
     fn names_are_lowercase_kind_dot_group() {
-        assert_eq!(name_of(&json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}})), "deployment.apps/web");
-        assert_eq!(name_of(&json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}})), "pod/p");
+        assert_eq!(
+            name_of(&json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}})),
+            "deployment.apps/web"
+        );
+        assert_eq!(
+            name_of(&json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}})),
+            "pod/p"
+        );
     }
 
     #[test]

@@ -81,16 +81,25 @@ pub fn parse_resource_args(ctx: &mut Ctx<'_>, args: &[String]) -> CmdResult<Vec<
         for a in args {
             let parts: Vec<&str> = a.split('/').collect();
             if parts.len() > 2 {
-                return Err(CmdError::msg("arguments in resource/name form may not have more than one slash"));
+                return Err(CmdError::msg(
+                    "arguments in resource/name form may not have more than one slash",
+                ));
             }
             let (ty, name) = match parts.as_slice() {
                 [t, n] if !t.is_empty() && !n.is_empty() => (*t, *n),
-                _ => return Err(CmdError::msg("arguments in resource/name form must have a single resource and name")),
+                _ => {
+                    return Err(CmdError::msg(
+                        "arguments in resource/name form must have a single resource and name",
+                    ))
+                }
             };
             let info = ctx.resolve(ty)?;
             match out.iter_mut().find(|t| t.info == info) {
                 Some(t) => t.names.push(name.to_string()),
-                None => out.push(TypedNames { info, names: vec![name.to_string()] }),
+                None => out.push(TypedNames {
+                    info,
+                    names: vec![name.to_string()],
+                }),
             }
         }
         return Ok(out);
@@ -107,10 +116,17 @@ pub fn parse_resource_args(ctx: &mut Ctx<'_>, args: &[String]) -> CmdResult<Vec<
                 Vec::new()
             }
         };
-        let infos = if infos.is_empty() { vec![ctx.resolve(ty)?] } else { infos };
+        let infos = if infos.is_empty() {
+            vec![ctx.resolve(ty)?]
+        } else {
+            infos
+        };
         for info in infos {
             if !out.iter().any(|t| t.info == info) {
-                out.push(TypedNames { info, names: names.clone() });
+                out.push(TypedNames {
+                    info,
+                    names: names.clone(),
+                });
             }
         }
     }
@@ -123,7 +139,9 @@ pub fn read_files(ctx: &mut Ctx<'_>, filenames: &[String], recursive: bool) -> C
     let mut out = Vec::new();
     for f in filenames {
         if f.starts_with("http://") || f.starts_with("https://") {
-            return Err(CmdError::msg(format!("unable to read URL \"{f}\": URLs are not available in kubeplay")));
+            return Err(CmdError::msg(format!(
+                "unable to read URL \"{f}\": URLs are not available in kubeplay"
+            )));
         }
         if f == "-" {
             let text = ctx.host.stdin().unwrap_or_default();
@@ -139,7 +157,11 @@ fn read_path(ctx: &mut Ctx<'_>, path: &str, recursive: bool, top: bool, out: &mu
     match ctx.host.list_dir(path) {
         Ok(Some(entries)) => {
             for e in entries {
-                let child = if path.ends_with('/') { format!("{path}{e}") } else { format!("{path}/{e}") };
+                let child = if path.ends_with('/') {
+                    format!("{path}{e}")
+                } else {
+                    format!("{path}/{e}")
+                };
                 let is_dir = matches!(ctx.host.list_dir(&child), Ok(Some(_)));
                 if is_dir {
                     if recursive {
@@ -163,25 +185,16 @@ fn read_path(ctx: &mut Ctx<'_>, path: &str, recursive: bool, top: bool, out: &mu
     }
 }
 
-/// Decodes one source into objects.
+/// Decodes one source into objects (multi-document YAML or JSON, Lists flattened).
 pub fn decode_source(source: &str, text: &str) -> CmdResult<Vec<FileObject>> {
-    let docs = decode_documents(text).map_err(|e| CmdError::msg(format!("error parsing {source}: {e}")))?;
-    Ok(docs.into_iter().map(|object| FileObject { source: source.to_string(), object }).collect())
-}
-
-fn decode_documents(text: &str) -> Result<Vec<Value>, String> {
-    // TEMP: JSON only until apimachinery::decode lands.
-    let mut out = Vec::new();
-    for v in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
-        let v = v.map_err(|e| e.to_string())?;
-        match v.get("items").and_then(Value::as_array) {
-            Some(items) if v.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List")) => {
-                out.extend(items.iter().cloned())
-            }
-            _ => out.push(v),
-        }
-    }
-    Ok(out)
+    let docs = apimachinery::decode::decode_documents(text).map_err(|e| CmdError::msg(e.kubectl_message(source)))?;
+    Ok(docs
+        .into_iter()
+        .map(|object| FileObject {
+            source: source.to_string(),
+            object,
+        })
+        .collect())
 }
 
 /// Maps a decoded object to its resource, or kubectl's "resource mapping not found" error
@@ -196,12 +209,21 @@ pub fn map_file_object(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
             serde_json::to_string(&fo.object).unwrap_or_default()
         )));
     }
-    let name = fo.object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+    let name = fo
+        .object
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let gvk = GroupVersionKind::from_api_version(api_version, kind);
     let info = match ctx.for_kind(&gvk) {
         Ok(info) => info,
         Err(e) => {
-            let ns = fo.object.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
+            let ns = fo
+                .object
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             let mut msg = format!(
                 "resource mapping not found for name: \"{name}\" namespace: \"{ns}\" from \"{}\": {}\nensure CRDs are installed first",
                 fo.source,
@@ -215,7 +237,13 @@ pub fn map_file_object(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
         }
     };
     let namespace = ctx.object_namespace(&info, &fo.object)?;
-    Ok(Item { info, namespace, name, object: Some(fo.object.clone()), source: Some(fo.source.clone()) })
+    Ok(Item {
+        info,
+        namespace,
+        name,
+        object: Some(fo.object.clone()),
+        source: Some(fo.source.clone()),
+    })
 }
 
 /// Our extra line after a "no matches for kind" error for apiVersions Kubernetes removed.
@@ -231,32 +259,108 @@ pub fn replacement_hint(api_version: &str, kind: &str) -> Option<String> {
         ("apps/v1beta1", "*", "apps/v1", "1.16"),
         ("apps/v1beta2", "*", "apps/v1", "1.16"),
         ("networking.k8s.io/v1beta1", "Ingress", "networking.k8s.io/v1", "1.22"),
-        ("networking.k8s.io/v1beta1", "IngressClass", "networking.k8s.io/v1", "1.22"),
-        ("rbac.authorization.k8s.io/v1beta1", "*", "rbac.authorization.k8s.io/v1", "1.22"),
-        ("rbac.authorization.k8s.io/v1alpha1", "*", "rbac.authorization.k8s.io/v1", "1.22"),
-        ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", "apiextensions.k8s.io/v1", "1.22"),
-        ("scheduling.k8s.io/v1beta1", "PriorityClass", "scheduling.k8s.io/v1", "1.22"),
-        ("scheduling.k8s.io/v1alpha1", "PriorityClass", "scheduling.k8s.io/v1", "1.17"),
+        (
+            "networking.k8s.io/v1beta1",
+            "IngressClass",
+            "networking.k8s.io/v1",
+            "1.22",
+        ),
+        (
+            "rbac.authorization.k8s.io/v1beta1",
+            "*",
+            "rbac.authorization.k8s.io/v1",
+            "1.22",
+        ),
+        (
+            "rbac.authorization.k8s.io/v1alpha1",
+            "*",
+            "rbac.authorization.k8s.io/v1",
+            "1.22",
+        ),
+        (
+            "apiextensions.k8s.io/v1beta1",
+            "CustomResourceDefinition",
+            "apiextensions.k8s.io/v1",
+            "1.22",
+        ),
+        (
+            "scheduling.k8s.io/v1beta1",
+            "PriorityClass",
+            "scheduling.k8s.io/v1",
+            "1.22",
+        ),
+        (
+            "scheduling.k8s.io/v1alpha1",
+            "PriorityClass",
+            "scheduling.k8s.io/v1",
+            "1.17",
+        ),
         ("storage.k8s.io/v1beta1", "*", "storage.k8s.io/v1", "1.22"),
         ("coordination.k8s.io/v1beta1", "Lease", "coordination.k8s.io/v1", "1.22"),
-        ("admissionregistration.k8s.io/v1beta1", "*", "admissionregistration.k8s.io/v1", "1.22"),
-        ("certificates.k8s.io/v1beta1", "CertificateSigningRequest", "certificates.k8s.io/v1", "1.22"),
+        (
+            "admissionregistration.k8s.io/v1beta1",
+            "*",
+            "admissionregistration.k8s.io/v1",
+            "1.22",
+        ),
+        (
+            "certificates.k8s.io/v1beta1",
+            "CertificateSigningRequest",
+            "certificates.k8s.io/v1",
+            "1.22",
+        ),
         ("batch/v1beta1", "CronJob", "batch/v1", "1.25"),
         ("policy/v1beta1", "PodDisruptionBudget", "policy/v1", "1.25"),
-        ("discovery.k8s.io/v1beta1", "EndpointSlice", "discovery.k8s.io/v1", "1.25"),
+        (
+            "discovery.k8s.io/v1beta1",
+            "EndpointSlice",
+            "discovery.k8s.io/v1",
+            "1.25",
+        ),
         ("events.k8s.io/v1beta1", "Event", "events.k8s.io/v1", "1.25"),
         ("node.k8s.io/v1beta1", "RuntimeClass", "node.k8s.io/v1", "1.25"),
-        ("autoscaling/v2beta1", "HorizontalPodAutoscaler", "autoscaling/v2", "1.25"),
-        ("autoscaling/v2beta2", "HorizontalPodAutoscaler", "autoscaling/v2", "1.26"),
-        ("flowcontrol.apiserver.k8s.io/v1beta1", "*", "flowcontrol.apiserver.k8s.io/v1", "1.26"),
-        ("flowcontrol.apiserver.k8s.io/v1beta2", "*", "flowcontrol.apiserver.k8s.io/v1", "1.29"),
-        ("flowcontrol.apiserver.k8s.io/v1beta3", "*", "flowcontrol.apiserver.k8s.io/v1", "1.32"),
+        (
+            "autoscaling/v2beta1",
+            "HorizontalPodAutoscaler",
+            "autoscaling/v2",
+            "1.25",
+        ),
+        (
+            "autoscaling/v2beta2",
+            "HorizontalPodAutoscaler",
+            "autoscaling/v2",
+            "1.26",
+        ),
+        (
+            "flowcontrol.apiserver.k8s.io/v1beta1",
+            "*",
+            "flowcontrol.apiserver.k8s.io/v1",
+            "1.26",
+        ),
+        (
+            "flowcontrol.apiserver.k8s.io/v1beta2",
+            "*",
+            "flowcontrol.apiserver.k8s.io/v1",
+            "1.29",
+        ),
+        (
+            "flowcontrol.apiserver.k8s.io/v1beta3",
+            "*",
+            "flowcontrol.apiserver.k8s.io/v1",
+            "1.32",
+        ),
     ];
-    let (_, _, to, since) = REMOVED.iter().find(|(v, k, _, _)| *v == api_version && (*k == kind || *k == "*"))?;
+    let (_, _, to, since) = REMOVED
+        .iter()
+        .find(|(v, k, _, _)| *v == api_version && (*k == kind || *k == "*"))?;
     if to.is_empty() {
-        return Some(format!("hint: {kind} was removed in Kubernetes {since} and has no replacement"));
+        return Some(format!(
+            "hint: {kind} was removed in Kubernetes {since} and has no replacement"
+        ));
     }
-    Some(format!("hint: {kind} is served as {to} since Kubernetes {since}; change apiVersion to {to}"))
+    Some(format!(
+        "hint: {kind} is served as {to} since Kubernetes {since}; change apiVersion to {to}"
+    ))
 }
 
 /// What a command asks the builder for.
@@ -272,6 +376,8 @@ pub struct Builder {
     pub latest: bool,
     /// Require names (or -l/--all) for type arguments, as delete/label/annotate do.
     pub require_names: bool,
+    /// Fetch objects named by arguments (the builder's RequireObject; files are used as read).
+    pub require_object: bool,
 }
 
 impl Builder {
@@ -290,6 +396,7 @@ impl Builder {
             all: flags.bool("all"),
             latest: false,
             require_names: false,
+            require_object: false,
         }
     }
 
@@ -297,7 +404,9 @@ impl Builder {
     /// inner errors belong to single objects (commands go on with the others).
     pub fn run(&self, ctx: &mut Ctx<'_>) -> CmdResult<Vec<CmdResult<Item>>> {
         if self.all && !self.selector.is_empty() {
-            return Err(CmdError::msg("setting 'all' parameter but found a non empty selector. "));
+            return Err(CmdError::msg(
+                "setting 'all' parameter but found a non empty selector. ",
+            ));
         }
         if !self.filenames.is_empty() && !self.args.is_empty() {
             return Err(CmdError::msg(format!("Unexpected args: [{}]", self.args.join(" "))));
@@ -335,7 +444,11 @@ impl Builder {
             return Err(CmdError::msg("resource(s) were provided, but no name was specified"));
         }
         for t in typed {
-            let ns = if t.info.namespaced() { ctx.namespace.clone() } else { String::new() };
+            let ns = if t.info.namespaced() {
+                ctx.namespace.clone()
+            } else {
+                String::new()
+            };
             if t.names.is_empty() {
                 let list_ns = if ctx.all_namespaces { None } else { Some(ns.as_str()) };
                 let mut req = ApiRequest::get(resource_path(&t.info, list_ns, None));
@@ -357,15 +470,35 @@ impl Builder {
                         o.insert("apiVersion".to_string(), Value::String(t.info.api_version()));
                         o.insert("kind".to_string(), Value::String(t.info.kind.clone()));
                     }
-                    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
-                    let namespace = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("").to_string();
-                    items.push(Ok(Item { info: t.info.clone(), namespace, name, object: Some(obj), source: None }));
+                    let name = obj
+                        .pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    let namespace = obj
+                        .pointer("/metadata/namespace")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    items.push(Ok(Item {
+                        info: t.info.clone(),
+                        namespace,
+                        name,
+                        object: Some(obj),
+                        source: None,
+                    }));
                 }
                 continue;
             }
             for name in &t.names {
-                let mut item = Item { info: t.info.clone(), namespace: ns.clone(), name: name.clone(), object: None, source: None };
-                if self.latest {
+                let mut item = Item {
+                    info: t.info.clone(),
+                    namespace: ns.clone(),
+                    name: name.clone(),
+                    object: None,
+                    source: None,
+                };
+                if self.latest || self.require_object {
                     match ctx.get(item.path()) {
                         Ok(obj) => item.object = Some(obj),
                         Err(e) => {

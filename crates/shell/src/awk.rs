@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use kubectl::Output;
+
 use crate::regex::Regex;
 use crate::text::{lines, Io};
 
@@ -23,8 +25,10 @@ const OPS: &[&str] = &[
     "]", ";", ",", "+", "-", "*", "/", "%", "^", "!", ">", "<", "~", "?", ":", "=", "$",
 ];
 
-const BUILTIN_FUNCS: &[&str] =
-    &["length", "substr", "index", "split", "sub", "gsub", "match", "tolower", "toupper", "sprintf", "int", "sqrt", "system"];
+const BUILTIN_FUNCS: &[&str] = &[
+    "length", "substr", "index", "split", "sub", "gsub", "match", "tolower", "toupper", "sprintf", "int", "sqrt",
+    "system",
+];
 
 fn lex(src: &str) -> Result<Vec<Tok>, String> {
     let chars: Vec<char> = src.chars().collect();
@@ -110,7 +114,9 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
                 while chars.get(i).is_some_and(|c| c.is_ascii_digit() || *c == '.') {
                     i += 1;
                 }
-                if matches!(chars.get(i), Some('e' | 'E')) && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit() || *c == '-') {
+                if matches!(chars.get(i), Some('e' | 'E'))
+                    && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit() || *c == '-')
+                {
                     i += 2;
                     while chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
                         i += 1;
@@ -166,8 +172,9 @@ enum Expr {
 
 #[derive(Debug, Clone)]
 enum Stmt {
-    Print(Vec<Expr>),
-    Printf(Vec<Expr>),
+    /// `print args [> target]`.
+    Print(Vec<Expr>, Option<Expr>),
+    Printf(Vec<Expr>, Option<Expr>),
     Expr(Expr),
     If(Expr, Box<Stmt>, Option<Box<Stmt>>),
     While(Expr, Box<Stmt>),
@@ -290,7 +297,7 @@ impl Parser {
 
     fn stmt(&mut self) -> PResult<Stmt> {
         self.depth += 1;
-        if self.depth > 100 {
+        if self.depth > 30 {
             return Err("program too deeply nested".to_string());
         }
         let r = self.stmt_inner();
@@ -323,11 +330,18 @@ impl Parser {
                 }
                 self.no_gt = false;
                 let _ = paren;
-                if self.is_op(">") {
-                    return Err("output redirection is not supported in kubeplay".to_string());
-                }
+                let target = if self.is_op(">") {
+                    self.pos += 1;
+                    Some(self.concat()?)
+                } else {
+                    None
+                };
                 self.end_simple()?;
-                Ok(if name == "print" { Stmt::Print(args) } else { Stmt::Printf(args) })
+                Ok(if name == "print" {
+                    Stmt::Print(args, target)
+                } else {
+                    Stmt::Printf(args, target)
+                })
             }
             "if" => {
                 self.pos += 1;
@@ -368,13 +382,21 @@ impl Parser {
                         return Ok(Stmt::ForIn(v, arr, Box::new(body)));
                     }
                 }
-                let init = if self.is_op(";") { None } else { Some(Box::new(Stmt::Expr(self.expr()?))) };
+                let init = if self.is_op(";") {
+                    None
+                } else {
+                    Some(Box::new(Stmt::Expr(self.expr()?)))
+                };
                 self.expect(";")?;
                 self.opt_newlines();
                 let cond = if self.is_op(";") { None } else { Some(self.expr()?) };
                 self.expect(";")?;
                 self.opt_newlines();
-                let step = if self.is_op(")") { None } else { Some(Box::new(Stmt::Expr(self.expr()?))) };
+                let step = if self.is_op(")") {
+                    None
+                } else {
+                    Some(Box::new(Stmt::Expr(self.expr()?)))
+                };
                 self.expect(")")?;
                 let body = self.simple_or_block()?;
                 Ok(Stmt::For(init, cond, step, Box::new(body)))
@@ -392,7 +414,9 @@ impl Parser {
             }
             "delete" => {
                 self.pos += 1;
-                let Some(Tok::Name(arr)) = self.peek().cloned() else { return Err(self.err()) };
+                let Some(Tok::Name(arr)) = self.peek().cloned() else {
+                    return Err(self.err());
+                };
                 self.pos += 1;
                 let idx = if self.is_op("[") {
                     self.pos += 1;
@@ -430,7 +454,7 @@ impl Parser {
 
     fn expr(&mut self) -> PResult<Expr> {
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > 30 {
             return Err("expression too deeply nested".to_string());
         }
         let r = self.assignment();
@@ -487,7 +511,9 @@ impl Parser {
         let mut lhs = self.matching()?;
         while self.is_name("in") && !self.no_in {
             self.pos += 1;
-            let Some(Tok::Name(arr)) = self.peek().cloned() else { return Err(self.err()) };
+            let Some(Tok::Name(arr)) = self.peek().cloned() else {
+                return Err(self.err());
+            };
             self.pos += 1;
             lhs = Expr::In(Box::new(lhs), arr);
         }
@@ -559,7 +585,7 @@ impl Parser {
 
     fn unary(&mut self) -> PResult<Expr> {
         self.depth += 1;
-        if self.depth > 200 {
+        if self.depth > 60 {
             return Err("expression too deeply nested".to_string());
         }
         let r = match self.peek() {
@@ -573,7 +599,8 @@ impl Parser {
             }
             Some(Tok::Op("+")) => {
                 self.pos += 1;
-                self.unary().map(|e| Expr::Bin("+", Box::new(Expr::Num(0.0)), Box::new(e)))
+                self.unary()
+                    .map(|e| Expr::Bin("+", Box::new(Expr::Num(0.0)), Box::new(e)))
             }
             _ => self.power(),
         };
@@ -608,7 +635,9 @@ impl Parser {
     }
 
     fn primary(&mut self) -> PResult<Expr> {
-        let Some(t) = self.peek().cloned() else { return Err(self.err()) };
+        let Some(t) = self.peek().cloned() else {
+            return Err(self.err());
+        };
         self.pos += 1;
         match t {
             Tok::Num(n) => Ok(Expr::Num(n)),
@@ -644,7 +673,10 @@ impl Parser {
                     while self.is_op(",") {
                         self.pos += 1;
                         let next = self.expr()?;
-                        idx = Expr::Concat(Box::new(Expr::Concat(Box::new(idx), Box::new(Expr::Str("\x1c".into())))), Box::new(next));
+                        idx = Expr::Concat(
+                            Box::new(Expr::Concat(Box::new(idx), Box::new(Expr::Str("\x1c".into())))),
+                            Box::new(next),
+                        );
                     }
                     self.expect("]")?;
                     return Ok(Expr::Index(n, Box::new(idx)));
@@ -695,7 +727,9 @@ fn looks_numeric(s: &str) -> Option<f64> {
     if t.is_empty() {
         return None;
     }
-    let ok = t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    let ok = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
     if !ok {
         return None;
     }
@@ -744,7 +778,11 @@ fn format_g(n: f64, prec: usize) -> String {
         let s = format!("{:.*e}", prec - 1, n);
         // Rust prints `1.5e6`; C prints `1.5e+06`.
         let (mant, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = if mant.contains('.') { mant.trim_end_matches('0').trim_end_matches('.') } else { mant };
+        let mant = if mant.contains('.') {
+            mant.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mant
+        };
         let e: i32 = e.parse().unwrap_or(0);
         format!("{mant}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs())
     } else {
@@ -804,11 +842,16 @@ struct Interp {
     arrays: BTreeMap<String, BTreeMap<String, Val>>,
     fields: Vec<String>,
     record: String,
-    out: String,
+    out: Output,
     exit_code: i32,
     steps: u64,
     regex_cache: BTreeMap<String, Regex>,
+    /// Recursion depth of `eval`: long `a+b+c+…` chains nest deeply.
+    eval_depth: usize,
 }
+
+/// Deeper expressions are refused so evaluation fits a 1 MiB wasm stack.
+const MAX_EVAL_DEPTH: usize = 40;
 
 impl Interp {
     fn var(&self, name: &str) -> Val {
@@ -844,7 +887,9 @@ impl Interp {
                 return s.split(c).map(str::to_string).collect();
             }
         }
-        let Ok(re) = self.regex(fs) else { return vec![s.to_string()] };
+        let Ok(re) = self.regex(fs) else {
+            return vec![s.to_string()];
+        };
         let chars: Vec<char> = s.chars().collect();
         let mut fields = Vec::new();
         let mut start = 0;
@@ -932,6 +977,16 @@ impl Interp {
     }
 
     fn eval(&mut self, e: &Expr) -> Result<Val, String> {
+        if self.eval_depth >= MAX_EVAL_DEPTH {
+            return Err("expression too deeply nested".to_string());
+        }
+        self.eval_depth += 1;
+        let r = self.eval_inner(e);
+        self.eval_depth -= 1;
+        r
+    }
+
+    fn eval_inner(&mut self, e: &Expr) -> Result<Val, String> {
         Ok(match e {
             Expr::Num(n) => Val::Num(*n),
             Expr::Str(s) => Val::Str(s.clone()),
@@ -946,19 +1001,25 @@ impl Interp {
             }
             Expr::Index(arr, idx) => {
                 let k = self.eval(idx)?.str();
-                self.arrays.entry(arr.clone()).or_default().entry(k).or_insert(Val::StrNum(String::new())).clone()
+                self.arrays
+                    .entry(arr.clone())
+                    .or_default()
+                    .entry(k)
+                    .or_insert(Val::StrNum(String::new()))
+                    .clone()
             }
             Expr::In(idx, arr) => {
                 let k = self.eval(idx)?.str();
-                Val::Num(if self.arrays.get(arr).is_some_and(|a| a.contains_key(&k)) { 1.0 } else { 0.0 })
+                Val::Num(if self.arrays.get(arr).is_some_and(|a| a.contains_key(&k)) {
+                    1.0
+                } else {
+                    0.0
+                })
             }
             Expr::Assign(op, target, value) => {
                 let v = self.eval(value)?;
                 let v = if *op == "=" {
-                    match v {
-                        Val::StrNum(s) => Val::StrNum(s),
-                        other => other,
-                    }
+                    v
                 } else {
                     let cur = self.eval(target)?.num();
                     let r = v.num();
@@ -992,10 +1053,18 @@ impl Interp {
             }
             Expr::Bin(op, a, b) => {
                 if *op == "&&" {
-                    return Ok(Val::Num(if self.eval(a)?.truthy() && self.eval(b)?.truthy() { 1.0 } else { 0.0 }));
+                    return Ok(Val::Num(if self.eval(a)?.truthy() && self.eval(b)?.truthy() {
+                        1.0
+                    } else {
+                        0.0
+                    }));
                 }
                 if *op == "||" {
-                    return Ok(Val::Num(if self.eval(a)?.truthy() || self.eval(b)?.truthy() { 1.0 } else { 0.0 }));
+                    return Ok(Val::Num(if self.eval(a)?.truthy() || self.eval(b)?.truthy() {
+                        1.0
+                    } else {
+                        0.0
+                    }));
                 }
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
                 match *op {
@@ -1082,7 +1151,11 @@ impl Interp {
                         return Ok(Val::Num(a.len() as f64));
                     }
                 }
-                let s = if args.is_empty() { self.record.clone() } else { self.arg_str(args, 0)? };
+                let s = if args.is_empty() {
+                    self.record.clone()
+                } else {
+                    self.arg_str(args, 0)?
+                };
                 Val::Num(s.chars().count() as f64)
             }
             "substr" => {
@@ -1100,25 +1173,39 @@ impl Interp {
                 if end <= start {
                     Val::Str(String::new())
                 } else {
-                    Val::Str(s.get(start as usize - 1..end as usize - 1).unwrap_or(&[]).iter().collect())
+                    Val::Str(
+                        s.get(start as usize - 1..end as usize - 1)
+                            .unwrap_or(&[])
+                            .iter()
+                            .collect(),
+                    )
                 }
             }
             "index" => {
                 let s = self.arg_str(args, 0)?;
                 let t = self.arg_str(args, 1)?;
-                Val::Num(s.find(&t).map(|i| s.get(..i).unwrap_or("").chars().count() + 1).unwrap_or(0) as f64)
+                Val::Num(
+                    s.find(&t)
+                        .map(|i| s.get(..i).unwrap_or("").chars().count() + 1)
+                        .unwrap_or(0) as f64,
+                )
             }
             "split" => {
                 let s = self.arg_str(args, 0)?;
-                let Some(Expr::Var(arr)) = args.get(1) else { return Err("split: second argument must be an array".into()) };
+                let Some(Expr::Var(arr)) = args.get(1) else {
+                    return Err("split: second argument must be an array".into());
+                };
                 let fs = match args.get(2) {
                     Some(Expr::Re(r)) => r.clone(),
                     Some(e) => self.eval(e)?.str(),
                     None => self.get_str_var("FS"),
                 };
                 let parts = self.split_with(&s, &fs);
-                let map: BTreeMap<String, Val> =
-                    parts.iter().enumerate().map(|(i, p)| ((i + 1).to_string(), Val::StrNum(p.clone()))).collect();
+                let map: BTreeMap<String, Val> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| ((i + 1).to_string(), Val::StrNum(p.clone())))
+                    .collect();
                 let n = map.len();
                 self.arrays.insert(arr.clone(), map);
                 Val::Num(n as f64)
@@ -1194,13 +1281,31 @@ impl Interp {
         })
     }
 
+    /// Writes print output to stdout or, with `> "/dev/stderr"`, to stderr.
+    fn emit(&mut self, target: Option<&Expr>, text: &str) -> Result<(), String> {
+        let dest = match target {
+            Some(t) => self.eval(t)?.str(),
+            None => "-".to_string(),
+        };
+        match dest.as_str() {
+            "-" | "/dev/stdout" => self.out.stdout(text),
+            "/dev/stderr" => self.out.stderr(text),
+            other => {
+                return Err(format!(
+                    "cannot write to file {other} (files are read-only for awk in kubeplay)"
+                ))
+            }
+        }
+        Ok(())
+    }
+
     fn exec(&mut self, s: &Stmt) -> Result<Ctl, String> {
         self.steps += 1;
         if self.steps > MAX_STEPS {
             return Err("program ran too long (kubeplay stops it)".to_string());
         }
         match s {
-            Stmt::Print(args) => {
+            Stmt::Print(args, target) => {
                 let line = if args.is_empty() {
                     self.record.clone()
                 } else {
@@ -1211,14 +1316,13 @@ impl Interp {
                     }
                     parts.join(&ofs)
                 };
-                self.out.push_str(&line);
                 let ors = self.get_str_var("ORS");
-                self.out.push_str(&ors);
+                self.emit(target.as_ref(), &format!("{line}{ors}"))?;
             }
-            Stmt::Printf(args) => {
+            Stmt::Printf(args, target) => {
                 let vals = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
                 let s = sprintf(&vals);
-                self.out.push_str(&s);
+                self.emit(target.as_ref(), &s)?;
             }
             Stmt::Expr(e) => {
                 self.eval(e)?;
@@ -1262,7 +1366,11 @@ impl Interp {
                 }
             }
             Stmt::ForIn(var, arr, body) => {
-                let keys: Vec<String> = self.arrays.get(arr).map(|a| a.keys().cloned().collect()).unwrap_or_default();
+                let keys: Vec<String> = self
+                    .arrays
+                    .get(arr)
+                    .map(|a| a.keys().cloned().collect())
+                    .unwrap_or_default();
                 for k in keys {
                     self.vars.insert(var.clone(), Val::StrNum(k));
                     match self.exec(body)? {
@@ -1304,7 +1412,9 @@ impl Interp {
 
 /// awk's printf/sprintf: the first value is the format.
 fn sprintf(vals: &[Val]) -> String {
-    let Some((fmt, args)) = vals.split_first() else { return String::new() };
+    let Some((fmt, args)) = vals.split_first() else {
+        return String::new();
+    };
     let fmt: Vec<char> = fmt.str().chars().collect();
     let mut args = args.iter();
     let mut out = String::new();
@@ -1467,7 +1577,8 @@ pub(crate) fn awk(args: &[String], io: &mut Io) -> i32 {
             match v.as_deref().and_then(|v| v.split_once('=')) {
                 Some((n, val)) => assigns.push((n.to_string(), unescape(val))),
                 None => {
-                    io.out.stderr(format!("awk: improper assignment: -v {}\n", v.unwrap_or_default()));
+                    io.out
+                        .stderr(format!("awk: improper assignment: -v {}\n", v.unwrap_or_default()));
                     return 2;
                 }
             }
@@ -1480,11 +1591,18 @@ pub(crate) fn awk(args: &[String], io: &mut Io) -> i32 {
         program = Some(a.clone());
     }
     let Some(program) = program else {
-        io.out.stderr("usage: awk [-F value] [-v var=value] [--] 'program text' [file ...]\n");
+        io.out
+            .stderr("usage: awk [-F value] [-v var=value] [--] 'program text' [file ...]\n");
         return 2;
     };
     let parsed = lex(&program).and_then(|toks| {
-        let mut p = Parser { toks, pos: 0, no_gt: false, no_in: false, depth: 0 };
+        let mut p = Parser {
+            toks,
+            pos: 0,
+            no_gt: false,
+            no_in: false,
+            depth: 0,
+        };
         p.program()
     });
     let items = match parsed {
@@ -1499,10 +1617,11 @@ pub(crate) fn awk(args: &[String], io: &mut Io) -> i32 {
         arrays: BTreeMap::new(),
         fields: Vec::new(),
         record: String::new(),
-        out: String::new(),
+        out: Output::default(),
         exit_code: 0,
         steps: 0,
         regex_cache: BTreeMap::new(),
+        eval_depth: 0,
     };
     for (k, v) in [("FS", fs.as_str()), ("OFS", " "), ("ORS", "\n"), ("SUBSEP", "\x1c")] {
         it.vars.insert(k.to_string(), Val::Str(v.to_string()));
@@ -1512,17 +1631,27 @@ pub(crate) fn awk(args: &[String], io: &mut Io) -> i32 {
         it.vars.insert(n, Val::StrNum(v));
     }
     let result = run_program(&mut it, &items, &operands, io);
-    io.out.stdout(std::mem::take(&mut it.out));
+    io.out.append(std::mem::take(&mut it.out));
     match result {
         Ok(()) => it.exit_code,
         Err(e) => {
-            io.out.stderr(format!("awk: run time error: {e}\n\tFILENAME=\"{}\" FNR={} NR={}\n", it.get_str_var("FILENAME"), it.get_str_var("FNR"), it.get_str_var("NR")));
+            io.out.stderr(format!(
+                "awk: run time error: {e}\n\tFILENAME=\"{}\" FNR={} NR={}\n",
+                it.get_str_var("FILENAME"),
+                it.get_str_var("FNR"),
+                it.get_str_var("NR")
+            ));
             2
         }
     }
 }
 
-fn run_program(it: &mut Interp, items: &[(Pattern, Option<Vec<Stmt>>)], operands: &[String], io: &mut Io) -> Result<(), String> {
+fn run_program(
+    it: &mut Interp,
+    items: &[(Pattern, Option<Vec<Stmt>>)],
+    operands: &[String],
+    io: &mut Io,
+) -> Result<(), String> {
     let run_block = |it: &mut Interp, stmts: &[Stmt]| -> Result<Ctl, String> {
         for s in stmts {
             match it.exec(s)? {
@@ -1562,7 +1691,7 @@ fn run_program(it: &mut Interp, items: &[(Pattern, Option<Vec<Stmt>>)], operands
                 match (io.read)(op) {
                     Ok(t) => t,
                     Err(e) => {
-                        io.out.stdout(std::mem::take(&mut it.out));
+                        io.out.append(std::mem::take(&mut it.out));
                         io.out.stderr(format!("awk: cannot open {op} ({})\n", e.message()));
                         it.exit_code = 2;
                         break 'files;
@@ -1600,8 +1729,8 @@ fn run_program(it: &mut Interp, items: &[(Pattern, Option<Vec<Stmt>>)], operands
                         },
                         None => {
                             let ors = it.get_str_var("ORS");
-                            it.out.push_str(&it.record.clone());
-                            it.out.push_str(&ors);
+                            let line = format!("{}{ors}", it.record);
+                            it.out.stdout(line);
                         }
                     }
                 }
@@ -1623,13 +1752,16 @@ fn run_program(it: &mut Interp, items: &[(Pattern, Option<Vec<Stmt>>)], operands
 mod tests {
     use super::*;
     use crate::FsError;
-    use kubectl::Output;
 
     fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
         let read = |_: &str| -> Result<String, FsError> { Err(FsError::NotFound) };
         let mut out = Output::default();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let mut io = Io { stdin: Some(stdin.to_string()), read: &read, out: &mut out };
+        let mut io = Io {
+            stdin: Some(stdin.to_string()),
+            read: &read,
+            out: &mut out,
+        };
         let code = awk(&args, &mut io);
         (code, out.stdout_text(), out.stderr_text())
     }
@@ -1648,28 +1780,41 @@ mod tests {
             (vec!["{print $1 \"-\" $2}"], "a b c\n", "a-b\n"),
             (vec!["NR>1 {print $1}"], PODS, "web-1\nweb-2\ndb-0\n"),
             (vec!["/Running/ {print $1}"], PODS, "web-1\ndb-0\n"),
-            (vec!["$3 == \"Pending\""], PODS, "web-2   0/1     Pending   0          5m\n"),
+            (
+                vec!["$3 == \"Pending\""],
+                PODS,
+                "web-2   0/1     Pending   0          5m\n",
+            ),
             (vec!["$4 > 0 {print $1}"], PODS, "NAME\ndb-0\n"),
             (vec!["NR>1 && $4 > 0 {print $1}"], PODS, "db-0\n"),
             (vec!["-F:", "{print $2}"], "a:b:c\n", "b\n"),
             (vec!["-F", "/", "{print $2}"], "pod/web\n", "web\n"),
-            (vec!["-F'\\t'".trim_matches('\''), "{print $2}"], "a\tb c\n", "b c\n"),
+            (vec!["-F\\t", "{print $2}"], "a\tb c\n", "b c\n"),
             (vec!["{s+=$2} END {print s}"], "a 1\nb 2\nc 3.5\n", "6.5\n"),
             (vec!["END {print NR}"], "a\nb\n", "2\n"),
-            (vec!["{n[$3]++} END {for (k in n) print k, n[k]}"], PODS, "Pending 1\nRunning 2\nSTATUS 1\n"),
+            (
+                vec!["{n[$3]++} END {for (k in n) print k, n[k]}"],
+                PODS,
+                "Pending 1\nRunning 2\nSTATUS 1\n",
+            ),
             (vec!["{printf \"%-6s|%3d\\n\", $1, $2}"], "ab 7\n", "ab    |  7\n"),
             (vec!["{print length($1)}"], "abc\n", "3\n"),
             (vec!["{print toupper(substr($1, 2, 2))}"], "abcd\n", "BC\n"),
             (vec!["{gsub(/-/, \"_\"); print}"], "a-b-c\n", "a_b_c\n"),
             (vec!["{$2 = \"X\"; print}"], "a b c\n", "a X c\n"),
             (vec!["BEGIN {OFS=\",\"} {$1=$1; print}"], "a b c\n", "a,b,c\n"),
-            (vec!["{ if ($1 > 2) print \"big\"; else print \"small\" }"], "1\n3\n", "small\nbig\n"),
+            (
+                vec!["{ if ($1 > 2) print \"big\"; else print \"small\" }"],
+                "1\n3\n",
+                "small\nbig\n",
+            ),
             (vec!["-v", "x=5", "BEGIN {print x * 2}"], "", "10\n"),
             (vec!["{print $1 / 3}"], "1\n", "0.333333\n"),
             (vec!["NR==2"], "a\nb\nc\n", "b\n"),
             (vec!["{print NF}"], "  a   b  \n", "2\n"),
             (vec!["{ split($1, p, \"-\"); print p[2] }"], "web-1\n", "1\n"),
             (vec!["$1 ~ /^w/ {print $1}"], PODS, "web-1\nweb-2\n"),
+            (vec!["{print $1 > \"/dev/stdout\"}"], "a b\n", "a\n"),
         ];
         for (args, input, want) in cases {
             let (code, out, err) = run(&args, input);
@@ -1686,14 +1831,24 @@ mod tests {
         assert_eq!(code, 2);
         assert!(err.starts_with("usage: awk"));
         let (code, _, err) = run(&["{print $1}", "nofile"], "");
-        assert_eq!((code, err.as_str()), (2, "awk: cannot open nofile (No such file or directory)\n"));
+        assert_eq!(
+            (code, err.as_str()),
+            (2, "awk: cannot open nofile (No such file or directory)\n")
+        );
         let (code, _, _) = run(&["BEGIN { while (1) x++ }"], "");
         assert_eq!(code, 2);
     }
 
     #[test]
     fn numbers_print_like_c_g_format() {
-        let cases = [(1.0, "1"), (0.5, "0.5"), (1e20, "1e+20"), (1.0 / 3.0, "0.333333"), (-2.5, "-2.5"), (123456.7, "123457")];
+        let cases = [
+            (1.0, "1"),
+            (0.5, "0.5"),
+            (1e20, "1e+20"),
+            (1.0 / 3.0, "0.333333"),
+            (-2.5, "-2.5"),
+            (123456.7, "123457"),
+        ];
         for (n, want) in cases {
             assert_eq!(num_to_str(n), want);
         }

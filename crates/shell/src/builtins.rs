@@ -10,15 +10,15 @@ use crate::{FileSystem, FsError, Shell};
 
 /// Commands the shell runs itself (`type` calls them builtins).
 const SHELL_BUILTINS: &[&str] = &[
-    ".", ":", "alias", "break", "cd", "continue", "echo", "exit", "export", "false", "help", "history", "printf", "pwd",
-    "set", "source", "true", "type", "unalias", "unset",
+    ".", ":", "[", "test", "alias", "break", "complete", "cd", "continue", "echo", "exit", "export", "false", "help",
+    "history", "local", "printf", "pwd", "return", "set", "shopt", "source", "true", "type", "unalias", "unset",
 ];
 
 /// Programs emulated as if installed in /usr/bin.
 const PROGRAMS: &[&str] = &[
     "awk", "base64", "bash", "cat", "clear", "cp", "cut", "date", "egrep", "env", "fgrep", "grep", "head", "kubectl",
-    "ls", "mawk", "mkdir", "mv", "rm", "seq", "sh", "sleep", "sort", "tail", "tee", "touch", "tr", "uniq", "wc",
-    "which",
+    "ls", "mawk", "mkdir", "mv", "paste", "rm", "seq", "sh", "sleep", "sort", "tail", "tee", "touch", "tr", "uniq",
+    "watch", "wc", "which", "xargs",
 ];
 
 /// The adapter kubectl sees: files through the shell's file system, stdin from pipes and
@@ -56,7 +56,9 @@ impl kubectl::Host for KubectlHost<'_> {
         if self.procs.contains_key(path) || path == "/dev/stdin" || path == "/dev/null" {
             return Ok(None);
         }
-        self.fs.list_dir(&resolve(self.cwd, path)).map_err(|e| go_error("lstat", path, &e))
+        self.fs
+            .list_dir(&resolve(self.cwd, path))
+            .map_err(|e| go_error("lstat", path, &e))
     }
     fn stdin(&mut self) -> Option<String> {
         self.stdin.take()
@@ -136,9 +138,29 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// GNU date's `+FORMAT` in UTC.
 pub(crate) fn format_date(unix: i64, millis: i64, fmt: &str) -> String {
@@ -228,7 +250,13 @@ fn columns(names: &[String]) -> String {
         let rows = n.div_ceil(cols);
         let used_cols = n.div_ceil(rows);
         let widths: Vec<usize> = (0..used_cols)
-            .map(|c| (0..rows).filter_map(|r| names.get(c * rows + r)).map(|s| s.chars().count()).max().unwrap_or(0))
+            .map(|c| {
+                (0..rows)
+                    .filter_map(|r| names.get(c * rows + r))
+                    .map(|s| s.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let total: usize = widths.iter().sum::<usize>() + 2 * used_cols.saturating_sub(1);
         if total <= WIDTH || cols == 1 {
@@ -256,7 +284,12 @@ fn columns(names: &[String]) -> String {
 impl Shell {
     /// Runs one command with its expanded arguments; sets `$?`.
     pub(crate) fn run_command(&mut self, argv: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> Flow {
-        let Some((name, args)) = argv.split_first() else { return Flow::Normal };
+        let Some((name, args)) = argv.split_first() else {
+            return Flow::Normal;
+        };
+        if let Some(f) = self.functions.get(name).cloned() {
+            return self.call_function(name, f, args, stdin, out, tty);
+        }
         let (status, flow) = self.dispatch(name, args, stdin, out, tty);
         self.state.last_status = status;
         flow
@@ -267,11 +300,22 @@ impl Shell {
         let cwd = self.state.cwd.clone();
         let procs = &self.run.proc_files;
         let read = move |p: &str| crate::exec::read_path(fs, &cwd, procs, p);
-        let mut io = Io { stdin, read: &read, out };
+        let mut io = Io {
+            stdin,
+            read: &read,
+            out,
+        };
         f(&mut io)
     }
 
-    fn dispatch(&mut self, name: &str, args: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> (i32, Flow) {
+    fn dispatch(
+        &mut self,
+        name: &str,
+        args: &[String],
+        stdin: Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> (i32, Flow) {
         let normal = |s: i32| (s, Flow::Normal);
         match name {
             "kubectl" => normal(self.kubectl(args, stdin, out)),
@@ -291,18 +335,56 @@ impl Shell {
             "base64" => normal(self.text_io(stdin, out, |io| text::base64(args, io))),
             "awk" | "mawk" => normal(self.text_io(stdin, out, |io| crate::awk::awk(args, io))),
             "seq" => normal(text::seq(args, out)),
+            "paste" => normal(self.text_io(stdin, out, |io| text::paste(args, io))),
+            "test" => normal(self.test(name, args, out)),
+            "[" => match args.split_last() {
+                Some((last, rest)) if last == "]" => normal(self.test(name, rest, out)),
+                _ => {
+                    out.stderr("bash: [: missing `]'\n");
+                    normal(2)
+                }
+            },
             "sleep" => normal(self.sleep(args, out)),
             "date" => normal(self.date(args, out)),
             "clear" => {
                 out.stdout(CLEAR_SEQUENCE);
                 normal(0)
             }
-            "exit" => self.exit(args, out),
+            "exit" => self.exit(args, out, tty),
             "break" | "continue" => {
                 let n = args.first().and_then(|a| a.parse::<u32>().ok()).unwrap_or(1).max(1);
-                (0, if name == "break" { Flow::Break(n) } else { Flow::Continue(n) })
+                (
+                    0,
+                    if name == "break" {
+                        Flow::Break(n)
+                    } else {
+                        Flow::Continue(n)
+                    },
+                )
             }
             "history" => normal(self.history(args, out)),
+            "return" => {
+                if self.run.locals.is_empty() {
+                    out.stderr("bash: return: can only `return' from a function or sourced script\n");
+                    return normal(1);
+                }
+                let status = match args.first() {
+                    None => self.state.last_status,
+                    Some(a) => match a.parse::<i64>() {
+                        Ok(n) => n.rem_euclid(256) as i32,
+                        Err(_) => {
+                            out.stderr(format!("bash: return: {a}: numeric argument required\n"));
+                            2
+                        }
+                    },
+                };
+                (status, Flow::Return)
+            }
+            "local" => normal(self.local(args, out)),
+            "xargs" => self.xargs(args, stdin, out, tty),
+            "watch" => normal(self.watch(args, out)),
+            // Exam-machine setup lines (`complete -F __start_kubectl k`, `shopt -s …`) need no effect.
+            "complete" | "shopt" => normal(0),
             "alias" => normal(self.alias(args, out)),
             "unalias" => normal(self.unalias(args, out)),
             "export" => normal(self.export(args, out)),
@@ -345,12 +427,95 @@ impl Shell {
 
     fn kubectl(&mut self, args: &[String], stdin: Option<String>, out: &mut Output) -> i32 {
         let now = self.cluster.now().unix_secs();
-        let mut host =
-            KubectlHost { fs: &mut *self.fs, cwd: &self.state.cwd, procs: &self.run.proc_files, stdin, now };
+        let mut host = KubectlHost {
+            fs: &mut *self.fs,
+            cwd: &self.state.cwd,
+            procs: &self.run.proc_files,
+            stdin,
+            now,
+        };
         kubectl::run(
             args,
-            Invocation { client: &mut self.cluster, host: &mut host, config: &mut self.state.kubeconfig, out },
+            Invocation {
+                client: &mut self.cluster,
+                host: &mut host,
+                config: &mut self.state.kubeconfig,
+                out,
+            },
         )
+    }
+
+    /// `test` / `[`: file, string and integer tests; 0 true, 1 false, 2 error.
+    fn test(&mut self, name: &str, args: &[String], out: &mut Output) -> i32 {
+        match self.test_expr(args) {
+            Ok(true) => 0,
+            Ok(false) => 1,
+            Err(m) => {
+                out.stderr(format!("bash: {name}: {m}\n"));
+                2
+            }
+        }
+    }
+
+    fn test_expr(&self, args: &[String]) -> Result<bool, String> {
+        let int = |s: &str| -> Result<i64, String> {
+            s.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{s}: integer expression expected"))
+        };
+        // -a / -o combine sub-expressions, lowest precedence first.
+        if let Some(i) = args
+            .iter()
+            .rposition(|a| a == "-o")
+            .filter(|i| *i > 0 && *i + 1 < args.len())
+        {
+            return Ok(
+                self.test_expr(args.get(..i).unwrap_or(&[]))? || self.test_expr(args.get(i + 1..).unwrap_or(&[]))?
+            );
+        }
+        if let Some(i) = args
+            .iter()
+            .rposition(|a| a == "-a")
+            .filter(|i| *i > 0 && *i + 1 < args.len())
+        {
+            return Ok(
+                self.test_expr(args.get(..i).unwrap_or(&[]))? && self.test_expr(args.get(i + 1..).unwrap_or(&[]))?
+            );
+        }
+        match args {
+            [] => Ok(false),
+            [a] => Ok(!a.is_empty()),
+            [bang, rest @ ..] if bang == "!" => Ok(!self.test_expr(rest)?),
+            [op, x] => {
+                let path = resolve(&self.state.cwd, x);
+                match op.as_str() {
+                    "-z" => Ok(x.is_empty()),
+                    "-n" => Ok(!x.is_empty()),
+                    "-e" => Ok(self.fs.read_file(&path).is_ok() || matches!(self.fs.list_dir(&path), Ok(Some(_)))),
+                    "-f" => Ok(self.fs.read_file(&path).is_ok()),
+                    "-d" => Ok(matches!(self.fs.list_dir(&path), Ok(Some(_)))),
+                    "-s" => Ok(self.fs.read_file(&path).is_ok_and(|t| !t.is_empty())),
+                    "-r" | "-w" => Ok(self.fs.read_file(&path).is_ok()),
+                    "-x" => Ok(false),
+                    _ => Err(format!("{op}: unary operator expected")),
+                }
+            }
+            [a, op, b] => match op.as_str() {
+                "=" | "==" => Ok(a == b),
+                "!=" => Ok(a != b),
+                "<" => Ok(a < b),
+                ">" => Ok(a > b),
+                "-eq" => Ok(int(a)? == int(b)?),
+                "-ne" => Ok(int(a)? != int(b)?),
+                "-lt" => Ok(int(a)? < int(b)?),
+                "-le" => Ok(int(a)? <= int(b)?),
+                "-gt" => Ok(int(a)? > int(b)?),
+                "-ge" => Ok(int(a)? >= int(b)?),
+                _ => Err(format!("{op}: binary operator expected")),
+            },
+            [lp, inner @ .., rp] if lp == "(" && rp == ")" => self.test_expr(inner),
+            _ => Err("too many arguments".to_string()),
+        }
     }
 
     fn sleep(&mut self, args: &[String], out: &mut Output) -> i32 {
@@ -363,7 +528,9 @@ impl Shell {
             match parse_interval(a) {
                 Some(ms) => total = total.saturating_add(ms),
                 None => {
-                    out.stderr(format!("sleep: invalid time interval ‘{a}’\nTry 'sleep --help' for more information.\n"));
+                    out.stderr(format!(
+                        "sleep: invalid time interval ‘{a}’\nTry 'sleep --help' for more information.\n"
+                    ));
                     return 1;
                 }
             }
@@ -383,6 +550,16 @@ impl Shell {
                 fmt = "%a, %d %b %Y %H:%M:%S %z".to_string();
             } else if a == "-I" || a == "--iso-8601" {
                 fmt = "%F".to_string();
+            } else if let Some(opt) = a.strip_prefix('-').filter(|o| !o.is_empty()) {
+                match opt.strip_prefix('-') {
+                    Some(long) => out.stderr(format!("date: unrecognized option '--{long}'\n")),
+                    None => out.stderr(format!(
+                        "date: invalid option -- '{}'\n",
+                        opt.chars().next().unwrap_or('-')
+                    )),
+                }
+                out.stderr("Try 'date --help' for more information.\n");
+                return 1;
             } else {
                 out.stderr(format!("date: invalid date ‘{a}’\n"));
                 return 1;
@@ -392,8 +569,11 @@ impl Shell {
         0
     }
 
-    fn exit(&mut self, args: &[String], out: &mut Output) -> (i32, Flow) {
-        out.stderr("exit\n");
+    fn exit(&mut self, args: &[String], out: &mut Output, tty: bool) -> (i32, Flow) {
+        // Only the interactive shell itself says goodbye; subshells exit silently.
+        if self.run.depth == 0 && tty {
+            out.stderr("exit\n");
+        }
         self.run.exit = true;
         let status = match args.first() {
             None => self.state.last_status,
@@ -449,7 +629,11 @@ impl Shell {
         for a in args {
             match a.split_once('=') {
                 Some((name, value)) => {
-                    if name.is_empty() || name.chars().any(|c| matches!(c, '/' | '$' | '`' | '=' | ' ' | '\t' | '\'' | '"')) {
+                    if name.is_empty()
+                        || name
+                            .chars()
+                            .any(|c| matches!(c, '/' | '$' | '`' | '=' | ' ' | '\t' | '\'' | '"'))
+                    {
                         out.stderr(format!("bash: alias: `{name}': invalid alias name\n"));
                         status = 1;
                         continue;
@@ -463,6 +647,179 @@ impl Shell {
                         status = 1;
                     }
                 },
+            }
+        }
+        status
+    }
+
+    /// `xargs [-n N] [-I R] [-r] CMD ARGS…`: runs CMD with words from stdin.
+    fn xargs(&mut self, args: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> (i32, Flow) {
+        let mut per_call: Option<usize> = None;
+        let mut replace: Option<String> = None;
+        let mut no_run_if_empty = false;
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            let value = |i: &mut usize, inline: &str| -> Option<String> {
+                if inline.is_empty() {
+                    *i += 1;
+                    args.get(*i).cloned()
+                } else {
+                    Some(inline.to_string())
+                }
+            };
+            if let Some(n) = a.strip_prefix("-n") {
+                match value(&mut i, n)
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .filter(|n| *n > 0)
+                {
+                    Some(n) => per_call = Some(n),
+                    None => {
+                        out.stderr("xargs: invalid number for -n option\nTry 'xargs --help' for more information.\n");
+                        return (1, Flow::Normal);
+                    }
+                }
+            } else if let Some(r) = a.strip_prefix("-I") {
+                replace = value(&mut i, r);
+            } else if a == "-r" || a == "--no-run-if-empty" {
+                no_run_if_empty = true;
+            } else if a.starts_with('-') && a.len() > 1 {
+                let c = a.chars().nth(1).unwrap_or('-');
+                out.stderr(format!(
+                    "xargs: invalid option -- '{c}'\nTry 'xargs --help' for more information.\n"
+                ));
+                return (1, Flow::Normal);
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        let mut command: Vec<String> = args.get(i..).unwrap_or(&[]).to_vec();
+        if command.is_empty() {
+            command.push("echo".to_string());
+        }
+        let input = stdin.unwrap_or_default();
+        let batches: Vec<Vec<String>> = match &replace {
+            Some(r) => input
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| command.iter().map(|c| c.replace(r.as_str(), l.trim())).collect())
+                .collect(),
+            None => {
+                let words: Vec<String> = input.split_whitespace().map(str::to_string).collect();
+                if words.is_empty() {
+                    // GNU xargs runs the command once even without input, unless -r.
+                    if no_run_if_empty {
+                        return (0, Flow::Normal);
+                    }
+                    vec![command.clone()]
+                } else {
+                    words
+                        .chunks(per_call.unwrap_or(words.len()).max(1))
+                        .map(|chunk| command.iter().cloned().chain(chunk.iter().cloned()).collect())
+                        .collect()
+                }
+            }
+        };
+        let mut status = 0;
+        for argv in batches {
+            let flow = self.run_command(&argv, None, out, tty);
+            self.run.exit &= flow != Flow::Exit;
+            match self.state.last_status {
+                0 => {}
+                127 => return (127, Flow::Normal),
+                _ => status = 123,
+            }
+        }
+        (status, Flow::Normal)
+    }
+
+    /// `watch [-n SECS] [-t] CMD…`: one screen of what watch shows (header, blank line,
+    /// output); in a real terminal it would refresh until Ctrl-C.
+    fn watch(&mut self, args: &[String], out: &mut Output) -> i32 {
+        let mut interval = 2.0f64;
+        let mut title = true;
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            if a == "-n" || a == "--interval" {
+                i += 1;
+                match args.get(i).and_then(|v| v.parse::<f64>().ok()) {
+                    Some(v) if v.is_finite() => interval = v.max(0.1),
+                    _ => {
+                        out.stderr(format!(
+                            "watch: failed to parse argument: '{}'\n",
+                            args.get(i).cloned().unwrap_or_default()
+                        ));
+                        return 1;
+                    }
+                }
+            } else if let Some(v) = a.strip_prefix("-n").filter(|v| !v.is_empty()) {
+                match v.parse::<f64>() {
+                    Ok(v) if v.is_finite() => interval = v.max(0.1),
+                    _ => {
+                        out.stderr(format!("watch: failed to parse argument: '{v}'\n"));
+                        return 1;
+                    }
+                }
+            } else if a == "-t" || a == "--no-title" {
+                title = false;
+            } else if a == "-d" || a == "--differences" || a == "-c" || a == "--color" {
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        let command = args.get(i..).unwrap_or(&[]).join(" ");
+        if command.is_empty() {
+            out.stderr("Usage:\n watch [options] command\n");
+            return 1;
+        }
+        if title {
+            let now = self.cluster.now();
+            let left = format!("Every {interval:.1}s: {command}");
+            let right = format!(
+                "{}: {}",
+                crate::HOSTNAME,
+                format_date(now.unix_secs(), 0, "%a %b %e %H:%M:%S %Y")
+            );
+            let pad = 80usize
+                .saturating_sub(left.chars().count() + right.chars().count())
+                .max(1);
+            out.stdout(format!("{left}{}{right}\n\n", " ".repeat(pad)));
+        }
+        let mut inner = Output::default();
+        self.exec_script(&command, &mut inner, false);
+        self.run.exit = false;
+        out.append(inner);
+        0
+    }
+
+    fn local(&mut self, args: &[String], out: &mut Output) -> i32 {
+        if self.run.locals.is_empty() {
+            out.stderr("bash: local: can only be used in a function\n");
+            return 1;
+        }
+        let mut status = 0;
+        for a in args {
+            let (name, value) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (a.as_str(), None),
+            };
+            if !crate::parse::is_name(name) {
+                out.stderr(format!("bash: local: `{a}': not a valid identifier\n"));
+                status = 1;
+                continue;
+            }
+            let old = self.state.vars.get(name).cloned();
+            if let Some(frame) = self.run.locals.last_mut() {
+                if !frame.iter().any(|(n, _)| n == name) {
+                    frame.push((name.to_string(), old));
+                }
+            }
+            match value {
+                Some(v) => self.set_var(name, v),
+                None => {
+                    self.state.vars.remove(name);
+                }
             }
         }
         status
@@ -548,7 +905,12 @@ impl Shell {
         if name == "printenv" && !args.is_empty() {
             let mut status = 0;
             for a in args {
-                match self.state.vars.get(a.as_str()).filter(|_| self.state.exported.contains(a.as_str())) {
+                match self
+                    .state
+                    .vars
+                    .get(a.as_str())
+                    .filter(|_| self.state.exported.contains(a.as_str()))
+                {
                     Some(v) => out.stdout(format!("{v}\n")),
                     None => status = 1,
                 }
@@ -572,7 +934,12 @@ impl Shell {
             out.stderr("bash: cd: too many arguments\n");
             return 1;
         }
-        let home = self.state.vars.get("HOME").cloned().unwrap_or_else(|| crate::HOME.to_string());
+        let home = self
+            .state
+            .vars
+            .get("HOME")
+            .cloned()
+            .unwrap_or_else(|| crate::HOME.to_string());
         let mut print = false;
         let target = match args.first().map(String::as_str) {
             None => home,
@@ -617,7 +984,9 @@ impl Shell {
                 let c = match e {
                     text::OptError::Invalid(c) | text::OptError::MissingValue(c) => c,
                 };
-                out.stderr(format!("ls: invalid option -- '{c}'\nTry 'ls --help' for more information.\n"));
+                out.stderr(format!(
+                    "ls: invalid option -- '{c}'\nTry 'ls --help' for more information.\n"
+                ));
                 return 2;
             }
         };
@@ -649,7 +1018,11 @@ impl Shell {
                 for n in names {
                     let p = resolve(base, n);
                     let is_dir = matches!(sh.fs.list_dir(&p), Ok(Some(_)));
-                    let size = if is_dir { 4096 } else { sh.fs.read_file(&p).map(|t| t.len()).unwrap_or(0) };
+                    let size = if is_dir {
+                        4096
+                    } else {
+                        sh.fs.read_file(&p).map(|t| t.len()).unwrap_or(0)
+                    };
                     blocks += size.div_ceil(4096) * 4;
                     let mode = if is_dir { "drwxr-xr-x 2" } else { "-rw-r--r-- 1" };
                     rows.push((mode, size, n.clone()));
@@ -741,11 +1114,15 @@ impl Shell {
         let (sources, dest) = match operands.split_last() {
             Some((d, s)) if !s.is_empty() => (s, *d),
             Some((d, _)) => {
-                out.stderr(format!("{cmd}: missing destination file operand after '{d}'\nTry '{cmd} --help' for more information.\n"));
+                out.stderr(format!(
+                    "{cmd}: missing destination file operand after '{d}'\nTry '{cmd} --help' for more information.\n"
+                ));
                 return 1;
             }
             None => {
-                out.stderr(format!("{cmd}: missing file operand\nTry '{cmd} --help' for more information.\n"));
+                out.stderr(format!(
+                    "{cmd}: missing file operand\nTry '{cmd} --help' for more information.\n"
+                ));
                 return 1;
             }
         };
@@ -807,6 +1184,9 @@ impl Shell {
         if let Some(v) = self.state.aliases.get(name) {
             return Some(format!("{name} is aliased to `{v}'"));
         }
+        if self.functions.contains_key(name) {
+            return Some(format!("{name} is a function"));
+        }
         if SHELL_BUILTINS.contains(&name) {
             return Some(format!("{name} is a shell builtin"));
         }
@@ -844,7 +1224,9 @@ impl Shell {
 
     fn source(&mut self, name: &str, args: &[String], out: &mut Output, tty: bool) -> (i32, Flow) {
         let Some(file) = args.first() else {
-            out.stderr(format!("bash: {name}: filename argument required\n{name}: usage: {name} filename [arguments]\n"));
+            out.stderr(format!(
+                "bash: {name}: filename argument required\n{name}: usage: {name} filename [arguments]\n"
+            ));
             return (2, Flow::Normal);
         };
         let text = match self.read_path(file) {
@@ -869,7 +1251,14 @@ impl Shell {
     }
 
     /// `bash -c 'cmds'`, `bash script.sh`, `sh script.sh`: runs in a child shell.
-    fn subshell_script(&mut self, name: &str, args: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> i32 {
+    fn subshell_script(
+        &mut self,
+        name: &str,
+        args: &[String],
+        stdin: Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> i32 {
         let script = match args.first().map(String::as_str) {
             Some("-c") => match args.get(1) {
                 Some(s) => s.clone(),
@@ -891,7 +1280,12 @@ impl Shell {
             out.stderr(format!("{name}: maximum nesting level exceeded\n"));
             return 1;
         }
-        let saved = (self.state.vars.clone(), self.state.exported.clone(), self.state.cwd.clone(), self.state.aliases.clone());
+        let saved = (
+            self.state.vars.clone(),
+            self.state.exported.clone(),
+            self.state.cwd.clone(),
+            self.state.aliases.clone(),
+        );
         let saved_exit = self.run.exit;
         // Scripts do not expand aliases.
         self.state.aliases.clear();
@@ -907,6 +1301,36 @@ impl Shell {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubectl_host_reads_files_relative_to_the_working_directory() {
+        use kubectl::Host;
+        let mut fs = crate::MemoryFs::new().with_file("/root/app/pod.yaml", "kind: Pod\n");
+        let procs = std::collections::BTreeMap::new();
+        let mut host = KubectlHost {
+            fs: &mut fs,
+            cwd: "/root/app",
+            procs: &procs,
+            stdin: Some("piped".into()),
+            now: 42,
+        };
+        assert_eq!(host.read_file("pod.yaml"), Ok("kind: Pod\n".to_string()));
+        assert_eq!(host.read_file("../app/pod.yaml"), Ok("kind: Pod\n".to_string()));
+        assert_eq!(
+            host.read_file("nope.yaml"),
+            Err("open nope.yaml: no such file or directory".to_string())
+        );
+        assert_eq!(host.list_dir("."), Ok(Some(vec!["pod.yaml".to_string()])));
+        assert_eq!(host.list_dir("pod.yaml"), Ok(None));
+        assert_eq!(
+            host.list_dir("missing"),
+            Err("lstat missing: no such file or directory".to_string())
+        );
+        assert_eq!(host.stdin(), Some("piped".to_string()));
+        assert_eq!(host.stdin(), None);
+        assert_eq!(host.now_unix(), 42);
+        assert!(host.edit("x.yaml", "a").is_err());
+    }
 
     #[test]
     fn intervals_follow_gnu_sleep_suffixes() {
@@ -932,8 +1356,14 @@ mod tests {
     fn dates_format_as_gnu_date_in_utc() {
         // 2026-01-01T00:00:00Z was a Thursday.
         let t = 1_767_225_600;
-        assert_eq!(format_date(t, 0, "%a %b %e %H:%M:%S %Z %Y"), "Thu Jan  1 00:00:00 UTC 2026");
-        assert_eq!(format_date(t + 86_400 * 45 + 3661, 0, "%F %T %j %u"), "2026-02-15 01:01:01 046 7");
+        assert_eq!(
+            format_date(t, 0, "%a %b %e %H:%M:%S %Z %Y"),
+            "Thu Jan  1 00:00:00 UTC 2026"
+        );
+        assert_eq!(
+            format_date(t + 86_400 * 45 + 3661, 0, "%F %T %j %u"),
+            "2026-02-15 01:01:01 046 7"
+        );
         assert_eq!(format_date(t, 0, "%s"), "1767225600");
         assert_eq!(format_date(951_782_400, 0, "%F"), "2000-02-29");
         assert_eq!(format_date(t, 0, "%%%q"), "%%q");

@@ -19,15 +19,28 @@ pub(crate) enum Flow {
     /// `break N` / `continue N`.
     Break(u32),
     Continue(u32),
+    /// `return` inside a function.
+    Return,
+    /// An expansion error (bad substitution, division by 0, `${x?}`): an interactive bash
+    /// drops the rest of the command line.
+    Abort,
 }
 
 /// Nesting bound for command substitutions, subshells and sourced scripts.
-pub(crate) const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 24;
 /// `while true` would hang the tab: loops stop after this many iterations.
 pub(crate) const MAX_LOOP_ITERATIONS: usize = 10_000;
+/// bash's FUNCNEST is unlimited, but a runaway recursion must not overflow the stack.
+pub(crate) const MAX_FUNCTION_DEPTH: usize = 40;
+/// Bound on nested command execution (each level costs several stack frames).
+pub(crate) const MAX_EXEC_DEPTH: usize = 120;
 
 /// What real `clear` writes; the shell turns it into [`crate::LineResult::clear`].
 pub(crate) const CLEAR_SEQUENCE: &str = "\x1b[H\x1b[2J\x1b[3J";
+
+/// The body `with_redirects` runs: gets the shell, stdin, its output and whether stdout is
+/// the terminal.
+type RedirectBody<'a> = dyn FnMut(&mut Shell, Option<String>, &mut Output, bool) -> Flow + 'a;
 
 /// Where one output stream of a command goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +79,7 @@ impl Shell {
                     }
                 }
                 Parsed::Command(cc) => {
+                    // Abort, break and continue end this command line only.
                     let flow = self.exec_list(&cc.list, &cc.heredocs, &None, out, tty);
                     if flow == Flow::Exit {
                         return Flow::Exit;
@@ -121,15 +135,11 @@ impl Shell {
                 // Each stage is a subshell: `exit` or `break` there ends only that stage.
                 if i == last {
                     let f = self.exec_command(cmd, hd, input.take(), out, tty);
-                    if f == Flow::Exit {
-                        self.run.exit = false;
-                    }
+                    self.run.exit &= f != Flow::Exit;
                 } else {
                     let mut stage = Output::default();
                     let f = self.exec_command(cmd, hd, input.take(), &mut stage, false);
-                    if f == Flow::Exit {
-                        self.run.exit = false;
-                    }
+                    self.run.exit &= f != Flow::Exit;
                     let mut piped = String::new();
                     for (stream, text) in stage.chunks {
                         match stream {
@@ -148,6 +158,25 @@ impl Shell {
     }
 
     fn exec_command(
+        &mut self,
+        cmd: &Command,
+        hd: &[HereDoc],
+        stdin: Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        if self.run.exec_depth >= MAX_EXEC_DEPTH {
+            out.stderr("bash: maximum nesting level exceeded\n");
+            self.state.last_status = 1;
+            return Flow::Abort;
+        }
+        self.run.exec_depth += 1;
+        let flow = self.exec_command_inner(cmd, hd, stdin, out, tty);
+        self.run.exec_depth -= 1;
+        flow
+    }
+
+    fn exec_command_inner(
         &mut self,
         cmd: &Command,
         hd: &[HereDoc],
@@ -178,55 +207,71 @@ impl Shell {
                     Flow::Normal
                 })
             }
-            Command::For { var, items, body, redirs } => {
-                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
-                    let mut values = Vec::new();
-                    sh.run.cmdsub_status = None;
-                    for w in items.iter().flatten() {
-                        match sh.expand_fields(w, o) {
-                            Ok(f) => values.extend(f),
-                            Err(m) => {
-                                o.stderr(format!("bash: {m}\n"));
-                                sh.state.last_status = 1;
-                                return Flow::Normal;
-                            }
+            Command::For {
+                var,
+                items,
+                body,
+                redirs,
+            } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                let mut values = Vec::new();
+                sh.run.cmdsub_status = None;
+                for w in items.iter().flatten() {
+                    match sh.expand_fields(w, o) {
+                        Ok(f) => values.extend(f),
+                        Err(m) => {
+                            o.stderr(format!("bash: {m}\n"));
+                            sh.state.last_status = 1;
+                            return Flow::Abort;
                         }
                     }
-                    sh.state.last_status = 0;
-                    for v in values {
-                        sh.set_var(var, &v);
-                        match sh.exec_list(body, hd, &stdin, o, tty) {
-                            Flow::Normal => {}
-                            Flow::Exit => return Flow::Exit,
-                            Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
-                            Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
-                            Flow::Continue(_) => {}
-                        }
+                }
+                sh.state.last_status = 0;
+                for v in values {
+                    sh.set_var(var, &v);
+                    match sh.exec_list(body, hd, &stdin, o, tty) {
+                        Flow::Normal => {}
+                        f @ (Flow::Exit | Flow::Abort | Flow::Return) => return f,
+                        Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
+                        Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
+                        Flow::Continue(_) => {}
                     }
-                    Flow::Normal
-                })
+                }
+                Flow::Normal
+            }),
+            Command::Function { name, body } => {
+                self.functions
+                    .insert(name.clone(), std::rc::Rc::new((body.as_ref().clone(), hd.to_vec())));
+                self.state.last_status = 0;
+                Flow::Normal
             }
-            Command::If { branches, otherwise, redirs } => {
-                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
-                    for (cond, body) in branches {
-                        let f = sh.exec_list(cond, hd, &stdin, o, tty);
-                        if f != Flow::Normal {
-                            return f;
-                        }
-                        if sh.state.last_status == 0 {
-                            return sh.exec_list(body, hd, &stdin, o, tty);
-                        }
+            Command::If {
+                branches,
+                otherwise,
+                redirs,
+            } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                for (cond, body) in branches {
+                    let f = sh.exec_list(cond, hd, &stdin, o, tty);
+                    if f != Flow::Normal {
+                        return f;
                     }
-                    match otherwise {
-                        Some(body) => sh.exec_list(body, hd, &stdin, o, tty),
-                        None => {
-                            sh.state.last_status = 0;
-                            Flow::Normal
-                        }
+                    if sh.state.last_status == 0 {
+                        return sh.exec_list(body, hd, &stdin, o, tty);
                     }
-                })
-            }
-            Command::While { cond, body, until, redirs } => {
+                }
+                match otherwise {
+                    Some(body) => sh.exec_list(body, hd, &stdin, o, tty),
+                    None => {
+                        sh.state.last_status = 0;
+                        Flow::Normal
+                    }
+                }
+            }),
+            Command::While {
+                cond,
+                body,
+                until,
+                redirs,
+            } => {
                 let until = *until;
                 self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
                     let mut status = 0;
@@ -241,7 +286,7 @@ impl Shell {
                         }
                         match sh.exec_list(body, hd, &stdin, o, tty) {
                             Flow::Normal => {}
-                            Flow::Exit => return Flow::Exit,
+                            f @ (Flow::Exit | Flow::Abort | Flow::Return) => return f,
                             Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
                             Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
                             Flow::Continue(_) => {}
@@ -277,7 +322,7 @@ impl Shell {
                 Err(m) => {
                     out.stderr(format!("bash: {m}\n"));
                     self.state.last_status = 1;
-                    return Flow::Normal;
+                    return Flow::Abort;
                 }
             }
         }
@@ -288,7 +333,7 @@ impl Shell {
                 Err(m) => {
                     out.stderr(format!("bash: {m}\n"));
                     self.state.last_status = 1;
-                    return Flow::Normal;
+                    return Flow::Abort;
                 }
             }
         }
@@ -306,14 +351,21 @@ impl Shell {
         // `NAME=value cmd`: the assignment holds for this command only.
         let saved: Vec<(String, Option<String>, bool)> = values
             .iter()
-            .map(|(n, _)| (n.clone(), self.state.vars.get(n).cloned(), self.state.exported.contains(n)))
+            .map(|(n, _)| {
+                (
+                    n.clone(),
+                    self.state.vars.get(n).cloned(),
+                    self.state.exported.contains(n),
+                )
+            })
             .collect();
         for (name, v) in &values {
             self.state.vars.insert(name.clone(), v.clone());
             self.state.exported.insert(name.clone());
         }
-        let flow =
-            self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| sh.run_command(&argv, stdin, o, tty));
+        let flow = self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+            sh.run_command(&argv, stdin, o, tty)
+        });
         for (name, old, was_exported) in saved {
             match old {
                 Some(v) => self.state.vars.insert(name.clone(), v),
@@ -335,12 +387,16 @@ impl Shell {
         stdin: Option<String>,
         out: &mut Output,
         tty: bool,
-        body: &mut dyn FnMut(&mut Shell, Option<String>, &mut Output, bool) -> Flow,
+        body: &mut RedirectBody<'_>,
     ) -> Flow {
         if redirs.is_empty() {
             return body(self, stdin, out, tty);
         }
-        let mut fds = Fds { out: Target::Stdout, err: Target::Stderr, files: Vec::new() };
+        let mut fds = Fds {
+            out: Target::Stdout,
+            err: Target::Stderr,
+            files: Vec::new(),
+        };
         let mut stdin = stdin;
         for r in redirs {
             if let Err(m) = self.setup_redirect(r, hd, &mut fds, &mut stdin, out) {
@@ -384,8 +440,15 @@ impl Shell {
     ) -> Result<(), String> {
         match &r.op {
             RedirOp::HereDoc(i) => {
-                let doc = hd.get(*i).cloned().unwrap_or(HereDoc { body: String::new(), expand: false });
-                let body = if doc.expand { self.expand_heredoc(&doc.body, out)? } else { doc.body };
+                let doc = hd.get(*i).cloned().unwrap_or(HereDoc {
+                    body: String::new(),
+                    expand: false,
+                });
+                let body = if doc.expand {
+                    self.expand_heredoc(&doc.body, out)?
+                } else {
+                    doc.body
+                };
                 if r.fd.unwrap_or(0) == 0 {
                     *stdin = Some(body);
                 }
@@ -445,6 +508,40 @@ impl Shell {
         Ok(())
     }
 
+    /// Runs a shell function with `args` as its positional parameters.
+    pub(crate) fn call_function(
+        &mut self,
+        name: &str,
+        f: std::rc::Rc<(Command, Vec<HereDoc>)>,
+        args: &[String],
+        stdin: Option<String>,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        if self.run.locals.len() >= MAX_FUNCTION_DEPTH {
+            out.stderr(format!(
+                "bash: {name}: maximum function nesting level exceeded ({MAX_FUNCTION_DEPTH})\n"
+            ));
+            self.state.last_status = 1;
+            return Flow::Abort;
+        }
+        let saved = std::mem::replace(&mut self.run.positional, args.to_vec());
+        self.run.locals.push(Vec::new());
+        let (body, hd) = f.as_ref();
+        let flow = self.exec_command(body, hd, stdin, out, tty);
+        for (name, old) in self.run.locals.pop().unwrap_or_default().into_iter().rev() {
+            match old {
+                Some(v) => self.state.vars.insert(name, v),
+                None => self.state.vars.remove(&name),
+            };
+        }
+        self.run.positional = saved;
+        match flow {
+            Flow::Return | Flow::Break(_) | Flow::Continue(_) => Flow::Normal,
+            f => f,
+        }
+    }
+
     fn open_target(&mut self, word: &str, append: bool, fds: &mut Fds) -> Result<Target, String> {
         match word {
             "/dev/null" => return Ok(Target::Null),
@@ -453,7 +550,9 @@ impl Shell {
             _ => {}
         }
         let path = resolve(&self.state.cwd, word);
-        self.fs.write_file(&path, "", append).map_err(|e| format!("{word}: {}", e.message()))?;
+        self.fs
+            .write_file(&path, "", append)
+            .map_err(|e| format!("{word}: {}", e.message()))?;
         fds.files.push((path, String::new()));
         Ok(Target::File(fds.files.len() - 1))
     }

@@ -33,8 +33,15 @@ const SHELL_PID: &str = "4242";
 impl Shell {
     /// Expands a command word into fields (splitting and globbing unquoted parts).
     pub(crate) fn expand_fields(&mut self, w: &Word, out: &mut Output) -> Result<Vec<String>, String> {
-        let fields = self.expand_parts(w, out, true)?;
         let mut result = Vec::new();
+        for w in brace_expand(w) {
+            self.expand_word_fields(&w, out, &mut result)?;
+        }
+        Ok(result)
+    }
+
+    fn expand_word_fields(&mut self, w: &Word, out: &mut Output, result: &mut Vec<String>) -> Result<(), String> {
+        let fields = self.expand_parts(w, out, true)?;
         for f in fields {
             if f.glob {
                 let matches = self.glob(&f.pattern);
@@ -45,7 +52,7 @@ impl Shell {
             }
             result.push(f.text);
         }
-        Ok(result)
+        Ok(())
     }
 
     /// Expands without splitting or globbing (assignment values, here-strings).
@@ -73,7 +80,11 @@ impl Shell {
         for (i, part) in w.parts.iter().enumerate() {
             let (value, quoted) = match part {
                 WordPart::Lit { text, quoted } => {
-                    let text = if i == 0 && !quoted { self.tilde(text) } else { text.clone() };
+                    let text = if i == 0 && !quoted {
+                        self.tilde(text)
+                    } else {
+                        text.clone()
+                    };
                     if *quoted {
                         escape_glob(&text, &mut cur.pattern);
                     } else {
@@ -82,6 +93,26 @@ impl Shell {
                     }
                     cur.exists |= *quoted || !text.is_empty();
                     cur.text.push_str(&text);
+                    continue;
+                }
+                WordPart::Param {
+                    name,
+                    op: ParamOp::Plain,
+                    quoted: true,
+                } if name == "@" => {
+                    // "$@": one field per positional parameter.
+                    let params = self.run.positional.clone();
+                    if params.is_empty() && cur.text.is_empty() {
+                        cur.exists = false;
+                    }
+                    for (k, p) in params.iter().enumerate() {
+                        if k > 0 {
+                            fields.push(std::mem::take(&mut cur));
+                        }
+                        escape_glob(p, &mut cur.pattern);
+                        cur.text.push_str(p);
+                        cur.exists = true;
+                    }
                     continue;
                 }
                 WordPart::Param { name, op, quoted } => (self.param(name, op, *quoted, out)?, *quoted),
@@ -134,8 +165,13 @@ impl Shell {
             return Vec::new();
         }
         let dir_unescaped: String = unescape_glob(dir);
-        let abs = resolve(&self.state.cwd, if dir_unescaped.is_empty() { "." } else { &dir_unescaped });
-        let Ok(Some(names)) = self.fs.list_dir(&abs) else { return Vec::new() };
+        let abs = resolve(
+            &self.state.cwd,
+            if dir_unescaped.is_empty() { "." } else { &dir_unescaped },
+        );
+        let Ok(Some(names)) = self.fs.list_dir(&abs) else {
+            return Vec::new();
+        };
         names
             .into_iter()
             .filter(|n| !n.starts_with('.') || name_pat.starts_with('.'))
@@ -148,17 +184,26 @@ impl Shell {
         match name {
             "?" => Some(self.state.last_status.to_string()),
             "$" => Some(SHELL_PID.to_string()),
-            "#" => Some("0".to_string()),
+            "#" => Some(self.run.positional.len().to_string()),
             "0" => Some("bash".to_string()),
             "-" => Some("himBHs".to_string()),
-            "@" | "*" | "!" => None,
-            n if n.chars().all(|c| c.is_ascii_digit()) => None,
+            "@" | "*" => Some(self.run.positional.join(" ")),
+            "!" => None,
+            n if n.chars().all(|c| c.is_ascii_digit()) => n
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| i.checked_sub(1))
+                .and_then(|i| self.run.positional.get(i).cloned()),
             n => self.state.vars.get(n).cloned(),
         }
     }
 
     fn operand(&mut self, raw: &str, quoted: bool, out: &mut Output) -> Result<String, String> {
-        let w = if quoted { lex_dquoted_text(raw) } else { lex_operand_word(raw) };
+        let w = if quoted {
+            lex_dquoted_text(raw)
+        } else {
+            lex_operand_word(raw)
+        };
         self.expand_assignment(&w, out)
     }
 
@@ -202,7 +247,12 @@ impl Shell {
                     return Ok(value);
                 }
                 let msg = if word.is_empty() {
-                    if *colon { "parameter null or not set" } else { "parameter not set" }.to_string()
+                    if *colon {
+                        "parameter null or not set"
+                    } else {
+                        "parameter not set"
+                    }
+                    .to_string()
                 } else {
                     self.operand(word, quoted, out)?
                 };
@@ -244,7 +294,11 @@ impl Shell {
                     None => value,
                 })
             }
-            ParamOp::Replace { all, pattern, replacement } => {
+            ParamOp::Replace {
+                all,
+                pattern,
+                replacement,
+            } => {
                 let pat = self.operand(pattern, quoted, out)?;
                 let rep = self.operand(replacement, quoted, out)?;
                 if pat.is_empty() {
@@ -277,6 +331,36 @@ impl Shell {
                     }
                 }
                 Ok(result)
+            }
+            ParamOp::Substring { offset, length } => {
+                let chars: Vec<char> = value.chars().collect();
+                let len = chars.len() as i64;
+                let num = |sh: &mut Shell, src: &str, out: &mut Output| -> Result<i64, String> {
+                    sh.arith(src, out).map(|v| v.parse::<i64>().unwrap_or(0))
+                };
+                let mut start = num(self, offset, out)?;
+                if start < 0 {
+                    start += len;
+                }
+                if start < 0 || start > len {
+                    return Ok(String::new());
+                }
+                let end = match length {
+                    None => len,
+                    Some(l) => {
+                        let n = num(self, l, out)?;
+                        if n < 0 {
+                            let end = len + n;
+                            if end < start {
+                                return Err(format!("{}: substring expression < 0", l.trim()));
+                            }
+                            end
+                        } else {
+                            (start + n).min(len)
+                        }
+                    }
+                };
+                Ok(chars.get(start as usize..end as usize).unwrap_or(&[]).iter().collect())
             }
             ParamOp::Bad(inner) => Err(format!("${{{inner}}}: bad substitution")),
         }
@@ -322,15 +406,177 @@ impl Shell {
 
     fn arith(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
         let expanded = self.expand_heredoc(src, out)?;
+        let expanded = expanded.trim_start().to_string();
+        let toks = tokenize_arith(&expanded)?;
+        if toks.is_empty() {
+            return Ok("0".to_string());
+        }
         let vars = &mut self.state.vars;
-        let mut ev = Arith { toks: tokenize_arith(&expanded)?, pos: 0, vars, src: expanded.trim().to_string(), depth: 0 };
+        let mut ev = Arith {
+            toks,
+            pos: 0,
+            vars,
+            src: expanded,
+            depth: 0,
+        };
         let v = ev.assign()?;
         if ev.pos < ev.toks.len() {
             let rest = ev.rest();
-            return Err(format!("{}: syntax error in expression (error token is \"{rest}\")", ev.src));
+            return Err(format!(
+                "{}: syntax error in expression (error token is \"{rest}\")",
+                ev.src
+            ));
         }
         Ok(v.to_string())
     }
+}
+
+/// Bash stops brace expansion from producing more words than this (the tab would hang).
+const MAX_BRACE_WORDS: usize = 10_000;
+/// Words with more braces than this are left alone.
+const MAX_BRACES: usize = 32;
+
+/// Brace expansion (`{a,b}`, `{1..5}`, `{a..e}`, `{01..10..2}`) of braces that lie inside
+/// one unquoted literal part of the word.
+fn brace_expand(w: &Word) -> Vec<Word> {
+    let braces: usize = w
+        .parts
+        .iter()
+        .map(|p| {
+            if let WordPart::Lit { text, .. } = p {
+                text.matches('{').count()
+            } else {
+                0
+            }
+        })
+        .sum();
+    // Expansion recurses once per brace; absurd inputs stay literal.
+    if braces > MAX_BRACES {
+        return vec![w.clone()];
+    }
+    for (i, part) in w.parts.iter().enumerate() {
+        let WordPart::Lit { text, quoted: false } = part else {
+            continue;
+        };
+        let Some(alternatives) = expand_braces_in(text) else {
+            continue;
+        };
+        let mut words = Vec::new();
+        for alt in alternatives {
+            let mut parts = w.parts.clone();
+            if let Some(p) = parts.get_mut(i) {
+                *p = WordPart::Lit {
+                    text: alt,
+                    quoted: false,
+                };
+            }
+            // Later parts may hold more braces.
+            words.extend(brace_expand(&Word { parts }));
+            if words.len() >= MAX_BRACE_WORDS {
+                words.truncate(MAX_BRACE_WORDS);
+                return words;
+            }
+        }
+        return words;
+    }
+    vec![w.clone()]
+}
+
+/// Expands the first valid brace expression in `text` (recursively); `None` when there is none.
+fn expand_braces_in(text: &str) -> Option<Vec<String>> {
+    let chars: Vec<char> = text.chars().collect();
+    for (open, c) in chars.iter().enumerate() {
+        if *c != '{' {
+            continue;
+        }
+        let mut depth = 0;
+        let mut close = None;
+        let mut commas = Vec::new();
+        for (j, d) in chars.iter().enumerate().skip(open) {
+            match d {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(j);
+                        break;
+                    }
+                }
+                ',' if depth == 1 => commas.push(j),
+                _ => {}
+            }
+        }
+        let Some(close) = close else { continue };
+        let collect = |a: usize, b: usize| -> String { chars.get(a..b).unwrap_or(&[]).iter().collect() };
+        let prefix = collect(0, open);
+        let suffix = collect(close + 1, chars.len());
+        let alternatives: Vec<String> = if !commas.is_empty() {
+            let mut alts = Vec::new();
+            let mut start = open + 1;
+            for &c in commas.iter().chain(std::iter::once(&close)) {
+                alts.push(collect(start, c));
+                start = c + 1;
+            }
+            alts
+        } else {
+            match sequence(&collect(open + 1, close)) {
+                Some(seq) => seq,
+                None => continue,
+            }
+        };
+        let mut out = Vec::new();
+        for alt in alternatives {
+            let combined = format!("{prefix}{alt}{suffix}");
+            match expand_braces_in(&combined) {
+                Some(more) => out.extend(more),
+                None => out.push(combined),
+            }
+            if out.len() >= MAX_BRACE_WORDS {
+                break;
+            }
+        }
+        return Some(out);
+    }
+    None
+}
+
+/// `1..5`, `5..1`, `1..10..3`, `a..e`, `01..10`.
+fn sequence(body: &str) -> Option<Vec<String>> {
+    let parts: Vec<&str> = body.split("..").collect();
+    let (a, b, step) = match parts.as_slice() {
+        [a, b] => (*a, *b, None),
+        [a, b, s] => (*a, *b, Some(s.parse::<i64>().ok()?)),
+        _ => return None,
+    };
+    let step = step.map(|s| s.unsigned_abs().max(1) as i64).unwrap_or(1);
+    if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
+        let width = if (a.starts_with('0') && a.len() > 1) || (b.starts_with('0') && b.len() > 1) {
+            a.len().max(b.len())
+        } else {
+            0
+        };
+        let count = (x.abs_diff(y) / step.unsigned_abs()) as usize + 1;
+        if count > MAX_BRACE_WORDS {
+            return None;
+        }
+        let dir = if y >= x { step } else { -step };
+        return Some((0..count).map(|i| format!("{:0width$}", x + dir * i as i64)).collect());
+    }
+    let (mut ca, mut cb) = (a.chars(), b.chars());
+    if let (Some(x), None, Some(y), None) = (ca.next(), ca.next(), cb.next(), cb.next()) {
+        if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() {
+            let (lo, hi) = (x as u32, y as u32);
+            let count = (lo.abs_diff(hi) / step as u32) as usize + 1;
+            let dir = if hi >= lo { step } else { -step };
+            return Some(
+                (0..count)
+                    .filter_map(|i| char::from_u32((lo as i64 + dir * i as i64) as u32))
+                    .map(String::from)
+                    .collect(),
+            );
+        }
+    }
+    None
 }
 
 fn unescape_glob(s: &str) -> String {
@@ -360,11 +606,13 @@ const ARITH_OPS: &[&str] = &[
     "%", "<", ">", "!", "(", ")", "=", "?", ":", "&", "|", "^", "~",
 ];
 
-fn tokenize_arith(s: &str) -> Result<Vec<ATok>, String> {
+fn tokenize_arith(s: &str) -> Result<Vec<(ATok, usize)>, String> {
     let chars: Vec<char> = s.chars().collect();
     let mut toks = Vec::new();
     let mut i = 0;
     while let Some(&c) = chars.get(i) {
+        let at = i;
+        let mut push = |t: ATok| toks.push((t, at));
         if c.is_whitespace() {
             i += 1;
         } else if c.is_ascii_digit() {
@@ -381,26 +629,23 @@ fn tokenize_arith(s: &str) -> Result<Vec<ATok>, String> {
                 text.parse().ok()
             };
             match n {
-                Some(n) => toks.push(ATok::Num(n)),
-                None => {
-                    return Err(format!(
-                        "{}: value too great for base (error token is \"{text}\")",
-                        s.trim()
-                    ))
-                }
+                Some(n) => push(ATok::Num(n)),
+                None => return Err(format!("{s}: value too great for base (error token is \"{text}\")")),
             }
         } else if c.is_ascii_alphabetic() || c == '_' {
             let start = i;
             while chars.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
                 i += 1;
             }
-            toks.push(ATok::Name(chars.get(start..i).unwrap_or(&[]).iter().collect()));
+            push(ATok::Name(chars.get(start..i).unwrap_or(&[]).iter().collect()));
         } else {
             let rest: String = chars.get(i..).unwrap_or(&[]).iter().collect();
             let Some(op) = ARITH_OPS.iter().find(|op| rest.starts_with(**op)) else {
-                return Err(format!("{}: syntax error: invalid arithmetic operator (error token is \"{rest}\")", s.trim()));
+                return Err(format!(
+                    "{s}: syntax error: invalid arithmetic operator (error token is \"{rest}\")"
+                ));
             };
-            toks.push(ATok::Op(op));
+            push(ATok::Op(op));
             i += op.chars().count();
         }
     }
@@ -409,7 +654,7 @@ fn tokenize_arith(s: &str) -> Result<Vec<ATok>, String> {
 
 /// Integer arithmetic for `$((…))` (precedence climbing over bash's operators).
 struct Arith<'a> {
-    toks: Vec<ATok>,
+    toks: Vec<(ATok, usize)>,
     pos: usize,
     vars: &'a mut std::collections::BTreeMap<String, String>,
     src: String,
@@ -417,37 +662,42 @@ struct Arith<'a> {
 }
 
 impl Arith<'_> {
+    /// The expression text from token `pos` on: what bash shows as the error token.
+    fn rest_from(&self, pos: usize) -> String {
+        match self.toks.get(pos) {
+            Some((_, at)) => self.src.chars().skip(*at).collect(),
+            None => String::new(),
+        }
+    }
     fn rest(&self) -> String {
-        self.toks
-            .get(self.pos..)
-            .unwrap_or(&[])
-            .iter()
-            .map(|t| match t {
-                ATok::Num(n) => n.to_string(),
-                ATok::Name(n) => n.clone(),
-                ATok::Op(o) => o.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.rest_from(self.pos)
+    }
+    fn tok(&self, pos: usize) -> Option<ATok> {
+        self.toks.get(pos).map(|(t, _)| t.clone())
     }
     fn peek_op(&self) -> Option<&'static str> {
         match self.toks.get(self.pos) {
-            Some(ATok::Op(o)) => Some(o),
+            Some((ATok::Op(o), _)) => Some(o),
             _ => None,
         }
     }
     fn err_operand(&self) -> String {
-        let rest = self.rest();
-        format!("{}: syntax error: operand expected (error token is \"{rest}\")", self.src)
+        let rest = if self.pos < self.toks.len() {
+            self.rest()
+        } else {
+            self.rest_from(self.pos.saturating_sub(1))
+        };
+        format!(
+            "{}: syntax error: operand expected (error token is \"{rest}\")",
+            self.src
+        )
     }
     fn var(&self, name: &str) -> i64 {
         self.vars.get(name).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
     }
 
     fn assign(&mut self) -> Result<i64, String> {
-        if let (Some(ATok::Name(name)), Some(ATok::Op(op))) = (self.toks.get(self.pos).cloned(), self.toks.get(self.pos + 1))
-        {
-            let op = *op;
+        if let (Some(ATok::Name(name)), Some(ATok::Op(op))) = (self.tok(self.pos), self.tok(self.pos + 1)) {
             if matches!(op, "=" | "+=" | "-=" | "*=" | "/=" | "%=") {
                 self.pos += 2;
                 let rhs = self.assign()?;
@@ -457,7 +707,7 @@ impl Arith<'_> {
                     "+=" => cur.wrapping_add(rhs),
                     "-=" => cur.wrapping_sub(rhs),
                     "*=" => cur.wrapping_mul(rhs),
-                    _ => self.divide(cur, rhs, op == "%=")?,
+                    _ => self.divide(cur, rhs, op == "%=", self.pos)?,
                 };
                 self.vars.insert(name, v.to_string());
                 return Ok(v);
@@ -481,17 +731,20 @@ impl Arith<'_> {
         Ok(cond)
     }
 
-    fn divide(&self, a: i64, b: i64, rem: bool) -> Result<i64, String> {
+    fn divide(&self, a: i64, b: i64, rem: bool, rhs_pos: usize) -> Result<i64, String> {
         if b == 0 {
-            return Err(format!("{}: division by 0 (error token is \"{}\")", self.src, self.rest()));
+            return Err(format!(
+                "{}: division by 0 (error token is \"{}\")",
+                self.src,
+                self.rest_from(rhs_pos)
+            ));
         }
         Ok(if rem { a.wrapping_rem(b) } else { a.wrapping_div(b) })
     }
 
     fn binary(&mut self, min_prec: u8) -> Result<i64, String> {
         let mut lhs = self.unary()?;
-        loop {
-            let Some(op) = self.peek_op() else { break };
+        while let Some(op) = self.peek_op() {
             let prec = match op {
                 "||" => 1,
                 "&&" => 2,
@@ -510,7 +763,12 @@ impl Arith<'_> {
                 break;
             }
             self.pos += 1;
-            let rhs = if op == "**" { self.binary(prec)? } else { self.binary(prec + 1)? };
+            let rhs_pos = self.pos;
+            let rhs = if op == "**" {
+                self.binary(prec)?
+            } else {
+                self.binary(prec + 1)?
+            };
             lhs = match op {
                 "||" => i64::from(lhs != 0 || rhs != 0),
                 "&&" => i64::from(lhs != 0 && rhs != 0),
@@ -528,11 +786,15 @@ impl Arith<'_> {
                 "+" => lhs.wrapping_add(rhs),
                 "-" => lhs.wrapping_sub(rhs),
                 "*" => lhs.wrapping_mul(rhs),
-                "/" => self.divide(lhs, rhs, false)?,
-                "%" => self.divide(lhs, rhs, true)?,
+                "/" => self.divide(lhs, rhs, false, rhs_pos)?,
+                "%" => self.divide(lhs, rhs, true, rhs_pos)?,
                 "**" => {
                     if rhs < 0 {
-                        return Err(format!("{}: exponent less than 0 (error token is \"{}\")", self.src, self.rest()));
+                        return Err(format!(
+                            "{}: exponent less than 0 (error token is \"{}\")",
+                            self.src,
+                            self.rest()
+                        ));
                     }
                     lhs.wrapping_pow(rhs.min(u32::MAX as i64) as u32)
                 }
@@ -553,7 +815,7 @@ impl Arith<'_> {
     }
 
     fn unary_inner(&mut self) -> Result<i64, String> {
-        match self.toks.get(self.pos).cloned() {
+        match self.tok(self.pos) {
             Some(ATok::Op("-")) => {
                 self.pos += 1;
                 Ok(self.unary()?.wrapping_neg())
@@ -572,7 +834,9 @@ impl Arith<'_> {
             }
             Some(ATok::Op(op @ ("++" | "--"))) => {
                 self.pos += 1;
-                let Some(ATok::Name(name)) = self.toks.get(self.pos).cloned() else { return Err(self.err_operand()) };
+                let Some(ATok::Name(name)) = self.tok(self.pos) else {
+                    return Err(self.err_operand());
+                };
                 self.pos += 1;
                 let v = self.var(&name) + if op == "++" { 1 } else { -1 };
                 self.vars.insert(name, v.to_string());
@@ -582,7 +846,11 @@ impl Arith<'_> {
                 self.pos += 1;
                 let v = self.assign()?;
                 if self.peek_op() != Some(")") {
-                    return Err(format!("{}: missing `)' (error token is \"{}\")", self.src, self.rest()));
+                    return Err(format!(
+                        "{}: missing `)' (error token is \"{}\")",
+                        self.src,
+                        self.rest()
+                    ));
                 }
                 self.pos += 1;
                 Ok(v)
@@ -596,7 +864,8 @@ impl Arith<'_> {
                 let v = self.var(&name);
                 if let Some(op @ ("++" | "--")) = self.peek_op() {
                     self.pos += 1;
-                    self.vars.insert(name, (v + if op == "++" { 1 } else { -1 }).to_string());
+                    self.vars
+                        .insert(name, (v + if op == "++" { 1 } else { -1 }).to_string());
                 }
                 Ok(v)
             }

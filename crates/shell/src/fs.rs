@@ -69,11 +69,23 @@ pub struct EditScript {
 
 impl Default for MemoryFs {
     fn default() -> Self {
-        let dirs = ["/", "/root", "/tmp", "/etc", "/etc/kubernetes", "/etc/kubernetes/manifests", "/root/.kube"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        MemoryFs { files: BTreeMap::new(), dirs, editor: None }
+        let dirs = [
+            "/",
+            "/root",
+            "/tmp",
+            "/etc",
+            "/etc/kubernetes",
+            "/etc/kubernetes/manifests",
+            "/root/.kube",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        MemoryFs {
+            files: BTreeMap::new(),
+            dirs,
+            editor: None,
+        }
     }
 }
 
@@ -125,7 +137,11 @@ impl FileSystem for MemoryFs {
         if !self.dirs.contains(path) {
             return Err(FsError::NotFound);
         }
-        let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+        let prefix = if path == "/" {
+            "/".to_string()
+        } else {
+            format!("{path}/")
+        };
         let mut names: BTreeSet<String> = BTreeSet::new();
         for p in self.files.keys().chain(self.dirs.iter()) {
             if let Some(rest) = p.strip_prefix(&prefix) {
@@ -194,7 +210,11 @@ impl FileSystem for MemoryFs {
 
 /// Joins `path` onto `cwd` and resolves `.`/`..` (`~` is expanded earlier, by the shell).
 pub fn resolve(cwd: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') { path.to_string() } else { format!("{cwd}/{path}") };
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{cwd}/{path}")
+    };
     let mut parts: Vec<&str> = Vec::new();
     for seg in joined.split('/') {
         match seg {
@@ -237,7 +257,10 @@ mod tests {
         assert_eq!(fs.write_file("/root", "x", false), Err(FsError::IsADirectory));
         assert_eq!(fs.read_file("/root"), Err(FsError::IsADirectory));
         assert_eq!(fs.list_dir("/root/a.yaml"), Ok(None));
-        assert_eq!(fs.list_dir("/root"), Ok(Some(vec![".kube".to_string(), "a.yaml".to_string()])));
+        assert_eq!(
+            fs.list_dir("/root"),
+            Ok(Some(vec![".kube".to_string(), "a.yaml".to_string()]))
+        );
         assert_eq!(fs.create_dir("/root/x/y", false), Err(FsError::NotFound));
         assert_eq!(fs.create_dir("/root/x/y", true), Ok(()));
         assert_eq!(fs.list_dir("/root/x"), Ok(Some(vec!["y".to_string()])));

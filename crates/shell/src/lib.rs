@@ -102,6 +102,12 @@ struct RunFlags {
     cmdsub_status: Option<i32>,
     /// Captured output of process substitutions `<(…)`, by their /dev/fd path.
     proc_files: BTreeMap<String, String>,
+    /// Nesting of commands being executed (compound commands, function calls).
+    exec_depth: usize,
+    /// `$1`, `$2`, … of the running function.
+    positional: Vec<String>,
+    /// One frame per running function: variables `local` shadowed, with their old values.
+    locals: Vec<Vec<(String, Option<String>)>>,
 }
 
 /// The interpreter: shell state, files and the cluster it talks to.
@@ -110,6 +116,8 @@ pub struct Shell {
     fs: Box<dyn FileSystem>,
     state: ShellState,
     run: RunFlags,
+    /// Shell functions defined so far (with their here-documents); not persisted.
+    functions: BTreeMap<String, std::rc::Rc<(parse::Command, Vec<parse::HereDoc>)>>,
 }
 
 impl Shell {
@@ -119,7 +127,13 @@ impl Shell {
 
     /// Restores a shell saved with [`Shell::state`].
     pub fn with_state(cluster: Cluster, fs: Box<dyn FileSystem>, state: ShellState) -> Self {
-        Shell { cluster, fs, state, run: RunFlags::default() }
+        Shell {
+            cluster,
+            fs,
+            state,
+            run: RunFlags::default(),
+            functions: BTreeMap::new(),
+        }
     }
 
     pub fn state(&self) -> &ShellState {
@@ -152,9 +166,16 @@ impl Shell {
     /// touching the history; stops at `exit`.
     pub fn run_script(&mut self, script: &str) -> LineResult {
         self.run = RunFlags::default();
+        // The top level has no positional parameters.
         let mut out = Output::default();
         self.exec_script(script, &mut out, true);
-        LineResult { output: out, exit_code: self.state.last_status, clear: self.run.clear, exit: self.run.exit }
+        self.run.clear = take_clear(&mut out);
+        LineResult {
+            output: out,
+            exit_code: self.state.last_status,
+            clear: self.run.clear,
+            exit: self.run.exit,
+        }
     }
 
     fn record_history(&mut self, line: &str) {
@@ -172,6 +193,34 @@ impl Shell {
             self.state.history.drain(..extra);
         }
     }
+}
+
+/// When `clear` reached the terminal, drops everything printed before it (the screen is
+/// cleared anyway) and reports it.
+fn take_clear(out: &mut Output) -> bool {
+    let seq = exec::CLEAR_SEQUENCE;
+    let Some(i) = out
+        .chunks
+        .iter()
+        .rposition(|(s, t)| *s == kubectl::Stream::Stdout && t.contains(seq))
+    else {
+        return false;
+    };
+    let mut rest: Vec<(kubectl::Stream, String)> = out.chunks.split_off(i);
+    if let Some((_, first)) = rest.first_mut() {
+        if let Some(pos) = first.rfind(seq) {
+            *first = first.get(pos + seq.len()..).unwrap_or("").to_string();
+        }
+    }
+    let mut cleared = Output::default();
+    for (s, t) in rest {
+        match s {
+            kubectl::Stream::Stdout => cleared.stdout(t),
+            kubectl::Stream::Stderr => cleared.stderr(t),
+        }
+    }
+    *out = cleared;
+    true
 }
 
 #[cfg(test)]

@@ -28,16 +28,43 @@ pub(crate) enum ParamOp {
     Plain,
     Length,
     /// `-`, `=`, `+`, `?` with or without the colon.
-    Default { colon: bool, word: String },
-    Assign { colon: bool, word: String },
-    Alt { colon: bool, word: String },
-    Error { colon: bool, word: String },
+    Default {
+        colon: bool,
+        word: String,
+    },
+    Assign {
+        colon: bool,
+        word: String,
+    },
+    Alt {
+        colon: bool,
+        word: String,
+    },
+    Error {
+        colon: bool,
+        word: String,
+    },
     /// `#`/`##` (longest = true for `##`).
-    TrimPrefix { longest: bool, pattern: String },
+    TrimPrefix {
+        longest: bool,
+        pattern: String,
+    },
     /// `%`/`%%`.
-    TrimSuffix { longest: bool, pattern: String },
+    TrimSuffix {
+        longest: bool,
+        pattern: String,
+    },
     /// `/pat/rep`, `//pat/rep`.
-    Replace { all: bool, pattern: String, replacement: String },
+    Replace {
+        all: bool,
+        pattern: String,
+        replacement: String,
+    },
+    /// `:offset` and `:offset:length` (arithmetic expressions).
+    Substring {
+        offset: String,
+        length: Option<String>,
+    },
     /// Anything else: reported as a bad substitution when expanded.
     Bad(String),
 }
@@ -85,7 +112,9 @@ impl Word {
         s
     }
     fn has_quotes(&self) -> bool {
-        self.parts.iter().any(|p| matches!(p, WordPart::Lit { quoted: true, .. }))
+        self.parts
+            .iter()
+            .any(|p| matches!(p, WordPart::Lit { quoted: true, .. }))
     }
 }
 
@@ -120,12 +149,36 @@ pub(crate) struct Redirect {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Command {
-    Simple { assigns: Vec<(String, Word)>, words: Vec<Word>, redirs: Vec<Redirect> },
+    Simple {
+        assigns: Vec<(String, Word)>,
+        words: Vec<Word>,
+        redirs: Vec<Redirect>,
+    },
     /// `{ …; }` or `( … )`.
-    Group { body: List, subshell: bool, redirs: Vec<Redirect> },
-    For { var: String, items: Option<Vec<Word>>, body: List, redirs: Vec<Redirect> },
-    If { branches: Vec<(List, List)>, otherwise: Option<List>, redirs: Vec<Redirect> },
-    While { cond: List, body: List, until: bool, redirs: Vec<Redirect> },
+    Group {
+        body: List,
+        subshell: bool,
+        redirs: Vec<Redirect>,
+    },
+    For {
+        var: String,
+        items: Option<Vec<Word>>,
+        body: List,
+        redirs: Vec<Redirect>,
+    },
+    If {
+        branches: Vec<(List, List)>,
+        otherwise: Option<List>,
+        redirs: Vec<Redirect>,
+    },
+    While {
+        cond: List,
+        body: List,
+        until: bool,
+        redirs: Vec<Redirect>,
+    },
+    /// `name() compound-command` or `function name { …; }`.
+    Function { name: String, body: Box<Command> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,8 +247,9 @@ struct PendingHereDoc {
     expand: bool,
 }
 
-const OPERATORS: &[&str] =
-    &["&>>", "<<<", "<<-", "&&", "||", ";;", "<<", ">>", ">&", "<&", ">|", "&>", "<>", "|", "&", ";", "<", ">", "(", ")"];
+const OPERATORS: &[&str] = &[
+    "&>>", "<<<", "<<-", "&&", "||", ";;", "<<", ">>", ">&", "<&", ">|", "&>", "<>", "|", "&", ";", "<", ">", "(", ")",
+];
 
 fn is_meta(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '|' | '&' | ';' | '<' | '>' | '(' | ')')
@@ -230,7 +284,10 @@ struct Scanner {
 
 impl Scanner {
     fn new(s: &str) -> Self {
-        Scanner { chars: s.chars().collect(), pos: 0 }
+        Scanner {
+            chars: s.chars().collect(),
+            pos: 0,
+        }
     }
     fn peek(&self) -> Option<char> {
         self.chars.get(self.pos).copied()
@@ -395,11 +452,19 @@ impl Scanner {
                     self.bump();
                 }
                 let name = self.slice(start, self.pos);
-                parts.push(WordPart::Param { name, op: ParamOp::Plain, quoted });
+                parts.push(WordPart::Param {
+                    name,
+                    op: ParamOp::Plain,
+                    quoted,
+                });
             }
             Some(c) if c.is_ascii_digit() || matches!(c, '?' | '$' | '#' | '@' | '*' | '!' | '-') => {
                 self.bump();
-                parts.push(WordPart::Param { name: c.to_string(), op: ParamOp::Plain, quoted });
+                parts.push(WordPart::Param {
+                    name: c.to_string(),
+                    op: ParamOp::Plain,
+                    quoted,
+                });
             }
             _ => push_lit(parts, "$", quoted),
         }
@@ -473,7 +538,10 @@ fn push_lit(parts: &mut Vec<WordPart>, s: &str, quoted: bool) {
             return;
         }
     }
-    parts.push(WordPart::Lit { text: s.to_string(), quoted });
+    parts.push(WordPart::Lit {
+        text: s.to_string(),
+        quoted,
+    });
 }
 
 fn parse_brace_param(inner: &str) -> (String, ParamOp) {
@@ -510,23 +578,58 @@ fn parse_brace_param(inner: &str) -> (String, ParamOp) {
         None => (false, rest.as_str()),
     };
     let op = if let Some(w) = after.strip_prefix('-') {
-        ParamOp::Default { colon, word: w.to_string() }
+        ParamOp::Default {
+            colon,
+            word: w.to_string(),
+        }
     } else if let Some(w) = after.strip_prefix('=') {
-        ParamOp::Assign { colon, word: w.to_string() }
+        ParamOp::Assign {
+            colon,
+            word: w.to_string(),
+        }
     } else if let Some(w) = after.strip_prefix('+') {
-        ParamOp::Alt { colon, word: w.to_string() }
+        ParamOp::Alt {
+            colon,
+            word: w.to_string(),
+        }
     } else if let Some(w) = after.strip_prefix('?') {
-        ParamOp::Error { colon, word: w.to_string() }
+        ParamOp::Error {
+            colon,
+            word: w.to_string(),
+        }
+    } else if colon && !after.is_empty() {
+        match after.split_once(':') {
+            Some((o, l)) => ParamOp::Substring {
+                offset: o.to_string(),
+                length: Some(l.to_string()),
+            },
+            None => ParamOp::Substring {
+                offset: after.to_string(),
+                length: None,
+            },
+        }
     } else if colon {
         ParamOp::Bad(inner.to_string())
     } else if let Some(p) = rest.strip_prefix("##") {
-        ParamOp::TrimPrefix { longest: true, pattern: p.to_string() }
+        ParamOp::TrimPrefix {
+            longest: true,
+            pattern: p.to_string(),
+        }
     } else if let Some(p) = rest.strip_prefix('#') {
-        ParamOp::TrimPrefix { longest: false, pattern: p.to_string() }
+        ParamOp::TrimPrefix {
+            longest: false,
+            pattern: p.to_string(),
+        }
     } else if let Some(p) = rest.strip_prefix("%%") {
-        ParamOp::TrimSuffix { longest: true, pattern: p.to_string() }
+        ParamOp::TrimSuffix {
+            longest: true,
+            pattern: p.to_string(),
+        }
     } else if let Some(p) = rest.strip_prefix('%') {
-        ParamOp::TrimSuffix { longest: false, pattern: p.to_string() }
+        ParamOp::TrimSuffix {
+            longest: false,
+            pattern: p.to_string(),
+        }
     } else if let Some(r) = rest.strip_prefix('/') {
         let (all, r) = match r.strip_prefix('/') {
             Some(r2) => (true, r2),
@@ -536,7 +639,11 @@ fn parse_brace_param(inner: &str) -> (String, ParamOp) {
             Some((p, rep)) => (p.to_string(), rep.to_string()),
             None => (r.to_string(), String::new()),
         };
-        ParamOp::Replace { all, pattern, replacement }
+        ParamOp::Replace {
+            all,
+            pattern,
+            replacement,
+        }
     } else {
         ParamOp::Bad(inner.to_string())
     };
@@ -555,7 +662,12 @@ pub(crate) fn lex_dquoted_text(s: &str) -> Word {
     match sc.read_double(&mut parts, true) {
         Ok(()) => Word { parts },
         // Unbalanced `$(`/`${` in a body: keep the text as it is.
-        Err(_) => Word { parts: vec![WordPart::Lit { text: s.to_string(), quoted: true }] },
+        Err(_) => Word {
+            parts: vec![WordPart::Lit {
+                text: s.to_string(),
+                quoted: true,
+            }],
+        },
     }
 }
 
@@ -564,7 +676,12 @@ pub(crate) fn lex_operand_word(s: &str) -> Word {
     let mut lx = Lexer::new(s);
     match lx.read_word(true) {
         Ok(word) => word,
-        Err(_) => Word { parts: vec![WordPart::Lit { text: s.to_string(), quoted: true }] },
+        Err(_) => Word {
+            parts: vec![WordPart::Lit {
+                text: s.to_string(),
+                quoted: true,
+            }],
+        },
     }
 }
 
@@ -646,8 +763,7 @@ impl Lexer {
     /// operators as text.
     fn read_word(&mut self, spaces_literal: bool) -> Result<Word, ParseError> {
         let mut parts = Vec::new();
-        loop {
-            let Some(c) = self.sc.peek() else { break };
+        while let Some(c) = self.sc.peek() {
             if c == '<' && self.sc.peek_at(1) == Some('(') && !spaces_literal {
                 self.sc.bump();
                 self.sc.bump();
@@ -725,7 +841,10 @@ impl Lexer {
                     pending.delim
                 ));
             }
-            self.heredocs.push(HereDoc { body, expand: pending.expand });
+            self.heredocs.push(HereDoc {
+                body,
+                expand: pending.expand,
+            });
         }
     }
 }
@@ -744,8 +863,8 @@ pub(crate) struct Parser {
     depth: usize,
 }
 
-/// Deeper nesting than this is refused (bash itself would exhaust its stack much later).
-const MAX_NESTING: usize = 100;
+/// Deeper nesting than this is refused, so execution fits a 1 MiB wasm stack (bash allows more).
+const MAX_NESTING: usize = 40;
 
 /// A step of [`Parser::next_command`].
 pub(crate) enum Parsed {
@@ -868,7 +987,12 @@ impl Parser {
                 t => return Err(Self::unexpected(&t.clone())),
             }
         }
-        let heredocs = self.lx.heredocs.get(self.heredoc_base..).map(|h| h.to_vec()).unwrap_or_default();
+        let heredocs = self
+            .lx
+            .heredocs
+            .get(self.heredoc_base..)
+            .map(|h| h.to_vec())
+            .unwrap_or_default();
         Ok(Some(CompleteCommand { list, heredocs }))
     }
 
@@ -969,9 +1093,31 @@ impl Parser {
                     let body = self.compound_list(&["}"])?;
                     self.expect_reserved("}")?;
                     let redirs = self.redirects()?;
-                    return Ok(Command::Group { body, subshell: false, redirs });
+                    return Ok(Command::Group {
+                        body,
+                        subshell: false,
+                        redirs,
+                    });
                 }
                 "for" => return self.for_command(),
+                "function" => {
+                    self.next()?;
+                    let name = match self.next()? {
+                        Tok::Word { word, raw } => word
+                            .plain()
+                            .map(str::to_string)
+                            .ok_or_else(|| ParseError::Syntax(format!("`{raw}': not a valid identifier")))?,
+                        t => return Err(Self::unexpected(&t)),
+                    };
+                    if matches!(self.peek()?, Tok::Op("(")) {
+                        self.next()?;
+                        match self.next()? {
+                            Tok::Op(")") => {}
+                            t => return Err(Self::unexpected(&t)),
+                        }
+                    }
+                    return self.function_body(name);
+                }
                 "if" => return self.if_command(),
                 "while" | "until" => {
                     self.next()?;
@@ -980,7 +1126,12 @@ impl Parser {
                     let body = self.compound_list(&["done"])?;
                     self.expect_reserved("done")?;
                     let redirs = self.redirects()?;
-                    return Ok(Command::While { cond, body, until: w == "until", redirs });
+                    return Ok(Command::While {
+                        cond,
+                        body,
+                        until: w == "until",
+                        redirs,
+                    });
                 }
                 w if RESERVED_END.contains(&w) => {
                     let t = self.peek()?.clone();
@@ -997,9 +1148,33 @@ impl Parser {
                 t => return Err(Self::unexpected(&t)),
             }
             let redirs = self.redirects()?;
-            return Ok(Command::Group { body, subshell: true, redirs });
+            return Ok(Command::Group {
+                body,
+                subshell: true,
+                redirs,
+            });
         }
         self.simple_command()
+    }
+
+    /// The compound command after `name()`.
+    fn function_body(&mut self, name: String) -> Result<Command, ParseError> {
+        self.linebreak()?;
+        let compound = match self.peek()? {
+            Tok::Op("(") => true,
+            Tok::Word { word, .. } => matches!(word.plain(), Some("{" | "for" | "if" | "while" | "until")),
+            Tok::Eof => return Err(end_of_file()),
+            _ => false,
+        };
+        if !compound {
+            let t = self.peek()?.clone();
+            return Err(Self::unexpected(&t));
+        }
+        let body = self.command()?;
+        Ok(Command::Function {
+            name,
+            body: Box::new(body),
+        })
     }
 
     fn for_command(&mut self) -> Result<Command, ParseError> {
@@ -1038,7 +1213,12 @@ impl Parser {
         let body = self.compound_list(&["done"])?;
         self.expect_reserved("done")?;
         let redirs = self.redirects()?;
-        Ok(Command::For { var, items, body, redirs })
+        Ok(Command::For {
+            var,
+            items,
+            body,
+            redirs,
+        })
     }
 
     fn if_command(&mut self) -> Result<Command, ParseError> {
@@ -1067,7 +1247,11 @@ impl Parser {
             }
         }
         let redirs = self.redirects()?;
-        Ok(Command::If { branches, otherwise, redirs })
+        Ok(Command::If {
+            branches,
+            otherwise,
+            redirs,
+        })
     }
 
     fn redirects(&mut self) -> Result<Vec<Redirect>, ParseError> {
@@ -1100,7 +1284,15 @@ impl Parser {
         self.next()?;
         let (word, raw) = match self.next()? {
             Tok::Word { word, raw } => (word, raw),
-            Tok::IoNum(n) => (Word { parts: vec![WordPart::Lit { text: n.to_string(), quoted: false }] }, n.to_string()),
+            Tok::IoNum(n) => (
+                Word {
+                    parts: vec![WordPart::Lit {
+                        text: n.to_string(),
+                        quoted: false,
+                    }],
+                },
+                n.to_string(),
+            ),
             t => return Err(Self::unexpected(&if t == Tok::Eof { Tok::Newline } else { t })),
         };
         let _ = raw;
@@ -1124,7 +1316,11 @@ impl Parser {
                 let delim = word.literal_text();
                 let expand = !word.has_quotes();
                 let index = self.lx.heredocs.len() + self.lx.pending.len() - self.heredoc_base;
-                self.lx.pending.push(PendingHereDoc { delim, strip_tabs: op == "<<-", expand });
+                self.lx.pending.push(PendingHereDoc {
+                    delim,
+                    strip_tabs: op == "<<-",
+                    expand,
+                });
                 RedirOp::HereDoc(index)
             }
         };
@@ -1175,6 +1371,23 @@ impl Parser {
                 }
             }
             words.push(word);
+            if words.len() == 1 && assigns.is_empty() && redirs.is_empty() && matches!(self.peek()?, Tok::Op("(")) {
+                self.next()?;
+                match self.next()? {
+                    Tok::Op(")") => {}
+                    Tok::Eof | Tok::Newline => {
+                        return Err(ParseError::Syntax(
+                            "syntax error near unexpected token `newline'".to_string(),
+                        ))
+                    }
+                    t => return Err(Self::unexpected(&t)),
+                }
+                let name = words.first().and_then(Word::plain).map(str::to_string);
+                let Some(name) = name else {
+                    return Err(ParseError::Syntax(format!("`{raw}': not a valid identifier")));
+                };
+                return self.function_body(name);
+            }
         }
         if assigns.is_empty() && words.is_empty() && redirs.is_empty() {
             let t = self.peek()?.clone();
@@ -1201,14 +1414,19 @@ impl Parser {
 
 /// `NAME=value` at the start of a simple command.
 fn split_assignment(word: &Word) -> Option<(String, Word)> {
-    let Some(WordPart::Lit { text, quoted: false }) = word.parts.first() else { return None };
+    let Some(WordPart::Lit { text, quoted: false }) = word.parts.first() else {
+        return None;
+    };
     let (name, rest) = text.split_once('=')?;
     if !is_name(name) {
         return None;
     }
     let mut parts = Vec::new();
     if !rest.is_empty() {
-        parts.push(WordPart::Lit { text: rest.to_string(), quoted: false });
+        parts.push(WordPart::Lit {
+            text: rest.to_string(),
+            quoted: false,
+        });
     }
     parts.extend(word.parts.iter().skip(1).cloned());
     Some((name.to_string(), Word { parts }))
@@ -1234,10 +1452,16 @@ mod tests {
     use super::*;
 
     fn lit(s: &str) -> WordPart {
-        WordPart::Lit { text: s.to_string(), quoted: false }
+        WordPart::Lit {
+            text: s.to_string(),
+            quoted: false,
+        }
     }
     fn qlit(s: &str) -> WordPart {
-        WordPart::Lit { text: s.to_string(), quoted: true }
+        WordPart::Lit {
+            text: s.to_string(),
+            quoted: true,
+        }
     }
 
     fn parse_all(input: &str) -> Vec<Result<CompleteCommand, ParseError>> {
@@ -1256,7 +1480,9 @@ mod tests {
     fn simple_words(input: &str) -> Vec<Vec<WordPart>> {
         let cmds = parse_all(input);
         let Ok(c) = &cmds[0] else { panic!("{cmds:?}") };
-        let Command::Simple { words, .. } = &c.list.items[0].first.cmds[0] else { panic!() };
+        let Command::Simple { words, .. } = &c.list.items[0].first.cmds[0] else {
+            panic!()
+        };
         words.iter().map(|w| w.parts.clone()).collect()
     }
 
@@ -1267,28 +1493,69 @@ mod tests {
             ("echo 'a b'", vec![vec![lit("echo")], vec![qlit("a b")]]),
             ("echo \"a\\\"b\"", vec![vec![lit("echo")], vec![qlit("a\"b")]]),
             ("echo \"\\x\"", vec![vec![lit("echo")], vec![qlit("\\x")]]),
-            ("echo a\\ b", vec![vec![lit("echo")], vec![lit("a"), qlit(" "), lit("b")]]),
-            ("echo x'y'z", vec![vec![lit("echo")], vec![lit("x"), qlit("y"), lit("z")]]),
+            (
+                "echo a\\ b",
+                vec![vec![lit("echo")], vec![lit("a"), qlit(" "), lit("b")]],
+            ),
+            (
+                "echo x'y'z",
+                vec![vec![lit("echo")], vec![lit("x"), qlit("y"), lit("z")]],
+            ),
             (
                 "echo $HOME",
-                vec![vec![lit("echo")], vec![WordPart::Param { name: "HOME".into(), op: ParamOp::Plain, quoted: false }]],
+                vec![
+                    vec![lit("echo")],
+                    vec![WordPart::Param {
+                        name: "HOME".into(),
+                        op: ParamOp::Plain,
+                        quoted: false,
+                    }],
+                ],
             ),
             (
                 "echo \"$?\"",
                 vec![
                     vec![lit("echo")],
-                    vec![qlit(""), WordPart::Param { name: "?".into(), op: ParamOp::Plain, quoted: true }],
+                    vec![
+                        qlit(""),
+                        WordPart::Param {
+                            name: "?".into(),
+                            op: ParamOp::Plain,
+                            quoted: true,
+                        },
+                    ],
                 ],
             ),
             (
                 "echo $(kubectl get pods -o name | head -1)",
                 vec![
                     vec![lit("echo")],
-                    vec![WordPart::CmdSub { src: "kubectl get pods -o name | head -1".into(), quoted: false }],
+                    vec![WordPart::CmdSub {
+                        src: "kubectl get pods -o name | head -1".into(),
+                        quoted: false,
+                    }],
                 ],
             ),
-            ("echo `date`", vec![vec![lit("echo")], vec![WordPart::CmdSub { src: "date".into(), quoted: false }]]),
-            ("echo $((1+2))", vec![vec![lit("echo")], vec![WordPart::Arith { src: "1+2".into(), quoted: false }]]),
+            (
+                "echo `date`",
+                vec![
+                    vec![lit("echo")],
+                    vec![WordPart::CmdSub {
+                        src: "date".into(),
+                        quoted: false,
+                    }],
+                ],
+            ),
+            (
+                "echo $((1+2))",
+                vec![
+                    vec![lit("echo")],
+                    vec![WordPart::Arith {
+                        src: "1+2".into(),
+                        quoted: false,
+                    }],
+                ],
+            ),
             ("echo a#b # comment", vec![vec![lit("echo")], vec![lit("a#b")]]),
             ("echo $'a\\tb'", vec![vec![lit("echo")], vec![qlit("a\tb")]]),
             ("echo a\\\nb", vec![vec![lit("echo")], vec![lit("ab")]]),
@@ -1304,15 +1571,81 @@ mod tests {
         let cases = [
             ("X", "X", ParamOp::Plain),
             ("#X", "X", ParamOp::Length),
-            ("X:-a b", "X", ParamOp::Default { colon: true, word: "a b".into() }),
-            ("X-a", "X", ParamOp::Default { colon: false, word: "a".into() }),
-            ("X:=v", "X", ParamOp::Assign { colon: true, word: "v".into() }),
-            ("X:+v", "X", ParamOp::Alt { colon: true, word: "v".into() }),
-            ("X##*/", "X", ParamOp::TrimPrefix { longest: true, pattern: "*/".into() }),
-            ("X%.*", "X", ParamOp::TrimSuffix { longest: false, pattern: ".*".into() }),
-            ("X//a/b", "X", ParamOp::Replace { all: true, pattern: "a".into(), replacement: "b".into() }),
+            (
+                "X:-a b",
+                "X",
+                ParamOp::Default {
+                    colon: true,
+                    word: "a b".into(),
+                },
+            ),
+            (
+                "X-a",
+                "X",
+                ParamOp::Default {
+                    colon: false,
+                    word: "a".into(),
+                },
+            ),
+            (
+                "X:=v",
+                "X",
+                ParamOp::Assign {
+                    colon: true,
+                    word: "v".into(),
+                },
+            ),
+            (
+                "X:+v",
+                "X",
+                ParamOp::Alt {
+                    colon: true,
+                    word: "v".into(),
+                },
+            ),
+            (
+                "X##*/",
+                "X",
+                ParamOp::TrimPrefix {
+                    longest: true,
+                    pattern: "*/".into(),
+                },
+            ),
+            (
+                "X%.*",
+                "X",
+                ParamOp::TrimSuffix {
+                    longest: false,
+                    pattern: ".*".into(),
+                },
+            ),
+            (
+                "X//a/b",
+                "X",
+                ParamOp::Replace {
+                    all: true,
+                    pattern: "a".into(),
+                    replacement: "b".into(),
+                },
+            ),
             ("1", "1", ParamOp::Plain),
-            ("X:", "", ParamOp::Bad("X:".into())),
+            ("X:", "X", ParamOp::Bad("X:".into())),
+            (
+                "X:1:2",
+                "X",
+                ParamOp::Substring {
+                    offset: "1".into(),
+                    length: Some("2".into()),
+                },
+            ),
+            (
+                "X: -3",
+                "X",
+                ParamOp::Substring {
+                    offset: " -3".into(),
+                    length: None,
+                },
+            ),
             ("", "", ParamOp::Bad("".into())),
         ];
         for (inner, name, op) in cases {
@@ -1331,6 +1664,9 @@ mod tests {
             (")", "syntax error near unexpected token `)'"),
             ("echo > | x", "syntax error near unexpected token `|'"),
             ("done", "syntax error near unexpected token `done'"),
+            ("echo (", "syntax error near unexpected token `newline'"),
+            ("echo a (", "syntax error near unexpected token `('"),
+            ("f() echo x", "syntax error near unexpected token `echo'"),
         ];
         for (input, msg) in cases {
             let got = parse_all(input);
@@ -1353,7 +1689,11 @@ mod tests {
             ("for i in 1 2; do echo $i", "syntax error: unexpected end of file"),
         ];
         for (input, msg) in cases {
-            assert_eq!(parse_all(input).last(), Some(&Err(ParseError::Incomplete(msg.to_string()))), "{input}");
+            assert_eq!(
+                parse_all(input).last(),
+                Some(&Err(ParseError::Incomplete(msg.to_string()))),
+                "{input}"
+            );
         }
     }
 
@@ -1388,10 +1728,22 @@ mod tests {
         let cmds = parse_all("cat <<EOF | kubectl apply -f -\nkind: $K\n  x\nEOF\necho done\n");
         assert_eq!(cmds.len(), 2);
         let Ok(first) = &cmds[0] else { panic!() };
-        assert_eq!(first.heredocs, vec![HereDoc { body: "kind: $K\n  x\n".into(), expand: true }]);
+        assert_eq!(
+            first.heredocs,
+            vec![HereDoc {
+                body: "kind: $K\n  x\n".into(),
+                expand: true
+            }]
+        );
         let cmds = parse_all("cat <<-'END'\n\tkeep $X\n\tEND\n");
         let Ok(first) = &cmds[0] else { panic!() };
-        assert_eq!(first.heredocs, vec![HereDoc { body: "keep $X\n".into(), expand: false }]);
+        assert_eq!(
+            first.heredocs,
+            vec![HereDoc {
+                body: "keep $X\n".into(),
+                expand: false
+            }]
+        );
         // Two here-documents on one line are read in order.
         let cmds = parse_all("cat <<A; cat <<B\n1\nA\n2\nB\n");
         let Ok(first) = &cmds[0] else { panic!() };
@@ -1400,7 +1752,9 @@ mod tests {
         // The second command's here-document index starts at 0 again.
         let cmds = parse_all("cat <<A\n1\nA\ncat <<B\n2\nB\n");
         let Ok(second) = &cmds[1] else { panic!() };
-        let Command::Simple { redirs, .. } = &second.list.items[0].first.cmds[0] else { panic!() };
+        let Command::Simple { redirs, .. } = &second.list.items[0].first.cmds[0] else {
+            panic!()
+        };
         assert_eq!(redirs[0].op, RedirOp::HereDoc(0));
         assert_eq!(second.heredocs[0].body, "2\n");
     }
@@ -1417,7 +1771,9 @@ mod tests {
     fn assignments_and_redirections_are_split_from_words() {
         let cmds = parse_all("A=1 B=\"x y\" cmd 2>&1 >out.txt arg");
         let Ok(c) = &cmds[0] else { panic!() };
-        let Command::Simple { assigns, words, redirs } = &c.list.items[0].first.cmds[0] else { panic!() };
+        let Command::Simple { assigns, words, redirs } = &c.list.items[0].first.cmds[0] else {
+            panic!()
+        };
         assert_eq!(assigns.len(), 2);
         assert_eq!(assigns[1].1.parts, vec![qlit("x y")]);
         assert_eq!(words.len(), 2);
@@ -1432,6 +1788,9 @@ mod tests {
         let Ok(c) = &cmds[0] else { panic!() };
         assert_eq!(c.list.items.len(), 2);
         assert_eq!(c.list.items[0].first.cmds.len(), 2);
-        assert_eq!(c.list.items[0].rest.iter().map(|r| r.0).collect::<Vec<_>>(), vec![true, false]);
+        assert_eq!(
+            c.list.items[0].rest.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![true, false]
+        );
     }
 }

@@ -6,7 +6,10 @@
 enum Node {
     Char(char),
     Any,
-    Class { items: Vec<ClassItem>, negated: bool },
+    Class {
+        items: Vec<ClassItem>,
+        negated: bool,
+    },
     Start,
     End,
     WordBoundary,
@@ -15,7 +18,11 @@ enum Node {
     WordEnd,
     Concat(Vec<Node>),
     Alt(Vec<Node>),
-    Repeat { node: Box<Node>, min: u32, max: Option<u32> },
+    Repeat {
+        node: Box<Node>,
+        min: u32,
+        max: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +87,11 @@ impl ReParser<'_> {
             self.pos += if self.extended { 1 } else { 2 };
             alts.push(self.concat(depth)?);
         }
-        Ok(if alts.len() == 1 { alts.pop().unwrap_or(Node::Concat(vec![])) } else { Node::Alt(alts) })
+        Ok(if alts.len() == 1 {
+            alts.pop().unwrap_or(Node::Concat(vec![]))
+        } else {
+            Node::Alt(alts)
+        })
     }
 
     fn concat(&mut self, depth: usize) -> Result<Node, String> {
@@ -146,7 +157,11 @@ impl ReParser<'_> {
             if matches!(atom, Node::Start | Node::End) {
                 continue;
             }
-            atom = Node::Repeat { node: Box::new(atom), min, max };
+            atom = Node::Repeat {
+                node: Box::new(atom),
+                min,
+                max,
+            };
         }
         Ok(atom)
     }
@@ -159,7 +174,11 @@ impl ReParser<'_> {
             while matches!(p.peek(), Some(c) if c.is_ascii_digit()) {
                 p.pos += 1;
             }
-            let s: String = p.chars.get(start..p.pos).map(|c| c.iter().collect()).unwrap_or_default();
+            let s: String = p
+                .chars
+                .get(start..p.pos)
+                .map(|c| c.iter().collect())
+                .unwrap_or_default();
             if s.is_empty() {
                 None
             } else {
@@ -187,7 +206,11 @@ impl ReParser<'_> {
             false
         };
         if !closed {
-            return if self.extended { Ok(None) } else { Err("Unmatched \\{".to_string()) };
+            return if self.extended {
+                Ok(None)
+            } else {
+                Err("Unmatched \\{".to_string())
+            };
         }
         let min = min.unwrap_or(0);
         if min > MAX_REPEAT || max.is_some_and(|m| m > MAX_REPEAT) {
@@ -200,7 +223,9 @@ impl ReParser<'_> {
     }
 
     fn atom(&mut self, depth: usize, at_start: bool) -> Result<Node, String> {
-        let Some(c) = self.peek() else { return Ok(Node::Concat(vec![])) };
+        let Some(c) = self.peek() else {
+            return Ok(Node::Concat(vec![]));
+        };
         self.pos += 1;
         Ok(match c {
             '.' => Node::Any,
@@ -213,14 +238,28 @@ impl ReParser<'_> {
             '*' if at_start => Node::Char('*'),
             '+' | '?' if self.extended && at_start => Node::Char(c),
             '\\' => {
-                let Some(n) = self.peek() else { return Err("Trailing backslash".to_string()) };
+                let Some(n) = self.peek() else {
+                    return Err("Trailing backslash".to_string());
+                };
                 self.pos += 1;
                 match n {
                     '(' if !self.extended => self.group(depth)?,
-                    'w' => Node::Class { items: vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')], negated: false },
-                    'W' => Node::Class { items: vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')], negated: true },
-                    's' => Node::Class { items: vec![ClassItem::Named("space".into())], negated: false },
-                    'S' => Node::Class { items: vec![ClassItem::Named("space".into())], negated: true },
+                    'w' => Node::Class {
+                        items: vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')],
+                        negated: false,
+                    },
+                    'W' => Node::Class {
+                        items: vec![ClassItem::Named("alnum".into()), ClassItem::Range('_', '_')],
+                        negated: true,
+                    },
+                    's' => Node::Class {
+                        items: vec![ClassItem::Named("space".into())],
+                        negated: false,
+                    },
+                    'S' => Node::Class {
+                        items: vec![ClassItem::Named("space".into())],
+                        negated: true,
+                    },
                     'b' => Node::WordBoundary,
                     'B' => Node::NotWordBoundary,
                     '<' => Node::WordStart,
@@ -243,7 +282,7 @@ impl ReParser<'_> {
             self.pos += if self.extended { 1 } else { 2 };
             Ok(inner)
         } else {
-            Err(if self.extended { "Unmatched ( or \\(" } else { "Unmatched ( or \\(" }.to_string())
+            Err("Unmatched ( or \\(".to_string())
         }
     }
 
@@ -256,20 +295,37 @@ impl ReParser<'_> {
         let mut items = Vec::new();
         let mut first = true;
         loop {
-            let Some(c) = self.peek() else { return Err("Unmatched [, [^, [:, [., or [=".to_string()) };
+            let Some(c) = self.peek() else {
+                return Err("Unmatched [, [^, [:, [., or [=".to_string());
+            };
             self.pos += 1;
             if c == ']' && !first {
                 break;
             }
             first = false;
             if c == '[' && self.peek() == Some(':') {
-                let rest: String = self.chars.get(self.pos + 1..).map(|r| r.iter().collect()).unwrap_or_default();
+                let rest: String = self
+                    .chars
+                    .get(self.pos + 1..)
+                    .map(|r| r.iter().collect())
+                    .unwrap_or_default();
                 if let Some(end) = rest.find(":]") {
                     let name = rest.get(..end).unwrap_or("").to_string();
                     self.pos += 1 + name.chars().count() + 2;
                     if !matches!(
                         name.as_str(),
-                        "alpha" | "digit" | "alnum" | "upper" | "lower" | "space" | "blank" | "punct" | "xdigit" | "print" | "graph" | "cntrl"
+                        "alpha"
+                            | "digit"
+                            | "alnum"
+                            | "upper"
+                            | "lower"
+                            | "space"
+                            | "blank"
+                            | "punct"
+                            | "xdigit"
+                            | "print"
+                            | "graph"
+                            | "cntrl"
                     ) {
                         return Err("Invalid character class name".to_string());
                     }
@@ -333,7 +389,10 @@ fn compile(node: &Node, prog: &mut Vec<Inst>) {
     match node {
         Node::Char(c) => prog.push(Inst::Char(*c)),
         Node::Any => prog.push(Inst::Any),
-        Node::Class { items, negated } => prog.push(Inst::Class { items: items.clone(), negated: *negated }),
+        Node::Class { items, negated } => prog.push(Inst::Class {
+            items: items.clone(),
+            negated: *negated,
+        }),
         Node::Start | Node::End | Node::WordBoundary | Node::NotWordBoundary | Node::WordStart | Node::WordEnd => {
             prog.push(Inst::Assert(node.clone()))
         }
@@ -403,10 +462,15 @@ impl Regex {
     /// Compiles a basic (`extended = false`) or extended regular expression; the error is the
     /// message GNU grep prints after `grep: `.
     pub fn new(pattern: &str, extended: bool, icase: bool) -> Result<Regex, String> {
-        let mut p = ReParser { chars: pattern.chars().collect(), pos: 0, extended, _src: pattern };
+        let mut p = ReParser {
+            chars: pattern.chars().collect(),
+            pos: 0,
+            extended,
+            _src: pattern,
+        };
         let node = p.alternation(0)?;
         if p.pos < p.chars.len() {
-            return Err(if extended { "Unmatched ) or \\)" } else { "Unmatched ) or \\)" }.to_string());
+            return Err("Unmatched ) or \\)".to_string());
         }
         if node_size(&node) > MAX_PROGRAM {
             return Err("Regular expression too big".to_string());
@@ -472,10 +536,8 @@ impl Regex {
                     stack.push(*b);
                     stack.push(*a);
                 }
-                Some(Inst::Assert(node)) => {
-                    if Self::assert_ok(node, text, i) {
-                        stack.push(pc + 1);
-                    }
+                Some(Inst::Assert(node)) if Self::assert_ok(node, text, i) => {
+                    stack.push(pc + 1);
                 }
                 Some(_) => list.push(pc),
                 None => {}
@@ -498,20 +560,16 @@ impl Regex {
             for &pc in &current {
                 match self.prog.get(pc) {
                     Some(Inst::Match) => best = Some(i),
-                    Some(Inst::Char(want)) => {
-                        if c.is_some_and(|c| self.char_eq(c, *want)) {
-                            self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
-                        }
+                    Some(Inst::Char(want)) if c.is_some_and(|c| self.char_eq(c, *want)) => {
+                        self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
                     }
-                    Some(Inst::Any) => {
-                        if c.is_some_and(|c| c != '\n') {
-                            self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
-                        }
+                    Some(Inst::Any) if c.is_some_and(|c| c != '\n') => {
+                        self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
                     }
-                    Some(Inst::Class { items, negated }) => {
-                        if c.is_some_and(|c| class_matches(items, *negated, c, self.icase)) {
-                            self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
-                        }
+                    Some(Inst::Class { items, negated })
+                        if c.is_some_and(|c| class_matches(items, *negated, c, self.icase)) =>
+                    {
+                        self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
                     }
                     _ => {}
                 }
@@ -673,8 +731,14 @@ mod tests {
 
     #[test]
     fn invalid_patterns_are_errors_not_panics() {
-        for (re, ext) in [("[abc", false), ("\\(a", false), ("(a", true), ("a\\", false), ("a{300}", true), ("[z-a]", true)]
-        {
+        for (re, ext) in [
+            ("[abc", false),
+            ("\\(a", false),
+            ("(a", true),
+            ("a\\", false),
+            ("a{300}", true),
+            ("[z-a]", true),
+        ] {
             assert!(Regex::new(re, ext, false).is_err(), "{re}");
         }
         // Nested large repeats are refused rather than compiled.

@@ -104,7 +104,9 @@ fn unrecognized(out: &mut Output, cmd: &str, long: &str, status: i32) -> i32 {
 
 /// The lines of `text` without their newlines.
 pub(crate) fn lines(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').map(|l| l.strip_suffix('\n').unwrap_or(l)).collect()
+    text.split_inclusive('\n')
+        .map(|l| l.strip_suffix('\n').unwrap_or(l))
+        .collect()
 }
 
 /// Reads each operand (or stdin for none or `-`); failures are reported with `err` and
@@ -143,9 +145,22 @@ pub(crate) fn cat(args: &[String], io: &mut Io) -> i32 {
         Err(e) => return usage(io.out, "cat", &e, 1),
     };
     let number = opts.contains(&Opt::Short('n', None));
-    let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("cat: {n}: {}\n", e.message()));
+    let mut failed = false;
     let mut line_no = 0;
-    for (_, text) in inputs {
+    let names = if operands.is_empty() {
+        vec!["-".to_string()]
+    } else {
+        operands
+    };
+    // One file at a time, so errors interleave with output as cat's do.
+    for name in &names {
+        let (inputs, f) = read_inputs(io, std::slice::from_ref(name), &|n, e| {
+            format!("cat: {n}: {}\n", e.message())
+        });
+        failed |= f;
+        let Some((_, text)) = inputs.into_iter().next() else {
+            continue;
+        };
         if number {
             for l in text.split_inclusive('\n') {
                 line_no += 1;
@@ -173,6 +188,8 @@ struct GrepOpts {
     with_name: Option<bool>,
     after: usize,
     before: usize,
+    /// Any of -A/-B/-C was given (even 0): groups are separated by `--`.
+    context: bool,
     max: Option<usize>,
 }
 
@@ -223,7 +240,10 @@ pub(crate) fn grep(name: &str, args: &[String], io: &mut Io) -> i32 {
                 }
             },
             Opt::Short(c @ ('A' | 'B' | 'C'), Some(v)) => {
-                let Some(n) = parse_count("grep", "context length", v, io.out) else { return 2 };
+                let Some(n) = parse_count("grep", "context length", v, io.out) else {
+                    return 2;
+                };
+                g.context = true;
                 if matches!(c, 'A' | 'C') {
                     g.after = n;
                 }
@@ -232,7 +252,9 @@ pub(crate) fn grep(name: &str, args: &[String], io: &mut Io) -> i32 {
                 }
             }
             Opt::Short('m', Some(v)) => {
-                let Some(n) = parse_count("grep", "max count", v, io.out) else { return 2 };
+                let Some(n) = parse_count("grep", "max count", v, io.out) else {
+                    return 2;
+                };
                 g.max = Some(n);
             }
             Opt::Short(..) => {}
@@ -253,14 +275,19 @@ pub(crate) fn grep(name: &str, args: &[String], io: &mut Io) -> i32 {
     }
     if patterns.is_empty() {
         if operands.is_empty() {
-            io.out.stderr("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
+            io.out
+                .stderr("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
             return 2;
         }
         patterns.push(operands.remove(0));
     }
     let mut regexes = Vec::new();
     for p in patterns.iter().flat_map(|p| p.split('\n')) {
-        let r = if fixed { Ok(Regex::literal(p, icase)) } else { Regex::new(p, extended, icase) };
+        let r = if fixed {
+            Ok(Regex::literal(p, icase))
+        } else {
+            Regex::new(p, extended, icase)
+        };
         match r {
             Ok(r) => regexes.push(r),
             Err(m) => {
@@ -403,7 +430,7 @@ fn grep_one(g: &GrepOpts, regexes: &[Regex], file: &str, with_name: bool, text: 
                 Some(p) if p + 1 > start => p + 1,
                 _ => start,
             };
-            if (g.before > 0 || g.after > 0) && printed_upto.is_some_and(|p| from > p + 1) {
+            if g.context && printed_upto.is_some_and(|p| from > p + 1) {
                 out.stdout("--\n");
             }
             for j in from..i {
@@ -427,16 +454,22 @@ fn grep_one(g: &GrepOpts, regexes: &[Regex], file: &str, with_name: bool, text: 
 
 /// Rewrites `-5` to `-n 5` (head and tail's obsolete syntax) and `+5` for tail.
 fn numeric_shorthand(args: &[String], tail: bool) -> Vec<String> {
-    let mut v = Vec::new();
+    let mut v: Vec<String> = Vec::new();
     for (i, a) in args.iter().enumerate() {
         let digits = a.get(1..).unwrap_or("");
         let first = i == 0;
-        if (a.starts_with('-') || (tail && first && a.starts_with('+')))
+        let is_value = matches!(v.last().map(String::as_str), Some("-n" | "-c" | "--lines" | "--bytes"));
+        if !is_value
+            && (a.starts_with('-') || (tail && first && a.starts_with('+')))
             && !digits.is_empty()
             && digits.chars().all(|c| c.is_ascii_digit())
         {
             v.push("-n".to_string());
-            v.push(if a.starts_with('+') { a.clone() } else { digits.to_string() });
+            v.push(if a.starts_with('+') {
+                a.clone()
+            } else {
+                digits.to_string()
+            });
         } else {
             v.push(a.clone());
         }
@@ -500,11 +533,14 @@ pub(crate) fn head_tail(tail: bool, args: &[String], io: &mut Io) -> i32 {
             },
         }
     }
-    let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("{cmd}: cannot open '{n}' for reading: {}\n", e.message()));
+    let (inputs, failed) = read_inputs(io, &operands, &|n, e| {
+        format!("{cmd}: cannot open '{n}' for reading: {}\n", e.message())
+    });
     for (k, (name, text)) in inputs.iter().enumerate() {
         if headers {
             let shown = if name == "-" { "standard input" } else { name };
-            io.out.stdout(format!("{}==> {shown} <==\n", if k > 0 { "\n" } else { "" }));
+            io.out
+                .stdout(format!("{}==> {shown} <==\n", if k > 0 { "\n" } else { "" }));
         }
         let n = count.max(0) as usize;
         if bytes {
@@ -552,7 +588,10 @@ pub(crate) fn wc(args: &[String], io: &mut Io) -> i32 {
         which = vec!['l', 'w', 'c'];
     }
     // wc prints in a fixed order whatever the flag order.
-    let order: Vec<char> = ['l', 'w', 'm', 'c', 'L'].into_iter().filter(|c| which.contains(c)).collect();
+    let order: Vec<char> = ['l', 'w', 'm', 'c', 'L']
+        .into_iter()
+        .filter(|c| which.contains(c))
+        .collect();
     let from_stdin = operands.is_empty() || operands.iter().any(|o| o == "-");
     let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("wc: {n}: {}\n", e.message()));
     let count = |text: &str| -> Vec<usize> {
@@ -598,10 +637,26 @@ pub(crate) fn wc(args: &[String], io: &mut Io) -> i32 {
     i32::from(failed)
 }
 
-#[derive(Default)]
+/// How one sort key compares.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+struct SortFlags {
+    reverse: bool,
+    numeric: bool,
+    human: bool,
+    fold: bool,
+    blanks: bool,
+}
+
+impl SortFlags {
+    fn any(&self) -> bool {
+        *self != SortFlags::default()
+    }
+}
+
 struct SortKey {
     start: usize,
     end: Option<usize>,
+    flags: SortFlags,
 }
 
 fn numeric_prefix(s: &str) -> f64 {
@@ -620,7 +675,10 @@ fn numeric_prefix(s: &str) -> f64 {
 fn human_value(s: &str) -> f64 {
     let t = s.trim_start();
     let n = numeric_prefix(t);
-    let digits = t.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-').count();
+    let digits = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .count();
     let mult = match t.chars().nth(digits) {
         Some('K' | 'k') => 1e3,
         Some('M') => 1e6,
@@ -632,57 +690,91 @@ fn human_value(s: &str) -> f64 {
     n * mult
 }
 
+/// Applies sort's per-key option letters (`n`, `r`, `h`, `b`, `f`, `g`).
+fn key_flags(letters: &str, flags: &mut SortFlags) {
+    for f in letters.chars() {
+        match f {
+            'n' | 'g' => flags.numeric = true,
+            'r' => flags.reverse = true,
+            'h' => flags.human = true,
+            'b' => flags.blanks = true,
+            'f' => flags.fold = true,
+            _ => {}
+        }
+    }
+}
+
+fn compare_with(a: &str, b: &str, f: SortFlags) -> std::cmp::Ordering {
+    let (a, b) = if f.blanks || f.numeric || f.human {
+        (a.trim_start(), b.trim_start())
+    } else {
+        (a, b)
+    };
+    let o = if f.human {
+        human_value(a)
+            .partial_cmp(&human_value(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    } else if f.numeric {
+        numeric_prefix(a)
+            .partial_cmp(&numeric_prefix(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    } else if f.fold {
+        a.to_uppercase().cmp(&b.to_uppercase())
+    } else {
+        a.cmp(b)
+    };
+    if f.reverse {
+        o.reverse()
+    } else {
+        o
+    }
+}
+
 pub(crate) fn sort(args: &[String], io: &mut Io) -> i32 {
     let (opts, operands) = match getopt(args, "ktoT", "rnufbhsVgMcdiR") {
         Ok(r) => r,
         Err(e) => return usage(io.out, "sort", &e, 2),
     };
-    let (mut reverse, mut numeric, mut unique, mut fold, mut human, mut blanks) = (false, false, false, false, false, false);
+    let mut global = SortFlags::default();
+    let (mut unique, mut stable) = (false, false);
     let mut keys: Vec<SortKey> = Vec::new();
     let mut sep: Option<char> = None;
     for o in &opts {
         match o {
-            Opt::Short('r', _) => reverse = true,
-            Opt::Short('n' | 'g', _) => numeric = true,
-            Opt::Short('h', _) => human = true,
+            Opt::Short(c @ ('r' | 'n' | 'g' | 'h' | 'f' | 'b'), _) => key_flags(&c.to_string(), &mut global),
             Opt::Short('u', _) => unique = true,
-            Opt::Short('f', _) => fold = true,
-            Opt::Short('b', _) => blanks = true,
+            Opt::Short('s', _) => stable = true,
             Opt::Short('k', Some(spec)) => {
                 let (a, b) = match spec.split_once(',') {
                     Some((a, b)) => (a, Some(b)),
                     None => (spec.as_str(), None),
                 };
+                let mut flags = SortFlags::default();
                 let mut field = |s: &str| -> Option<usize> {
                     let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-                    let flags: String = s.chars().skip_while(|c| c.is_ascii_digit() || *c == '.').collect();
-                    for f in flags.chars() {
-                        match f {
-                            'n' | 'g' => numeric = true,
-                            'r' => reverse = true,
-                            'h' => human = true,
-                            'b' => blanks = true,
-                            'f' => fold = true,
-                            _ => {}
-                        }
-                    }
+                    let letters: String = s.chars().skip_while(|c| c.is_ascii_digit() || *c == '.').collect();
+                    key_flags(&letters, &mut flags);
                     digits.parse().ok()
                 };
                 let Some(start) = field(a).filter(|n| *n > 0) else {
-                    io.out.stderr(format!("sort: invalid number at field start: invalid count at start of ‘{a}’\n"));
+                    io.out.stderr(format!(
+                        "sort: invalid number at field start: invalid count at start of ‘{a}’\n"
+                    ));
                     return 2;
                 };
                 let end = match b {
                     Some(b) => match field(b) {
                         Some(n) => Some(n),
                         None => {
-                            io.out.stderr(format!("sort: invalid number after ',': invalid count at start of ‘{b}’\n"));
+                            io.out.stderr(format!(
+                                "sort: invalid number after ',': invalid count at start of ‘{b}’\n"
+                            ));
                             return 2;
                         }
                     },
                     None => None,
                 };
-                keys.push(SortKey { start, end });
+                keys.push(SortKey { start, end, flags });
             }
             Opt::Short('t', Some(t)) => {
                 let mut cs = t.chars();
@@ -696,57 +788,68 @@ pub(crate) fn sort(args: &[String], io: &mut Io) -> i32 {
             }
             Opt::Short(..) => {}
             Opt::Long(l, _) => match l.as_str() {
-                "reverse" => reverse = true,
-                "numeric-sort" => numeric = true,
+                "reverse" => global.reverse = true,
+                "numeric-sort" => global.numeric = true,
                 "unique" => unique = true,
-                "human-numeric-sort" => human = true,
+                "human-numeric-sort" => global.human = true,
+                "ignore-case" => global.fold = true,
                 _ => return unrecognized(io.out, "sort", l, 2),
             },
         }
     }
-    let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("sort: cannot read: {n}: {}\n", e.message()));
+    // Keys without their own letters take the global options.
+    for k in &mut keys {
+        if !k.flags.any() {
+            k.flags = global;
+        }
+    }
+    let (inputs, failed) = read_inputs(io, &operands, &|n, e| {
+        format!("sort: cannot read: {n}: {}\n", e.message())
+    });
     if failed {
         return 2;
     }
-    let text: String = inputs.into_iter().map(|(_, t)| if t.is_empty() || t.ends_with('\n') { t } else { t + "\n" }).collect();
+    let text: String = inputs
+        .into_iter()
+        .map(|(_, t)| if t.is_empty() || t.ends_with('\n') { t } else { t + "\n" })
+        .collect();
     let all: Vec<String> = lines(&text).into_iter().map(str::to_string).collect();
-    let key_of = |line: &str| -> String {
-        if keys.is_empty() {
-            return line.to_string();
-        }
-        let mut out = String::new();
-        for k in &keys {
-            let fields: Vec<&str> = match sep {
-                Some(c) => line.split(c).collect(),
-                None => split_blank_fields(line),
-            };
-            let end = k.end.unwrap_or(fields.len()).min(fields.len());
-            let joined = fields.get(k.start.saturating_sub(1).min(end)..end).unwrap_or(&[]).join(&sep.map(String::from).unwrap_or_default());
-            out.push_str(&joined);
-        }
-        out
+    let key_text = |line: &str, k: &SortKey| -> String {
+        let fields: Vec<&str> = match sep {
+            Some(c) => line.split(c).collect(),
+            None => split_blank_fields(line),
+        };
+        let end = k.end.unwrap_or(fields.len()).min(fields.len());
+        let from = k.start.saturating_sub(1).min(end);
+        fields
+            .get(from..end)
+            .unwrap_or(&[])
+            .join(&sep.map(String::from).unwrap_or_default())
     };
     let cmp_keys = |a: &str, b: &str| -> std::cmp::Ordering {
-        let (ka, kb) = (key_of(a), key_of(b));
-        let (ka, kb) = if blanks { (ka.trim_start().to_string(), kb.trim_start().to_string()) } else { (ka, kb) };
-        if human {
-            human_value(&ka).partial_cmp(&human_value(&kb)).unwrap_or(std::cmp::Ordering::Equal)
-        } else if numeric {
-            numeric_prefix(&ka).partial_cmp(&numeric_prefix(&kb)).unwrap_or(std::cmp::Ordering::Equal)
-        } else if fold {
-            ka.to_uppercase().cmp(&kb.to_uppercase())
-        } else {
-            ka.cmp(&kb)
+        if keys.is_empty() {
+            return compare_with(a, b, global);
         }
+        for k in &keys {
+            let o = compare_with(&key_text(a, k), &key_text(b, k), k.flags);
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
     };
     let mut sorted = all;
     sorted.sort_by(|a, b| {
-        let o = cmp_keys(a, b).then_with(|| if unique { std::cmp::Ordering::Equal } else { a.cmp(b) });
-        if reverse {
-            o.reverse()
-        } else {
-            o
-        }
+        cmp_keys(a, b).then_with(|| {
+            // The last-resort comparison of whole lines, unless -s or -u.
+            if unique || stable {
+                std::cmp::Ordering::Equal
+            } else if global.reverse {
+                b.cmp(a)
+            } else {
+                a.cmp(b)
+            }
+        })
     });
     if unique {
         sorted.dedup_by(|a, b| cmp_keys(a, b) == std::cmp::Ordering::Equal);
@@ -783,7 +886,9 @@ pub(crate) fn uniq(args: &[String], io: &mut Io) -> i32 {
         Err(e) => return usage(io.out, "uniq", &e, 1),
     };
     if let Some(extra) = operands.get(2) {
-        io.out.stderr(format!("uniq: extra operand ‘{extra}’\nTry 'uniq --help' for more information.\n"));
+        io.out.stderr(format!(
+            "uniq: extra operand ‘{extra}’\nTry 'uniq --help' for more information.\n"
+        ));
         return 1;
     }
     let has = |c: char| opts.iter().any(|o| matches!(o, Opt::Short(x, _) if *x == c));
@@ -797,7 +902,15 @@ pub(crate) fn uniq(args: &[String], io: &mut Io) -> i32 {
     let mut groups: Vec<(String, usize)> = Vec::new();
     for l in lines(&text) {
         match groups.last_mut() {
-            Some((prev, n)) if (if icase { prev.to_lowercase() == l.to_lowercase() } else { prev == l }) => *n += 1,
+            Some((prev, n))
+                if (if icase {
+                    prev.to_lowercase() == l.to_lowercase()
+                } else {
+                    prev == l
+                }) =>
+            {
+                *n += 1
+            }
             _ => groups.push((l.to_string(), 1)),
         }
     }
@@ -837,7 +950,9 @@ fn parse_list(spec: &str, out: &mut Output) -> Option<Vec<(usize, usize)>> {
             }
         };
         let (Ok(lo), Ok(hi)) = (parse(a), b.map(parse).unwrap_or(Ok(None))) else {
-            out.stderr(format!("cut: invalid field value ‘{part}’\nTry 'cut --help' for more information.\n"));
+            out.stderr(format!(
+                "cut: invalid field value ‘{part}’\nTry 'cut --help' for more information.\n"
+            ));
             return None;
         };
         if lo == Some(0) || hi == Some(0) {
@@ -876,7 +991,9 @@ pub(crate) fn cut(args: &[String], io: &mut Io) -> i32 {
                 match (cs.next(), cs.next()) {
                     (Some(c), None) => delim = c,
                     _ => {
-                        io.out.stderr("cut: the delimiter must be a single character\nTry 'cut --help' for more information.\n");
+                        io.out.stderr(
+                            "cut: the delimiter must be a single character\nTry 'cut --help' for more information.\n",
+                        );
                         return 1;
                     }
                 }
@@ -896,7 +1013,9 @@ pub(crate) fn cut(args: &[String], io: &mut Io) -> i32 {
         }
     }
     if fields.is_none() && chars_list.is_none() {
-        io.out.stderr("cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n");
+        io.out.stderr(
+            "cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n",
+        );
         return 1;
     }
     let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("cut: {n}: {}\n", e.message()));
@@ -904,7 +1023,12 @@ pub(crate) fn cut(args: &[String], io: &mut Io) -> i32 {
     for (_, text) in inputs {
         for l in lines(&text) {
             if let Some(ranges) = &chars_list {
-                let s: String = l.chars().enumerate().filter(|(i, _)| within(ranges, i + 1)).map(|(_, c)| c).collect();
+                let s: String = l
+                    .chars()
+                    .enumerate()
+                    .filter(|(i, _)| within(ranges, i + 1))
+                    .map(|(_, c)| c)
+                    .collect();
                 io.out.stdout(format!("{s}\n"));
             } else if let Some(ranges) = &fields {
                 if !l.contains(delim) {
@@ -913,8 +1037,12 @@ pub(crate) fn cut(args: &[String], io: &mut Io) -> i32 {
                     }
                     continue;
                 }
-                let picked: Vec<&str> =
-                    l.split(delim).enumerate().filter(|(i, _)| within(ranges, i + 1)).map(|(_, f)| f).collect();
+                let picked: Vec<&str> = l
+                    .split(delim)
+                    .enumerate()
+                    .filter(|(i, _)| within(ranges, i + 1))
+                    .map(|(_, f)| f)
+                    .collect();
                 let joiner = out_delim.clone().unwrap_or_else(|| delim.to_string());
                 io.out.stdout(format!("{}\n", picked.join(&joiner)));
             }
@@ -941,7 +1069,10 @@ fn tr_set(s: &str) -> Vec<char> {
                     "alnum" => ('0'..='9').chain('A'..='Z').chain('a'..='z').collect(),
                     "space" => vec![' ', '\t', '\n', '\r', '\x0b', '\x0c'],
                     "blank" => vec![' ', '\t'],
-                    "punct" => (0u8..128).map(char::from).filter(|c| c.is_ascii_punctuation()).collect(),
+                    "punct" => (0u8..128)
+                        .map(char::from)
+                        .filter(|c| c.is_ascii_punctuation())
+                        .collect(),
                     _ => Vec::new(),
                 };
                 raw.extend(members);
@@ -983,7 +1114,8 @@ pub(crate) fn tr(args: &[String], io: &mut Io) -> i32 {
     let has = |c: char| opts.iter().any(|o| matches!(o, Opt::Short(x, _) if *x == c));
     let (delete, squeeze) = (has('d'), has('s'));
     let Some(set1) = operands.first() else {
-        io.out.stderr("tr: missing operand\nTry 'tr --help' for more information.\n");
+        io.out
+            .stderr("tr: missing operand\nTry 'tr --help' for more information.\n");
         return 1;
     };
     let set1 = tr_set(set1);
@@ -1009,7 +1141,11 @@ pub(crate) fn tr(args: &[String], io: &mut Io) -> i32 {
             },
             _ => c,
         };
-        let squeeze_set = if delete || set2.is_none() { Some(&set1) } else { set2.as_ref() };
+        let squeeze_set = if delete || set2.is_none() {
+            Some(&set1)
+        } else {
+            set2.as_ref()
+        };
         if squeeze && last == Some(mapped) && squeeze_set.is_some_and(|s| s.contains(&mapped)) {
             continue;
         }
@@ -1025,7 +1161,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn b64_encode(data: &[u8]) -> String {
     let mut s = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk.first().copied().unwrap_or(0), chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -1055,7 +1195,9 @@ fn b64_decode(text: &str) -> Result<Vec<u8>, Vec<u8>> {
         if padding {
             return Err(out);
         }
-        let Some(v) = B64.iter().position(|b| *b == c) else { return Err(out) };
+        let Some(v) = B64.iter().position(|b| *b == c) else {
+            return Err(out);
+        };
         acc = (acc << 6) | v as u32;
         bits += 6;
         if bits >= 8 {
@@ -1089,7 +1231,9 @@ pub(crate) fn base64(args: &[String], io: &mut Io) -> i32 {
         }
     }
     if let Some(extra) = operands.get(1) {
-        io.out.stderr(format!("base64: extra operand ‘{extra}’\nTry 'base64 --help' for more information.\n"));
+        io.out.stderr(format!(
+            "base64: extra operand ‘{extra}’\nTry 'base64 --help' for more information.\n"
+        ));
         return 1;
     }
     let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("base64: {n}: {}\n", e.message()));
@@ -1129,13 +1273,59 @@ pub(crate) fn base64(args: &[String], io: &mut Io) -> i32 {
     0
 }
 
+pub(crate) fn paste(args: &[String], io: &mut Io) -> i32 {
+    let (opts, operands) = match getopt(args, "d", "s") {
+        Ok(r) => r,
+        Err(e) => return usage(io.out, "paste", &e, 1),
+    };
+    let serial = opts.contains(&Opt::Short('s', None));
+    let delims: Vec<char> = opts
+        .iter()
+        .find_map(|o| match o {
+            Opt::Short('d', Some(d)) => Some(tr_set(d)),
+            _ => None,
+        })
+        .unwrap_or_else(|| vec!['\t']);
+    let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("paste: {n}: {}\n", e.message()));
+    if failed {
+        return 1;
+    }
+    let join = |items: &[&str]| -> String {
+        let mut s = String::new();
+        for (i, it) in items.iter().enumerate() {
+            if i > 0 {
+                if let Some(d) = delims.get((i - 1) % delims.len().max(1)) {
+                    s.push(*d);
+                }
+            }
+            s.push_str(it);
+        }
+        s
+    };
+    let columns: Vec<Vec<&str>> = inputs.iter().map(|(_, t)| lines(t)).collect();
+    if serial {
+        for col in &columns {
+            io.out.stdout(format!("{}\n", join(col)));
+        }
+    } else {
+        let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+        for r in 0..rows {
+            let row: Vec<&str> = columns.iter().map(|c| c.get(r).copied().unwrap_or("")).collect();
+            io.out.stdout(format!("{}\n", join(&row)));
+        }
+    }
+    0
+}
+
 pub(crate) fn seq(args: &[String], out: &mut Output) -> i32 {
     let mut nums = Vec::new();
     for a in args {
         match a.parse::<i64>() {
             Ok(n) => nums.push(n),
             Err(_) => {
-                out.stderr(format!("seq: invalid floating point argument: ‘{a}’\nTry 'seq --help' for more information.\n"));
+                out.stderr(format!(
+                    "seq: invalid floating point argument: ‘{a}’\nTry 'seq --help' for more information.\n"
+                ));
                 return 1;
             }
         }
@@ -1157,7 +1347,10 @@ pub(crate) fn seq(args: &[String], out: &mut Output) -> i32 {
         }
     };
     if step == 0 {
-        out.stderr(format!("seq: invalid Zero increment value: ‘{}’\nTry 'seq --help' for more information.\n", step));
+        out.stderr(format!(
+            "seq: invalid Zero increment value: ‘{}’\nTry 'seq --help' for more information.\n",
+            step
+        ));
         return 1;
     }
     let mut s = String::new();
@@ -1359,7 +1552,11 @@ pub(crate) fn printf(args: &[String], out: &mut Output) -> i32 {
                 consumed = true;
             }
             let arg = arg.unwrap_or_default();
-            let flags: String = spec.chars().skip(1).take_while(|c| matches!(c, '-' | '+' | ' ' | '#' | '0')).collect();
+            let flags: String = spec
+                .chars()
+                .skip(1)
+                .take_while(|c| matches!(c, '-' | '+' | ' ' | '#' | '0'))
+                .collect();
             let nums: String = spec.chars().skip(1 + flags.len()).collect();
             let (width, precision) = match nums.split_once('.') {
                 Some((w, p)) => (w.parse::<usize>().unwrap_or(0), Some(p.parse::<usize>().unwrap_or(0))),
@@ -1456,16 +1653,24 @@ mod tests {
         };
         let mut out = Output::default();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let mut io = Io { stdin: Some(stdin.to_string()), read: &files, out: &mut out };
+        let mut io = Io {
+            stdin: Some(stdin.to_string()),
+            read: &files,
+            out: &mut out,
+        };
         let code = f(&args, &mut io);
         (code, out.stdout_text(), out.stderr_text())
     }
 
-    const PODS: &str = "NAME    READY   STATUS\nweb-1   1/1     Running\nweb-2   0/1     Pending\ndb-0    1/1     Running\n";
+    const PODS: &str =
+        "NAME    READY   STATUS\nweb-1   1/1     Running\nweb-2   0/1     Pending\ndb-0    1/1     Running\n";
 
     #[test]
     fn getopt_groups_flags_and_permutes_operands() {
-        let args: Vec<String> = ["-iv", "pat", "-A3", "-e", "x", "--color=auto", "--", "-f"].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> = ["-iv", "pat", "-A3", "-e", "x", "--color=auto", "--", "-f"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let (opts, operands) = getopt(&args, "Ae", "iv").unwrap();
         assert_eq!(
             opts,
@@ -1485,31 +1690,70 @@ mod tests {
     #[test]
     fn grep_selects_lines_like_gnu_grep() {
         let g = |args: &[&str]| run(|a, io| grep("grep", a, io), args, PODS);
-        assert_eq!(g(&["Running"]), (0, "web-1   1/1     Running\ndb-0    1/1     Running\n".into(), String::new()));
-        assert_eq!(g(&["-v", "Running"]).1, "NAME    READY   STATUS\nweb-2   0/1     Pending\n");
+        assert_eq!(
+            g(&["Running"]),
+            (
+                0,
+                "web-1   1/1     Running\ndb-0    1/1     Running\n".into(),
+                String::new()
+            )
+        );
+        assert_eq!(
+            g(&["-v", "Running"]).1,
+            "NAME    READY   STATUS\nweb-2   0/1     Pending\n"
+        );
         assert_eq!(g(&["-c", "web"]).1, "2\n");
         assert_eq!(g(&["-i", "pending"]).1, "web-2   0/1     Pending\n");
-        assert_eq!(g(&["-E", "Pending|STATUS"]).1, "NAME    READY   STATUS\nweb-2   0/1     Pending\n");
+        assert_eq!(
+            g(&["-E", "Pending|STATUS"]).1,
+            "NAME    READY   STATUS\nweb-2   0/1     Pending\n"
+        );
         assert_eq!(g(&["-o", "[0-9]/[0-9]"]).1, "1/1\n0/1\n1/1\n");
         assert_eq!(g(&["-n", "db"]).1, "4:db-0    1/1     Running\n");
-        assert_eq!(g(&["-w", "web"]).1, "");
+        assert_eq!(
+            g(&["-w", "web"]).1,
+            "web-1   1/1     Running\nweb-2   0/1     Pending\n"
+        );
+        assert_eq!(g(&["-w", "eb"]).1, "");
         assert_eq!(g(&["-w", "web-1"]).1, "web-1   1/1     Running\n");
         assert_eq!(g(&["-x", "web"]).1, "");
         assert_eq!(g(&["nothing"]).0, 1);
         assert_eq!(g(&["-q", "web"]), (0, String::new(), String::new()));
-        assert_eq!(g(&["-A1", "NAME"]).1, "NAME    READY   STATUS\nweb-1   1/1     Running\n");
-        assert_eq!(g(&["-B1", "db"]).1, "web-2   0/1     Pending\ndb-0    1/1     Running\n");
-        assert_eq!(g(&["-A", "0", "-e", "NAME", "-e", "db"]).1, "NAME    READY   STATUS\n--\ndb-0    1/1     Running\n");
+        assert_eq!(
+            g(&["-A1", "NAME"]).1,
+            "NAME    READY   STATUS\nweb-1   1/1     Running\n"
+        );
+        assert_eq!(
+            g(&["-B1", "db"]).1,
+            "web-2   0/1     Pending\ndb-0    1/1     Running\n"
+        );
+        assert_eq!(
+            g(&["-A", "0", "-e", "NAME", "-e", "db"]).1,
+            "NAME    READY   STATUS\n--\ndb-0    1/1     Running\n"
+        );
         assert_eq!(g(&["-m1", "web"]).1, "web-1   1/1     Running\n");
     }
 
     #[test]
     fn grep_reports_errors_with_status_2() {
         let g = |args: &[&str]| run(|a, io| grep("grep", a, io), args, "");
-        assert_eq!(g(&[]), (2, String::new(), "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into()));
+        assert_eq!(
+            g(&[]),
+            (
+                2,
+                String::new(),
+                "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n".into()
+            )
+        );
         assert_eq!(g(&["-E", "("]).2, "grep: Unmatched ( or \\(\n");
-        assert_eq!(g(&["x", "nofile"]), (2, String::new(), "grep: nofile: No such file or directory\n".into()));
-        assert_eq!(g(&["web", "pods.txt", "a"]).1, "pods.txt:web-1 1/1 Running\npods.txt:web-2 0/1 Pending\n");
+        assert_eq!(
+            g(&["x", "nofile"]),
+            (2, String::new(), "grep: nofile: No such file or directory\n".into())
+        );
+        assert_eq!(
+            g(&["web", "pods.txt", "a"]).1,
+            "pods.txt:web-1 1/1 Running\npods.txt:web-2 0/1 Pending\n"
+        );
         assert_eq!(g(&["-z9"]).0, 2);
     }
 
@@ -1530,7 +1774,10 @@ mod tests {
         let (code, _, err) = run(|a, io| head_tail(false, a, io), &["-n", "x"], input);
         assert_eq!((code, err.as_str()), (1, "head: invalid number of lines: ‘x’\n"));
         let (_, _, err) = run(|a, io| head_tail(true, a, io), &["nofile"], input);
-        assert_eq!(err, "tail: cannot open 'nofile' for reading: No such file or directory\n");
+        assert_eq!(
+            err,
+            "tail: cannot open 'nofile' for reading: No such file or directory\n"
+        );
         let (_, out, _) = run(|a, io| head_tail(false, a, io), &["-n1", "a", "pods.txt"], input);
         assert_eq!(out, "==> a <==\nx\n\n==> pods.txt <==\nNAME READY STATUS\n");
     }
@@ -1559,7 +1806,10 @@ mod tests {
         assert_eq!(s(&["-u"], "b\na\nb\n"), "a\nb\n");
         assert_eq!(s(&["-h"], "2G\n10M\n1K\n"), "1K\n10M\n2G\n");
         assert_eq!(s(&[], "b\na"), "a\nb\n");
-        assert_eq!(run(sort, &["-k", "x"], "").2, "sort: invalid number at field start: invalid count at start of ‘x’\n");
+        assert_eq!(
+            run(sort, &["-k", "x"], "").2,
+            "sort: invalid number at field start: invalid count at start of ‘x’\n"
+        );
     }
 
     #[test]
@@ -1574,12 +1824,18 @@ mod tests {
             run(cut, &["x"], "").2,
             "cut: you must specify a list of bytes, characters, or fields\nTry 'cut --help' for more information.\n"
         );
-        assert_eq!(run(cut, &["-f0"], "").2, "cut: fields and positions are numbered from 1\nTry 'cut --help' for more information.\n");
+        assert_eq!(
+            run(cut, &["-f0"], "").2,
+            "cut: fields and positions are numbered from 1\nTry 'cut --help' for more information.\n"
+        );
         assert_eq!(run(tr, &["a-z", "A-Z"], "web-1\n").1, "WEB-1\n");
         assert_eq!(run(tr, &["-d", "\\n"], "a\nb\n").1, "ab");
         assert_eq!(run(tr, &["-s", " "], "a   b\n").1, "a b\n");
         assert_eq!(run(tr, &["[:lower:]", "[:upper:]"], "ab\n").1, "AB\n");
-        assert_eq!(run(tr, &[], "").2, "tr: missing operand\nTry 'tr --help' for more information.\n");
+        assert_eq!(
+            run(tr, &[], "").2,
+            "tr: missing operand\nTry 'tr --help' for more information.\n"
+        );
     }
 
     #[test]
@@ -1613,9 +1869,19 @@ mod tests {
         };
         assert_eq!(p(&["%s-%s\\n", "a", "b", "c"]).1, "a-b\nc-\n");
         assert_eq!(p(&["%5s|%-5s|%03d\\n", "ab", "cd", "7"]).1, "   ab|cd   |007\n");
-        assert_eq!(p(&["%d\\n", "x"]), (1, "0\n".into(), "bash: printf: x: invalid number\n".into()));
+        assert_eq!(
+            p(&["%d\\n", "x"]),
+            (1, "0\n".into(), "bash: printf: x: invalid number\n".into())
+        );
         assert_eq!(p(&["100%%\\n"]).1, "100%\n");
         assert_eq!(p(&["%.2f\\n", "3.14159"]).1, "3.14\n");
+    }
+
+    #[test]
+    fn paste_joins_lines_serially_or_side_by_side() {
+        assert_eq!(run(paste, &["-sd+"], "1\n2\n3\n").1, "1+2+3\n");
+        assert_eq!(run(paste, &["-s"], "a\nb\n").1, "a\tb\n");
+        assert_eq!(run(paste, &["-", "a"], "1\n2\n").1, "1\tx\n2\t\n");
     }
 
     #[test]
@@ -1628,6 +1894,9 @@ mod tests {
         assert_eq!(s(&["3"]), "1\n2\n3\n");
         assert_eq!(s(&["2", "4"]), "2\n3\n4\n");
         assert_eq!(s(&["5", "-2", "1"]), "5\n3\n1\n");
-        assert_eq!(s(&["x"]), "seq: invalid floating point argument: ‘x’\nTry 'seq --help' for more information.\n");
+        assert_eq!(
+            s(&["x"]),
+            "seq: invalid floating point argument: ‘x’\nTry 'seq --help' for more information.\n"
+        );
     }
 }

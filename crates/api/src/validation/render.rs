@@ -97,16 +97,30 @@ pub fn label_selector(sel: &Value) -> String {
         return "null".to_string();
     }
     let mut parts = Vec::new();
-    if let Some(ml) = sel.get("matchLabels").and_then(Value::as_object).filter(|m| !m.is_empty()) {
+    if let Some(ml) = sel
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .filter(|m| !m.is_empty())
+    {
         parts.push(format!("\"matchLabels\":{}", go_json(&Value::Object(ml.clone()))));
     }
-    if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array).filter(|a| !a.is_empty()) {
+    if let Some(exprs) = sel
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+    {
         let rendered: Vec<String> = exprs
             .iter()
             .map(|e| {
                 let mut fields = vec![
-                    format!("\"key\":{}", go_json_string(e.get("key").and_then(Value::as_str).unwrap_or(""))),
-                    format!("\"operator\":{}", go_json_string(e.get("operator").and_then(Value::as_str).unwrap_or(""))),
+                    format!(
+                        "\"key\":{}",
+                        go_json_string(e.get("key").and_then(Value::as_str).unwrap_or(""))
+                    ),
+                    format!(
+                        "\"operator\":{}",
+                        go_json_string(e.get("operator").and_then(Value::as_str).unwrap_or(""))
+                    ),
                 ];
                 if let Some(values) = e.get("values").and_then(Value::as_array).filter(|a| !a.is_empty()) {
                     fields.push(format!("\"values\":{}", go_json(&Value::Array(values.clone()))));
@@ -134,7 +148,10 @@ mod tests {
 
     #[test]
     fn go_json_sorts_keys_and_escapes_html() {
-        assert_eq!(go_json(&json!({"b": 1, "a": ["x<y", true, null]})), r#"{"a":["x\u003cy",true,null],"b":1}"#);
+        assert_eq!(
+            go_json(&json!({"b": 1, "a": ["x<y", true, null]})),
+            r#"{"a":["x\u003cy",true,null],"b":1}"#
+        );
         assert_eq!(go_json(&json!("a&b\n")), r#""a\u0026b\n""#);
     }
 
@@ -146,7 +163,10 @@ mod tests {
             r#"{"matchLabels":{"app":"web"},"matchExpressions":[{"key":"tier","operator":"In","values":["web"]}]}"#
         );
         assert_eq!(label_selector(&json!({})), "{}");
-        assert_eq!(label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Exists"}]})), r#"{"matchExpressions":[{"key":"a","operator":"Exists"}]}"#);
+        assert_eq!(
+            label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Exists"}]})),
+            r#"{"matchExpressions":[{"key":"a","operator":"Exists"}]}"#
+        );
     }
 
     #[test]

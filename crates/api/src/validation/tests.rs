@@ -6,7 +6,11 @@ use serde_json::json;
 fn info(group: &str, kind: &str, namespaced: bool) -> ResourceInfo {
     ResourceInfo {
         group: group.to_string(),
-        version: if group == "autoscaling" { "v2".to_string() } else { "v1".to_string() },
+        version: if group == "autoscaling" {
+            "v2".to_string()
+        } else {
+            "v1".to_string()
+        },
         kind: kind.to_string(),
         plural: format!("{}s", kind.to_lowercase()),
         singular: kind.to_lowercase(),
@@ -30,7 +34,10 @@ fn update(group: &str, kind: &str, namespaced: bool, mut old: Value, mut new: Va
     let i = info(group, kind, namespaced);
     apply_defaults(&i.gvk(), &mut old);
     apply_defaults(&i.gvk(), &mut new);
-    validate_update(&i, &old, &new).iter().map(ToString::to_string).collect()
+    validate_update(&i, &old, &new)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
@@ -50,21 +57,66 @@ fn deployment(selector: Value, labels: Value) -> Value {
 
 #[test]
 fn a_valid_pod_and_deployment_have_no_errors() {
-    assert_eq!(create("", "Pod", true, pod(json!([{"name": "web", "image": "nginx", "ports": [{"containerPort": 80}]}]))), Vec::<String>::new());
-    assert_eq!(create("apps", "Deployment", true, deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "web"}))), Vec::<String>::new());
+    assert_eq!(
+        create(
+            "",
+            "Pod",
+            true,
+            pod(json!([{"name": "web", "image": "nginx", "ports": [{"containerPort": 80}]}]))
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        create(
+            "apps",
+            "Deployment",
+            true,
+            deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "web"}))
+        ),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn metadata_names_follow_the_kind_rule() {
     let cases = [
-        ("apps", "Deployment", true, "Foo", format!("metadata.name: Invalid value: \"Foo\": {SUBDOMAIN_MSG}")),
-        ("", "Service", true, "1svc", format!("metadata.name: Invalid value: \"1svc\": {DNS1035_MSG}")),
-        ("", "Namespace", false, "My_ns", format!("metadata.name: Invalid value: \"My_ns\": {LABEL_MSG}")),
-        ("rbac.authorization.k8s.io", "Role", true, "a/b", "metadata.name: Invalid value: \"a/b\": may not contain '/'".to_string()),
+        (
+            "apps",
+            "Deployment",
+            true,
+            "Foo",
+            format!("metadata.name: Invalid value: \"Foo\": {SUBDOMAIN_MSG}"),
+        ),
+        (
+            "",
+            "Service",
+            true,
+            "1svc",
+            format!("metadata.name: Invalid value: \"1svc\": {DNS1035_MSG}"),
+        ),
+        (
+            "",
+            "Namespace",
+            false,
+            "My_ns",
+            format!("metadata.name: Invalid value: \"My_ns\": {LABEL_MSG}"),
+        ),
+        (
+            "rbac.authorization.k8s.io",
+            "Role",
+            true,
+            "a/b",
+            "metadata.name: Invalid value: \"a/b\": may not contain '/'".to_string(),
+        ),
     ];
     for (group, kind, namespaced, name, want) in cases {
         let ns = if namespaced { json!("default") } else { Value::Null };
-        let errs = create(group, kind, namespaced, json!({"metadata": {"name": name, "namespace": ns}}));
+        let errs = create(
+            group,
+            kind,
+            namespaced,
+            json!({"metadata": {"name": name, "namespace": ns}}),
+        );
         assert_eq!(errs.first(), Some(&want), "{kind}");
     }
 }
@@ -72,19 +124,42 @@ fn metadata_names_follow_the_kind_rule() {
 #[test]
 fn metadata_requires_a_name_unless_generate_name_is_set() {
     let errs = create("", "ConfigMap", true, json!({"metadata": {"namespace": "default"}}));
-    assert_eq!(errs, vec!["metadata.name: Required value: name or generateName is required"]);
-    assert!(create("", "ConfigMap", true, json!({"metadata": {"generateName": "cm-", "namespace": "default"}})).is_empty());
+    assert_eq!(
+        errs,
+        vec!["metadata.name: Required value: name or generateName is required"]
+    );
+    assert!(create(
+        "",
+        "ConfigMap",
+        true,
+        json!({"metadata": {"generateName": "cm-", "namespace": "default"}})
+    )
+    .is_empty());
     let errs = create("", "ConfigMap", true, json!({"metadata": {"name": "c"}}));
     assert_eq!(errs, vec!["metadata.namespace: Required value"]);
-    let errs = create("", "Namespace", false, json!({"metadata": {"name": "n", "namespace": "x"}}));
+    let errs = create(
+        "",
+        "Namespace",
+        false,
+        json!({"metadata": {"name": "n", "namespace": "x"}}),
+    );
     assert_eq!(errs, vec!["metadata.namespace: Forbidden: not allowed on this type"]);
 }
 
 #[test]
 fn metadata_labels_are_checked() {
-    let errs = create("", "ConfigMap", true, json!({"metadata": {"name": "c", "namespace": "d", "labels": {"app": "-bad"}}}));
+    let errs = create(
+        "",
+        "ConfigMap",
+        true,
+        json!({"metadata": {"name": "c", "namespace": "d", "labels": {"app": "-bad"}}}),
+    );
     assert_eq!(errs.len(), 1);
-    assert!(errs[0].starts_with("metadata.labels: Invalid value: \"-bad\": a valid label must be an empty string"), "{}", errs[0]);
+    assert!(
+        errs[0].starts_with("metadata.labels: Invalid value: \"-bad\": a valid label must be an empty string"),
+        "{}",
+        errs[0]
+    );
 }
 
 #[test]
@@ -128,7 +203,12 @@ fn pod_level_enums_report_supported_values() {
             "spec.dnsPolicy: Unsupported value: \"Foo\": supported values: \"ClusterFirstWithHostNet\", \"ClusterFirst\", \"Default\", \"None\"",
         ]
     );
-    let errs = create("", "Pod", true, pod(json!([{"name": "c", "image": "x", "imagePullPolicy": "Sometimes"}])));
+    let errs = create(
+        "",
+        "Pod",
+        true,
+        pod(json!([{"name": "c", "image": "x", "imagePullPolicy": "Sometimes"}])),
+    );
     assert_eq!(errs, vec!["spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\""]);
 }
 
@@ -138,7 +218,9 @@ fn requests_may_not_exceed_limits() {
         "",
         "Pod",
         true,
-        pod(json!([{"name": "c", "image": "x", "resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "2", "memory": "-1", "foo": "1"}}}])),
+        pod(
+            json!([{"name": "c", "image": "x", "resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "2", "memory": "-1", "foo": "1"}}}]),
+        ),
     );
     assert_eq!(
         errs,
@@ -226,13 +308,24 @@ fn env_vars_need_names_and_one_source() {
 
 #[test]
 fn deployment_selector_must_match_template_labels() {
-    let errs = create("apps", "Deployment", true, deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "api"})));
+    let errs = create(
+        "apps",
+        "Deployment",
+        true,
+        deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "api"})),
+    );
     assert_eq!(errs, vec!["spec.template.metadata.labels: Invalid value: {\"app\":\"api\"}: `selector` does not match template `labels`"]);
     let mut no_selector = deployment(json!(null), json!({"app": "web"}));
     no_selector["spec"].as_object_mut().unwrap().remove("selector");
-    assert_eq!(create("apps", "Deployment", true, no_selector), vec!["spec.selector: Required value"]);
+    assert_eq!(
+        create("apps", "Deployment", true, no_selector),
+        vec!["spec.selector: Required value"]
+    );
     let errs = create("apps", "Deployment", true, deployment(json!({}), json!({"app": "web"})));
-    assert_eq!(errs, vec!["spec.selector: Invalid value: {}: empty selector is invalid for deployment"]);
+    assert_eq!(
+        errs,
+        vec!["spec.selector: Invalid value: {}: empty selector is invalid for deployment"]
+    );
 }
 
 #[test]
@@ -249,7 +342,8 @@ fn deployment_template_errors_use_the_template_path() {
             "spec.replicas: Invalid value: -1: must be greater than or equal to 0".to_string(),
             format!("spec.template.spec.containers[0].name: Invalid value: \"Web\": {LABEL_MSG}"),
             "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"".to_string(),
-            "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0".to_string(),
+            "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"
+                .to_string(),
         ]
     );
     let mut bad_strategy = deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "web"}));
@@ -266,7 +360,10 @@ fn selector_expressions_are_validated() {
         "apps",
         "ReplicaSet",
         true,
-        deployment(json!({"matchExpressions": [{"key": "app", "operator": "In"}, {"key": "x", "operator": "Has", "values": ["a"]}]}), json!({"app": "web"})),
+        deployment(
+            json!({"matchExpressions": [{"key": "app", "operator": "In"}, {"key": "x", "operator": "Has", "values": ["a"]}]}),
+            json!({"app": "web"}),
+        ),
     );
     assert_eq!(
         errs,
@@ -281,16 +378,20 @@ fn selector_expressions_are_validated() {
 #[test]
 fn jobs_need_a_non_always_restart_policy() {
     let job = json!({"metadata": {"name": "j", "namespace": "d"}, "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}}});
-    assert_eq!(create("batch", "Job", true, job), vec!["spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""]);
+    assert_eq!(
+        create("batch", "Job", true, job),
+        vec!["spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\""]
+    );
     let ok = json!({"metadata": {"name": "j", "namespace": "d"}, "spec": {"backoffLimit": -1, "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}});
-    assert_eq!(create("batch", "Job", true, ok), vec!["spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0"]);
+    assert_eq!(
+        create("batch", "Job", true, ok),
+        vec!["spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0"]
+    );
 }
 
 #[test]
 fn cron_jobs_check_schedule_and_name_length() {
-    let cj = |name: &str, schedule: &str| {
-        json!({"metadata": {"name": name, "namespace": "d"}, "spec": {"schedule": schedule, "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "busybox"}]}}}}}})
-    };
+    let cj = |name: &str, schedule: &str| json!({"metadata": {"name": name, "namespace": "d"}, "spec": {"schedule": schedule, "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "busybox"}]}}}}}});
     assert!(create("batch", "CronJob", true, cj("ok", "*/5 * * * *")).is_empty());
     assert!(create("batch", "CronJob", true, cj("ok", "@hourly")).is_empty());
     assert_eq!(
@@ -304,14 +405,19 @@ fn cron_jobs_check_schedule_and_name_length() {
     let long = "a".repeat(53);
     assert_eq!(
         create("batch", "CronJob", true, cj(&long, "@daily")),
-        vec![format!("metadata.name: Invalid value: \"{long}\": must be no more than 52 characters")]
+        vec![format!(
+            "metadata.name: Invalid value: \"{long}\": must be no more than 52 characters"
+        )]
     );
 }
 
 #[test]
 fn services_validate_ports_types_and_node_ports() {
     let svc = |spec: Value| json!({"metadata": {"name": "svc", "namespace": "d"}, "spec": spec});
-    assert_eq!(create("", "Service", true, svc(json!({}))), vec!["spec.ports: Required value"]);
+    assert_eq!(
+        create("", "Service", true, svc(json!({}))),
+        vec!["spec.ports: Required value"]
+    );
     assert!(create("", "Service", true, svc(json!({"clusterIP": "None"}))).is_empty());
     assert_eq!(
         create("", "Service", true, svc(json!({"ports": [{"port": 80}, {"port": 80, "name": "b"}]}))),
@@ -333,7 +439,12 @@ fn services_validate_ports_types_and_node_ports() {
         vec!["spec.ports[0].nodePort: Invalid value: 40000: provided port is not in the valid range. The range of valid ports is 30000-32767"]
     );
     assert_eq!(
-        create("", "Service", true, svc(json!({"ports": [{"port": 80, "nodePort": 30080}]}))),
+        create(
+            "",
+            "Service",
+            true,
+            svc(json!({"ports": [{"port": 80, "nodePort": 30080}]}))
+        ),
         vec!["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]
     );
     assert_eq!(
@@ -344,12 +455,22 @@ fn services_validate_ports_types_and_node_ports() {
 
 #[test]
 fn config_map_and_secret_keys_use_the_config_key_rule() {
-    let errs = create("", "ConfigMap", true, json!({"metadata": {"name": "c", "namespace": "d"}, "data": {"bad key": "v", "ok.key": "v"}}));
+    let errs = create(
+        "",
+        "ConfigMap",
+        true,
+        json!({"metadata": {"name": "c", "namespace": "d"}, "data": {"bad key": "v", "ok.key": "v"}}),
+    );
     assert_eq!(
         errs,
         vec!["data[bad key]: Invalid value: \"bad key\": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"]
     );
-    let errs = create("", "Secret", true, json!({"metadata": {"name": "s", "namespace": "d"}, "type": "kubernetes.io/tls", "stringData": {"..": "x"}}));
+    let errs = create(
+        "",
+        "Secret",
+        true,
+        json!({"metadata": {"name": "s", "namespace": "d"}, "type": "kubernetes.io/tls", "stringData": {"..": "x"}}),
+    );
     assert_eq!(
         errs,
         vec![
@@ -362,7 +483,12 @@ fn config_map_and_secret_keys_use_the_config_key_rule() {
 
 #[test]
 fn rbac_and_priority_class_rules() {
-    let errs = create("rbac.authorization.k8s.io", "Role", true, json!({"metadata": {"name": "r", "namespace": "d"}, "rules": [{"apiGroups": [""]}]}));
+    let errs = create(
+        "rbac.authorization.k8s.io",
+        "Role",
+        true,
+        json!({"metadata": {"name": "r", "namespace": "d"}, "rules": [{"apiGroups": [""]}]}),
+    );
     assert_eq!(
         errs,
         vec![
@@ -384,16 +510,37 @@ fn rbac_and_priority_class_rules() {
             "subjects[1].kind: Unsupported value: \"Robot\": supported values: \"ServiceAccount\", \"User\", \"Group\"",
         ]
     );
-    let errs = create("scheduling.k8s.io", "PriorityClass", false, json!({"metadata": {"name": "system-mine"}, "value": 5}));
+    let errs = create(
+        "scheduling.k8s.io",
+        "PriorityClass",
+        false,
+        json!({"metadata": {"name": "system-mine"}, "value": 5}),
+    );
     assert_eq!(errs, vec!["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class"]);
-    let errs = create("scheduling.k8s.io", "PriorityClass", false, json!({"metadata": {"name": "huge"}, "value": 2000000000}));
-    assert_eq!(errs, vec!["value: Forbidden: maximum allowed value of a user defined priority is 1000000000"]);
+    let errs = create(
+        "scheduling.k8s.io",
+        "PriorityClass",
+        false,
+        json!({"metadata": {"name": "huge"}, "value": 2000000000}),
+    );
+    assert_eq!(
+        errs,
+        vec!["value: Forbidden: maximum allowed value of a user defined priority is 1000000000"]
+    );
 }
 
 #[test]
 fn ingress_pdb_hpa_and_pvc_rules() {
-    let errs = create("networking.k8s.io", "Ingress", true, json!({"metadata": {"name": "i", "namespace": "d"}, "spec": {}}));
-    assert_eq!(errs, vec!["spec.rules: Invalid value: null: either `defaultBackend` or `rules` must be specified"]);
+    let errs = create(
+        "networking.k8s.io",
+        "Ingress",
+        true,
+        json!({"metadata": {"name": "i", "namespace": "d"}, "spec": {}}),
+    );
+    assert_eq!(
+        errs,
+        vec!["spec.rules: Invalid value: null: either `defaultBackend` or `rules` must be specified"]
+    );
     let errs = create(
         "networking.k8s.io",
         "Ingress",
@@ -412,15 +559,42 @@ fn ingress_pdb_hpa_and_pvc_rules() {
             "spec.rules[0].http.paths[1].backend: Required value: port name or number is required".to_string(),
         ]
     );
-    let errs = create("policy", "PodDisruptionBudget", true, json!({"metadata": {"name": "p", "namespace": "d"}, "spec": {"minAvailable": "150%"}}));
-    assert_eq!(errs, vec!["spec.minAvailable: Invalid value: \"150%\": must not be greater than 100%"]);
-    let errs = create("autoscaling", "HorizontalPodAutoscaler", true, json!({"metadata": {"name": "h", "namespace": "d"}, "spec": {"minReplicas": 3, "maxReplicas": 2, "scaleTargetRef": {"kind": "Deployment"}}}));
+    let errs = create(
+        "policy",
+        "PodDisruptionBudget",
+        true,
+        json!({"metadata": {"name": "p", "namespace": "d"}, "spec": {"minAvailable": "150%"}}),
+    );
     assert_eq!(
         errs,
-        vec!["spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`", "spec.scaleTargetRef.name: Required value"]
+        vec!["spec.minAvailable: Invalid value: \"150%\": must not be greater than 100%"]
     );
-    let errs = create("", "PersistentVolumeClaim", true, json!({"metadata": {"name": "c", "namespace": "d"}, "spec": {}}));
-    assert_eq!(errs, vec!["spec.accessModes: Required value: at least 1 access mode is required", "spec.resources[storage]: Required value"]);
+    let errs = create(
+        "autoscaling",
+        "HorizontalPodAutoscaler",
+        true,
+        json!({"metadata": {"name": "h", "namespace": "d"}, "spec": {"minReplicas": 3, "maxReplicas": 2, "scaleTargetRef": {"kind": "Deployment"}}}),
+    );
+    assert_eq!(
+        errs,
+        vec![
+            "spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`",
+            "spec.scaleTargetRef.name: Required value"
+        ]
+    );
+    let errs = create(
+        "",
+        "PersistentVolumeClaim",
+        true,
+        json!({"metadata": {"name": "c", "namespace": "d"}, "spec": {}}),
+    );
+    assert_eq!(
+        errs,
+        vec![
+            "spec.accessModes: Required value: at least 1 access mode is required",
+            "spec.resources[storage]: Required value"
+        ]
+    );
 }
 
 #[test]
@@ -428,7 +602,10 @@ fn stateful_set_and_daemon_set_basics() {
     let sts = json!({"metadata": {"name": "db", "namespace": "d"}, "spec": {"selector": {"matchLabels": {"app": "db"}}, "serviceName": "db",
         "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres"}]}},
         "podManagementPolicy": "Random"}});
-    assert_eq!(create("apps", "StatefulSet", true, sts), vec!["spec.podManagementPolicy: Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'"]);
+    assert_eq!(
+        create("apps", "StatefulSet", true, sts),
+        vec!["spec.podManagementPolicy: Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'"]
+    );
     let ds = json!({"metadata": {"name": "agent", "namespace": "d"}, "spec": {
         "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "a", "image": "x"}]}}}});
     assert_eq!(
@@ -440,14 +617,20 @@ fn stateful_set_and_daemon_set_basics() {
 #[test]
 fn update_rejects_selector_and_name_changes() {
     let old = deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "web", "v": "1"}));
-    let new = deployment(json!({"matchLabels": {"app": "web", "v": "1"}}), json!({"app": "web", "v": "1"}));
+    let new = deployment(
+        json!({"matchLabels": {"app": "web", "v": "1"}}),
+        json!({"app": "web", "v": "1"}),
+    );
     assert_eq!(
         update("apps", "Deployment", true, old.clone(), new),
         vec!["spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"web\",\"v\":\"1\"}}: field is immutable"]
     );
     let mut renamed = old.clone();
     renamed["metadata"]["name"] = json!("other");
-    assert_eq!(update("apps", "Deployment", true, old.clone(), renamed), vec!["metadata.name: Invalid value: \"other\": field is immutable"]);
+    assert_eq!(
+        update("apps", "Deployment", true, old.clone(), renamed),
+        vec!["metadata.name: Invalid value: \"other\": field is immutable"]
+    );
     let mut scaled = old.clone();
     scaled["spec"]["replicas"] = json!(5);
     assert!(update("apps", "Deployment", true, old, scaled).is_empty());
@@ -468,7 +651,10 @@ fn pod_updates_may_only_change_images_and_a_few_fields() {
     );
     let mut added = old.clone();
     added["spec"]["containers"] = json!([{"name": "c", "image": "nginx:1"}, {"name": "d", "image": "x"}]);
-    assert_eq!(update("", "Pod", true, old, added), vec!["spec.containers: Forbidden: pod updates may not add or remove containers"]);
+    assert_eq!(
+        update("", "Pod", true, old, added),
+        vec!["spec.containers: Forbidden: pod updates may not add or remove containers"]
+    );
 }
 
 #[test]
@@ -476,13 +662,19 @@ fn update_immutability_for_config_maps_services_jobs_and_bindings() {
     let cm = json!({"metadata": {"name": "c", "namespace": "d"}, "immutable": true, "data": {"a": "1"}});
     let mut changed = cm.clone();
     changed["data"]["a"] = json!("2");
-    assert_eq!(update("", "ConfigMap", true, cm, changed), vec!["data: Forbidden: field is immutable when `immutable` is set"]);
+    assert_eq!(
+        update("", "ConfigMap", true, cm, changed),
+        vec!["data: Forbidden: field is immutable when `immutable` is set"]
+    );
 
     let svc = json!({"metadata": {"name": "s", "namespace": "d"}, "spec": {"clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"], "ports": [{"port": 80}]}});
     let mut moved = svc.clone();
     moved["spec"]["clusterIP"] = json!("None");
     moved["spec"]["clusterIPs"] = json!(["None"]);
-    assert_eq!(update("", "Service", true, svc.clone(), moved), vec!["spec.clusterIPs[0]: Invalid value: [\"None\"]: may not change once set"]);
+    assert_eq!(
+        update("", "Service", true, svc.clone(), moved),
+        vec!["spec.clusterIPs[0]: Invalid value: [\"None\"]: may not change once set"]
+    );
     let mut unset = svc.clone();
     unset["spec"].as_object_mut().unwrap().remove("clusterIP");
     unset["spec"].as_object_mut().unwrap().remove("clusterIPs");
@@ -524,13 +716,26 @@ fn stateful_set_updates_outside_the_allowed_fields_are_forbidden() {
 #[test]
 fn garbage_input_does_not_panic() {
     let kinds = [
-        ("", "Pod", true), ("", "Service", true), ("apps", "Deployment", true), ("apps", "StatefulSet", true),
-        ("apps", "DaemonSet", true), ("batch", "Job", true), ("batch", "CronJob", true), ("", "Secret", true),
-        ("", "ConfigMap", true), ("networking.k8s.io", "Ingress", true), ("rbac.authorization.k8s.io", "RoleBinding", true),
-        ("", "PersistentVolumeClaim", true), ("policy", "PodDisruptionBudget", true), ("autoscaling", "HorizontalPodAutoscaler", true),
+        ("", "Pod", true),
+        ("", "Service", true),
+        ("apps", "Deployment", true),
+        ("apps", "StatefulSet", true),
+        ("apps", "DaemonSet", true),
+        ("batch", "Job", true),
+        ("batch", "CronJob", true),
+        ("", "Secret", true),
+        ("", "ConfigMap", true),
+        ("networking.k8s.io", "Ingress", true),
+        ("rbac.authorization.k8s.io", "RoleBinding", true),
+        ("", "PersistentVolumeClaim", true),
+        ("policy", "PodDisruptionBudget", true),
+        ("autoscaling", "HorizontalPodAutoscaler", true),
     ];
     let junk = [
-        json!(null), json!(1), json!({"spec": "x"}), json!({"metadata": 3, "spec": {"containers": [1, "x", null], "volumes": {"a": 1}}}),
+        json!(null),
+        json!(1),
+        json!({"spec": "x"}),
+        json!({"metadata": 3, "spec": {"containers": [1, "x", null], "volumes": {"a": 1}}}),
         json!({"spec": {"ports": [{"port": "x", "targetPort": {"a": 1}}], "template": 5, "selector": [1], "schedule": "a-b-c/2/3 * * * *"}}),
         json!({"spec": {"containers": [{"resources": {"limits": {"cpu": "1e99999"}, "requests": {"cpu": "99999999999999999999999999999999Ei"}}}]}}),
     ];
@@ -540,4 +745,80 @@ fn garbage_input_does_not_panic() {
             let _ = update(g, k, ns, j.clone(), json!({"spec": {"x": 1}}));
         }
     }
+}
+
+#[test]
+fn node_taints_need_a_supported_effect_and_unique_keys() {
+    let node = json!({"metadata": {"name": "n1"}, "spec": {"taints": [
+        {"key": "gpu", "value": "true", "effect": "NoSchedule"},
+        {"key": "gpu", "value": "false", "effect": "NoSchedule"},
+        {"key": "x", "effect": ""},
+        {"key": "y", "effect": "Sometimes"}
+    ]}});
+    assert_eq!(
+        create("", "Node", false, node),
+        vec![
+            "spec.taints[1]: Duplicate value: {\"Key\":\"gpu\",\"Value\":\"false\",\"Effect\":\"NoSchedule\",\"TimeAdded\":null}: taints must be unique by key and effect pair",
+            "spec.taints[2].effect: Required value",
+            "spec.taints[2].effect: Unsupported value: \"\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"",
+            "spec.taints[3].effect: Unsupported value: \"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\"",
+        ]
+    );
+}
+
+#[test]
+fn a_deployment_without_a_template_reports_what_upstream_does() {
+    let d =
+        json!({"metadata": {"name": "web", "namespace": "d"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}});
+    assert_eq!(
+        create("apps", "Deployment", true, d),
+        vec![
+            "spec.template.metadata.labels: Invalid value: null: `selector` does not match template `labels`",
+            "spec.template.spec.containers: Required value",
+        ]
+    );
+}
+
+#[test]
+fn pod_images_may_not_have_surrounding_whitespace_but_templates_may() {
+    let errs = create("", "Pod", true, pod(json!([{"name": "c", "image": " nginx"}])));
+    assert_eq!(
+        errs,
+        vec!["spec.containers[0].image: Invalid value: \" nginx\": must not have leading or trailing whitespace"]
+    );
+    let mut d = deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "web"}));
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = json!(" ");
+    assert!(create("apps", "Deployment", true, d).is_empty());
+}
+
+#[test]
+fn downward_api_env_field_paths_are_checked() {
+    let env = |field_path: &str| {
+        pod(
+            json!([{"name": "c", "image": "x", "env": [{"name": "V", "valueFrom": {"fieldRef": {"fieldPath": field_path}}}]}]),
+        )
+    };
+    assert!(create("", "Pod", true, env("status.podIP")).is_empty());
+    assert!(create("", "Pod", true, env("metadata.labels['app']")).is_empty());
+    assert_eq!(
+        create("", "Pod", true, env("metadata.nam")),
+        vec!["spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: \"metadata.nam\": error converting fieldPath: field label not supported: metadata.nam"]
+    );
+    assert_eq!(
+        create("", "Pod", true, env("status.phase")),
+        vec!["spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: \"status.phase\": supported values: \"metadata.name\", \"metadata.namespace\", \"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", \"status.hostIPs\", \"status.podIP\", \"status.podIPs\""]
+    );
+}
+
+#[test]
+fn a_replica_set_without_selector_also_reports_the_label_mismatch() {
+    let mut rs = deployment(json!(null), json!({"app": "web"}));
+    rs["spec"].as_object_mut().unwrap().remove("selector");
+    assert_eq!(
+        create("apps", "ReplicaSet", true, rs),
+        vec![
+            "spec.selector: Required value",
+            "spec.template.metadata.labels: Invalid value: {\"app\":\"web\"}: `selector` does not match template `labels`",
+        ]
+    );
 }

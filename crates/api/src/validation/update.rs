@@ -36,13 +36,28 @@ pub(crate) fn validate(info: &ResourceInfo, old: &Value, new: &Value) -> Vec<Fie
     match (info.group.as_str(), info.kind.as_str()) {
         ("", "Pod") => pod_update(&mut errs, old_spec, new_spec),
         ("apps", "Deployment" | "ReplicaSet" | "DaemonSet") => {
-            let (o, n) = (old_spec.get("selector").unwrap_or(&Value::Null), new_spec.get("selector").unwrap_or(&Value::Null));
+            let (o, n) = (
+                old_spec.get("selector").unwrap_or(&Value::Null),
+                new_spec.get("selector").unwrap_or(&Value::Null),
+            );
             if !semantic_eq(o, n) {
-                errs.push(FieldError::invalid("spec.selector", render::label_selector(n), FIELD_IMMUTABLE));
+                errs.push(FieldError::invalid(
+                    "spec.selector",
+                    render::label_selector(n),
+                    FIELD_IMMUTABLE,
+                ));
             }
         }
         ("apps", "StatefulSet") => {
-            let mutable = ["replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
+            let mutable = [
+                "replicas",
+                "ordinals",
+                "template",
+                "updateStrategy",
+                "revisionHistoryLimit",
+                "persistentVolumeClaimRetentionPolicy",
+                "minReadySeconds",
+            ];
             if !semantic_eq(&without(old_spec, &mutable), &without(new_spec, &mutable)) {
                 errs.push(FieldError::forbidden(
                     "spec",
@@ -58,11 +73,18 @@ pub(crate) fn validate(info: &ResourceInfo, old: &Value, new: &Value) -> Vec<Fie
                 errs.push(FieldError::forbidden("value", "may not be changed in an update."));
             }
             if new.get("preemptionPolicy") != old.get("preemptionPolicy") {
-                errs.push(FieldError::invalid("preemptionPolicy", new.get("preemptionPolicy").map_or("null".to_string(), bad_value), FIELD_IMMUTABLE));
+                errs.push(FieldError::invalid(
+                    "preemptionPolicy",
+                    new.get("preemptionPolicy").map_or("null".to_string(), bad_value),
+                    FIELD_IMMUTABLE,
+                ));
             }
         }
         ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
-            let (o, n) = (old.get("roleRef").unwrap_or(&Value::Null), new.get("roleRef").unwrap_or(&Value::Null));
+            let (o, n) = (
+                old.get("roleRef").unwrap_or(&Value::Null),
+                new.get("roleRef").unwrap_or(&Value::Null),
+            );
             if ["apiGroup", "kind", "name"].iter().any(|k| s(o, k) != s(n, k)) {
                 let rendered = format!(
                     "{{\"APIGroup\":{},\"Kind\":{},\"Name\":{}}}",
@@ -86,7 +108,11 @@ fn meta_update(old: &Value, new: &Value) -> Vec<FieldError> {
     let nm = new.get("metadata").unwrap_or(&Value::Null);
     for field in ["name", "namespace"] {
         if s(om, field) != s(nm, field) {
-            errs.push(FieldError::invalid_str(format!("metadata.{field}"), s(nm, field), FIELD_IMMUTABLE));
+            errs.push(FieldError::invalid_str(
+                format!("metadata.{field}"),
+                s(nm, field),
+                FIELD_IMMUTABLE,
+            ));
         }
     }
     let new_uid = s(nm, "uid");
@@ -107,11 +133,20 @@ fn immutable_data(errs: &mut Vec<FieldError>, old: &Value, new: &Value, fields: 
         return;
     }
     if !is_true(new, "immutable") {
-        errs.push(FieldError::forbidden("immutable", "field is immutable when `immutable` is set"));
+        errs.push(FieldError::forbidden(
+            "immutable",
+            "field is immutable when `immutable` is set",
+        ));
     }
     for field in fields {
-        if !semantic_eq(old.get(*field).unwrap_or(&Value::Null), new.get(*field).unwrap_or(&Value::Null)) {
-            errs.push(FieldError::forbidden(*field, "field is immutable when `immutable` is set"));
+        if !semantic_eq(
+            old.get(*field).unwrap_or(&Value::Null),
+            new.get(*field).unwrap_or(&Value::Null),
+        ) {
+            errs.push(FieldError::forbidden(
+                *field,
+                "field is immutable when `immutable` is set",
+            ));
         }
     }
 }
@@ -119,7 +154,12 @@ fn immutable_data(errs: &mut Vec<FieldError>, old: &Value, new: &Value, fields: 
 /// A copy of an object without some fields.
 fn without(v: &Value, fields: &[&str]) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !fields.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !fields.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -151,7 +191,10 @@ fn pod_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
     for key in ["containers", "initContainers"] {
         let (o, n) = (arr(old, key), arr(new, key));
         if o.len() != n.len() {
-            errs.push(FieldError::forbidden(format!("spec.{key}"), "pod updates may not add or remove containers"));
+            errs.push(FieldError::forbidden(
+                format!("spec.{key}"),
+                "pod updates may not add or remove containers",
+            ));
             return;
         }
         for (i, c) in n.iter().enumerate() {
@@ -162,15 +205,27 @@ fn pod_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
     }
     match (int(new, "activeDeadlineSeconds"), int(old, "activeDeadlineSeconds")) {
         (Some(n), _) if !(0..=i64::from(i32::MAX)).contains(&n) => {
-            errs.push(FieldError::invalid("spec.activeDeadlineSeconds", n.to_string(), "must be between 0 and 2147483647, inclusive"));
+            errs.push(FieldError::invalid(
+                "spec.activeDeadlineSeconds",
+                n.to_string(),
+                "must be between 0 and 2147483647, inclusive",
+            ));
             return;
         }
         (Some(n), Some(o)) if o < n => {
-            errs.push(FieldError::invalid("spec.activeDeadlineSeconds", n.to_string(), "must be less than or equal to previous value"));
+            errs.push(FieldError::invalid(
+                "spec.activeDeadlineSeconds",
+                n.to_string(),
+                "must be less than or equal to previous value",
+            ));
             return;
         }
         (None, Some(_)) => {
-            errs.push(FieldError::invalid("spec.activeDeadlineSeconds", "null", "must not update from a positive integer to nil value"));
+            errs.push(FieldError::invalid(
+                "spec.activeDeadlineSeconds",
+                "null",
+                "must not update from a positive integer to nil value",
+            ));
         }
         _ => {}
     }
@@ -179,7 +234,10 @@ fn pod_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
     let new_tols: Vec<Value> = arr(new, "tolerations").iter().map(strip).collect();
     for t in arr(old, "tolerations") {
         if !new_tols.iter().any(|n| semantic_eq(n, &strip(t))) {
-            errs.push(FieldError::forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds"));
+            errs.push(FieldError::forbidden(
+                "spec.tolerations",
+                "existing toleration can not be modified except its tolerationSeconds",
+            ));
             break;
         }
     }
@@ -205,42 +263,75 @@ fn pod_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
                 None => m.remove(key),
             };
         }
-        if int(old, "terminationGracePeriodSeconds").is_some_and(|g| g < 0) && int(new, "terminationGracePeriodSeconds") == Some(1) {
+        if int(old, "terminationGracePeriodSeconds").is_some_and(|g| g < 0)
+            && int(new, "terminationGracePeriodSeconds") == Some(1)
+        {
             if let Some(v) = old.get("terminationGracePeriodSeconds") {
                 m.insert("terminationGracePeriodSeconds".to_string(), v.clone());
             }
         }
     }
     if !semantic_eq(old, &munged) {
-        errs.push(FieldError::forbidden("spec", format!("pod updates may not change fields other than {UPDATABLE_POD_SPEC_FIELDS}")));
+        errs.push(FieldError::forbidden(
+            "spec",
+            format!("pod updates may not change fields other than {UPDATABLE_POD_SPEC_FIELDS}"),
+        ));
     }
 }
 
 fn job_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
     let elastic = s(new, "completionMode") == "Indexed" && int(new, "completions") == int(new, "parallelism");
     if !elastic && int(old, "completions") != int(new, "completions") {
-        let v = new.get("completions").filter(|v| !v.is_null()).map_or("null".to_string(), bad_value);
+        let v = new
+            .get("completions")
+            .filter(|v| !v.is_null())
+            .map_or("null".to_string(), bad_value);
         errs.push(FieldError::invalid("spec.completions", v, FIELD_IMMUTABLE));
     }
-    let (os, ns) = (old.get("selector").unwrap_or(&Value::Null), new.get("selector").unwrap_or(&Value::Null));
+    let (os, ns) = (
+        old.get("selector").unwrap_or(&Value::Null),
+        new.get("selector").unwrap_or(&Value::Null),
+    );
     if !semantic_eq(os, ns) {
-        errs.push(FieldError::invalid("spec.selector", render::label_selector(ns), FIELD_IMMUTABLE));
+        errs.push(FieldError::invalid(
+            "spec.selector",
+            render::label_selector(ns),
+            FIELD_IMMUTABLE,
+        ));
     }
-    let (ot, nt) = (old.get("template").unwrap_or(&Value::Null), new.get("template").unwrap_or(&Value::Null));
+    let (ot, nt) = (
+        old.get("template").unwrap_or(&Value::Null),
+        new.get("template").unwrap_or(&Value::Null),
+    );
     if !semantic_eq(ot, nt) {
         // Upstream prints the internal PodTemplateSpec; its JSON form is approximated.
-        errs.push(FieldError::invalid("spec.template", render::go_json(nt), FIELD_IMMUTABLE));
+        errs.push(FieldError::invalid(
+            "spec.template",
+            render::go_json(nt),
+            FIELD_IMMUTABLE,
+        ));
     }
     for field in ["completionMode", "podFailurePolicy", "backoffLimitPerIndex"] {
-        let (o, n) = (old.get(field).unwrap_or(&Value::Null), new.get(field).unwrap_or(&Value::Null));
+        let (o, n) = (
+            old.get(field).unwrap_or(&Value::Null),
+            new.get(field).unwrap_or(&Value::Null),
+        );
         if !semantic_eq(o, n) {
-            errs.push(FieldError::invalid(format!("spec.{field}"), bad_value(n), FIELD_IMMUTABLE));
+            errs.push(FieldError::invalid(
+                format!("spec.{field}"),
+                bad_value(n),
+                FIELD_IMMUTABLE,
+            ));
         }
     }
 }
 
 fn cluster_ips(spec: &Value) -> Vec<String> {
-    let ips: Vec<String> = arr(spec, "clusterIPs").iter().filter_map(Value::as_str).map(str::to_string).collect();
+    let ips: Vec<String> = arr(spec, "clusterIPs")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
     if !ips.is_empty() {
         return ips;
     }
@@ -259,10 +350,16 @@ fn service_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
         return;
     }
     let (o, n) = (cluster_ips(old), cluster_ips(new));
-    let (Some(old_primary), Some(new_primary)) = (o.first(), n.first()) else { return };
+    let (Some(old_primary), Some(new_primary)) = (o.first(), n.first()) else {
+        return;
+    };
     if old_primary != new_primary {
         let rendered = render::go_json(&Value::Array(n.iter().map(|ip| Value::String(ip.clone())).collect()));
-        errs.push(FieldError::invalid("spec.clusterIPs[0]", rendered, "may not change once set"));
+        errs.push(FieldError::invalid(
+            "spec.clusterIPs[0]",
+            rendered,
+            "may not change once set",
+        ));
     }
 }
 
@@ -283,8 +380,17 @@ fn pvc_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
     }
     let bound = new.get("status").is_some_and(|st| s(st, "phase") == "Bound");
     if bound {
-        let old_storage = old_spec.get("resources").and_then(|r| r.get("requests")).and_then(|r| r.get("storage")).cloned();
-        if let (Some(requests), Some(v)) = (n.get_mut("resources").and_then(|r| r.get_mut("requests")).and_then(Value::as_object_mut), old_storage) {
+        let old_storage = old_spec
+            .get("resources")
+            .and_then(|r| r.get("requests"))
+            .and_then(|r| r.get("storage"))
+            .cloned();
+        if let (Some(requests), Some(v)) = (
+            n.get_mut("resources")
+                .and_then(|r| r.get_mut("requests"))
+                .and_then(Value::as_object_mut),
+            old_storage,
+        ) {
             requests.insert("storage".to_string(), v);
         }
     }
@@ -295,18 +401,23 @@ fn pvc_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
         ));
     }
     let size = |spec: &Value| {
-        spec.get("resources").and_then(|r| r.get("requests")).and_then(|r| r.get("storage")).and_then(super::pod::quantity_of)
+        spec.get("resources")
+            .and_then(|r| r.get("requests"))
+            .and_then(|r| r.get("storage"))
+            .and_then(super::pod::quantity_of)
     };
     let status_size = old
         .get("status")
         .and_then(|st| st.get("capacity"))
         .and_then(|c| c.get("storage"))
-        .and_then(super::pod::quantity_of)
-        .unwrap_or(0);
+        .and_then(super::pod::quantity_of);
     // RecoverVolumeExpansionFailure: shrinking is allowed down to (not to) status.capacity.
     if let (Some(old_size), Some(new_size)) = (size(old_spec), size(new_spec)) {
-        if new_size < old_size && new_size <= status_size {
-            errs.push(FieldError::forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"));
+        if new_size < old_size && status_size.is_some_and(|st| new_size <= st) {
+            errs.push(FieldError::forbidden(
+                "spec.resources.requests.storage",
+                "field can not be less than status.capacity",
+            ));
         }
     }
 }

@@ -14,7 +14,10 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         return Err(CmdError::msg("--sort-by accepts only name or kind"));
     }
     if !flags.args.is_empty() {
-        return Err(CmdError::usage(&ctx.command_path, format!("unexpected arguments: [{}]", flags.args.join(" "))));
+        return Err(CmdError::usage(
+            &ctx.command_path,
+            format!("unexpected arguments: [{}]", flags.args.join(" ")),
+        ));
     }
     let output = flags.string("output");
     if !matches!(output.as_str(), "" | "wide" | "name" | "json" | "yaml" | "kyaml") {

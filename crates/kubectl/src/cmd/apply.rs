@@ -1,9 +1,267 @@
-//! TODO
+//! Client-side `kubectl apply -f` (k8s.io/kubectl/pkg/cmd/apply): create with the
+//! last-applied-configuration annotation, or patch with a three-way merge of the last applied
+//! configuration, the file and the live object; `created` / `configured` / `unchanged`.
 
+use crate::cmd::create::{set_last_applied, write_params};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::Parsed;
+use crate::output::{print_result, DryRun};
+use crate::resource::{map_file_object, read_files, with_source, Item};
+use apimachinery::request::PatchType;
+use apimachinery::ApiRequest;
+use serde_json::{Map, Value};
 
-pub fn run(_ctx: &mut Ctx<'_>, _flags: &Parsed) -> CmdResult {
-    Err(CmdError::msg("not implemented yet"))
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+    let filenames = flags.strings("filename");
+    if !flags.args.is_empty() {
+        return Err(CmdError::usage(
+            &ctx.command_path,
+            format!("Unexpected args: [{}]", flags.args.join(" ")),
+        ));
+    }
+    if filenames.is_empty() {
+        if !flags.string("kustomize").is_empty() {
+            return Err(CmdError::msg("kustomize directories are not available in kubeplay"));
+        }
+        return Err(CmdError::msg("must specify one of -f and -k"));
+    }
+    let format = super::output_format(flags)?;
+    let dry_run = DryRun::from_flags(ctx, flags)?;
+    if flags.bool("server-side") {
+        if dry_run == DryRun::Client {
+            return Err(CmdError::msg(
+                "--dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)",
+            ));
+        }
+        return Err(CmdError::msg(
+            "server-side apply is not available in kubeplay yet; use client-side apply (without --server-side)",
+        ));
+    }
+    if flags.bool("force-conflicts") {
+        return Err(CmdError::msg("--force-conflicts only works with --server-side"));
+    }
+    if flags.bool("prune") {
+        return Err(CmdError::msg("--prune is not available in kubeplay yet"));
+    }
+    let objects = read_files(ctx, &filenames, flags.bool("recursive"))?;
+    let mut errs = Vec::new();
+    let mut count = 0;
+    let mut printed = 0;
+    for fo in &objects {
+        let item = match map_file_object(ctx, fo) {
+            Ok(i) => i,
+            Err(e) => {
+                errs.push(e);
+                continue;
+            }
+        };
+        count += 1;
+        match apply_one(ctx, &item, dry_run) {
+            Ok((obj, op)) => {
+                if format == "yaml" && printed > 0 {
+                    ctx.stdout("---\n");
+                }
+                printed += 1;
+                print_result(ctx, &obj, &format, op, dry_run)?;
+            }
+            Err(e) => errs.push(e),
+        }
+    }
+    if !errs.is_empty() {
+        return CmdError::aggregate(errs);
+    }
+    if count == 0 {
+        return Err(CmdError::msg("no objects passed to apply"));
+    }
+    Ok(())
+}
+
+/// `Resource: "apps/v1, Resource=deployments", GroupVersionKind: "apps/v1, Kind=Deployment"`
+/// plus the name line, as resource.Info.String() prints it.
+fn info_string(item: &Item) -> String {
+    let i = &item.info;
+    format!(
+        "Resource: \"{}/{}, Resource={}\", GroupVersionKind: \"{}/{}, Kind={}\"\nName: \"{}\", Namespace: \"{}\"",
+        i.group, i.version, i.plural, i.group, i.version, i.kind, item.name, item.namespace
+    )
+}
+
+fn remove_nulls(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            for x in m.values_mut() {
+                remove_nulls(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(remove_nulls),
+        _ => {}
+    }
+}
+
+fn apply_one(ctx: &mut Ctx<'_>, item: &Item, dry_run: DryRun) -> CmdResult<(Value, &'static str)> {
+    let source = item.source.clone().unwrap_or_default();
+    let mut modified = item.object.clone().unwrap_or(Value::Null);
+    if modified
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+    {
+        if let Some(g) = modified.pointer("/metadata/generateName").and_then(Value::as_str) {
+            return Err(CmdError::msg(format!("from {g}: cannot use generate name with apply")));
+        }
+    }
+    set_last_applied(&mut modified);
+    let current = match ctx.request(ApiRequest::get(item.path())) {
+        Ok(c) => c,
+        Err(e) if e.code() == 404 => {
+            let mut obj = modified.clone();
+            remove_nulls(&mut obj);
+            if dry_run != DryRun::Client {
+                let req = write_params(
+                    ApiRequest::post(item.collection_path(), obj.clone()),
+                    dry_run,
+                    "kubectl-client-side-apply",
+                    true,
+                );
+                obj = ctx
+                    .request(req)
+                    .map_err(|e| with_source(CmdError::Api(e), "creating", &source))?;
+            }
+            return Ok((obj, "created"));
+        }
+        Err(e) => {
+            let verb = format!(
+                "retrieving current configuration of:\n{}\nfrom server for:",
+                info_string(item)
+            );
+            return Err(with_source(CmdError::Api(e), &verb, &source));
+        }
+    };
+    let original: Option<Value> = current
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(LAST_APPLIED))
+        .and_then(Value::as_str)
+        .and_then(|s| serde_json::from_str(s).ok());
+    if original.is_none() {
+        let object_name = format!("{}/{}", item.info.group_resource(), item.name);
+        ctx.stderr(format!(
+            "Warning: resource {object_name} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n"
+        ));
+    }
+    let patch = three_way(original.as_ref(), &modified, &current);
+    if patch.as_object().is_some_and(Map::is_empty) {
+        return Ok((current, "unchanged"));
+    }
+    if dry_run == DryRun::Client {
+        let mut local = current.clone();
+        crate::cmd::run::merge_patch(&mut local, &patch);
+        return Ok((local, "configured"));
+    }
+    let req = dry_run
+        .apply(ApiRequest::patch(item.path(), PatchType::Merge, patch.clone()))
+        .with_query("fieldManager", "kubectl-client-side-apply")
+        .with_query("fieldValidation", "Strict");
+    match ctx.request(req) {
+        Ok(obj) => Ok((obj, "configured")),
+        Err(e) => {
+            let patch_text = apimachinery::yaml::to_json_compact(&patch);
+            let verb = format!("applying patch:\n{patch_text}\nto:\n{}\nfor:", info_string(item));
+            Err(with_source(CmdError::Api(e), &verb, &source))
+        }
+    }
+}
+
+/// A three-way merge patch (CreateThreeWayMergePatch with JSON merge semantics): fields
+/// removed since the last applied configuration are deleted; fields the file sets
+/// differently from the live object are set. Lists are replaced whole.
+pub fn three_way(original: Option<&Value>, modified: &Value, current: &Value) -> Value {
+    let mut out = Map::new();
+    // Deletions: in original, not in modified.
+    if let (Some(Value::Object(o)), Value::Object(m)) = (original, modified) {
+        for (k, ov) in o {
+            match m.get(k) {
+                None => {
+                    if current.get(k).is_some() {
+                        out.insert(k.clone(), Value::Null);
+                    }
+                }
+                Some(mv) if ov.is_object() && mv.is_object() => {
+                    let sub = three_way(Some(ov), mv, current.get(k).unwrap_or(&Value::Null));
+                    if sub.as_object().is_some_and(|s| !s.is_empty()) {
+                        out.insert(k.clone(), sub);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Additions and changes: modified vs current.
+    if let Value::Object(m) = modified {
+        for (k, mv) in m {
+            if mv.is_null() {
+                continue;
+            }
+            let cv = current.get(k);
+            let change = match (cv, mv) {
+                (Some(c), m) if c == m => None,
+                (Some(c @ Value::Object(_)), Value::Object(_)) => {
+                    let sub_original = original.and_then(|o| o.get(k));
+                    let sub = three_way(sub_original, mv, c);
+                    sub.as_object().is_some_and(|s| !s.is_empty()).then_some(sub)
+                }
+                _ => Some(mv.clone()),
+            };
+            if let Some(c) = change {
+                match out.get_mut(k) {
+                    Some(existing @ Value::Object(_)) => {
+                        if let (Some(e), Some(cm)) = (existing.as_object_mut(), c.as_object()) {
+                            for (ck, cv) in cm {
+                                e.insert(ck.clone(), cv.clone());
+                            }
+                        }
+                    }
+                    _ => {
+                        out.insert(k.clone(), c);
+                    }
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn three_way_deletes_what_the_file_dropped_and_sets_what_changed() {
+        let original = json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"replicas": 1}});
+        let modified = json!({"metadata": {"labels": {"a": "1"}}, "spec": {"replicas": 3}});
+        let current = json!({"metadata": {"labels": {"a": "1", "b": "2", "server": "x"}}, "spec": {"replicas": 1, "paused": false}});
+        assert_eq!(
+            three_way(Some(&original), &modified, &current),
+            json!({"metadata": {"labels": {"b": null}}, "spec": {"replicas": 3}})
+        );
+    }
+
+    #[test]
+    fn three_way_of_an_unchanged_file_is_empty() {
+        let m = json!({"metadata": {"name": "x"}, "data": {"k": "v"}});
+        let current = json!({"metadata": {"name": "x", "uid": "u"}, "data": {"k": "v"}});
+        assert_eq!(three_way(Some(&m), &m, &current), json!({}));
+    }
+
+    #[test]
+    fn fields_set_by_the_server_are_left_alone_without_a_last_applied_configuration() {
+        let modified = json!({"spec": {"replicas": 2}});
+        let current = json!({"spec": {"replicas": 2, "strategy": {"type": "RollingUpdate"}}});
+        assert_eq!(three_way(None, &modified, &current), json!({}));
+    }
 }

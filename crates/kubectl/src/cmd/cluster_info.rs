@@ -9,7 +9,9 @@ use serde_json::Value;
 
 pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if let Some(first) = flags.args.first() {
-        return Err(CmdError::msg(format!("unknown command \"{first}\" for \"kubectl cluster-info\"")));
+        return Err(CmdError::msg(format!(
+            "unknown command \"{first}\" for \"kubectl cluster-info\""
+        )));
     }
     let server = ctx.config.server.clone();
     let mut out = format!("Kubernetes control plane is running at {server}\n");
@@ -21,7 +23,10 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         .map_err(CmdError::Api)?;
     for svc in list.get("items").and_then(Value::as_array).cloned().unwrap_or_default() {
         let name = svc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-        let label = svc.pointer("/metadata/labels/kubernetes.io~1name").and_then(Value::as_str).unwrap_or(name);
+        let label = svc
+            .pointer("/metadata/labels/kubernetes.io~1name")
+            .and_then(Value::as_str)
+            .unwrap_or(name);
         let ingress_ip = svc.pointer("/status/loadBalancer/ingress/0/ip").and_then(Value::as_str);
         let port = svc.pointer("/spec/ports/0");
         let link = match ingress_ip {
@@ -31,7 +36,11 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             }
             None => {
                 let mut n = name.to_string();
-                if let Some(pn) = port.and_then(|p| p.get("name")).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                if let Some(pn) = port
+                    .and_then(|p| p.get("name"))
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                {
                     n = format!("{n}:{pn}");
                 }
                 format!("{server}/api/v1/namespaces/kube-system/services/{n}/proxy")

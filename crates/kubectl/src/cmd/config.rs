@@ -51,7 +51,12 @@ pub fn set_context(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     }
     let exists = ctx.config.contexts.iter().any(|c| c.name == name);
     if !exists {
-        ctx.config.contexts.push(Context { name: name.clone(), cluster: String::new(), user: String::new(), namespace: String::new() });
+        ctx.config.contexts.push(Context {
+            name: name.clone(),
+            cluster: String::new(),
+            user: String::new(),
+            namespace: String::new(),
+        });
     }
     if let Some(c) = ctx.config.contexts.iter_mut().find(|c| c.name == name) {
         if flags.changed("cluster") {
@@ -91,11 +96,22 @@ pub fn get_contexts(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     }
     let mut rows: Vec<Vec<String>> = Vec::new();
     if !flags.bool("no-headers") {
-        rows.push(["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"].iter().map(|s| s.to_string()).collect());
+        rows.push(
+            ["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
     }
     for c in &contexts {
         let mark = if c.name == ctx.config.current_context { "*" } else { "" };
-        rows.push(vec![mark.to_string(), c.name.clone(), c.cluster.clone(), c.user.clone(), c.namespace.clone()]);
+        rows.push(vec![
+            mark.to_string(),
+            c.name.clone(),
+            c.cluster.clone(),
+            c.user.clone(),
+            c.namespace.clone(),
+        ]);
     }
     let text = tabwrite(&rows);
     ctx.stdout(text);
@@ -168,7 +184,11 @@ mod tests {
     fn tabwriter_pads_all_but_the_last_cell() {
         let rows = vec![
             vec!["CURRENT".to_string(), "NAME".to_string(), "NAMESPACE".to_string()],
-            vec!["*".to_string(), "kubernetes-admin@kubernetes".to_string(), String::new()],
+            vec![
+                "*".to_string(),
+                "kubernetes-admin@kubernetes".to_string(),
+                String::new(),
+            ],
         ];
         assert_eq!(
             tabwrite(&rows),

@@ -7,7 +7,7 @@ use super::{exactly_one_name, output_format, split_at_dash};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::Parsed;
-use crate::output::{print_result, DryRun};
+use crate::output::{print_result, print_result_typed, DryRun};
 use crate::resource::{map_file_object, read_files, with_source};
 use apimachinery::ApiRequest;
 use base64::Engine;
@@ -37,24 +37,50 @@ fn validation_directive(flags: &Parsed) -> CmdResult<Option<&'static str>> {
     }
 }
 
-/// Adds the last-applied annotation when `--save-config` is set (CreateOrUpdateAnnotation).
+/// Adds the last-applied annotation when `--save-config` is set (CreateOrUpdateAnnotation)
+/// to a typed object (generators, run, expose): Go struct order, no empty annotations map.
 pub fn save_config(obj: &mut Value, flags: &Parsed) {
     if !flags.bool("save-config") {
         return;
     }
-    set_last_applied(obj);
+    let mut copy = obj.clone();
+    if let Some(m) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
+        if let Some(a) = m.get_mut("annotations").and_then(Value::as_object_mut) {
+            a.remove(LAST_APPLIED);
+        }
+        if m.get("annotations")
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
+            m.remove("annotations");
+        }
+    }
+    let text = crate::gojson::to_json_typed(&copy, "") + "\n";
+    if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        let ann = meta.entry("annotations").or_insert_with(|| json!({}));
+        if let Some(a) = ann.as_object_mut() {
+            a.insert(LAST_APPLIED.to_string(), Value::String(text));
+        }
+    }
+}
+
+/// `--save-config` for unstructured objects read from files (`create -f`, `replace -f`).
+pub fn save_config_unstructured(obj: &mut Value, flags: &Parsed) {
+    if flags.bool("save-config") {
+        set_last_applied(obj);
+    }
 }
 
 /// Sets `kubectl.kubernetes.io/last-applied-configuration` to the object's JSON (without the
 /// annotation itself), as kubectl's apply and `--save-config` do.
 pub fn set_last_applied(obj: &mut Value) {
+    // GetModifiedConfiguration: the object without the annotation, but with an (empty)
+    // annotations map, as upstream's SetAnnotations leaves it.
     let mut copy = obj.clone();
-    if let Some(a) = copy.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
-        a.remove(LAST_APPLIED);
-        if a.is_empty() {
-            if let Some(m) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
-                m.remove("annotations");
-            }
+    if let Some(m) = copy.get_mut("metadata").and_then(Value::as_object_mut) {
+        let a = m.entry("annotations").or_insert_with(|| json!({}));
+        if let Some(a) = a.as_object_mut() {
+            a.remove(LAST_APPLIED);
         }
     }
     let text = apimachinery::yaml::to_json_compact(&copy) + "\n";
@@ -68,7 +94,11 @@ pub fn set_last_applied(obj: &mut Value) {
 
 /// The REST collection path for a built-in generator's resource.
 fn collection(api_version: &str, plural: &str, namespace: Option<&str>) -> String {
-    let base = if api_version.contains('/') { format!("/apis/{api_version}") } else { format!("/api/{api_version}") };
+    let base = if api_version.contains('/') {
+        format!("/apis/{api_version}")
+    } else {
+        format!("/api/{api_version}")
+    };
     match namespace {
         Some(ns) => format!("{base}/namespaces/{ns}/{plural}"),
         None => format!("{base}/{plural}"),
@@ -77,18 +107,38 @@ fn collection(api_version: &str, plural: &str, namespace: Option<&str>) -> Strin
 
 /// Creates a generated object (unless client dry run) and prints it. `wrap` is upstream's
 /// `failed to create X: ` prefix, where the generator has one.
-fn finish(ctx: &mut Ctx<'_>, flags: &Parsed, mut obj: Value, plural: &str, namespaced: bool, wrap: Option<&str>) -> CmdResult {
+fn finish(
+    ctx: &mut Ctx<'_>,
+    flags: &Parsed,
+    mut obj: Value,
+    plural: &str,
+    namespaced: bool,
+    wrap: Option<&str>,
+) -> CmdResult {
     let format = output_format(flags)?;
     let dry_run = DryRun::from_flags(ctx, flags)?;
     let validate = validation_directive(flags)?;
     save_config(&mut obj, flags);
     if dry_run != DryRun::Client {
-        let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("v1").to_string();
+        let api_version = obj
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("v1")
+            .to_string();
         let ns = ctx.namespace.clone();
         let path = collection(&api_version, plural, namespaced.then_some(ns.as_str()));
         let manager = flags.string("field-manager");
-        let manager = if manager.is_empty() { "kubectl-create".to_string() } else { manager };
-        let req = write_params(ApiRequest::post(path, obj.clone()), dry_run, &manager, validate.is_some());
+        let manager = if manager.is_empty() {
+            "kubectl-create".to_string()
+        } else {
+            manager
+        };
+        let req = write_params(
+            ApiRequest::post(path, obj.clone()),
+            dry_run,
+            &manager,
+            validate.is_some(),
+        );
         match ctx.request(req) {
             Ok(created) => obj = created,
             Err(e) => {
@@ -99,7 +149,7 @@ fn finish(ctx: &mut Ctx<'_>, flags: &Parsed, mut obj: Value, plural: &str, names
             }
         }
     }
-    print_result(ctx, &obj, &format, "created", dry_run)
+    print_result_typed(ctx, &obj, &format, "created", dry_run)
 }
 
 /// metadata with the name, the namespace when `-n` was given, and extra fields.
@@ -134,7 +184,9 @@ fn container_name_for_image(image: &str, taken: &[String]) -> String {
 /// Five characters from utilrand's alphabet (no vowels or confusable digits), deterministic.
 fn pseudo_suffix(seed: usize) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut x = (seed as u64).wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = (seed as u64)
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut s = String::new();
     for _ in 0..5 {
         x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -151,12 +203,18 @@ pub fn run_from_files(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let filenames = flags.strings("filename");
     if filenames.is_empty() {
         if !flags.args.is_empty() {
-            return Err(CmdError::usage(&ctx.command_path, format!("Unexpected args: [{}]", flags.args.join(" "))));
+            return Err(CmdError::usage(
+                &ctx.command_path,
+                format!("Unexpected args: [{}]", flags.args.join(" ")),
+            ));
         }
         return Err(CmdError::msg("must specify one of -f and -k"));
     }
     if !flags.args.is_empty() {
-        return Err(CmdError::usage(&ctx.command_path, format!("Unexpected args: [{}]", flags.args.join(" "))));
+        return Err(CmdError::usage(
+            &ctx.command_path,
+            format!("Unexpected args: [{}]", flags.args.join(" ")),
+        ));
     }
     let format = output_format(flags)?;
     let dry_run = DryRun::from_flags(ctx, flags)?;
@@ -173,11 +231,20 @@ pub fn run_from_files(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             }
         };
         let mut obj = item.object.clone().unwrap_or(Value::Null);
-        save_config(&mut obj, flags);
+        save_config_unstructured(&mut obj, flags);
         if dry_run != DryRun::Client {
             let manager = flags.string("field-manager");
-            let manager = if manager.is_empty() { "kubectl-create".to_string() } else { manager };
-            let req = write_params(ApiRequest::post(item.collection_path(), obj.clone()), dry_run, &manager, validate.is_some());
+            let manager = if manager.is_empty() {
+                "kubectl-create".to_string()
+            } else {
+                manager
+            };
+            let req = write_params(
+                ApiRequest::post(item.collection_path(), obj.clone()),
+                dry_run,
+                &manager,
+                validate.is_some(),
+            );
             match ctx.request(req) {
                 Ok(created) => obj = created,
                 Err(e) => {
@@ -243,7 +310,14 @@ pub fn deployment(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         },
         "status": {}
     });
-    finish(ctx, flags, obj, "deployments", true, Some("failed to create deployment: "))
+    finish(
+        ctx,
+        flags,
+        obj,
+        "deployments",
+        true,
+        Some("failed to create deployment: "),
+    )
 }
 
 /// A Job from `--image` (and a command after `--`) or from `--from=cronjob/NAME`.
@@ -294,7 +368,10 @@ fn job_from_cronjob(ctx: &Ctx<'_>, name: &str, cj: &Value) -> Value {
     }
     let mut m = meta(ctx, name, true);
     m.insert("annotations".into(), Value::Object(annotations));
-    if let Some(l) = template.pointer("/metadata/labels").filter(|l| l.as_object().is_some_and(|o| !o.is_empty())) {
+    if let Some(l) = template
+        .pointer("/metadata/labels")
+        .filter(|l| l.as_object().is_some_and(|o| !o.is_empty()))
+    {
         m.insert("labels".into(), l.clone());
     }
     let get = |p: &str| cj.pointer(p).cloned().unwrap_or(Value::Null);
@@ -315,7 +392,9 @@ fn job_from_cronjob(ctx: &Ctx<'_>, name: &str, cj: &Value) -> Value {
 
 /// What a Go typed round trip adds to a pod template: `metadata: {}` and `resources: {}`.
 pub fn normalize_pod_template(template: Option<&mut Value>) {
-    let Some(t) = template.and_then(Value::as_object_mut) else { return };
+    let Some(t) = template.and_then(Value::as_object_mut) else {
+        return;
+    };
     t.entry("metadata").or_insert_with(|| json!({}));
     if let Some(spec) = t.get_mut("spec").and_then(Value::as_object_mut) {
         for key in ["containers", "initContainers"] {
@@ -332,7 +411,11 @@ pub fn cronjob(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let name = exactly_one_name(ctx, flags)?;
     let (_, command) = split_at_dash(flags);
     let restart = flags.string("restart");
-    let restart = if restart.is_empty() { "OnFailure".to_string() } else { restart };
+    let restart = if restart.is_empty() {
+        "OnFailure".to_string()
+    } else {
+        restart
+    };
     let mut c = json!({"name": name, "image": flags.string("image"), "resources": {}});
     if !command.is_empty() {
         c["command"] = json!(command);
@@ -376,7 +459,14 @@ pub fn serviceaccount(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         return Err(CmdError::msg("name must be specified"));
     }
     let obj = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(ctx, &name, true)});
-    finish(ctx, flags, obj, "serviceaccounts", true, Some("failed to create serviceaccount: "))
+    finish(
+        ctx,
+        flags,
+        obj,
+        "serviceaccounts",
+        true,
+        Some("failed to create serviceaccount: "),
+    )
 }
 
 /// IsConfigMapKey's messages.
@@ -385,7 +475,11 @@ fn config_key_errors(key: &str) -> Vec<String> {
     if key.len() > 253 {
         errs.push(apimachinery::validation::max_len_error(253));
     }
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
         errs.push(apimachinery::validation::regex_error(
             "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
             "[-._a-zA-Z0-9]+",
@@ -404,7 +498,10 @@ fn config_key_errors(key: &str) -> Vec<String> {
 
 /// IsEnvVarName's message (env files).
 fn env_var_name_errors(key: &str) -> Vec<String> {
-    let first_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || "-._".contains(c));
+    let first_ok = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || "-._".contains(c));
     let rest_ok = key.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c));
     let mut errs = Vec::new();
     if !(first_ok && rest_ok) {
@@ -430,7 +527,9 @@ fn collect_sources(ctx: &mut Ctx<'_>, flags: &Parsed, env_dir_err: &str) -> CmdR
     let files = flags.strings("from-file");
     let env_files = flags.strings("from-env-file");
     if !env_files.is_empty() && (!files.is_empty() || !literals.is_empty()) {
-        return Err(CmdError::msg("from-env-file cannot be combined with from-file or from-literal"));
+        return Err(CmdError::msg(
+            "from-env-file cannot be combined with from-file or from-literal",
+        ));
     }
     let mut out = Vec::new();
     for src in &files {
@@ -458,7 +557,11 @@ fn collect_sources(ctx: &mut Ctx<'_>, flags: &Parsed, env_dir_err: &str) -> CmdR
     for lit in &literals {
         match lit.split_once('=') {
             Some((k, v)) => out.push((k.to_string(), v.to_string())),
-            None => return Err(CmdError::msg(format!("invalid literal source {lit}, expected key=value"))),
+            None => {
+                return Err(CmdError::msg(format!(
+                    "invalid literal source {lit}, expected key=value"
+                )))
+            }
         }
     }
     for ef in &env_files {
@@ -474,7 +577,10 @@ fn collect_sources(ctx: &mut Ctx<'_>, flags: &Parsed, env_dir_err: &str) -> CmdR
             let (key, value) = line.split_once('=').unwrap_or((line, ""));
             let errs = env_var_name_errors(key);
             if !errs.is_empty() {
-                return Err(CmdError::msg(format!("\"{key}\" is not a valid key name: {}", errs.join(";"))));
+                return Err(CmdError::msg(format!(
+                    "\"{key}\" is not a valid key name: {}",
+                    errs.join(";")
+                )));
             }
             if !line.contains('=') {
                 // Upstream reads the value from kubectl's environment; kubeplay has none.
@@ -494,7 +600,12 @@ fn read_error(path: &str) -> CmdError {
 fn parse_file_source(source: &str) -> CmdResult<(String, String)> {
     let n = source.matches('=').count();
     if n == 0 {
-        let base = source.trim_end_matches('/').rsplit('/').next().unwrap_or(source).to_string();
+        let base = source
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(source)
+            .to_string();
         return Ok((base, source.to_string()));
     }
     if n > 1 {
@@ -512,15 +623,15 @@ fn parse_file_source(source: &str) -> CmdResult<(String, String)> {
 
 pub fn configmap(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let name = exactly_one_name(ctx, flags)?;
-    if flags.bool("append-hash") {
-        return Err(CmdError::msg("--append-hash is not supported by kubeplay yet"));
-    }
     let pairs = collect_sources(ctx, flags, "env config file cannot be a directory")?;
     let mut data = Map::new();
     for (k, v) in pairs {
         let errs = config_key_errors(&k);
         if !errs.is_empty() {
-            return Err(CmdError::msg(format!("\"{k}\" is not a valid key name for a ConfigMap: {}", errs.join(","))));
+            return Err(CmdError::msg(format!(
+                "\"{k}\" is not a valid key name for a ConfigMap: {}",
+                errs.join(",")
+            )));
         }
         if data.contains_key(&k) {
             return Err(CmdError::msg(format!(
@@ -533,7 +644,17 @@ pub fn configmap(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if !data.is_empty() {
         obj["data"] = Value::Object(data);
     }
-    finish(ctx, flags, obj, "configmaps", true, Some("failed to create configmap: "))
+    if flags.bool("append-hash") {
+        obj["metadata"]["name"] = json!(format!("{name}-{}", crate::hash::config_map_hash(&obj)));
+    }
+    finish(
+        ctx,
+        flags,
+        obj,
+        "configmaps",
+        true,
+        Some("failed to create configmap: "),
+    )
 }
 
 fn b64(s: &[u8]) -> String {
@@ -546,10 +667,15 @@ fn secret_data(ctx: &mut Ctx<'_>, flags: &Parsed, name: &str) -> CmdResult<Map<S
     for (k, v) in pairs {
         let errs = config_key_errors(&k);
         if !errs.is_empty() {
-            return Err(CmdError::msg(format!("\"{k}\" is not valid key name for a Secret {}", errs.join(";"))));
+            return Err(CmdError::msg(format!(
+                "\"{k}\" is not valid key name for a Secret {}",
+                errs.join(";")
+            )));
         }
         if data.contains_key(&k) {
-            return Err(CmdError::msg(format!("cannot add key {k}, another key by that name already exists")));
+            return Err(CmdError::msg(format!(
+                "cannot add key {k}, another key by that name already exists"
+            )));
         }
         data.insert(k, Value::String(b64(v.as_bytes())));
     }
@@ -559,9 +685,6 @@ fn secret_data(ctx: &mut Ctx<'_>, flags: &Parsed, name: &str) -> CmdResult<Map<S
 
 pub fn secret_generic(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let name = exactly_one_name(ctx, flags)?;
-    if flags.bool("append-hash") {
-        return Err(CmdError::msg("--append-hash is not supported by kubeplay yet"));
-    }
     let data = secret_data(ctx, flags, &name)?;
     let mut obj = json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta(ctx, &name, true)});
     if !data.is_empty() {
@@ -570,6 +693,9 @@ pub fn secret_generic(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let ty = flags.string("type");
     if !ty.is_empty() {
         obj["type"] = json!(ty);
+    }
+    if flags.bool("append-hash") {
+        obj["metadata"]["name"] = json!(format!("{name}-{}", crate::hash::secret_hash(&obj)));
     }
     finish(ctx, flags, obj, "secrets", true, Some("failed to create secret "))
 }
@@ -580,8 +706,14 @@ pub fn secret_tls(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if cert_path.is_empty() || key_path.is_empty() {
         return Err(CmdError::msg("key and cert must be specified"));
     }
-    let cert = ctx.host.read_file(&cert_path).map_err(|e| CmdError::msg(format!("Cannot read file {cert_path}, {e}")))?;
-    let key = ctx.host.read_file(&key_path).map_err(|e| CmdError::msg(format!("Cannot read file {key_path}, {e}")))?;
+    let cert = ctx
+        .host
+        .read_file(&cert_path)
+        .map_err(|e| CmdError::msg(format!("Cannot read file {cert_path}, {e}")))?;
+    let key = ctx
+        .host
+        .read_file(&key_path)
+        .map_err(|e| CmdError::msg(format!("Cannot read file {key_path}, {e}")))?;
     // tls.X509KeyPair's first checks: both must hold PEM blocks.
     if !cert.contains("-----BEGIN") {
         return Err(CmdError::msg("tls: failed to find any PEM data in certificate input"));
@@ -602,7 +734,11 @@ pub fn secret_tls(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 pub fn secret_docker_registry(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let name = exactly_one_name(ctx, flags)?;
     let from_files = flags.strings("from-file");
-    let (user, pass, email) = (flags.string("docker-username"), flags.string("docker-password"), flags.string("docker-email"));
+    let (user, pass, email) = (
+        flags.string("docker-username"),
+        flags.string("docker-password"),
+        flags.string("docker-email"),
+    );
     let server = flags.string("docker-server");
     let mut data = Map::new();
     if from_files.is_empty() {
@@ -622,7 +758,10 @@ pub fn secret_docker_registry(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             entry.push_str(&format!(",\"email\":{}", apimachinery::yaml::go_json_string(&email)));
         }
         entry.push_str(&format!(",\"auth\":\"{auth}\"}}"));
-        let config = format!("{{\"auths\":{{{}:{entry}}}}}", apimachinery::yaml::go_json_string(&server));
+        let config = format!(
+            "{{\"auths\":{{{}:{entry}}}}}",
+            apimachinery::yaml::go_json_string(&server)
+        );
         data.insert(".dockerconfigjson".into(), json!(b64(config.as_bytes())));
     } else {
         data = secret_data(ctx, flags, &name)?;
@@ -645,7 +784,9 @@ fn parse_ports(spec: &str) -> CmdResult<(i64, Value)> {
     let mut parts = spec.split(':');
     let port_s = parts.next().unwrap_or("");
     let port = parse_port(port_s)?;
-    let Some(target) = parts.next() else { return Ok((port, json!(port))) };
+    let Some(target) = parts.next() else {
+        return Ok((port, json!(port)));
+    };
     match target.parse::<i64>() {
         Ok(n) => {
             if !(1..=65535).contains(&n) {
@@ -673,7 +814,9 @@ fn parse_port(s: &str) -> CmdResult<i64> {
         }
     })?;
     if n > 65535 {
-        return Err(CmdError::msg(format!("strconv.ParseUint: parsing \"{s}\": value out of range")));
+        return Err(CmdError::msg(format!(
+            "strconv.ParseUint: parsing \"{s}\": value out of range"
+        )));
     }
     Ok(n as i64)
 }
@@ -684,7 +827,10 @@ pub fn port_name_errors(name: &str) -> Vec<String> {
     if name.len() > 15 {
         errs.push("must be no more than 15 characters".to_string());
     }
-    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string());
     }
     if !name.chars().any(|c| c.is_ascii_lowercase()) {
@@ -705,7 +851,9 @@ fn service(ctx: &mut Ctx<'_>, flags: &Parsed, ty: &str) -> CmdResult {
     let tcp = flags.strings("tcp");
     let external_name = flags.string("external-name");
     if cluster_ip == "None" && ty != "ClusterIP" {
-        return Err(CmdError::msg("ClusterIP=None can only be used with ClusterIP service type"));
+        return Err(CmdError::msg(
+            "ClusterIP=None can only be used with ClusterIP service type",
+        ));
     }
     if cluster_ip != "None" && tcp.is_empty() && ty != "ExternalName" {
         return Err(CmdError::msg("at least one tcp port specifier must be provided"));
@@ -735,7 +883,8 @@ fn service(ctx: &mut Ctx<'_>, flags: &Parsed, ty: &str) -> CmdResult {
     if !cluster_ip.is_empty() {
         spec["clusterIP"] = json!(cluster_ip);
     }
-    let obj = json!({"apiVersion": "v1", "kind": "Service", "metadata": m, "spec": spec, "status": {"loadBalancer": {}}});
+    let obj =
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": m, "spec": spec, "status": {"loadBalancer": {}}});
     let wrap = format!("failed to create {ty} service: ");
     finish(ctx, flags, obj, "services", true, Some(&wrap))
 }
@@ -756,14 +905,31 @@ pub fn service_externalname(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 // ---------------------------------------------------------------------------------------
 // RBAC
 
-const VALID_RESOURCE_VERBS: &[&str] =
-    &["*", "get", "delete", "list", "create", "update", "patch", "watch", "proxy", "deletecollection", "use", "bind", "escalate", "impersonate"];
+const VALID_RESOURCE_VERBS: &[&str] = &[
+    "*",
+    "get",
+    "delete",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "watch",
+    "proxy",
+    "deletecollection",
+    "use",
+    "bind",
+    "escalate",
+    "impersonate",
+];
 
 /// Verbs that only apply to some resources (create_role.go specialVerbs).
 fn special_verb_allows(verb: &str, group: &str, resource: &str) -> Option<bool> {
     let allowed: &[(&str, &str)] = match verb {
         "use" => &[("policy", "podsecuritypolicies"), ("extensions", "podsecuritypolicies")],
-        "bind" | "escalate" => &[("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "clusterroles")],
+        "bind" | "escalate" => &[
+            ("rbac.authorization.k8s.io", "roles"),
+            ("rbac.authorization.k8s.io", "clusterroles"),
+        ],
         "impersonate" => &[
             ("", "users"),
             ("", "serviceaccounts"),
@@ -806,10 +972,20 @@ fn policy_rules(ctx: &mut Ctx<'_>, flags: &Parsed, non_resource_urls: &[String])
     }
     let mut resources: Vec<RuleResource> = Vec::new();
     for r in flags.strings("resource") {
-        let (main, sub) = r.split_once('/').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((r.clone(), String::new()));
-        let (res, group) = main.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((main.clone(), String::new()));
+        let (main, sub) = r
+            .split_once('/')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .unwrap_or((r.clone(), String::new()));
+        let (res, group) = main
+            .split_once('.')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .unwrap_or((main.clone(), String::new()));
         let whole_wildcard = res == "*" && !main.contains('.') && !r.contains('/');
-        let rr = RuleResource { group, resource: res, sub };
+        let rr = RuleResource {
+            group,
+            resource: res,
+            sub,
+        };
         if whole_wildcard {
             resources = vec![rr];
             break;
@@ -836,13 +1012,19 @@ fn policy_rules(ctx: &mut Ctx<'_>, flags: &Parsed, non_resource_urls: &[String])
     let mut resolved: Vec<(String, String)> = Vec::new();
     for r in &resources {
         if r.resource.is_empty() {
-            return Err(CmdError::msg("resource must be specified if apiGroup/subresource specified"));
+            return Err(CmdError::msg(
+                "resource must be specified if apiGroup/subresource specified",
+            ));
         }
         let mut group = r.group.clone();
         let mut plural = r.resource.clone();
         let mut err = None;
         if r.resource != "*" {
-            let arg = if r.group.is_empty() { r.resource.clone() } else { format!("{}.{}", r.resource, r.group) };
+            let arg = if r.group.is_empty() {
+                r.resource.clone()
+            } else {
+                format!("{}.{}", r.resource, r.group)
+            };
             match ctx.mapper()?.resolve(&arg).cloned() {
                 Some(info) => {
                     group = info.group.clone();
@@ -853,7 +1035,9 @@ fn policy_rules(ctx: &mut Ctx<'_>, flags: &Parsed, non_resource_urls: &[String])
             for v in &verbs {
                 if let Some(ok) = special_verb_allows(v, &group, &plural) {
                     if !ok {
-                        return Err(CmdError::msg(format!("can not perform '{v}' on '{plural}' in group '{group}'")));
+                        return Err(CmdError::msg(format!(
+                            "can not perform '{v}' on '{plural}' in group '{group}'"
+                        )));
                     }
                     err = None;
                 }
@@ -911,8 +1095,14 @@ pub fn clusterrole(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let urls = dedup(flags.strings("non-resource-url"));
     let m = meta(ctx, &name, false);
     if !aggregation.is_empty() {
-        if !flags.strings("verb").is_empty() || !flags.strings("resource").is_empty() || !urls.is_empty() || !flags.strings("resource-name").is_empty() {
-            return Err(CmdError::msg("aggregation rule must be specified without nonResourceURLs, verbs, resources or resourceNames"));
+        if !flags.strings("verb").is_empty()
+            || !flags.strings("resource").is_empty()
+            || !urls.is_empty()
+            || !flags.strings("resource-name").is_empty()
+        {
+            return Err(CmdError::msg(
+                "aggregation rule must be specified without nonResourceURLs, verbs, resources or resourceNames",
+            ));
         }
         let mut labels = Map::new();
         for kv in &aggregation {
@@ -933,7 +1123,9 @@ pub fn clusterrole(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             return Err(CmdError::msg("nonResourceURL should start with /"));
         }
         if u.trim_end_matches('*').contains('*') {
-            return Err(CmdError::msg("nonResourceURL only supports wildcard matches when '*' is at the end"));
+            return Err(CmdError::msg(
+                "nonResourceURL only supports wildcard matches when '*' is at the end",
+            ));
         }
     }
     if !urls.is_empty() {
@@ -944,7 +1136,8 @@ pub fn clusterrole(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         }
     }
     let rules = policy_rules(ctx, flags, &urls)?;
-    let obj = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": m, "rules": rules});
+    let obj =
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": m, "rules": rules});
     finish(ctx, flags, obj, "clusterroles", false, None)
 }
 
@@ -983,7 +1176,14 @@ pub fn rolebinding(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if !subs.is_empty() {
         obj["subjects"] = json!(subs);
     }
-    finish(ctx, flags, obj, "rolebindings", true, Some("failed to create rolebinding: "))
+    finish(
+        ctx,
+        flags,
+        obj,
+        "rolebindings",
+        true,
+        Some("failed to create rolebinding: "),
+    )
 }
 
 pub fn clusterrolebinding(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -1002,7 +1202,14 @@ pub fn clusterrolebinding(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if !subs.is_empty() {
         obj["subjects"] = json!(subs);
     }
-    finish(ctx, flags, obj, "clusterrolebindings", false, Some("failed to create clusterrolebinding: "))
+    finish(
+        ctx,
+        flags,
+        obj,
+        "clusterrolebindings",
+        false,
+        Some("failed to create clusterrolebinding: "),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1010,7 +1217,9 @@ pub fn clusterrolebinding(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 
 /// A quantity in its canonical form, or ParseQuantity's error.
 fn canonical_quantity(s: &str) -> CmdResult<String> {
-    apimachinery::quantity::Quantity::parse(s).map(|q| q.to_string()).map_err(|e| CmdError::msg(e.to_string()))
+    apimachinery::quantity::Quantity::parse(s)
+        .map(|q| q.to_string())
+        .map_err(|e| CmdError::msg(e.to_string()))
 }
 
 pub fn quota(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -1022,7 +1231,9 @@ pub fn quota(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         for stmt in hard.split(',') {
             let parts: Vec<&str> = stmt.split('=').collect();
             let [k, v] = parts.as_slice() else {
-                return Err(CmdError::msg(format!("Invalid argument syntax {stmt}, expected <resource>=<value>")));
+                return Err(CmdError::msg(format!(
+                    "Invalid argument syntax {stmt}, expected <resource>=<value>"
+                )));
             };
             list.insert(k.to_string(), json!(canonical_quantity(v)?));
         }
@@ -1040,7 +1251,14 @@ pub fn quota(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         spec.insert("scopes".into(), json!(list));
     }
     let obj = json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta(ctx, &name, true), "spec": spec, "status": {}});
-    finish(ctx, flags, obj, "resourcequotas", true, Some("failed to create quota: "))
+    finish(
+        ctx,
+        flags,
+        obj,
+        "resourcequotas",
+        true,
+        Some("failed to create quota: "),
+    )
 }
 
 pub fn priorityclass(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -1059,7 +1277,14 @@ pub fn priorityclass(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if !d.is_empty() {
         obj["description"] = json!(d);
     }
-    finish(ctx, flags, obj, "priorityclasses", false, Some("failed to create priorityclass: "))
+    finish(
+        ctx,
+        flags,
+        obj,
+        "priorityclasses",
+        false,
+        Some("failed to create priorityclass: "),
+    )
 }
 
 pub fn poddisruptionbudget(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -1070,10 +1295,14 @@ pub fn poddisruptionbudget(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         return Err(CmdError::msg("a selector must be specified"));
     }
     if min.is_empty() && max.is_empty() {
-        return Err(CmdError::msg("one of min-available or max-unavailable must be specified"));
+        return Err(CmdError::msg(
+            "one of min-available or max-unavailable must be specified",
+        ));
     }
     if !min.is_empty() && !max.is_empty() {
-        return Err(CmdError::msg("min-available and max-unavailable cannot be both specified"));
+        return Err(CmdError::msg(
+            "min-available and max-unavailable cannot be both specified",
+        ));
     }
     let int_or_percent = |s: &str, what: &str| -> CmdResult<Value> {
         if let Ok(n) = s.parse::<i64>() {
@@ -1098,7 +1327,14 @@ pub fn poddisruptionbudget(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         "spec": spec,
         "status": {"currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0}
     });
-    finish(ctx, flags, obj, "poddisruptionbudgets", true, Some("failed to create poddisruptionbudgets: "))
+    finish(
+        ctx,
+        flags,
+        obj,
+        "poddisruptionbudgets",
+        true,
+        Some("failed to create poddisruptionbudgets: "),
+    )
 }
 
 /// metav1.ParseToLabelSelector for the simple `k=v,…` forms kubectl users type.
@@ -1130,7 +1366,9 @@ fn label_selector_value(s: &str) -> CmdResult<Value> {
 /// `^[\w\*\-\.]*/.*=[\w\-]+:[\w\-]+(,tls=?[\w\-]+?)?` (unanchored at the end).
 fn ingress_rule_valid(rule: &str) -> bool {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    let host_len = rule.find(|c: char| !(word(c) || c == '*' || c == '.')).unwrap_or(rule.len());
+    let host_len = rule
+        .find(|c: char| !(word(c) || c == '*' || c == '.'))
+        .unwrap_or(rule.len());
     let rest = rule.get(host_len..).unwrap_or("");
     if !rest.starts_with('/') {
         return false;
@@ -1141,7 +1379,9 @@ fn ingress_rule_valid(rule: &str) -> bool {
         if name_len == 0 {
             continue;
         }
-        let Some(port) = after.get(name_len..).and_then(|s| s.strip_prefix(':')) else { continue };
+        let Some(port) = after.get(name_len..).and_then(|s| s.strip_prefix(':')) else {
+            continue;
+        };
         if port.starts_with(word) {
             return true;
         }
@@ -1170,7 +1410,9 @@ pub fn ingress(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     }
     for r in &rules {
         if !ingress_rule_valid(r) {
-            return Err(CmdError::msg(format!("rule {r} is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]")));
+            return Err(CmdError::msg(format!(
+                "rule {r} is invalid and should be in format host/path=svcname:svcport[,tls[=secret]]"
+            )));
         }
     }
     let mut ann = Map::new();
@@ -1179,11 +1421,17 @@ pub fn ingress(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             Some((k, v)) => {
                 ann.insert(k.to_string(), json!(v));
             }
-            None => return Err(CmdError::msg(format!("annotation {a} is invalid and should be in format key=[value]"))),
+            None => {
+                return Err(CmdError::msg(format!(
+                    "annotation {a} is invalid and should be in format key=[value]"
+                )))
+            }
         }
     }
     if !default_backend.is_empty() && default_backend.split(':').count() != 2 {
-        return Err(CmdError::msg("default-backend should be in format servicename:serviceport"));
+        return Err(CmdError::msg(
+            "default-backend should be in format servicename:serviceport",
+        ));
     }
     let mut spec = Map::new();
     let class = flags.string("class");
@@ -1287,7 +1535,12 @@ mod tests {
 
     #[test]
     fn ingress_rules_are_checked_like_the_upstream_regex() {
-        for ok in ["foo.com/bar=svc1:8080", "/path=svc:80", "foo.com/*=svc:http,tls=my-cert", "*.a.b/=s:p"] {
+        for ok in [
+            "foo.com/bar=svc1:8080",
+            "/path=svc:80",
+            "foo.com/*=svc:http,tls=my-cert",
+            "*.a.b/=s:p",
+        ] {
             assert!(ingress_rule_valid(ok), "{ok}");
         }
         for bad in ["bad", "foo.com=svc:80", "foo.com/x=svc", "foo.com/x=:80"] {
@@ -1297,10 +1550,22 @@ mod tests {
 
     #[test]
     fn file_sources_split_key_and_path() {
-        assert_eq!(parse_file_source("dir/a.txt").unwrap(), ("a.txt".to_string(), "dir/a.txt".to_string()));
-        assert_eq!(parse_file_source("k=a.txt").unwrap(), ("k".to_string(), "a.txt".to_string()));
-        assert_eq!(parse_file_source("=a").unwrap_err().plain_message(), "key name for file path a missing");
-        assert_eq!(parse_file_source("a=b=c").unwrap_err().plain_message(), "key names or file paths cannot contain '='");
+        assert_eq!(
+            parse_file_source("dir/a.txt").unwrap(),
+            ("a.txt".to_string(), "dir/a.txt".to_string())
+        );
+        assert_eq!(
+            parse_file_source("k=a.txt").unwrap(),
+            ("k".to_string(), "a.txt".to_string())
+        );
+        assert_eq!(
+            parse_file_source("=a").unwrap_err().plain_message(),
+            "key name for file path a missing"
+        );
+        assert_eq!(
+            parse_file_source("a=b=c").unwrap_err().plain_message(),
+            "key names or file paths cannot contain '='"
+        );
     }
 
     #[test]
@@ -1308,6 +1573,9 @@ mod tests {
         assert_eq!(parse_ports("80:8080").unwrap(), (80, json!(8080)));
         assert_eq!(parse_ports("80").unwrap(), (80, json!(80)));
         assert_eq!(parse_ports("80:http").unwrap(), (80, json!("http")));
-        assert_eq!(parse_ports("x:80").unwrap_err().plain_message(), "strconv.ParseUint: parsing \"x\": invalid syntax");
+        assert_eq!(
+            parse_ports("x:80").unwrap_err().plain_message(),
+            "strconv.ParseUint: parsing \"x\": invalid syntax"
+        );
     }
 }

@@ -13,7 +13,9 @@ use serde_json::json;
 pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let output = flags.string("output");
     if !output.is_empty() && output != "name" {
-        return Err(CmdError::msg(format!("unexpected -o output mode: {output}. We only support '-o name'")));
+        return Err(CmdError::msg(format!(
+            "unexpected -o output mode: {output}. We only support '-o name'"
+        )));
     }
     let selector = flags.string("selector");
     let field_selector = flags.string("field-selector");
@@ -53,7 +55,9 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if force {
         ctx.stderr("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
         if grace > 0 {
-            return Err(CmdError::msg("--force and --grace-period greater than 0 cannot be specified together"));
+            return Err(CmdError::msg(
+                "--force and --grace-period greater than 0 cannot be specified together",
+            ));
         }
     }
     let ignore_not_found = if flags.changed("ignore-not-found") {
@@ -120,7 +124,11 @@ fn print_deleted(ctx: &mut Ctx<'_>, item: &Item, output: &str, grace: i64, dry_r
         ctx.stdout(format!("{kind}/{}\n", item.name));
         return;
     }
-    let mut op = if grace == 0 { "force deleted".to_string() } else { "deleted".to_string() };
+    let mut op = if grace == 0 {
+        "force deleted".to_string()
+    } else {
+        "deleted".to_string()
+    };
     if item.info.namespaced() {
         op = format!("{op} from {} namespace", item.namespace);
     }

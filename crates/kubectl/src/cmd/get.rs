@@ -51,7 +51,16 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let args = flags.args.clone();
     let filenames = flags.strings("filename");
     let sort_by = flags.string("sort-by");
-    let output = flags.string("output");
+    let mut output = flags.string("output");
+    // --template supplies the template of `-o jsonpath` and friends; alone it means go-template.
+    let template = flags.string("template");
+    if !template.is_empty() && !output.contains('=') {
+        output = if output.is_empty() {
+            format!("go-template={template}")
+        } else {
+            format!("{output}={template}")
+        };
+    }
 
     if !flags.string("raw").is_empty() {
         return raw(ctx, flags, &args);
@@ -60,7 +69,11 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     // Complete.
     let watch = flags.bool("watch") || flags.bool("watch-only");
     if watch && !sort_by.is_empty() {
-        let which = if flags.bool("watch") { "--watch requested, --sort-by will be ignored for watch events received" } else { "--watch-only requested, --sort-by will be ignored" };
+        let which = if flags.bool("watch") {
+            "--watch requested, --sort-by will be ignored for watch events received"
+        } else {
+            "--watch-only requested, --sort-by will be ignored"
+        };
         ctx.stderr(format!("warning: {which}\n"));
     }
     if !watch && args.is_empty() && filenames.is_empty() {
@@ -71,34 +84,47 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         ));
     }
 
-    // Validate.
-    if flags.bool("show-labels") && !output.is_empty() && output != "wide" {
-        return Err(CmdError::msg(format!("--show-labels option cannot be used with {output} printer")));
+    // Validate (on -o as typed).
+    let raw_output = flags.string("output");
+    if flags.bool("show-labels") && !raw_output.is_empty() && raw_output != "wide" {
+        return Err(CmdError::msg(format!(
+            "--show-labels option cannot be used with {raw_output} printer"
+        )));
     }
-    if !flags.strings("label-columns").is_empty() && output.starts_with("custom-columns") {
-        return Err(CmdError::msg(format!("--label-columns option cannot be used with {output} printer")));
+    if !flags.strings("label-columns").is_empty() && raw_output.starts_with("custom-columns") {
+        return Err(CmdError::msg(format!(
+            "--label-columns option cannot be used with {raw_output} printer"
+        )));
     }
     if flags.bool("output-watch-events") && !watch {
-        return Err(CmdError::msg("--output-watch-events option can only be used with --watch or --watch-only"));
+        return Err(CmdError::msg(
+            "--output-watch-events option can only be used with --watch or --watch-only",
+        ));
     }
     if watch {
-        return Err(CmdError::msg("watching (-w/--watch/--watch-only) is not supported by kubeplay yet"));
+        return Err(CmdError::msg(
+            "watching (-w/--watch/--watch-only) is not supported by kubeplay yet",
+        ));
     }
 
     let host = &mut *ctx.host;
     let format = OutputFormat::parse(&output, &mut |p| host.read_file(p)).map_err(CmdError::msg)?;
     if format == OutputFormat::GoTemplate {
-        return Err(CmdError::msg("go-template output is not supported by kubeplay; use -o jsonpath instead"));
+        return Err(CmdError::msg(
+            "go-template output is not supported by kubeplay; use -o jsonpath instead",
+        ));
     }
     if format == OutputFormat::Kyaml {
-        return Err(CmdError::msg("kyaml output is not supported by kubeplay yet; use -o yaml"));
+        return Err(CmdError::msg(
+            "kyaml output is not supported by kubeplay yet; use -o yaml",
+        ));
     }
 
     // Fetch.
     let ignore_not_found = flags.bool("ignore-not-found");
     let mut errors: Vec<CmdError> = Vec::new();
     let mut fetched: Vec<Fetched> = Vec::new();
-    let mut single_item_implied = false;
+    let single_item_implied;
     if !filenames.is_empty() {
         let mut b = Builder::from_flags(flags, &args);
         b.latest = true;
@@ -106,15 +132,21 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             match item {
                 Ok(it) => {
                     if let Some(obj) = it.object {
-                        fetched.push(Fetched { info: it.info, objects: vec![obj] });
+                        fetched.push(Fetched {
+                            info: it.info,
+                            objects: vec![obj],
+                        });
                     }
                 }
                 Err(e) if ignore_not_found && e.is_not_found() => {}
                 Err(e) => errors.push(e),
             }
         }
+        // One file holding one object is "a single item" as one NAME is.
+        single_item_implied = filenames.len() == 1 && fetched.len() + errors.len() == 1;
     } else {
         let typed = resource::parse_resource_args(ctx, &args)?;
+        check_names(ctx, flags, &args, &typed)?;
         single_item_implied = typed.len() == 1 && typed.first().is_some_and(|t| t.names.len() == 1);
         let chunk = if sort_by.is_empty() { flags.int("chunk-size") } else { 0 };
         for t in typed {
@@ -128,7 +160,10 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
                     let ns = ctx.namespace.clone();
                     let path = resource_path(&t.info, Some(&ns), Some(name));
                     match ctx.request(ApiRequest::get(path)) {
-                        Ok(obj) => fetched.push(Fetched { info: t.info.clone(), objects: vec![with_type(obj, &t.info)] }),
+                        Ok(obj) => fetched.push(Fetched {
+                            info: t.info.clone(),
+                            objects: vec![with_type(obj, &t.info)],
+                        }),
                         Err(e) if ignore_not_found && e.code() == 404 => {}
                         Err(e) => errors.push(CmdError::Api(e)),
                     }
@@ -138,7 +173,15 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     }
 
     if format.is_table() {
-        print_tables(ctx, flags, &format, fetched, &sort_by, errors.is_empty(), ignore_not_found)?;
+        print_tables(
+            ctx,
+            flags,
+            &format,
+            fetched,
+            &sort_by,
+            errors.is_empty(),
+            ignore_not_found,
+        )?;
     } else {
         if single_item_implied && !errors.is_empty() {
             return CmdError::aggregate(errors);
@@ -151,9 +194,36 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     CmdError::aggregate(errors)
 }
 
+/// The builder's checks on names: not with selectors, not across all namespaces.
+pub(crate) fn check_names(ctx: &Ctx<'_>, flags: &Parsed, args: &[String], typed: &[resource::TypedNames]) -> CmdResult {
+    let has_names = typed.iter().any(|t| !t.names.is_empty());
+    if !has_names {
+        return Ok(());
+    }
+    let selector = !flags.string("selector").is_empty() || !flags.string("field-selector").is_empty();
+    if selector {
+        if args.iter().any(|a| a.contains('/')) {
+            return Err(CmdError::msg(
+                "selectors and the all flag cannot be used when passing resource/name arguments",
+            ));
+        }
+        return Err(CmdError::msg("name cannot be provided when a selector is specified"));
+    }
+    if ctx.all_namespaces && typed.iter().any(|t| !t.names.is_empty() && t.info.namespaced()) {
+        return Err(CmdError::msg(
+            "a resource cannot be retrieved by name across all namespaces",
+        ));
+    }
+    Ok(())
+}
+
 /// Lists a collection, following `continue` tokens.
 fn list(ctx: &mut Ctx<'_>, info: &ResourceInfo, flags: &Parsed, chunk: i64) -> CmdResult<Vec<Value>> {
-    let ns = if ctx.all_namespaces { String::new() } else { ctx.namespace.clone() };
+    let ns = if ctx.all_namespaces {
+        String::new()
+    } else {
+        ctx.namespace.clone()
+    };
     let path = resource_path(info, Some(&ns), None);
     let mut items = Vec::new();
     let mut token = String::new();
@@ -179,7 +249,11 @@ fn list(ctx: &mut Ctx<'_>, info: &ResourceInfo, flags: &Parsed, chunk: i64) -> C
         for item in resp.get("items").and_then(Value::as_array).cloned().unwrap_or_default() {
             items.push(with_type(item, info));
         }
-        token = resp.pointer("/metadata/continue").and_then(Value::as_str).unwrap_or("").to_string();
+        token = resp
+            .pointer("/metadata/continue")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if token.is_empty() {
             break;
         }
@@ -205,7 +279,10 @@ fn crd_columns(ctx: &mut Ctx<'_>, info: &ResourceInfo) -> Option<Vec<CrdColumn>>
     if BUILTIN_GROUPS.contains(&info.group.as_str()) {
         return None;
     }
-    let path = format!("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{}.{}", info.plural, info.group);
+    let path = format!(
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{}.{}",
+        info.plural, info.group
+    );
     let crd = ctx.client.request(ApiRequest::get(path)).ok()?;
     Some(CrdColumn::from_crd(&crd, &info.version))
 }
@@ -224,7 +301,10 @@ fn print_tables(
     let now = ctx.host.now_unix();
     let no_headers = flags.bool("no-headers");
     let with_kind = flags.bool("show-kind") || {
-        let mut kinds: Vec<(String, String)> = fetched.iter().map(|f| (f.info.group.clone(), f.info.kind.clone())).collect();
+        let mut kinds: Vec<(String, String)> = fetched
+            .iter()
+            .map(|f| (f.info.group.clone(), f.info.kind.clone()))
+            .collect();
         kinds.dedup();
         fetched.len() > 1 && kinds.len() > 1
     };

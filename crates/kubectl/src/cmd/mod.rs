@@ -10,16 +10,16 @@
 pub mod api_versions;
 // H6 (read side): get, describe, api-resources.
 pub mod api_resources;
-pub mod describe;
-pub mod get;
 pub mod apply;
 pub mod cluster_info;
 pub mod config;
 pub mod cordon;
 pub mod create;
 pub mod delete;
+pub mod describe;
 pub mod edit;
 pub mod expose;
+pub mod get;
 pub mod label;
 pub mod patch;
 pub mod replace;
@@ -46,8 +46,14 @@ pub const HELP_TEXTS: &[(&str, &str)] = &[
     ("api-resources", include_str!("../help/api-resources.txt")),
     ("api-versions", include_str!("../help/api-versions.txt")),
     ("apply", include_str!("../help/apply.txt")),
-    ("apply set-last-applied", include_str!("../help/apply_set-last-applied.txt")),
-    ("apply view-last-applied", include_str!("../help/apply_view-last-applied.txt")),
+    (
+        "apply set-last-applied",
+        include_str!("../help/apply_set-last-applied.txt"),
+    ),
+    (
+        "apply view-last-applied",
+        include_str!("../help/apply_view-last-applied.txt"),
+    ),
     ("auth", include_str!("../help/auth.txt")),
     ("auth can-i", include_str!("../help/auth_can-i.txt")),
     ("auth reconcile", include_str!("../help/auth_reconcile.txt")),
@@ -55,46 +61,88 @@ pub const HELP_TEXTS: &[(&str, &str)] = &[
     ("autoscale", include_str!("../help/autoscale.txt")),
     ("cluster-info", include_str!("../help/cluster-info.txt")),
     ("config", include_str!("../help/config.txt")),
-    ("config current-context", include_str!("../help/config_current-context.txt")),
-    ("config delete-cluster", include_str!("../help/config_delete-cluster.txt")),
-    ("config delete-context", include_str!("../help/config_delete-context.txt")),
+    (
+        "config current-context",
+        include_str!("../help/config_current-context.txt"),
+    ),
+    (
+        "config delete-cluster",
+        include_str!("../help/config_delete-cluster.txt"),
+    ),
+    (
+        "config delete-context",
+        include_str!("../help/config_delete-context.txt"),
+    ),
     ("config delete-user", include_str!("../help/config_delete-user.txt")),
     ("config get-clusters", include_str!("../help/config_get-clusters.txt")),
     ("config get-contexts", include_str!("../help/config_get-contexts.txt")),
     ("config get-users", include_str!("../help/config_get-users.txt")),
-    ("config rename-context", include_str!("../help/config_rename-context.txt")),
+    (
+        "config rename-context",
+        include_str!("../help/config_rename-context.txt"),
+    ),
     ("config set", include_str!("../help/config_set.txt")),
     ("config set-cluster", include_str!("../help/config_set-cluster.txt")),
     ("config set-context", include_str!("../help/config_set-context.txt")),
-    ("config set-credentials", include_str!("../help/config_set-credentials.txt")),
+    (
+        "config set-credentials",
+        include_str!("../help/config_set-credentials.txt"),
+    ),
     ("config unset", include_str!("../help/config_unset.txt")),
     ("config use-context", include_str!("../help/config_use-context.txt")),
     ("config view", include_str!("../help/config_view.txt")),
     ("cordon", include_str!("../help/cordon.txt")),
     ("create", include_str!("../help/create.txt")),
     ("create clusterrole", include_str!("../help/create_clusterrole.txt")),
-    ("create clusterrolebinding", include_str!("../help/create_clusterrolebinding.txt")),
+    (
+        "create clusterrolebinding",
+        include_str!("../help/create_clusterrolebinding.txt"),
+    ),
     ("create configmap", include_str!("../help/create_configmap.txt")),
     ("create cronjob", include_str!("../help/create_cronjob.txt")),
     ("create deployment", include_str!("../help/create_deployment.txt")),
     ("create ingress", include_str!("../help/create_ingress.txt")),
     ("create job", include_str!("../help/create_job.txt")),
     ("create namespace", include_str!("../help/create_namespace.txt")),
-    ("create poddisruptionbudget", include_str!("../help/create_poddisruptionbudget.txt")),
+    (
+        "create poddisruptionbudget",
+        include_str!("../help/create_poddisruptionbudget.txt"),
+    ),
     ("create priorityclass", include_str!("../help/create_priorityclass.txt")),
     ("create quota", include_str!("../help/create_quota.txt")),
     ("create role", include_str!("../help/create_role.txt")),
     ("create rolebinding", include_str!("../help/create_rolebinding.txt")),
     ("create secret", include_str!("../help/create_secret.txt")),
-    ("create secret docker-registry", include_str!("../help/create_secret_docker-registry.txt")),
-    ("create secret generic", include_str!("../help/create_secret_generic.txt")),
+    (
+        "create secret docker-registry",
+        include_str!("../help/create_secret_docker-registry.txt"),
+    ),
+    (
+        "create secret generic",
+        include_str!("../help/create_secret_generic.txt"),
+    ),
     ("create secret tls", include_str!("../help/create_secret_tls.txt")),
     ("create service", include_str!("../help/create_service.txt")),
-    ("create service clusterip", include_str!("../help/create_service_clusterip.txt")),
-    ("create service externalname", include_str!("../help/create_service_externalname.txt")),
-    ("create service loadbalancer", include_str!("../help/create_service_loadbalancer.txt")),
-    ("create service nodeport", include_str!("../help/create_service_nodeport.txt")),
-    ("create serviceaccount", include_str!("../help/create_serviceaccount.txt")),
+    (
+        "create service clusterip",
+        include_str!("../help/create_service_clusterip.txt"),
+    ),
+    (
+        "create service externalname",
+        include_str!("../help/create_service_externalname.txt"),
+    ),
+    (
+        "create service loadbalancer",
+        include_str!("../help/create_service_loadbalancer.txt"),
+    ),
+    (
+        "create service nodeport",
+        include_str!("../help/create_service_nodeport.txt"),
+    ),
+    (
+        "create serviceaccount",
+        include_str!("../help/create_serviceaccount.txt"),
+    ),
     ("create token", include_str!("../help/create_token.txt")),
     ("delete", include_str!("../help/delete.txt")),
     ("describe", include_str!("../help/describe.txt")),
@@ -131,7 +179,8 @@ pub const HELP_TEXTS: &[(&str, &str)] = &[
     ("top pod", include_str!("../help/top_pod.txt")),
     ("uncordon", include_str!("../help/uncordon.txt")),
     ("version", include_str!("../help/version.txt")),
-    ("wait", include_str!("../help/wait.txt")),];
+    ("wait", include_str!("../help/wait.txt")),
+];
 
 /// The implementation of a command, if kubeplay has one.
 pub fn runner(path: &str) -> Option<RunFn> {
@@ -223,11 +272,18 @@ fn names_of(path: &str) -> Vec<String> {
 
 /// Direct subcommands of `parent` ("" for the root), in the order kubectl's help lists them.
 fn children(parent: &str) -> Vec<&'static str> {
-    let listing = if parent.is_empty() { Some(ROOT_HELP) } else { help_of(parent) };
+    let listing = if parent.is_empty() {
+        Some(ROOT_HELP)
+    } else {
+        help_of(parent)
+    };
     let mut out = Vec::new();
     let mut in_list = false;
     for line in listing.unwrap_or("").lines() {
-        if line.ends_with("Commands:") || line.ends_with("Commands (Beginner):") || line.ends_with("Commands (Intermediate):") {
+        if line.ends_with("Commands:")
+            || line.ends_with("Commands (Beginner):")
+            || line.ends_with("Commands (Intermediate):")
+        {
             in_list = true;
             continue;
         }
@@ -240,7 +296,11 @@ fn children(parent: &str) -> Vec<&'static str> {
         }
         if in_list && line.starts_with("  ") {
             let name = line.trim_start().split(' ').next().unwrap_or("");
-            let path = if parent.is_empty() { name.to_string() } else { format!("{parent} {name}") };
+            let path = if parent.is_empty() {
+                name.to_string()
+            } else {
+                format!("{parent} {name}")
+            };
             if let Some((p, _)) = HELP_TEXTS.iter().find(|(p, _)| *p == path) {
                 out.push(*p);
             }
@@ -273,7 +333,9 @@ fn find_command(args: &[String], globals: &FlagSet) -> (String, Vec<String>) {
             break;
         }
         let Some((idx, w)) = word else { break };
-        let found = children(&path).into_iter().find(|c| names_of(c).iter().any(|n| *n == w));
+        let found = children(&path)
+            .into_iter()
+            .find(|c| names_of(c).iter().any(|n| *n == w));
         match found {
             Some(c) => {
                 path = c.to_string();
@@ -331,7 +393,11 @@ fn required_flags(path: &str) -> &'static [&'static str] {
 pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
     let globals = global_flags();
     let (path, rest) = find_command(args, &globals);
-    let full_path = if path.is_empty() { "kubectl".to_string() } else { format!("kubectl {path}") };
+    let full_path = if path.is_empty() {
+        "kubectl".to_string()
+    } else {
+        format!("kubectl {path}")
+    };
     let mut set = match help_of(&path) {
         Some(h) => FlagSet::from_help(h),
         None => FlagSet::new(),
@@ -340,7 +406,8 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
     let parsed = match set.parse(&rest) {
         Ok(p) => p,
         Err(e) => {
-            inv.out.stderr(format!("error: {e}\nSee '{full_path} --help' for usage.\n"));
+            inv.out
+                .stderr(format!("error: {e}\nSee '{full_path} --help' for usage.\n"));
             return 1;
         }
     };
@@ -360,7 +427,9 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
             match (help_of(&p), left.is_empty()) {
                 (Some(h), true) => inv.out.stdout(h),
                 _ if topic.is_empty() => inv.out.stdout(ROOT_HELP),
-                _ => inv.out.stdout(format!("Unknown help topic [`{}`]\n{ROOT_HELP}", topic.join(" "))),
+                _ => inv
+                    .out
+                    .stdout(format!("Unknown help topic [`{}`]\n{ROOT_HELP}", topic.join(" "))),
             }
             return 0;
         }
@@ -390,13 +459,16 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
         if !children(&path).is_empty() {
             // A group command (config, set, create secret…): help without a subcommand.
             if let Some(first) = parsed.args.first() {
-                inv.out.stderr(format!("error: unknown command \"{first}\"\nSee '{full_path} -h' for help and examples\n"));
+                inv.out.stderr(format!(
+                    "error: unknown command \"{first}\"\nSee '{full_path} -h' for help and examples\n"
+                ));
             } else {
                 inv.out.stderr(help);
             }
             return 1;
         }
-        inv.out.stderr(format!("error: \"{full_path}\" is not available in kubeplay yet\n"));
+        inv.out
+            .stderr(format!("error: \"{full_path}\" is not available in kubeplay yet\n"));
         return 1;
     };
     let mut ctx = Ctx::new(inv, &full_path, &parsed);
@@ -413,7 +485,10 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
 /// The positional arguments before `--` and after it (cobra's ArgsLenAtDash split).
 pub fn split_at_dash(flags: &Parsed) -> (Vec<String>, Vec<String>) {
     match flags.args_len_at_dash {
-        Some(n) => (flags.args.iter().take(n).cloned().collect(), flags.args.iter().skip(n).cloned().collect()),
+        Some(n) => (
+            flags.args.iter().take(n).cloned().collect(),
+            flags.args.iter().skip(n).cloned().collect(),
+        ),
         None => (flags.args.clone(), Vec::new()),
     }
 }
@@ -430,7 +505,10 @@ pub fn exactly_one_name(ctx: &Ctx<'_>, flags: &Parsed) -> CmdResult<String> {
     let (args, _) = split_at_dash(flags);
     match args.as_slice() {
         [one] => Ok(one.clone()),
-        other => Err(CmdError::usage(&ctx.command_path, format!("exactly one NAME is required, got {}", other.len()))),
+        other => Err(CmdError::usage(
+            &ctx.command_path,
+            format!("exactly one NAME is required, got {}", other.len()),
+        )),
     }
 }
 
@@ -445,10 +523,19 @@ mod tests {
     #[test]
     fn commands_are_found_among_flags_and_aliases() {
         let g = global_flags();
-        assert_eq!(find_command(&a(&["-n", "kube-system", "get", "pods"]), &g), ("get".to_string(), a(&["-n", "kube-system", "pods"])));
+        assert_eq!(
+            find_command(&a(&["-n", "kube-system", "get", "pods"]), &g),
+            ("get".to_string(), a(&["-n", "kube-system", "pods"]))
+        );
         assert_eq!(find_command(&a(&["create", "deploy", "x"]), &g).0, "create deployment");
-        assert_eq!(find_command(&a(&["create", "secret", "generic", "s"]), &g).0, "create secret generic");
-        assert_eq!(find_command(&a(&["create", "--dry-run=client", "ns", "x"]), &g).0, "create namespace");
+        assert_eq!(
+            find_command(&a(&["create", "secret", "generic", "s"]), &g).0,
+            "create secret generic"
+        );
+        assert_eq!(
+            find_command(&a(&["create", "--dry-run=client", "ns", "x"]), &g).0,
+            "create namespace"
+        );
         assert_eq!(find_command(&a(&["create", "-f", "ns", "x"]), &g).0, "create");
     }
 

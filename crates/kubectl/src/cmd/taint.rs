@@ -35,7 +35,11 @@ impl Taint {
     }
     fn from_json(v: &Value) -> Taint {
         let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        Taint { key: s("key"), value: s("value"), effect: s("effect") }
+        Taint {
+            key: s("key"),
+            value: s("value"),
+            effect: s("effect"),
+        }
     }
     /// MatchTaint: same key and effect.
     fn matches(&self, other: &Taint) -> bool {
@@ -79,14 +83,21 @@ fn parse_taints(specs: &[String]) -> Result<(Vec<Taint>, Vec<Taint>), String> {
     for spec in specs {
         if let Some(s) = spec.strip_suffix('-') {
             let t = parse_taint(s)?;
-            remove.push(Taint { key: t.key, value: String::new(), effect: t.effect });
+            remove.push(Taint {
+                key: t.key,
+                value: String::new(),
+                effect: t.effect,
+            });
         } else {
             let t = parse_taint(spec)?;
             if t.effect.is_empty() {
                 return Err(format!("invalid taint spec: {spec}"));
             }
             if add.iter().any(|a| a.matches(&t)) {
-                return Err(format!("duplicated taints with the same key and effect: {}", go_taint(&t)));
+                return Err(format!(
+                    "duplicated taints with the same key and effect: {}",
+                    go_taint(&t)
+                ));
             }
             add.push(t);
         }
@@ -108,13 +119,17 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         if is_taint {
             taint_args.push(a.clone());
         } else if !taint_args.is_empty() {
-            return Err(CmdError::msg(format!("all resources must be specified before taint changes: {a}")));
+            return Err(CmdError::msg(format!(
+                "all resources must be specified before taint changes: {a}"
+            )));
         } else {
             resources.push(a.clone());
         }
     }
     if resources.is_empty() {
-        return Err(CmdError::msg("one or more resources must be specified as <resource> <name>"));
+        return Err(CmdError::msg(
+            "one or more resources must be specified as <resource> <name>",
+        ));
     }
     if taint_args.is_empty() {
         return Err(CmdError::msg("at least one taint update is required"));
@@ -123,7 +138,9 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let resource_type = resources.first().cloned().unwrap_or_default().to_ascii_lowercase();
     let info = ctx.resolve(&resource_type)?;
     if info.kind != "Node" {
-        return Err(CmdError::msg(format!("invalid resource type {resource_type}, only node types are supported")));
+        return Err(CmdError::msg(format!(
+            "invalid resource type {resource_type}, only node types are supported"
+        )));
     }
     let mut conflicts = Vec::new();
     for a in &add {
@@ -142,10 +159,14 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let all = flags.bool("all");
     let selector = flags.string("selector");
     if all && !selector.is_empty() {
-        return Err(CmdError::msg("setting 'all' parameter with a non empty selector is prohibited"));
+        return Err(CmdError::msg(
+            "setting 'all' parameter with a non empty selector is prohibited",
+        ));
     }
     if !all && selector.is_empty() && resources.len() < 2 {
-        return Err(CmdError::msg("at least one resource name must be specified since 'all' parameter is not set"));
+        return Err(CmdError::msg(
+            "at least one resource name must be specified since 'all' parameter is not set",
+        ));
     }
     let overwrite = flags.bool("overwrite");
     let dry_run = DryRun::from_flags(ctx, flags)?;
@@ -153,7 +174,12 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if !all && selector.is_empty() {
         args.extend(resources.iter().skip(1).cloned());
     }
-    let builder = Builder { args, selector, latest: true, ..Builder::default() };
+    let builder = Builder {
+        args,
+        selector,
+        latest: true,
+        ..Builder::default()
+    };
     let mut errs = Vec::new();
     for item in builder.run(ctx)? {
         let item = match item {
@@ -170,8 +196,11 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             .map(|a| a.iter().map(Taint::from_json).collect())
             .unwrap_or_default();
         if !overwrite {
-            let exists: Vec<String> =
-                add.iter().filter(|t| old.iter().any(|o| o.key == t.key && o.effect == t.effect)).map(|t| t.key.clone()).collect();
+            let exists: Vec<String> = add
+                .iter()
+                .filter(|t| old.iter().any(|o| o.key == t.key && o.effect == t.effect))
+                .map(|t| t.key.clone())
+                .collect();
             if !exists.is_empty() {
                 errs.push(CmdError::msg(format!(
                     "node {} already has {} taint(s) with same effect(s) and --overwrite is false",
@@ -224,7 +253,11 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             }
         }
         if dry_run != DryRun::Client {
-            let req = dry_run.apply(ApiRequest::patch(item.path(), PatchType::StrategicMerge, json!({"spec": {"taints": patch_value}})));
+            let req = dry_run.apply(ApiRequest::patch(
+                item.path(),
+                PatchType::StrategicMerge,
+                json!({"spec": {"taints": patch_value}}),
+            ));
             match ctx.request(req.with_query("fieldManager", "kubectl-taint")) {
                 Ok(updated) => node = updated,
                 Err(e) => {
@@ -244,12 +277,28 @@ mod tests {
 
     #[test]
     fn taint_specs_parse_with_upstream_errors() {
-        assert_eq!(parse_taint("k=v:NoSchedule").unwrap(), Taint { key: "k".into(), value: "v".into(), effect: "NoSchedule".into() });
-        assert_eq!(parse_taint("k:Effect").unwrap_err(), "invalid taint effect: Effect, unsupported taint effect");
-        assert_eq!(parse_taint("a=b=c:NoSchedule").unwrap_err(), "invalid taint spec: a=b=c:NoSchedule");
+        assert_eq!(
+            parse_taint("k=v:NoSchedule").unwrap(),
+            Taint {
+                key: "k".into(),
+                value: "v".into(),
+                effect: "NoSchedule".into()
+            }
+        );
+        assert_eq!(
+            parse_taint("k:Effect").unwrap_err(),
+            "invalid taint effect: Effect, unsupported taint effect"
+        );
+        assert_eq!(
+            parse_taint("a=b=c:NoSchedule").unwrap_err(),
+            "invalid taint spec: a=b=c:NoSchedule"
+        );
         let (add, remove) = parse_taints(&["node-role.kubernetes.io/control-plane:NoSchedule-".to_string()]).unwrap();
         assert!(add.is_empty());
         assert_eq!(remove[0].to_text(), "node-role.kubernetes.io/control-plane:NoSchedule");
-        assert_eq!(parse_taints(&["k=v".to_string()]).unwrap_err().split(',').next(), Some("invalid taint spec: k=v"));
+        assert_eq!(
+            parse_taints(&["k=v".to_string()]).unwrap_err().split(',').next(),
+            Some("invalid taint spec: k=v")
+        );
     }
 }

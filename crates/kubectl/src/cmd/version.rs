@@ -24,8 +24,21 @@ pub fn client_version() -> Value {
 }
 
 /// version.Info fields in Go struct order (json output keeps struct order, not sorted keys).
-const INFO_FIELDS: &[&str] =
-    &["major", "minor", "emulationMajor", "emulationMinor", "minCompatibilityMajor", "minCompatibilityMinor", "gitVersion", "gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform"];
+const INFO_FIELDS: &[&str] = &[
+    "major",
+    "minor",
+    "emulationMajor",
+    "emulationMinor",
+    "minCompatibilityMajor",
+    "minCompatibilityMinor",
+    "gitVersion",
+    "gitCommit",
+    "gitTreeState",
+    "buildDate",
+    "goVersion",
+    "compiler",
+    "platform",
+];
 
 pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if !flags.args.is_empty() {
@@ -48,7 +61,10 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         }
         "json" => {
             let mut s = String::from("{\n");
-            s.push_str(&format!("  \"clientVersion\": {},\n", ordered_json(&client_version(), "  ")));
+            s.push_str(&format!(
+                "  \"clientVersion\": {},\n",
+                ordered_json(&client_version(), "  ")
+            ));
             s.push_str(&format!("  \"kustomizeVersion\": \"{KUSTOMIZE_VERSION}\""));
             if let Some(Ok(v)) = &server {
                 s.push_str(&format!(",\n  \"serverVersion\": {}", ordered_json(v, "  ")));
@@ -76,7 +92,10 @@ fn ordered_json(v: &Value, indent: &str) -> String {
     let mut lines = Vec::new();
     for f in INFO_FIELDS {
         if let Some(x) = v.get(*f) {
-            lines.push(format!("{indent}  \"{f}\": {}", serde_json::to_string(x).unwrap_or_default()));
+            lines.push(format!(
+                "{indent}  \"{f}\": {}",
+                serde_json::to_string(x).unwrap_or_default()
+            ));
         }
     }
     format!("{{\n{}\n{indent}}}", lines.join(",\n"))

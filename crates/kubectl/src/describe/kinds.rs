@@ -35,6 +35,12 @@ pub fn describe(group: &str, kind: &str, obj: &Value, rel: &Related, now: i64) -
         ("", "Namespace") => describe_namespace(obj, rel),
         ("", "ConfigMap") => describe_config_map(obj, rel, now),
         ("", "Secret") => describe_secret(obj),
+        ("", "ReplicationController") => describe_replication_controller(obj, rel, now),
+        ("apps", "StatefulSet") => describe_stateful_set(obj, rel, now),
+        ("apps", "DaemonSet") => describe_daemon_set(obj, rel, now),
+        ("batch", "Job") => describe_job(obj, rel, now),
+        ("batch", "CronJob") => describe_cron_job(obj, rel, now),
+        ("", "ServiceAccount") => describe_service_account(obj, rel, now),
         _ => describe_generic(obj, rel, now),
     }
 }
@@ -78,8 +84,20 @@ pub fn describe_pod(pod: &Value, rel: &Related, now: i64) -> String {
     annotations_multiline(&mut w, "Annotations", at(pod, "metadata.annotations"));
     let phase = s(pod, "status.phase");
     if !at(pod, "metadata.deletionTimestamp").is_null() && phase != "Failed" && phase != "Succeeded" {
-        w.write(L0, &format!("Status:\tTerminating (lasts {})\n", age(s(pod, "metadata.deletionTimestamp"), now)));
-        w.write(L0, &format!("Termination Grace Period:\t{}s\n", i(pod, "metadata.deletionGracePeriodSeconds")));
+        w.write(
+            L0,
+            &format!(
+                "Status:\tTerminating (lasts {})\n",
+                age(s(pod, "metadata.deletionTimestamp"), now)
+            ),
+        );
+        w.write(
+            L0,
+            &format!(
+                "Termination Grace Period:\t{}s\n",
+                i(pod, "metadata.deletionGracePeriodSeconds")
+            ),
+        );
     } else {
         w.write(L0, &format!("Status:\t{phase}\n"));
     }
@@ -92,7 +110,13 @@ pub fn describe_pod(pod: &Value, rel: &Related, now: i64) -> String {
     if let Some(t) = opt_s(pod, "spec.securityContext.seccompProfile.type") {
         w.write(L0, &format!("SeccompProfile:\t{t}\n"));
         if t == "Localhost" {
-            w.write(L0, &format!("LocalhostProfile:\t{}\n", s(pod, "spec.securityContext.seccompProfile.localhostProfile")));
+            w.write(
+                L0,
+                &format!(
+                    "LocalhostProfile:\t{}\n",
+                    s(pod, "spec.securityContext.seccompProfile.localhostProfile")
+                ),
+            );
         }
     }
     w.write(L0, &format!("IP:\t{}\n", s(pod, "status.podIP")));
@@ -117,9 +141,23 @@ pub fn describe_pod(pod: &Value, rel: &Related, now: i64) -> String {
     }
     let init = arr(pod, "spec.initContainers");
     if !init.is_empty() {
-        containers(&mut w, "Init Containers", init, Some(arr(pod, "status.initContainerStatuses")), "", Some(pod));
+        containers(
+            &mut w,
+            "Init Containers",
+            init,
+            Some(arr(pod, "status.initContainerStatuses")),
+            "",
+            Some(pod),
+        );
     }
-    containers(&mut w, "Containers", arr(pod, "spec.containers"), Some(arr(pod, "status.containerStatuses")), "", Some(pod));
+    containers(
+        &mut w,
+        "Containers",
+        arr(pod, "spec.containers"),
+        Some(arr(pod, "status.containerStatuses")),
+        "",
+        Some(pod),
+    );
     let gates = arr(pod, "spec.readinessGates");
     if !gates.is_empty() {
         w.write(L0, "Readiness Gates:\n  Type\tStatus\n");
@@ -160,9 +198,17 @@ fn topology_spread(w: &mut Writer, tscs: &[Value], space: &str) {
             w.write(L0, space);
             w.write(L0, "\t");
         }
-        let mut text = format!("{}:{} when max skew {} is exceeded", s(t, "topologyKey"), s(t, "whenUnsatisfiable"), i(t, "maxSkew"));
+        let mut text = format!(
+            "{}:{} when max skew {} is exceeded",
+            s(t, "topologyKey"),
+            s(t, "whenUnsatisfiable"),
+            i(t, "maxSkew")
+        );
         if !at(t, "labelSelector").is_null() {
-            text.push_str(&format!(" for selector {}", format_label_selector(at(t, "labelSelector"))));
+            text.push_str(&format!(
+                " for selector {}",
+                format_label_selector(at(t, "labelSelector"))
+            ));
         }
         text.push('\n');
         w.write(L0, &text);
@@ -271,7 +317,13 @@ fn containers(w: &mut Writer, label: &str, cs: &[Value], statuses: Option<&[Valu
         if let Some(t) = opt_s(c, "securityContext.seccompProfile.type") {
             w.write(L2, &format!("SeccompProfile:\t{t}\n"));
             if t == "Localhost" {
-                w.write(L3, &format!("LocalhostProfile:\t{}\n", s(c, "securityContext.seccompProfile.localhostProfile")));
+                w.write(
+                    L3,
+                    &format!(
+                        "LocalhostProfile:\t{}\n",
+                        s(c, "securityContext.seccompProfile.localhostProfile")
+                    ),
+                );
             }
         }
         for (title, key) in [("Command", "command"), ("Args", "args")] {
@@ -294,7 +346,11 @@ fn containers(w: &mut Writer, label: &str, cs: &[Value], statuses: Option<&[Valu
             w.write(L2, &format!("Restart Count:\t{}\n", i(st, "restartCount")));
         }
         resources(w, at(c, "resources"), L2);
-        for (title, key) in [("Liveness", "livenessProbe"), ("Readiness", "readinessProbe"), ("Startup", "startupProbe")] {
+        for (title, key) in [
+            ("Liveness", "livenessProbe"),
+            ("Readiness", "readinessProbe"),
+            ("Startup", "startupProbe"),
+        ] {
             let probe = at(c, key);
             if !probe.is_null() {
                 w.write(L2, &format!("{title}:\t{}\n", describe_probe(probe)));
@@ -313,7 +369,10 @@ fn containers(w: &mut Writer, label: &str, cs: &[Value], statuses: Option<&[Valu
                 if prefix.is_empty() {
                     w.write(L3, &format!("{name}\t{from}\tOptional: {optional}\n"));
                 } else {
-                    w.write(L3, &format!("{name}\t{from} with prefix '{prefix}'\tOptional: {optional}\n"));
+                    w.write(
+                        L3,
+                        &format!("{name}\t{from} with prefix '{prefix}'\tOptional: {optional}\n"),
+                    );
                 }
             }
         }
@@ -324,11 +383,18 @@ fn containers(w: &mut Writer, label: &str, cs: &[Value], statuses: Option<&[Valu
         let mut sorted: Vec<&Value> = mounts.iter().collect();
         sorted.sort_by(|a, b| s(a, "mountPath").cmp(s(b, "mountPath")));
         for m in sorted {
-            let mut flags = vec![if b(m, "readOnly") { "ro".to_string() } else { "rw".to_string() }];
+            let mut flags = vec![if b(m, "readOnly") {
+                "ro".to_string()
+            } else {
+                "rw".to_string()
+            }];
             if !s(m, "subPath").is_empty() {
                 flags.push(format!("path={}", apimachinery::errors::go_quote(s(m, "subPath"))));
             }
-            w.write(L3, &format!("{} from {} ({})\n", s(m, "mountPath"), s(m, "name"), flags.join(",")));
+            w.write(
+                L3,
+                &format!("{} from {} ({})\n", s(m, "mountPath"), s(m, "name"), flags.join(",")),
+            );
         }
         let devices = arr(c, "volumeDevices");
         if !devices.is_empty() {
@@ -413,7 +479,11 @@ pub fn describe_probe(p: &Value) -> String {
         return format!("http-get {url} {attrs}");
     }
     if !at(p, "tcpSocket").is_null() {
-        return format!("tcp-socket {}:{} {attrs}", s(p, "tcpSocket.host"), scalar_string(at(p, "tcpSocket.port")));
+        return format!(
+            "tcp-socket {}:{} {attrs}",
+            s(p, "tcpSocket.host"),
+            scalar_string(at(p, "tcpSocket.port"))
+        );
     }
     if !at(p, "grpc").is_null() {
         return format!("grpc <pod>:{} {} {attrs}", i(p, "grpc.port"), s(p, "grpc.service"));
@@ -441,7 +511,10 @@ fn env_vars(w: &mut Writer, c: &Value, pod: Option<&Value>) {
         if !at(vf, "fieldRef").is_null() {
             let path = s(vf, "fieldRef.fieldPath");
             let value = pod.map(|p| field_path_value(p, path)).unwrap_or_default();
-            w.write(L3, &format!("{name}:\t{value} ({}:{path})\n", s(vf, "fieldRef.apiVersion")));
+            w.write(
+                L3,
+                &format!("{name}:\t{value} ({}:{path})\n", s(vf, "fieldRef.apiVersion")),
+            );
         } else if !at(vf, "resourceFieldRef").is_null() {
             let resource = s(vf, "resourceFieldRef.resource");
             let mut value = resource_field_value(c, at(vf, "resourceFieldRef"));
@@ -475,20 +548,40 @@ fn env_vars(w: &mut Writer, c: &Value, pod: Option<&Value>) {
 
 /// fieldpath.ExtractFieldPathAsString for the paths the downward API allows.
 fn field_path_value(pod: &Value, path: &str) -> String {
-    for (prefix, map) in [("metadata.labels", "metadata.labels"), ("metadata.annotations", "metadata.annotations")] {
+    for (prefix, map) in [
+        ("metadata.labels", "metadata.labels"),
+        ("metadata.annotations", "metadata.annotations"),
+    ] {
         if let Some(rest) = path.strip_prefix(prefix) {
             if rest.is_empty() {
-                return sorted_keys(at(pod, map)).iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect::<Vec<_>>().join("\n");
+                return sorted_keys(at(pod, map))
+                    .iter()
+                    .map(|(k, v)| format!("{k}=\"{v}\""))
+                    .collect::<Vec<_>>()
+                    .join("\n");
             }
             let key = rest.trim_start_matches("['").trim_end_matches("']");
             return at(pod, map).get(key).map(scalar_string).unwrap_or_default();
         }
     }
     match path {
-        "metadata.name" | "metadata.namespace" | "metadata.uid" | "spec.nodeName" | "spec.serviceAccountName"
-        | "status.hostIP" | "status.podIP" => s(pod, path).to_string(),
-        "status.podIPs" => arr(pod, "status.podIPs").iter().map(|p| s(p, "ip")).collect::<Vec<_>>().join(","),
-        "status.hostIPs" => arr(pod, "status.hostIPs").iter().map(|p| s(p, "ip")).collect::<Vec<_>>().join(","),
+        "metadata.name"
+        | "metadata.namespace"
+        | "metadata.uid"
+        | "spec.nodeName"
+        | "spec.serviceAccountName"
+        | "status.hostIP"
+        | "status.podIP" => s(pod, path).to_string(),
+        "status.podIPs" => arr(pod, "status.podIPs")
+            .iter()
+            .map(|p| s(p, "ip"))
+            .collect::<Vec<_>>()
+            .join(","),
+        "status.hostIPs" => arr(pod, "status.hostIPs")
+            .iter()
+            .map(|p| s(p, "ip"))
+            .collect::<Vec<_>>()
+            .join(","),
         _ => String::new(),
     }
 }
@@ -498,7 +591,10 @@ fn field_path_value(pod: &Value, path: &str) -> String {
 fn resource_field_value(c: &Value, rf: &Value) -> String {
     let resource = s(rf, "resource");
     let (kind, name) = resource.split_once('.').unwrap_or(("", resource));
-    let q = at(c, &format!("resources.{kind}")).get(name).map(quantity).unwrap_or_else(|| Quantity::new(0, Format::DecimalSI));
+    let q = at(c, &format!("resources.{kind}"))
+        .get(name)
+        .map(quantity)
+        .unwrap_or_else(|| Quantity::new(0, Format::DecimalSI));
     let divisor = match at(rf, "divisor") {
         Value::Null => Quantity::new(1, Format::DecimalSI),
         d => quantity(d),
@@ -590,29 +686,58 @@ fn volumes(w: &mut Writer, vols: &[Value], space: &str) {
                 ),
             );
         } else if !at(v, "downwardAPI").is_null() {
-            w.write(L2, "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n");
+            w.write(
+                L2,
+                "Type:\tDownwardAPI (a volume populated by information about the pod)\n    Items:\n",
+            );
             for item in arr(v, "downwardAPI.items") {
                 if !at(item, "fieldRef").is_null() {
-                    w.write(L3, &format!("{} -> {}\n", s(item, "fieldRef.fieldPath"), s(item, "path")));
+                    w.write(
+                        L3,
+                        &format!("{} -> {}\n", s(item, "fieldRef.fieldPath"), s(item, "path")),
+                    );
                 }
                 if !at(item, "resourceFieldRef").is_null() {
-                    w.write(L3, &format!("{} -> {}\n", s(item, "resourceFieldRef.resource"), s(item, "path")));
+                    w.write(
+                        L3,
+                        &format!("{} -> {}\n", s(item, "resourceFieldRef.resource"), s(item, "path")),
+                    );
                 }
             }
         } else if !at(v, "projected").is_null() {
-            w.write(L2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n");
+            w.write(
+                L2,
+                "Type:\tProjected (a volume that contains injected data from multiple sources)\n",
+            );
             for src in arr(v, "projected.sources") {
                 if !at(src, "secret").is_null() {
-                    w.write(L2, &format!("SecretName:\t{}\n    Optional:\t{}\n", s(src, "secret.name"), b(src, "secret.optional")));
+                    w.write(
+                        L2,
+                        &format!(
+                            "SecretName:\t{}\n    Optional:\t{}\n",
+                            s(src, "secret.name"),
+                            b(src, "secret.optional")
+                        ),
+                    );
                 } else if !at(src, "downwardAPI").is_null() {
                     w.write(L2, "DownwardAPI:\ttrue\n");
                 } else if !at(src, "configMap").is_null() {
                     w.write(
                         L2,
-                        &format!("ConfigMapName:\t{}\n    Optional:\t{}\n", s(src, "configMap.name"), b(src, "configMap.optional")),
+                        &format!(
+                            "ConfigMapName:\t{}\n    Optional:\t{}\n",
+                            s(src, "configMap.name"),
+                            b(src, "configMap.optional")
+                        ),
                     );
                 } else if !at(src, "serviceAccountToken").is_null() {
-                    w.write(L2, &format!("TokenExpirationSeconds:\t{}\n", i(src, "serviceAccountToken.expirationSeconds")));
+                    w.write(
+                        L2,
+                        &format!(
+                            "TokenExpirationSeconds:\t{}\n",
+                            i(src, "serviceAccountToken.expirationSeconds")
+                        ),
+                    );
                 }
             }
         } else {
@@ -629,7 +754,10 @@ pub fn pod_template(w: &mut Writer, template: &Value) {
         return;
     }
     labels_multiline(w, "", "  Labels", at(template, "metadata.labels"));
-    if at(template, "metadata.annotations").as_object().is_some_and(|m| !m.is_empty()) {
+    if at(template, "metadata.annotations")
+        .as_object()
+        .is_some_and(|m| !m.is_empty())
+    {
         annotations_multiline(w, "  Annotations", at(template, "metadata.annotations"));
     }
     if let Some(sa) = opt_s(template, "spec.serviceAccountName").filter(|x| !x.is_empty()) {
@@ -656,14 +784,24 @@ fn conditions_type_status_reason(w: &mut Writer, conds: &[Value]) {
     w.write(L0, "Conditions:\n  Type\tStatus\tReason\n");
     w.write(L1, "----\t------\t------\n");
     for c in conds {
-        w.write(L1, &format!("{} \t{}\t{}\n", s(c, "type"), s(c, "status"), s(c, "reason")));
+        w.write(
+            L1,
+            &format!("{} \t{}\t{}\n", s(c, "type"), s(c, "status"), s(c, "reason")),
+        );
     }
 }
 
 fn replica_sets_by_labels(rss: &[Value]) -> String {
     let list: Vec<String> = rss
         .iter()
-        .map(|rs| format!("{} ({}/{} replicas created)", s(rs, "metadata.name"), i(rs, "status.replicas"), i(rs, "spec.replicas")))
+        .map(|rs| {
+            format!(
+                "{} ({}/{} replicas created)",
+                s(rs, "metadata.name"),
+                i(rs, "status.replicas"),
+                i(rs, "spec.replicas")
+            )
+        })
         .collect();
     if list.is_empty() {
         "<none>".into()
@@ -675,10 +813,19 @@ fn replica_sets_by_labels(rss: &[Value]) -> String {
 pub fn describe_deployment(d: &Value, rel: &Related, now: i64) -> String {
     let mut w = Writer::new();
     header(&mut w, d);
-    w.write(L0, &format!("CreationTimestamp:\t{}\n", rfc1123z(s(d, "metadata.creationTimestamp"))));
+    w.write(
+        L0,
+        &format!("CreationTimestamp:\t{}\n", rfc1123z(s(d, "metadata.creationTimestamp"))),
+    );
     labels_multiline(&mut w, "", "Labels", at(d, "metadata.labels"));
     annotations_multiline(&mut w, "Annotations", at(d, "metadata.annotations"));
-    w.write(L0, &format!("Selector:\t{}\n", label_selector_string(at(d, "spec.selector")).unwrap_or_default()));
+    w.write(
+        L0,
+        &format!(
+            "Selector:\t{}\n",
+            label_selector_string(at(d, "spec.selector")).unwrap_or_default()
+        ),
+    );
     w.write(
         L0,
         &format!(
@@ -706,8 +853,14 @@ pub fn describe_deployment(d: &Value, rel: &Related, now: i64) -> String {
     pod_template(&mut w, at(d, "spec.template"));
     conditions_type_status_reason(&mut w, arr(d, "status.conditions"));
     if !rel.old_replica_sets.is_empty() || !rel.new_replica_sets.is_empty() {
-        w.write(L0, &format!("OldReplicaSets:\t{}\n", replica_sets_by_labels(&rel.old_replica_sets)));
-        w.write(L0, &format!("NewReplicaSet:\t{}\n", replica_sets_by_labels(&rel.new_replica_sets)));
+        w.write(
+            L0,
+            &format!("OldReplicaSets:\t{}\n", replica_sets_by_labels(&rel.old_replica_sets)),
+        );
+        w.write(
+            L0,
+            &format!("NewReplicaSet:\t{}\n", replica_sets_by_labels(&rel.new_replica_sets)),
+        );
     }
     describe_events(&mut w, rel, now);
     w.finish()
@@ -717,7 +870,9 @@ pub fn describe_deployment(d: &Value, rel: &Related, now: i64) -> String {
 pub fn pod_phase_counts(pods: &[Value], owner_uid: &str) -> (usize, usize, usize, usize) {
     let mut c = (0, 0, 0, 0);
     for p in pods {
-        let owned = arr(p, "metadata.ownerReferences").iter().any(|r| b(r, "controller") && s(r, "uid") == owner_uid);
+        let owned = arr(p, "metadata.ownerReferences")
+            .iter()
+            .any(|r| b(r, "controller") && s(r, "uid") == owner_uid);
         if !owned {
             continue;
         }
@@ -735,16 +890,29 @@ pub fn pod_phase_counts(pods: &[Value], owner_uid: &str) -> (usize, usize, usize
 pub fn describe_replica_set(rs: &Value, rel: &Related, now: i64) -> String {
     let mut w = Writer::new();
     header(&mut w, rs);
-    w.write(L0, &format!("Selector:\t{}\n", format_label_selector(at(rs, "spec.selector"))));
+    w.write(
+        L0,
+        &format!("Selector:\t{}\n", format_label_selector(at(rs, "spec.selector"))),
+    );
     labels_multiline(&mut w, "", "Labels", at(rs, "metadata.labels"));
     annotations_multiline(&mut w, "Annotations", at(rs, "metadata.annotations"));
     if let Some(c) = controller_of(rs) {
         w.write(L0, &format!("Controlled By:\t{c}\n"));
     }
-    w.write(L0, &format!("Replicas:\t{} current / {} desired\n", i(rs, "status.replicas"), i(rs, "spec.replicas")));
+    w.write(
+        L0,
+        &format!(
+            "Replicas:\t{} current / {} desired\n",
+            i(rs, "status.replicas"),
+            i(rs, "spec.replicas")
+        ),
+    );
     w.write(L0, "Pods Status:\t");
     let (r, wt, su, f) = pod_phase_counts(rel.pods.as_deref().unwrap_or(&[]), s(rs, "metadata.uid"));
-    w.write(L0, &format!("{r} Running / {wt} Waiting / {su} Succeeded / {f} Failed\n"));
+    w.write(
+        L0,
+        &format!("{r} Running / {wt} Waiting / {su} Succeeded / {f} Failed\n"),
+    );
     pod_template(&mut w, at(rs, "spec.template"));
     conditions_type_status_reason(&mut w, arr(rs, "status.conditions"));
     describe_events(&mut w, rel, now);
@@ -790,7 +958,11 @@ fn format_endpoint_slices(slices: &[Value], port_name: &str) -> String {
                     if !more {
                         let addr = arr(e, "addresses").first().map(scalar_string).unwrap_or_default();
                         let port = i(p, "port");
-                        list.push(if addr.contains(':') { format!("[{addr}]:{port}") } else { format!("{addr}:{port}") });
+                        list.push(if addr.contains(':') {
+                            format!("[{addr}]:{port}")
+                        } else {
+                            format!("{addr}:{port}")
+                        });
                     }
                     count += 1;
                 }
@@ -815,16 +987,35 @@ pub fn describe_service(svc: &Value, rel: &Related, now: i64) -> String {
         w.write(L0, &format!("IP Family Policy:\t{p}\n"));
     }
     let fams: Vec<String> = arr(svc, "spec.ipFamilies").iter().map(scalar_string).collect();
-    w.write(L0, &format!("IP Families:\t{}\n", if fams.is_empty() { "<none>".into() } else { fams.join(",") }));
+    w.write(
+        L0,
+        &format!(
+            "IP Families:\t{}\n",
+            if fams.is_empty() {
+                "<none>".into()
+            } else {
+                fams.join(",")
+            }
+        ),
+    );
     w.write(L0, &format!("IP:\t{}\n", s(svc, "spec.clusterIP")));
     let ips: Vec<String> = arr(svc, "spec.clusterIPs").iter().map(scalar_string).collect();
-    w.write(L0, &format!("IPs:\t{}\n", if ips.is_empty() { "<none>".into() } else { ips.join(",") }));
+    w.write(
+        L0,
+        &format!(
+            "IPs:\t{}\n",
+            if ips.is_empty() { "<none>".into() } else { ips.join(",") }
+        ),
+    );
     let ext: Vec<String> = arr(svc, "spec.externalIPs").iter().map(scalar_string).collect();
     if !ext.is_empty() {
         w.write(L0, &format!("External IPs:\t{}\n", ext.join(",")));
     }
     if !s(svc, "spec.loadBalancerIP").is_empty() {
-        w.write(L0, &format!("Desired LoadBalancer IP:\t{}\n", s(svc, "spec.loadBalancerIP")));
+        w.write(
+            L0,
+            &format!("Desired LoadBalancer IP:\t{}\n", s(svc, "spec.loadBalancerIP")),
+        );
     }
     if !s(svc, "spec.externalName").is_empty() {
         w.write(L0, &format!("External Name:\t{}\n", s(svc, "spec.externalName")));
@@ -847,29 +1038,51 @@ pub fn describe_service(svc: &Value, rel: &Related, now: i64) -> String {
         w.write(L0, &format!("LoadBalancer Ingress:\t{}\n", list.join(", ")));
     }
     for p in arr(svc, "spec.ports") {
-        let name = if s(p, "name").is_empty() { "<unset>" } else { s(p, "name") };
+        let name = if s(p, "name").is_empty() {
+            "<unset>"
+        } else {
+            s(p, "name")
+        };
         let proto = s(p, "protocol");
         w.write(L0, &format!("Port:\t{name}\t{}/{proto}\n", i(p, "port")));
-        w.write(L0, &format!("TargetPort:\t{}/{proto}\n", scalar_string(at(p, "targetPort"))));
+        w.write(
+            L0,
+            &format!("TargetPort:\t{}/{proto}\n", scalar_string(at(p, "targetPort"))),
+        );
         if let Some(ap) = opt_s(p, "appProtocol") {
             w.write(L0, &format!("AppProtocol:\t{ap}\n"));
         }
         if i(p, "nodePort") != 0 {
             w.write(L0, &format!("NodePort:\t{name}\t{}/{proto}\n", i(p, "nodePort")));
         }
-        w.write(L0, &format!("Endpoints:\t{}\n", format_endpoint_slices(&rel.endpoint_slices, s(p, "name"))));
+        w.write(
+            L0,
+            &format!(
+                "Endpoints:\t{}\n",
+                format_endpoint_slices(&rel.endpoint_slices, s(p, "name"))
+            ),
+        );
     }
     w.write(L0, &format!("Session Affinity:\t{}\n", s(svc, "spec.sessionAffinity")));
     if !s(svc, "spec.externalTrafficPolicy").is_empty() {
-        w.write(L0, &format!("External Traffic Policy:\t{}\n", s(svc, "spec.externalTrafficPolicy")));
+        w.write(
+            L0,
+            &format!("External Traffic Policy:\t{}\n", s(svc, "spec.externalTrafficPolicy")),
+        );
     }
     if let Some(p) = opt_s(svc, "spec.internalTrafficPolicy") {
         w.write(L0, &format!("Internal Traffic Policy:\t{p}\n"));
     }
     if i(svc, "spec.healthCheckNodePort") != 0 {
-        w.write(L0, &format!("HealthCheck NodePort:\t{}\n", i(svc, "spec.healthCheckNodePort")));
+        w.write(
+            L0,
+            &format!("HealthCheck NodePort:\t{}\n", i(svc, "spec.healthCheckNodePort")),
+        );
     }
-    let ranges: Vec<String> = arr(svc, "spec.loadBalancerSourceRanges").iter().map(scalar_string).collect();
+    let ranges: Vec<String> = arr(svc, "spec.loadBalancerSourceRanges")
+        .iter()
+        .map(scalar_string)
+        .collect();
     if !ranges.is_empty() {
         w.write(L0, &format!("LoadBalancer Source Ranges:\t{}\n", ranges.join(",")));
     }
@@ -906,7 +1119,10 @@ fn pod_resources(pod: &Value, key: &str) -> std::collections::BTreeMap<String, Q
                         None => q,
                     };
                     total.insert(name.clone(), sum);
-                } else if total.get(name).is_none_or(|prev| q.cmp(prev) == std::cmp::Ordering::Greater) {
+                } else if total
+                    .get(name)
+                    .is_none_or(|prev| q.cmp(prev) == std::cmp::Ordering::Greater)
+                {
                     total.insert(name.clone(), q);
                 }
             }
@@ -952,16 +1168,38 @@ pub fn describe_node(node: &Value, rel: &Related, now: i64) -> String {
     }
     roles.sort();
     roles.dedup();
-    w.write(L0, &format!("Roles:\t{}\n", if roles.is_empty() { "<none>".into() } else { roles.join(",") }));
+    w.write(
+        L0,
+        &format!(
+            "Roles:\t{}\n",
+            if roles.is_empty() {
+                "<none>".into()
+            } else {
+                roles.join(",")
+            }
+        ),
+    );
     labels_multiline(&mut w, "", "Labels", at(node, "metadata.labels"));
     annotations_multiline(&mut w, "Annotations", at(node, "metadata.annotations"));
-    w.write(L0, &format!("CreationTimestamp:\t{}\n", rfc1123z(s(node, "metadata.creationTimestamp"))));
+    w.write(
+        L0,
+        &format!(
+            "CreationTimestamp:\t{}\n",
+            rfc1123z(s(node, "metadata.creationTimestamp"))
+        ),
+    );
     taints_multiline(&mut w, "Taints", arr(node, "spec.taints"));
     w.write(L0, &format!("Unschedulable:\t{}\n", b(node, "spec.unschedulable")));
     match &rel.lease {
         Some(Ok(lease)) => {
             w.write(L0, "Lease:\n");
-            w.write(L1, &format!("HolderIdentity:\t{}\n", opt_s(lease, "spec.holderIdentity").unwrap_or("<unset>")));
+            w.write(
+                L1,
+                &format!(
+                    "HolderIdentity:\t{}\n",
+                    opt_s(lease, "spec.holderIdentity").unwrap_or("<unset>")
+                ),
+            );
             let t = |p: &str| opt_s(lease, p).map(rfc1123z).unwrap_or_else(|| "<unset>".into());
             w.write(L1, &format!("AcquireTime:\t{}\n", t("spec.acquireTime")));
             w.write(L1, &format!("RenewTime:\t{}\n", t("spec.renewTime")));
@@ -971,8 +1209,14 @@ pub fn describe_node(node: &Value, rel: &Related, now: i64) -> String {
     }
     let conds = arr(node, "status.conditions");
     if !conds.is_empty() {
-        w.write(L0, "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n");
-        w.write(L1, "----\t------\t-----------------\t------------------\t------\t-------\n");
+        w.write(
+            L0,
+            "Conditions:\n  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage\n",
+        );
+        w.write(
+            L1,
+            "----\t------\t-----------------\t------------------\t------\t-------\n",
+        );
         for c in conds {
             w.write(
                 L1,
@@ -1012,7 +1256,10 @@ pub fn describe_node(node: &Value, rel: &Related, now: i64) -> String {
         ("Container Runtime Version", "containerRuntimeVersion"),
         ("Kubelet Version", "kubeletVersion"),
     ] {
-        w.write(L0, &format!("  {label}:\t{}\n", s(node, &format!("status.nodeInfo.{key}"))));
+        w.write(
+            L0,
+            &format!("  {label}:\t{}\n", s(node, &format!("status.nodeInfo.{key}"))),
+        );
     }
     if !s(node, "spec.podCIDR").is_empty() {
         w.write(L0, &format!("PodCIDR:\t{}\n", s(node, "spec.podCIDR")));
@@ -1034,22 +1281,40 @@ pub fn describe_node(node: &Value, rel: &Related, now: i64) -> String {
 
 fn node_resources(w: &mut Writer, node: &Value, pods: &[Value], now: i64) {
     w.write(L0, &format!("Non-terminated Pods:\t({} in total)\n", pods.len()));
-    w.write(L1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n");
-    w.write(L1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n");
-    let alloc = if at(node, "status.allocatable").as_object().is_some_and(|m| !m.is_empty()) {
+    w.write(
+        L1,
+        "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n",
+    );
+    w.write(
+        L1,
+        "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n",
+    );
+    let alloc = if at(node, "status.allocatable")
+        .as_object()
+        .is_some_and(|m| !m.is_empty())
+    {
         at(node, "status.allocatable")
     } else {
         at(node, "status.capacity")
     };
     let get = |m: &std::collections::BTreeMap<String, Quantity>, k: &str| m.get(k).cloned().unwrap_or_else(zero);
     let alloc_q = |k: &str| alloc.get(k).map(quantity).unwrap_or_else(zero);
-    let (cpu_a, mem_a, eph_a) = (alloc_q("cpu").milli_value(), alloc_q("memory").value(), alloc_q("ephemeral-storage").value());
+    let (cpu_a, mem_a, eph_a) = (
+        alloc_q("cpu").milli_value(),
+        alloc_q("memory").value(),
+        alloc_q("ephemeral-storage").value(),
+    );
     let mut total_req: std::collections::BTreeMap<String, Quantity> = std::collections::BTreeMap::new();
     let mut total_lim: std::collections::BTreeMap<String, Quantity> = std::collections::BTreeMap::new();
     for p in pods {
         let req = pod_resources(p, "requests");
         let lim = pod_resources(p, "limits");
-        let (cr, cl, mr, ml) = (get(&req, "cpu"), get(&lim, "cpu"), get(&req, "memory"), get(&lim, "memory"));
+        let (cr, cl, mr, ml) = (
+            get(&req, "cpu"),
+            get(&lim, "cpu"),
+            get(&req, "memory"),
+            get(&lim, "memory"),
+        );
         w.write(
             L1,
             &format!(
@@ -1073,14 +1338,28 @@ fn node_resources(w: &mut Writer, node: &Value, pods: &[Value], now: i64) {
             }
         }
     }
-    w.write(L0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n");
+    w.write(
+        L0,
+        "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n",
+    );
     w.write(L1, "Resource\tRequests\tLimits\n");
     w.write(L1, "--------\t--------\t------\n");
     let frac = |part: i64, whole: i64| if whole == 0 { 0 } else { percent(part, whole) };
-    for (name, whole, milli) in [("cpu", cpu_a, true), ("memory", mem_a, false), ("ephemeral-storage", eph_a, false)] {
+    for (name, whole, milli) in [
+        ("cpu", cpu_a, true),
+        ("memory", mem_a, false),
+        ("ephemeral-storage", eph_a, false),
+    ] {
         let (r, l) = (get(&total_req, name), get(&total_lim, name));
-        let (rv, lv) = if milli { (r.milli_value(), l.milli_value()) } else { (r.value(), l.value()) };
-        w.write(L1, &format!("{name}\t{r} ({}%)\t{l} ({}%)\n", frac(rv, whole), frac(lv, whole)));
+        let (rv, lv) = if milli {
+            (r.milli_value(), l.milli_value())
+        } else {
+            (r.value(), l.value())
+        };
+        w.write(
+            L1,
+            &format!("{name}\t{r} ({}%)\t{l} ({}%)\n", frac(rv, whole), frac(lv, whole)),
+        );
     }
     let mut huge: Vec<&String> = Vec::new();
     let mut ext: Vec<&String> = Vec::new();
@@ -1099,7 +1378,14 @@ fn node_resources(w: &mut Writer, node: &Value, pods: &[Value], now: i64) {
     for k in huge {
         let (r, l) = (get(&total_req, k), get(&total_lim, k));
         let whole = alloc_q(k).value();
-        w.write(L1, &format!("{k}\t{r} ({}%)\t{l} ({}%)\n", frac(r.value(), whole), frac(l.value(), whole)));
+        w.write(
+            L1,
+            &format!(
+                "{k}\t{r} ({}%)\t{l} ({}%)\n",
+                frac(r.value(), whole),
+                frac(l.value(), whole)
+            ),
+        );
     }
     for k in ext {
         w.write(L1, &format!("{k}\t{}\t{}\n", get(&total_req, k), get(&total_lim, k)));
@@ -1168,8 +1454,14 @@ pub fn describe_namespace(ns: &Value, rel: &Related) -> String {
         if lrs.is_empty() {
             w.write(L0, "No LimitRange resource.\n");
         } else {
-            w.write(L0, "Resource Limits\n Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n");
-            w.write(L0, " ----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n");
+            w.write(
+                L0,
+                "Resource Limits\n Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n",
+            );
+            w.write(
+                L0,
+                " ----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n",
+            );
             for lr in lrs {
                 limit_range_spec(&mut w, lr, " ");
             }
@@ -1203,9 +1495,23 @@ fn limit_range_spec(w: &mut Writer, lr: &Value, prefix: &str) {
         }
         names.sort();
         for name in names {
-            let get = |key: &str| at(item, key).get(&name).map(|q| quantity(q).to_string()).unwrap_or_else(|| "-".into());
-            let (min, max, def_req, def_lim, ratio) = (get("min"), get("max"), get("defaultRequest"), get("default"), get("maxLimitRequestRatio"));
-            w.write(L0, &format!("{prefix}{t}\t{name}\t{min}\t{max}\t{def_req}\t{def_lim}\t{ratio}\n"));
+            let get = |key: &str| {
+                at(item, key)
+                    .get(&name)
+                    .map(|q| quantity(q).to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            let (min, max, def_req, def_lim, ratio) = (
+                get("min"),
+                get("max"),
+                get("defaultRequest"),
+                get("default"),
+                get("maxLimitRequestRatio"),
+            );
+            w.write(
+                L0,
+                &format!("{prefix}{t}\t{name}\t{min}\t{max}\t{def_req}\t{def_lim}\t{ratio}\n"),
+            );
         }
     }
 }
@@ -1233,7 +1539,10 @@ pub fn describe_config_map(cm: &Value, rel: &Related, now: i64) -> String {
 
 fn base64_decoded_len(b64: &str) -> usize {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(b64.trim()).map(|d| d.len()).unwrap_or(0)
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map(|d| d.len())
+        .unwrap_or(0)
 }
 
 pub fn describe_secret(secret: &Value) -> String {
@@ -1259,6 +1568,323 @@ pub fn describe_secret(secret: &Value) -> String {
     w.finish()
 }
 
+fn pods_status_line(w: &mut Writer, obj: &Value, rel: &Related) {
+    let (r, wt, su, f) = pod_phase_counts(rel.pods.as_deref().unwrap_or(&[]), s(obj, "metadata.uid"));
+    w.write(
+        L0,
+        &format!("Pods Status:\t{r} Running / {wt} Waiting / {su} Succeeded / {f} Failed\n"),
+    );
+}
+
+fn selector_text(sel: &Value) -> String {
+    label_selector_string(sel).unwrap_or_default()
+}
+
+pub fn describe_replication_controller(rc: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, rc);
+    w.write(L0, &format!("Selector:\t{}\n", format_labels(at(rc, "spec.selector"))));
+    labels_multiline(&mut w, "", "Labels", at(rc, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(rc, "metadata.annotations"));
+    w.write(
+        L0,
+        &format!(
+            "Replicas:\t{} current / {} desired\n",
+            i(rc, "status.replicas"),
+            i(rc, "spec.replicas")
+        ),
+    );
+    pods_status_line(&mut w, rc, rel);
+    pod_template(&mut w, at(rc, "spec.template"));
+    conditions_type_status_reason(&mut w, arr(rc, "status.conditions"));
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_stateful_set(ss: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, ss);
+    w.write(
+        L0,
+        &format!(
+            "CreationTimestamp:\t{}\n",
+            rfc1123z(s(ss, "metadata.creationTimestamp"))
+        ),
+    );
+    w.write(L0, &format!("Selector:\t{}\n", selector_text(at(ss, "spec.selector"))));
+    labels_multiline(&mut w, "", "Labels", at(ss, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(ss, "metadata.annotations"));
+    if !s(ss, "spec.serviceName").is_empty() {
+        w.write(L0, &format!("Service Name:\t{}\n", s(ss, "spec.serviceName")));
+    }
+    if !s(ss, "spec.podManagementPolicy").is_empty() {
+        w.write(
+            L0,
+            &format!("Pod Management Policy:\t{}\n", s(ss, "spec.podManagementPolicy")),
+        );
+    }
+    w.write(
+        L0,
+        &format!(
+            "Replicas:\t{} desired | {} total\n",
+            i(ss, "spec.replicas"),
+            i(ss, "status.replicas")
+        ),
+    );
+    w.write(
+        L0,
+        &format!("Update Strategy:\t{}\n", s(ss, "spec.updateStrategy.type")),
+    );
+    let ru = at(ss, "spec.updateStrategy.rollingUpdate");
+    if let Some(p) = opt_i(ru, "partition") {
+        w.write(L1, &format!("Partition:\t{p}\n"));
+        if !at(ru, "maxUnavailable").is_null() {
+            w.write(
+                L1,
+                &format!("MaxUnavailable:\t{}\n", scalar_string(at(ru, "maxUnavailable"))),
+            );
+        }
+    }
+    let policy = at(ss, "spec.persistentVolumeClaimRetentionPolicy");
+    if !policy.is_null() {
+        w.write(L0, "Persistent Volume Claim Retention Policy:\n");
+        w.write(L1, &format!("WhenDeleted:\t{}\n", s(policy, "whenDeleted")));
+        w.write(L1, &format!("WhenScaled:\t{}\n", s(policy, "whenScaled")));
+    }
+    pods_status_line(&mut w, ss, rel);
+    pod_template(&mut w, at(ss, "spec.template"));
+    let templates = arr(ss, "spec.volumeClaimTemplates");
+    if templates.is_empty() {
+        w.write(L0, "Volume Claims:\t<none>\n");
+    } else {
+        w.write(L0, "Volume Claims:\n");
+        for pvc in templates {
+            w.write(L1, &format!("Name:\t{}\n", s(pvc, "metadata.name")));
+            let class = at(pvc, "metadata.annotations")
+                .get("volume.beta.kubernetes.io/storage-class")
+                .and_then(Value::as_str)
+                .or_else(|| opt_s(pvc, "spec.storageClassName"))
+                .unwrap_or("");
+            w.write(L1, &format!("StorageClass:\t{class}\n"));
+            labels_multiline(&mut w, "  ", "Labels", at(pvc, "metadata.labels"));
+            labels_multiline(&mut w, "  ", "Annotations", at(pvc, "metadata.annotations"));
+            let cap = at(pvc, "spec.resources.requests.storage");
+            let cap = if cap.is_null() {
+                "<default>".to_string()
+            } else {
+                quantity(cap).to_string()
+            };
+            w.write(L1, &format!("Capacity:\t{cap}\n"));
+            let modes: Vec<String> = arr(pvc, "spec.accessModes").iter().map(scalar_string).collect();
+            w.write(L1, &format!("Access Modes:\t[{}]\n", modes.join(" ")));
+        }
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_daemon_set(ds: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, ds);
+    w.write(L0, &format!("Selector:\t{}\n", selector_text(at(ds, "spec.selector"))));
+    w.write(
+        L0,
+        &format!(
+            "Node-Selector:\t{}\n",
+            format_labels(at(ds, "spec.template.spec.nodeSelector"))
+        ),
+    );
+    labels_multiline(&mut w, "", "Labels", at(ds, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(ds, "metadata.annotations"));
+    for (label, key) in [
+        ("Desired Number of Nodes Scheduled", "desiredNumberScheduled"),
+        ("Current Number of Nodes Scheduled", "currentNumberScheduled"),
+        (
+            "Number of Nodes Scheduled with Up-to-date Pods",
+            "updatedNumberScheduled",
+        ),
+        ("Number of Nodes Scheduled with Available Pods", "numberAvailable"),
+        ("Number of Nodes Misscheduled", "numberMisscheduled"),
+    ] {
+        w.write(L0, &format!("{label}: {}\n", i(ds, &format!("status.{key}"))));
+    }
+    pods_status_line(&mut w, ds, rel);
+    pod_template(&mut w, at(ds, "spec.template"));
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_job(job: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, job);
+    w.write(L0, &format!("Selector:\t{}\n", selector_text(at(job, "spec.selector"))));
+    labels_multiline(&mut w, "", "Labels", at(job, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(job, "metadata.annotations"));
+    if let Some(c) = controller_of(job) {
+        w.write(L0, &format!("Controlled By:\t{c}\n"));
+    }
+    if let Some(p) = opt_i(job, "spec.parallelism") {
+        w.write(L0, &format!("Parallelism:\t{p}\n"));
+    }
+    match opt_i(job, "spec.completions") {
+        Some(c) => w.write(L0, &format!("Completions:\t{c}\n")),
+        None => w.write(L0, "Completions:\t<unset>\n"),
+    }
+    if let Some(m) = opt_s(job, "spec.completionMode") {
+        w.write(L0, &format!("Completion Mode:\t{m}\n"));
+    }
+    if let Some(sus) = at(job, "spec.suspend").as_bool() {
+        w.write(L0, &format!("Suspend:\t{sus}\n"));
+    }
+    if let Some(bl) = opt_i(job, "spec.backoffLimit") {
+        w.write(L0, &format!("Backoff Limit:\t{bl}\n"));
+    }
+    if let Some(ttl) = opt_i(job, "spec.ttlSecondsAfterFinished") {
+        w.write(L0, &format!("TTL Seconds After Finished:\t{ttl}\n"));
+    }
+    let start = opt_s(job, "status.startTime");
+    let done = opt_s(job, "status.completionTime");
+    if let Some(st) = start {
+        w.write(L0, &format!("Start Time:\t{}\n", rfc1123z(st)));
+    }
+    if let Some(c) = done {
+        w.write(L0, &format!("Completed At:\t{}\n", rfc1123z(c)));
+    }
+    if let (Some(a), Some(z)) = (start.and_then(parse_rfc3339), done.and_then(parse_rfc3339)) {
+        w.write(
+            L0,
+            &format!("Duration:\t{}\n", apimachinery::time::human_duration(z - a)),
+        );
+    }
+    if let Some(ad) = opt_i(job, "spec.activeDeadlineSeconds") {
+        w.write(L0, &format!("Active Deadline Seconds:\t{ad}s\n"));
+    }
+    let (active, succeeded, failed) = (
+        i(job, "status.active"),
+        i(job, "status.succeeded"),
+        i(job, "status.failed"),
+    );
+    match opt_i(job, "status.ready") {
+        None => w.write(
+            L0,
+            &format!("Pods Statuses:\t{active} Active / {succeeded} Succeeded / {failed} Failed\n"),
+        ),
+        Some(r) => w.write(
+            L0,
+            &format!("Pods Statuses:\t{active} Active ({r} Ready) / {succeeded} Succeeded / {failed} Failed\n"),
+        ),
+    }
+    if s(job, "spec.completionMode") == "Indexed" {
+        let idx = s(job, "status.completedIndexes");
+        let text = if idx.is_empty() {
+            "<none>".to_string()
+        } else {
+            match idx.get(50..).and_then(|rest| rest.find(',')) {
+                Some(off) => format!("{}...", idx.get(..50 + off + 1).unwrap_or(idx)),
+                None => idx.to_string(),
+            }
+        };
+        w.write(L0, &format!("Completed Indexes:\t{text}\n"));
+    }
+    pod_template(&mut w, at(job, "spec.template"));
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_cron_job(cj: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, cj);
+    labels_multiline(&mut w, "", "Labels", at(cj, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(cj, "metadata.annotations"));
+    w.write(L0, &format!("Schedule:\t{}\n", s(cj, "spec.schedule")));
+    w.write(
+        L0,
+        &format!("Concurrency Policy:\t{}\n", s(cj, "spec.concurrencyPolicy")),
+    );
+    let suspend = match at(cj, "spec.suspend").as_bool() {
+        Some(v) => bool_text(v).to_string(),
+        None => "<unset>".to_string(),
+    };
+    w.write(L0, &format!("Suspend:\t{suspend}\n"));
+    w.write(
+        L0,
+        &format!("Time Zone:\t{}\n", opt_s(cj, "spec.timeZone").unwrap_or("<unset>")),
+    );
+    let or_unset = |v: Option<i64>, suffix: &str| v.map(|n| format!("{n}{suffix}")).unwrap_or_else(|| "<unset>".into());
+    w.write(
+        L0,
+        &format!(
+            "Successful Job History Limit:\t{}\n",
+            or_unset(opt_i(cj, "spec.successfulJobsHistoryLimit"), "")
+        ),
+    );
+    w.write(
+        L0,
+        &format!(
+            "Failed Job History Limit:\t{}\n",
+            or_unset(opt_i(cj, "spec.failedJobsHistoryLimit"), "")
+        ),
+    );
+    w.write(
+        L0,
+        &format!(
+            "Starting Deadline Seconds:\t{}\n",
+            or_unset(opt_i(cj, "spec.startingDeadlineSeconds"), "s")
+        ),
+    );
+    let jt = at(cj, "spec.jobTemplate");
+    if at(jt, "spec.selector").is_null() {
+        w.write(L0, "Selector:\t<unset>\n");
+    } else {
+        w.write(L0, &format!("Selector:\t{}\n", selector_text(at(jt, "spec.selector"))));
+    }
+    w.write(
+        L0,
+        &format!("Parallelism:\t{}\n", or_unset(opt_i(jt, "spec.parallelism"), "")),
+    );
+    w.write(
+        L0,
+        &format!("Completions:\t{}\n", or_unset(opt_i(jt, "spec.completions"), "")),
+    );
+    if let Some(ad) = opt_i(jt, "spec.activeDeadlineSeconds") {
+        w.write(L0, &format!("Active Deadline Seconds:\t{ad}s\n"));
+    }
+    pod_template(&mut w, at(jt, "spec.template"));
+    match opt_s(cj, "status.lastScheduleTime") {
+        Some(t) => w.write(L0, &format!("Last Schedule Time:\t{}\n", rfc1123z(t))),
+        None => w.write(L0, "Last Schedule Time:\t<unset>\n"),
+    }
+    w.write(L0, "Active Jobs:\t");
+    let active = arr(cj, "status.active");
+    if active.is_empty() {
+        w.line("<none>");
+    } else {
+        let names: Vec<&str> = active.iter().map(|j| s(j, "name")).collect();
+        w.line(&names.join(", "));
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_service_account(sa: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, sa);
+    labels_multiline(&mut w, "", "Labels", at(sa, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(sa, "metadata.annotations"));
+    let names: Vec<&str> = arr(sa, "imagePullSecrets").iter().map(|x| s(x, "name")).collect();
+    if names.is_empty() {
+        w.write(L0, "Image pull secrets:\t<none>\n");
+    } else {
+        let mut prefix = "Image pull secrets:";
+        for n in names {
+            w.write(L0, &format!("{prefix}\t{n}\n"));
+            prefix = "                   ";
+        }
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
 /// The generic describer for kinds without their own (custom resources included).
 pub fn describe_generic(obj: &Value, rel: &Related, now: i64) -> String {
     let mut w = Writer::new();
@@ -1271,7 +1897,13 @@ pub fn describe_generic(obj: &Value, rel: &Related, now: i64) -> String {
             L0,
             m,
             "",
-            &[".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".metadata.labels", ".metadata.annotations"],
+            &[
+                ".metadata.managedFields",
+                ".metadata.name",
+                ".metadata.namespace",
+                ".metadata.labels",
+                ".metadata.annotations",
+            ],
         );
     }
     describe_events(&mut w, rel, now);
@@ -1328,7 +1960,10 @@ fn camel_split(src: &str) -> Vec<String> {
     }
     for ix in 0..runs.len().saturating_sub(1) {
         let upper_then_lower = runs.get(ix).and_then(|r| r.first()).is_some_and(|c| c.is_uppercase())
-            && runs.get(ix + 1).and_then(|r| r.first()).is_some_and(|c| c.is_lowercase());
+            && runs
+                .get(ix + 1)
+                .and_then(|r| r.first())
+                .is_some_and(|c| c.is_lowercase());
         if upper_then_lower {
             if let Some(moved) = runs.get_mut(ix).and_then(|r| r.pop()) {
                 if let Some(next) = runs.get_mut(ix + 1) {
@@ -1337,7 +1972,10 @@ fn camel_split(src: &str) -> Vec<String> {
             }
         }
     }
-    runs.into_iter().filter(|r| !r.is_empty()).map(|r| r.into_iter().collect()).collect()
+    runs.into_iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| r.into_iter().collect())
+        .collect()
 }
 
 /// smartLabelFor: `creationTimestamp` → `Creation Timestamp`, `apiVersion` → `API Version`.

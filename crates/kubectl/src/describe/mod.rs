@@ -76,10 +76,12 @@ pub fn rfc1123z(timestamp: &str) -> String {
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
     let date = apimachinery::time::format_rfc3339(t);
     let month_ix: usize = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .get(month_ix.saturating_sub(1))
-        .copied()
-        .unwrap_or("Jan");
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .get(month_ix.saturating_sub(1))
+    .copied()
+    .unwrap_or("Jan");
     format!(
         "{weekday}, {} {month} {} {:02}:{:02}:{:02} +0000",
         date.get(8..10).unwrap_or("01"),
@@ -91,7 +93,9 @@ pub fn rfc1123z(timestamp: &str) -> String {
 }
 
 fn sorted_keys(map: &Value) -> Vec<(String, String)> {
-    map.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), scalar_string(v))).collect()).unwrap_or_default()
+    map.as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), scalar_string(v))).collect())
+        .unwrap_or_default()
 }
 
 /// printLabelsMultilineWithIndent.
@@ -229,22 +233,41 @@ pub fn events(w: &mut Writer, events: &[Value], now: i64) {
     w.write(L0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
     w.write(L1, "----\t------\t----\t----\t-------\n");
     for e in sorted {
-        let first = if s(e, "eventTime").is_empty() { age(s(e, "firstTimestamp"), now) } else { age(s(e, "eventTime"), now) };
+        let first = if s(e, "eventTime").is_empty() {
+            age(s(e, "firstTimestamp"), now)
+        } else {
+            age(s(e, "eventTime"), now)
+        };
         let count = i(e, "count");
         let interval = if !at(e, "series").is_null() {
-            format!("{} (x{} over {first})", age(s(e, "series.lastObservedTime"), now), i(e, "series.count"))
+            format!(
+                "{} (x{} over {first})",
+                age(s(e, "series.lastObservedTime"), now),
+                i(e, "series.count")
+            )
         } else if count > 1 {
             format!("{} (x{count} over {first})", age(s(e, "lastTimestamp"), now))
         } else {
             first
         };
-        let source = if s(e, "source.component").is_empty() { s(e, "reportingComponent") } else { s(e, "source.component") };
+        let source = if s(e, "source.component").is_empty() {
+            s(e, "reportingComponent")
+        } else {
+            s(e, "source.component")
+        };
         let mut message = s(e, "message").trim().to_string();
         let field_path = s(e, "involvedObject.fieldPath");
         if !field_path.is_empty() {
             message = format!("{field_path}: {message}");
         }
-        w.write(L1, &format!("{}\t{}\t{interval}\t{source}\t{message}\n", s(e, "type"), s(e, "reason")));
+        w.write(
+            L1,
+            &format!(
+                "{}\t{}\t{interval}\t{source}\t{message}\n",
+                s(e, "type"),
+                s(e, "reason")
+            ),
+        );
     }
 }
 
@@ -272,7 +295,9 @@ pub fn event_field_selector(obj: &Value, kind: &str) -> String {
 }
 
 pub(crate) fn quantity(v: &Value) -> Quantity {
-    Quantity::from_json(v).and_then(Result::ok).unwrap_or_else(|| Quantity::new(0, apimachinery::quantity::Format::DecimalSI))
+    Quantity::from_json(v)
+        .and_then(Result::ok)
+        .unwrap_or_else(|| Quantity::new(0, apimachinery::quantity::Format::DecimalSI))
 }
 
 pub(crate) fn bool_text(v: bool) -> &'static str {
@@ -282,4 +307,3 @@ pub(crate) fn bool_text(v: bool) -> &'static str {
         "False"
     }
 }
-

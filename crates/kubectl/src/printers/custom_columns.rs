@@ -24,7 +24,10 @@ pub fn relaxed_jsonpath(expr: &str) -> Result<String, String> {
     });
     match inner {
         Some(spec) => Ok(format!("{{.{spec}}}")),
-        None => Err("unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'".into()),
+        None => Err(
+            "unexpected path string, expected a 'name1.name2' or '.name1.name2' or '{name1.name2}' or '{.name1.name2}'"
+                .into(),
+        ),
     }
 }
 
@@ -43,7 +46,9 @@ impl CustomColumns {
         let mut columns = Vec::new();
         for part in spec.split(',') {
             let Some((header, path)) = part.split_once(':') else {
-                return Err(format!("unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>"));
+                return Err(format!(
+                    "unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>"
+                ));
             };
             columns.push((header.to_string(), Self::compile(path)?));
         }
@@ -74,7 +79,10 @@ impl CustomColumns {
         for (h, s) in headers.iter().zip(specs) {
             columns.push((h.to_string(), Self::compile(s)?));
         }
-        Ok(CustomColumns { columns, no_headers: false })
+        Ok(CustomColumns {
+            columns,
+            no_headers: false,
+        })
     }
 
     fn compile(path: &str) -> Result<JsonPath, String> {
@@ -86,7 +94,14 @@ impl CustomColumns {
     pub fn print(&self, items: &[Value]) -> Result<String, String> {
         let mut text = String::new();
         if !self.no_headers {
-            text.push_str(&self.columns.iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>().join("\t"));
+            text.push_str(
+                &self
+                    .columns
+                    .iter()
+                    .map(|(h, _)| h.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\t"),
+            );
             text.push('\n');
         }
         for item in items {
@@ -141,7 +156,10 @@ mod tests {
 
     #[test]
     fn bad_specs_are_rejected_with_upstream_messages() {
-        assert_eq!(CustomColumns::from_spec("", false).unwrap_err(), "custom-columns format specified but no custom columns given");
+        assert_eq!(
+            CustomColumns::from_spec("", false).unwrap_err(),
+            "custom-columns format specified but no custom columns given"
+        );
         assert_eq!(
             CustomColumns::from_spec("NAME", false).unwrap_err(),
             "unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>"

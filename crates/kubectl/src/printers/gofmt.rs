@@ -26,7 +26,11 @@ pub fn go_float(f: f64) -> String {
     // %v switches to exponent form outside [1e-4, 1e6) for shortest formatting.
     if !(-4..6).contains(&exp) {
         let (first, rest) = digits.split_at(1.min(digits.len()));
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
         return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
     }
@@ -52,7 +56,13 @@ pub fn go_v(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Array(a) => format!("[{}]", a.iter().map(go_v).collect::<Vec<_>>().join(" ")),
         Value::Object(m) => {
-            format!("map[{}]", m.iter().map(|(k, v)| format!("{k}:{}", go_v(v))).collect::<Vec<_>>().join(" "))
+            format!(
+                "map[{}]",
+                m.iter()
+                    .map(|(k, v)| format!("{k}:{}", go_v(v)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
         }
     }
 }
@@ -72,10 +82,16 @@ pub fn go_sharp_v(v: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => number_v(n),
         Value::String(s) => go_quote(s),
-        Value::Array(a) => format!("[]interface {{}}{{{}}}", a.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")),
+        Value::Array(a) => format!(
+            "[]interface {{}}{{{}}}",
+            a.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
+        ),
         Value::Object(m) => format!(
             "map[string]interface {{}}{{{}}}",
-            m.iter().map(|(k, v)| format!("{}:{}", go_quote(k), go_sharp_v(v))).collect::<Vec<_>>().join(", ")
+            m.iter()
+                .map(|(k, v)| format!("{}:{}", go_quote(k), go_sharp_v(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -226,7 +242,13 @@ mod tests {
 
     #[test]
     fn json_escapes_html_characters_and_sorts_keys() {
-        assert_eq!(go_json(&json!({"b": "<&>", "a": [1, 2.5]})), r#"{"a":[1,2.5],"b":"\u003c\u0026\u003e"}"#);
-        assert_eq!(go_json_indent(&json!({"a": [1], "b": {}}), "    "), "{\n    \"a\": [\n        1\n    ],\n    \"b\": {}\n}");
+        assert_eq!(
+            go_json(&json!({"b": "<&>", "a": [1, 2.5]})),
+            r#"{"a":[1,2.5],"b":"\u003c\u0026\u003e"}"#
+        );
+        assert_eq!(
+            go_json_indent(&json!({"a": [1], "b": {}}), "    "),
+            "{\n    \"a\": [\n        1\n    ],\n    \"b\": {}\n}"
+        );
     }
 }

@@ -12,7 +12,11 @@ enum Node {
     Text(String),
     Field(String),
     Array([Param; 3]),
-    Filter { left: Vec<Node>, right: Vec<Node>, op: String },
+    Filter {
+        left: Vec<Node>,
+        right: Vec<Node>,
+        op: String,
+    },
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -51,7 +55,10 @@ struct Parser<'a> {
 fn is_terminator(r: Option<char>) -> bool {
     match r {
         None => true,
-        Some(c) => matches!(c, ' ' | '\t' | '\r' | '\n' | '.' | ',' | '[' | ']' | '$' | '@' | '{' | '}'),
+        Some(c) => matches!(
+            c,
+            ' ' | '\t' | '\r' | '\n' | '.' | ',' | '[' | ']' | '$' | '@' | '{' | '}'
+        ),
     }
 }
 
@@ -65,7 +72,13 @@ fn is_alphanumeric(c: char) -> bool {
 
 impl<'a> Parser<'a> {
     fn new(input: &'a str, depth: usize) -> Self {
-        Parser { input, pos: 0, start: 0, width: 0, depth }
+        Parser {
+            input,
+            pos: 0,
+            start: 0,
+            width: 0,
+            depth,
+        }
     }
 
     fn rest(&self) -> &'a str {
@@ -102,7 +115,9 @@ impl<'a> Parser<'a> {
 
     /// The byte two before the current position (Go's `p.input[p.pos-2]`).
     fn byte_before_last(&self) -> Option<u8> {
-        self.pos.checked_sub(2).and_then(|i| self.input.as_bytes().get(i).copied())
+        self.pos
+            .checked_sub(2)
+            .and_then(|i| self.input.as_bytes().get(i).copied())
     }
 
     fn parse(mut self) -> Result<Vec<Node>, String> {
@@ -274,9 +289,17 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     if ix == 1 {
-                        params[1] = Param { value: params[0].value + 1, known: true, derived: true };
+                        params[1] = Param {
+                            value: params[0].value.saturating_add(1),
+                            known: true,
+                            derived: true,
+                        };
                     } else {
-                        params[ix] = Param { value: 0, known: false, derived: false };
+                        params[ix] = Param {
+                            value: 0,
+                            known: false,
+                            derived: false,
+                        };
                     }
                 }
             }
@@ -320,12 +343,20 @@ impl<'a> Parser<'a> {
         match split_filter(text) {
             None => {
                 let left = self.parse_action(text)?;
-                cur.push(Node::Filter { left, right: Vec::new(), op: "exists".into() });
+                cur.push(Node::Filter {
+                    left,
+                    right: Vec::new(),
+                    op: "exists".into(),
+                });
             }
             Some((l, op, r)) => {
                 let left = self.parse_action(l)?;
                 let right = self.parse_action(r)?;
-                cur.push(Node::Filter { left, right, op: op.to_string() });
+                cur.push(Node::Filter {
+                    left,
+                    right,
+                    op: op.to_string(),
+                });
             }
         }
         Ok(())
@@ -390,7 +421,12 @@ fn go_parse_float(s: &str) -> Option<f64> {
 fn slice_groups(text: &str) -> Option<[Option<String>; 3]> {
     fn take_num(s: &str) -> (&str, &str) {
         let neg = usize::from(s.starts_with('-'));
-        let digits = s.get(neg..).unwrap_or("").bytes().take_while(u8::is_ascii_digit).count();
+        let digits = s
+            .get(neg..)
+            .unwrap_or("")
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
         s.split_at(neg + digits)
     }
     let (g0, mut rest) = take_num(text);
@@ -564,7 +600,10 @@ impl Eval {
             Node::Array(params) => eval_array(input, params),
             Node::Filter { left, right, op } => self.eval_filter(input, left, right, op),
             Node::Int(n) => Ok(input.iter().map(|_| Value::from(*n)).collect()),
-            Node::Float(f) => Ok(input.iter().map(|_| Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null)).collect()),
+            Node::Float(f) => Ok(input
+                .iter()
+                .map(|_| Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null))
+                .collect()),
             Node::Bool(b) => Ok(input.iter().map(|_| Value::Bool(*b)).collect()),
             Node::Wildcard => Ok(input.iter().flat_map(children).collect()),
             Node::Recursive => {
@@ -611,14 +650,23 @@ impl Eval {
         if input.is_empty() {
             return Ok(Vec::new());
         }
-        let results: Vec<Value> = input.iter().filter_map(|v| v.as_object().and_then(|m| m.get(name)).cloned()).collect();
+        let results: Vec<Value> = input
+            .iter()
+            .filter_map(|v| v.as_object().and_then(|m| m.get(name)).cloned())
+            .collect();
         if results.is_empty() && !self.allow_missing_keys {
             return Err(format!("{name} is not found"));
         }
         Ok(results)
     }
 
-    fn eval_filter(&mut self, input: Vec<Value>, left: &[Node], right: &[Node], op: &str) -> Result<Vec<Value>, String> {
+    fn eval_filter(
+        &mut self,
+        input: Vec<Value>,
+        left: &[Node],
+        right: &[Node],
+        op: &str,
+    ) -> Result<Vec<Value>, String> {
         let mut results = Vec::new();
         for value in &input {
             let Some(items) = value.as_array() else {
@@ -693,25 +741,35 @@ fn eval_array(input: Vec<Value>, params: &[Param; 3]) -> Result<Vec<Value>, Stri
             p[0].value = 0;
         }
         if p[0].value < 0 {
-            p[0].value += len;
+            p[0].value = p[0].value.saturating_add(len);
         }
         if !p[1].known {
             p[1].value = len;
         }
         if p[1].value < 0 || (p[1].value == 0 && p[1].derived) {
-            p[1].value += len;
+            p[1].value = p[1].value.saturating_add(len);
         }
         if p[1].value == p[0].value {
             return Ok(result);
         }
         if p[0].value >= len || p[0].value < 0 {
-            return Err(format!("array index out of bounds: index {}, length {}", p[0].value, len));
+            return Err(format!(
+                "array index out of bounds: index {}, length {}",
+                p[0].value, len
+            ));
         }
         if p[1].value > len || p[1].value < 0 {
-            return Err(format!("array index out of bounds: index {}, length {}", p[1].value - 1, len));
+            return Err(format!(
+                "array index out of bounds: index {}, length {}",
+                p[1].value.saturating_sub(1),
+                len
+            ));
         }
         if p[0].value > p[1].value {
-            return Err(format!("starting index {} is greater than ending index {}", p[0].value, p[1].value));
+            return Err(format!(
+                "starting index {} is greater than ending index {}",
+                p[0].value, p[1].value
+            ));
         }
         let step = if p[2].known {
             if p[2].value <= 0 {
@@ -759,9 +817,11 @@ fn compare(l: &Value, r: &Value, op: &str) -> Result<bool, String> {
             }
             Some(l.as_bool().cmp(&r.as_bool()))
         }
-        Kind::Int => l.as_i64().zip(r.as_i64()).map(|(a, b)| a.cmp(&b)).or_else(|| {
-            l.as_u64().zip(r.as_u64()).map(|(a, b)| a.cmp(&b))
-        }),
+        Kind::Int => l
+            .as_i64()
+            .zip(r.as_i64())
+            .map(|(a, b)| a.cmp(&b))
+            .or_else(|| l.as_u64().zip(r.as_u64()).map(|(a, b)| a.cmp(&b))),
         Kind::Float => l.as_f64().zip(r.as_f64()).and_then(|(a, b)| a.partial_cmp(&b)),
         Kind::Str => Some(l.as_str().cmp(&r.as_str())),
     };
@@ -792,7 +852,11 @@ impl JsonPath {
     /// Parses a template; the error is the parser's message (e.g. `unclosed action`).
     pub fn parse(text: &str) -> Result<JsonPath, String> {
         let root = Parser::new(text, 0).parse()?;
-        Ok(JsonPath { root, allow_missing_keys: false, output_json: false })
+        Ok(JsonPath {
+            root,
+            allow_missing_keys: false,
+            output_json: false,
+        })
     }
 
     pub fn allow_missing_keys(mut self, allow: bool) -> Self {
@@ -806,14 +870,25 @@ impl JsonPath {
     }
 
     pub fn find_results(&self, data: &Value) -> Result<Vec<Vec<Value>>, String> {
-        let mut ev = Eval { allow_missing_keys: self.allow_missing_keys, ..Default::default() };
+        let mut ev = Eval {
+            allow_missing_keys: self.allow_missing_keys,
+            ..Default::default()
+        };
         ev.find_results(&self.root, 0, data)
     }
 
     /// The first value of the first result set (what custom columns and sorting look at).
     pub fn find_first(&self, data: &Value) -> Option<Value> {
-        let mut ev = Eval { allow_missing_keys: true, ..Default::default() };
-        ev.find_results(&self.root, 0, data).ok()?.into_iter().next()?.into_iter().next()
+        let mut ev = Eval {
+            allow_missing_keys: true,
+            ..Default::default()
+        };
+        ev.find_results(&self.root, 0, data)
+            .ok()?
+            .into_iter()
+            .next()?
+            .into_iter()
+            .next()
     }
 
     /// Execute: every result set printed in turn.

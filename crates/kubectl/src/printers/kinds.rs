@@ -22,7 +22,10 @@ impl CrdColumn {
     /// when a version declares none.
     pub fn from_crd(crd: &Value, version: &str) -> Vec<CrdColumn> {
         let versions = arr(crd, "spec.versions");
-        let ver = versions.iter().find(|v| s(v, "name") == version).or_else(|| versions.first());
+        let ver = versions
+            .iter()
+            .find(|v| s(v, "name") == version)
+            .or_else(|| versions.first());
         let declared = ver.map(|v| arr(v, "additionalPrinterColumns")).unwrap_or(&[]);
         if ver.is_some_and(|v| !at(v, "additionalPrinterColumns").is_null()) || !declared.is_empty() {
             return declared
@@ -47,12 +50,21 @@ impl CrdColumn {
 fn cols(defs: &[(&str, i64)]) -> Vec<Column> {
     defs.iter()
         .enumerate()
-        .map(|(ix, (n, p))| if ix == 0 && *n == "Name" { Column::name_column(n) } else { Column::new(n, *p) })
+        .map(|(ix, (n, p))| {
+            if ix == 0 && *n == "Name" {
+                Column::name_column(n)
+            } else {
+                Column::new(n, *p)
+            }
+        })
         .collect()
 }
 
 fn row(obj: &Value, cells: Vec<String>) -> Row {
-    Row { cells: cells.into_iter().map(Some).collect(), object: obj.clone() }
+    Row {
+        cells: cells.into_iter().map(Some).collect(),
+        object: obj.clone(),
+    }
 }
 
 fn name(obj: &Value) -> String {
@@ -80,19 +92,36 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             ]),
             pod_cells,
         ),
-        ("", "PodTemplate") => (cols(&[("Name", 0), ("Containers", 0), ("Images", 0), ("Pod Labels", 0)]), |o, _, _| {
-            let (n, im) = container_cells(at(o, "template.spec"));
-            vec![name(o), n, im, format_labels(at(o, "template.metadata.labels"))]
-        }),
+        ("", "PodTemplate") => (
+            cols(&[("Name", 0), ("Containers", 0), ("Images", 0), ("Pod Labels", 0)]),
+            |o, _, _| {
+                let (n, im) = container_cells(at(o, "template.spec"));
+                vec![name(o), n, im, format_labels(at(o, "template.metadata.labels"))]
+            },
+        ),
         ("policy", "PodDisruptionBudget") => (
-            cols(&[("Name", 0), ("Min Available", 0), ("Max Unavailable", 0), ("Allowed Disruptions", 0), ("Age", 0)]),
+            cols(&[
+                ("Name", 0),
+                ("Min Available", 0),
+                ("Max Unavailable", 0),
+                ("Allowed Disruptions", 0),
+                ("Age", 0),
+            ]),
             |o, now, _| {
                 let min = at(o, "spec.minAvailable");
                 let max = at(o, "spec.maxUnavailable");
                 vec![
                     name(o),
-                    if min.is_null() { "N/A".into() } else { int_or_string(min) },
-                    if max.is_null() { "N/A".into() } else { int_or_string(max) },
+                    if min.is_null() {
+                        "N/A".into()
+                    } else {
+                        int_or_string(min)
+                    },
+                    if max.is_null() {
+                        "N/A".into()
+                    } else {
+                        int_or_string(max)
+                    },
                     i(o, "status.disruptionsAllowed").to_string(),
                     creation_age(o, now),
                 ]
@@ -174,8 +203,9 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                 ]
             },
         ),
-        ("apps", "StatefulSet") => {
-            (cols(&[("Name", 0), ("Ready", 0), ("Age", 0), ("Containers", 1), ("Images", 1)]), |o, now, _| {
+        ("apps", "StatefulSet") => (
+            cols(&[("Name", 0), ("Ready", 0), ("Age", 0), ("Containers", 1), ("Images", 1)]),
+            |o, now, _| {
                 let (n, im) = container_cells(at(o, "spec.template.spec"));
                 vec![
                     name(o),
@@ -184,8 +214,8 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                     n,
                     im,
                 ]
-            })
-        }
+            },
+        ),
         ("apps", "DaemonSet") => (
             cols(&[
                 ("Name", 0),
@@ -275,20 +305,33 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             ]),
             service_cells,
         ),
-        ("networking.k8s.io", "Ingress") => {
-            (cols(&[("Name", 0), ("Class", 0), ("Hosts", 0), ("Address", 0), ("Ports", 0), ("Age", 0)]), |o, now, wide| {
+        ("networking.k8s.io", "Ingress") => (
+            cols(&[
+                ("Name", 0),
+                ("Class", 0),
+                ("Hosts", 0),
+                ("Address", 0),
+                ("Ports", 0),
+                ("Age", 0),
+            ]),
+            |o, now, wide| {
                 vec![
                     name(o),
                     opt_s(o, "spec.ingressClassName").unwrap_or("<none>").to_string(),
                     ingress_hosts(arr(o, "spec.rules")),
                     load_balancer_string(arr(o, "status.loadBalancer.ingress"), wide),
-                    if len_of(o, "spec.tls") != 0 { "80, 443".into() } else { "80".into() },
+                    if len_of(o, "spec.tls") != 0 {
+                        "80, 443".into()
+                    } else {
+                        "80".into()
+                    },
                     creation_age(o, now),
                 ]
-            })
-        }
-        ("networking.k8s.io", "IngressClass") => {
-            (cols(&[("Name", 0), ("Controller", 0), ("Parameters", 0), ("Age", 0)]), |o, now, _| {
+            },
+        ),
+        ("networking.k8s.io", "IngressClass") => (
+            cols(&[("Name", 0), ("Controller", 0), ("Parameters", 0), ("Age", 0)]),
+            |o, now, _| {
                 let p = at(o, "spec.parameters");
                 let params = if p.is_null() {
                     "<none>".to_string()
@@ -299,14 +342,26 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                     }
                     format!("{k}/{}", s(p, "name"))
                 };
-                vec![name(o), s(o, "spec.controller").to_string(), params, creation_age(o, now)]
-            })
-        }
+                vec![
+                    name(o),
+                    s(o, "spec.controller").to_string(),
+                    params,
+                    creation_age(o, now),
+                ]
+            },
+        ),
         ("", "Endpoints") => (cols(&[("Name", 0), ("Endpoints", 0), ("Age", 0)]), |o, now, _| {
             vec![name(o), format_endpoints(o), creation_age(o, now)]
         }),
-        ("discovery.k8s.io", "EndpointSlice") => {
-            (cols(&[("Name", 0), ("AddressType", 0), ("Ports", 0), ("Endpoints", 0), ("Age", 0)]), |o, now, _| {
+        ("discovery.k8s.io", "EndpointSlice") => (
+            cols(&[
+                ("Name", 0),
+                ("AddressType", 0),
+                ("Ports", 0),
+                ("Endpoints", 0),
+                ("Age", 0),
+            ]),
+            |o, now, _| {
                 vec![
                     name(o),
                     s(o, "addressType").to_string(),
@@ -314,8 +369,8 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                     format_slice_endpoints(arr(o, "endpoints")),
                     creation_age(o, now),
                 ]
-            })
-        }
+            },
+        ),
         ("", "Node") => (
             cols(&[
                 ("Name", 0),
@@ -342,16 +397,28 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                 Column::new("Message", 0),
                 Column::new("First Seen", 1),
                 Column::new("Count", 1),
-                Column { name: "Name".into(), priority: 1, is_name: true },
+                Column {
+                    name: "Name".into(),
+                    priority: 1,
+                    is_name: true,
+                },
             ],
             event_cells,
         ),
         ("", "Namespace") => (cols(&[("Name", 0), ("Status", 0), ("Age", 0)]), |o, now, _| {
             vec![name(o), s(o, "status.phase").to_string(), creation_age(o, now)]
         }),
-        ("", "Secret") => (cols(&[("Name", 0), ("Type", 0), ("Data", 0), ("Age", 0)]), |o, now, _| {
-            vec![name(o), s(o, "type").to_string(), len_of(o, "data").to_string(), creation_age(o, now)]
-        }),
+        ("", "Secret") => (
+            cols(&[("Name", 0), ("Type", 0), ("Data", 0), ("Age", 0)]),
+            |o, now, _| {
+                vec![
+                    name(o),
+                    s(o, "type").to_string(),
+                    len_of(o, "data").to_string(),
+                    creation_age(o, now),
+                ]
+            },
+        ),
         ("", "ServiceAccount") => (cols(&[("Name", 0), ("Secrets", 0), ("Age", 0)]), |o, now, _| {
             vec![name(o), len_of(o, "secrets").to_string(), creation_age(o, now)]
         }),
@@ -388,7 +455,9 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                     phase,
                     claim,
                     pv_class(o),
-                    opt_s(o, "spec.volumeAttributesClassName").unwrap_or("<unset>").to_string(),
+                    opt_s(o, "spec.volumeAttributesClassName")
+                        .unwrap_or("<unset>")
+                        .to_string(),
                     s(o, "status.reason").to_string(),
                     creation_age(o, now),
                     opt_s(o, "spec.volumeMode").unwrap_or("<unset>").to_string(),
@@ -415,7 +484,10 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                 };
                 let bound = !s(o, "spec.volumeName").is_empty();
                 let (capacity, modes) = if bound {
-                    (quantity_or_zero(at(o, "status.capacity.storage")), access_modes(arr(o, "status.accessModes")))
+                    (
+                        quantity_or_zero(at(o, "status.capacity.storage")),
+                        access_modes(arr(o, "status.accessModes")),
+                    )
                 } else {
                     (String::new(), String::new())
                 };
@@ -426,14 +498,23 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                     capacity,
                     modes,
                     pvc_class(o).unwrap_or_default(),
-                    opt_s(o, "spec.volumeAttributesClassName").unwrap_or("<unset>").to_string(),
+                    opt_s(o, "spec.volumeAttributesClassName")
+                        .unwrap_or("<unset>")
+                        .to_string(),
                     creation_age(o, now),
                     opt_s(o, "spec.volumeMode").unwrap_or("<unset>").to_string(),
                 ]
             },
         ),
         ("rbac.authorization.k8s.io", "RoleBinding") | ("rbac.authorization.k8s.io", "ClusterRoleBinding") => (
-            cols(&[("Name", 0), ("Role", 0), ("Age", 0), ("Users", 1), ("Groups", 1), ("ServiceAccounts", 1)]),
+            cols(&[
+                ("Name", 0),
+                ("Role", 0),
+                ("Age", 0),
+                ("Users", 1),
+                ("Groups", 1),
+                ("ServiceAccounts", 1),
+            ]),
             |o, now, _| {
                 let (users, groups, sas) = subjects(arr(o, "subjects"));
                 vec![
@@ -459,9 +540,15 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             |o, now, _| {
                 vec![
                     name(o),
-                    format!("{}/{}", s(o, "spec.scaleTargetRef.kind"), s(o, "spec.scaleTargetRef.name")),
+                    format!(
+                        "{}/{}",
+                        s(o, "spec.scaleTargetRef.kind"),
+                        s(o, "spec.scaleTargetRef.name")
+                    ),
                     hpa_targets(o),
-                    opt_i(o, "spec.minReplicas").map(|m| m.to_string()).unwrap_or_else(|| "<unset>".into()),
+                    opt_i(o, "spec.minReplicas")
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| "<unset>".into()),
                     i(o, "spec.maxReplicas").to_string(),
                     i(o, "status.currentReplicas").to_string(),
                     creation_age(o, now),
@@ -469,13 +556,23 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             },
         ),
         ("", "ConfigMap") => (cols(&[("Name", 0), ("Data", 0), ("Age", 0)]), |o, now, _| {
-            vec![name(o), (len_of(o, "data") + len_of(o, "binaryData")).to_string(), creation_age(o, now)]
+            vec![
+                name(o),
+                (len_of(o, "data") + len_of(o, "binaryData")).to_string(),
+                creation_age(o, now),
+            ]
         }),
-        ("networking.k8s.io", "NetworkPolicy") => (cols(&[("Name", 0), ("Pod-Selector", 0), ("Age", 0)]), |o, now, _| {
-            let sel = at(o, "spec.podSelector");
-            let sel_text = if sel.is_null() { "<none>".to_string() } else { format_label_selector(sel) };
-            vec![name(o), sel_text, creation_age(o, now)]
-        }),
+        ("networking.k8s.io", "NetworkPolicy") => {
+            (cols(&[("Name", 0), ("Pod-Selector", 0), ("Age", 0)]), |o, now, _| {
+                let sel = at(o, "spec.podSelector");
+                let sel_text = if sel.is_null() {
+                    "<none>".to_string()
+                } else {
+                    format_label_selector(sel)
+                };
+                vec![name(o), sel_text, creation_age(o, now)]
+            })
+        }
         ("storage.k8s.io", "StorageClass") => (
             cols(&[
                 ("Name", 0),
@@ -503,8 +600,9 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
         ("coordination.k8s.io", "Lease") => (cols(&[("Name", 0), ("Holder", 0), ("Age", 0)]), |o, now, _| {
             vec![name(o), s(o, "spec.holderIdentity").to_string(), creation_age(o, now)]
         }),
-        ("apps", "ControllerRevision") => {
-            (cols(&[("Name", 0), ("Controller", 0), ("Revision", 0), ("Age", 0)]), |o, now, _| {
+        ("apps", "ControllerRevision") => (
+            cols(&[("Name", 0), ("Controller", 0), ("Revision", 0), ("Age", 0)]),
+            |o, now, _| {
                 let controller = arr(o, "metadata.ownerReferences")
                     .iter()
                     .find(|r| b(r, "controller"))
@@ -519,14 +617,23 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                     })
                     .unwrap_or_else(|| "<none>".into());
                 vec![name(o), controller, i(o, "revision").to_string(), creation_age(o, now)]
-            })
-        }
-        ("", "ResourceQuota") => (cols(&[("Name", 0), ("Request", 0), ("Limit", 0), ("Age", 0)]), |o, now, _| {
-            let (req, lim) = quota_columns(o);
-            vec![name(o), req, lim, creation_age(o, now)]
-        }),
+            },
+        ),
+        ("", "ResourceQuota") => (
+            cols(&[("Name", 0), ("Request", 0), ("Limit", 0), ("Age", 0)]),
+            |o, now, _| {
+                let (req, lim) = quota_columns(o);
+                vec![name(o), req, lim, creation_age(o, now)]
+            },
+        ),
         ("scheduling.k8s.io", "PriorityClass") => (
-            cols(&[("Name", 0), ("Value", 0), ("Global-Default", 0), ("Age", 0), ("PreemptionPolicy", 1)]),
+            cols(&[
+                ("Name", 0),
+                ("Value", 0),
+                ("Global-Default", 0),
+                ("Age", 0),
+                ("PreemptionPolicy", 1),
+            ]),
             |o, now, _| {
                 vec![
                     name(o),
@@ -556,11 +663,16 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
                 ("Condition", 0),
             ]),
             |o, now, _| {
-                let duration = opt_i(o, "spec.expirationSeconds").map(human_duration).unwrap_or_else(|| "<none>".into());
+                let duration = opt_i(o, "spec.expirationSeconds")
+                    .map(human_duration)
+                    .unwrap_or_else(|| "<none>".into());
                 vec![
                     name(o),
                     creation_age(o, now),
-                    opt_s(o, "spec.signerName").filter(|x| !x.is_empty()).unwrap_or("<none>").to_string(),
+                    opt_s(o, "spec.signerName")
+                        .filter(|x| !x.is_empty())
+                        .unwrap_or("<none>")
+                        .to_string(),
                     s(o, "spec.username").to_string(),
                     duration,
                     csr_status(o),
@@ -586,7 +698,9 @@ pub fn default_table(items: &[Value]) -> Table {
     let rows = items
         .iter()
         .map(|o| {
-            let created = parse_rfc3339(s(o, "metadata.creationTimestamp")).map(format_rfc3339).unwrap_or_default();
+            let created = parse_rfc3339(s(o, "metadata.creationTimestamp"))
+                .map(format_rfc3339)
+                .unwrap_or_default();
             row(o, vec![name(o), created])
         })
         .collect();
@@ -610,7 +724,10 @@ fn custom_resource_table(columns: &[CrdColumn], items: &[Value], now: i64) -> Ta
                 let value = p.as_ref().and_then(|p| p.find_first(o));
                 cells.push(value.and_then(|v| crd_cell(&c.type_, &v, now)));
             }
-            Row { cells, object: o.clone() }
+            Row {
+                cells,
+                object: o.clone(),
+            }
         })
         .collect();
     Table { columns: cols, rows }
@@ -650,7 +767,10 @@ fn pod_cells(pod: &Value, now: i64, _wide: bool) -> Vec<String> {
         let ok = gates
             .iter()
             .filter(|g| {
-                conds.iter().find(|c| s(c, "type") == s(g, "conditionType")).is_some_and(|c| s(c, "status") == "True")
+                conds
+                    .iter()
+                    .find(|c| s(c, "type") == s(g, "conditionType"))
+                    .is_some_and(|c| s(c, "status") == "True")
             })
             .count();
         format!("{ok}/{}", gates.len())
@@ -680,7 +800,9 @@ fn none_if_empty(x: &str) -> String {
 pub fn pod_ready_status_restarts(pod: &Value, now: i64) -> (String, String, String) {
     let init_specs = arr(pod, "spec.initContainers");
     let is_sidecar = |name: &str| {
-        init_specs.iter().any(|c| s(c, "name") == name && s(c, "restartPolicy") == "Always")
+        init_specs
+            .iter()
+            .any(|c| s(c, "name") == name && s(c, "restartPolicy") == "Always")
     };
     let mut total = len_of(pod, "spec.containers") as i64;
     total += init_specs.iter().filter(|c| s(c, "restartPolicy") == "Always").count() as i64;
@@ -695,7 +817,10 @@ pub fn pod_ready_status_restarts(pod: &Value, now: i64) -> (String, String, Stri
         reason = r.to_string();
     }
     let conditions = arr(pod, "status.conditions");
-    if conditions.iter().any(|c| s(c, "type") == "PodScheduled" && s(c, "reason") == "SchedulingGated") {
+    if conditions
+        .iter()
+        .any(|c| s(c, "type") == "PodScheduled" && s(c, "reason") == "SchedulingGated")
+    {
         reason = "SchedulingGated".into();
     }
     let finished = |c: &Value| parse_rfc3339(s(c, "lastState.terminated.finishedAt"));
@@ -750,7 +875,9 @@ pub fn pod_ready_status_restarts(pod: &Value, now: i64) -> (String, String, Stri
         break;
     }
 
-    let initialized_true = conditions.iter().any(|c| s(c, "type") == "Initialized" && s(c, "status") == "True");
+    let initialized_true = conditions
+        .iter()
+        .any(|c| s(c, "type") == "Initialized" && s(c, "status") == "True");
     if !initializing || initialized_true {
         restarts = sidecar_restarts;
         last_restart = last_sidecar_restart;
@@ -778,7 +905,9 @@ pub fn pod_ready_status_restarts(pod: &Value, now: i64) -> (String, String, Stri
             }
         }
         if reason == "Completed" && has_running {
-            let pod_ready = conditions.iter().any(|c| s(c, "type") == "Ready" && s(c, "status") == "True");
+            let pod_ready = conditions
+                .iter()
+                .any(|c| s(c, "type") == "Ready" && s(c, "status") == "True");
             reason = if pod_ready { "Running".into() } else { "NotReady".into() };
         }
     }
@@ -818,7 +947,12 @@ fn job_cells(o: &Value, now: i64, _wide: bool) -> Vec<String> {
         (Some(st), Some(en)) => human_duration(en - st),
     };
     let conds = arr(o, "status.conditions");
-    let has = |t: &str| conds.iter().find(|c| s(c, "type") == t).is_some_and(|c| s(c, "status") == "True");
+    let has = |t: &str| {
+        conds
+            .iter()
+            .find(|c| s(c, "type") == t)
+            .is_some_and(|c| s(c, "status") == "True")
+    };
     let status = if has("Complete") {
         "Complete"
     } else if has("Failed") {
@@ -849,7 +983,11 @@ fn job_cells(o: &Value, now: i64, _wide: bool) -> Vec<String> {
 fn load_balancer_string(ingress: &[Value], wide: bool) -> String {
     let mut set: Vec<String> = Vec::new();
     for ing in ingress {
-        let v = if !s(ing, "ip").is_empty() { s(ing, "ip") } else { s(ing, "hostname") };
+        let v = if !s(ing, "ip").is_empty() {
+            s(ing, "ip")
+        } else {
+            s(ing, "hostname")
+        };
         if !v.is_empty() && !set.iter().any(|x| x == v) {
             set.push(v.to_string());
         }
@@ -863,7 +1001,11 @@ fn load_balancer_string(ingress: &[Value], wide: bool) -> String {
 }
 
 fn service_cells(o: &Value, now: i64, wide: bool) -> Vec<String> {
-    let cluster_ip = arr(o, "spec.clusterIPs").first().and_then(Value::as_str).unwrap_or("<none>").to_string();
+    let cluster_ip = arr(o, "spec.clusterIPs")
+        .first()
+        .and_then(Value::as_str)
+        .unwrap_or("<none>")
+        .to_string();
     let external_ips: Vec<String> = arr(o, "spec.externalIPs").iter().map(scalar_string).collect();
     let svc_type = s(o, "spec.type");
     let external = match svc_type {
@@ -877,7 +1019,11 @@ fn service_cells(o: &Value, now: i64, wide: bool) -> Vec<String> {
         "LoadBalancer" => {
             let lb = load_balancer_string(arr(o, "status.loadBalancer.ingress"), wide);
             if !external_ips.is_empty() {
-                let mut all: Vec<String> = if lb.is_empty() { vec![] } else { lb.split(',').map(String::from).collect() };
+                let mut all: Vec<String> = if lb.is_empty() {
+                    vec![]
+                } else {
+                    lb.split(',').map(String::from).collect()
+                };
                 all.extend(external_ips.iter().cloned());
                 all.join(",")
             } else if !lb.is_empty() {
@@ -900,7 +1046,11 @@ fn service_cells(o: &Value, now: i64, wide: bool) -> Vec<String> {
             }
         })
         .collect();
-    let ports = if ports.is_empty() { "<none>".to_string() } else { ports.join(",") };
+    let ports = if ports.is_empty() {
+        "<none>".to_string()
+    } else {
+        ports.join(",")
+    };
     vec![
         name(o),
         svc_type.to_string(),
@@ -1031,8 +1181,16 @@ fn format_slice_endpoints(endpoints: &[Value]) -> String {
 
 fn node_cells(o: &Value, now: i64, _wide: bool) -> Vec<String> {
     let mut status: Vec<String> = Vec::new();
-    if let Some(c) = arr(o, "status.conditions").iter().rev().find(|c| s(c, "type") == "Ready") {
-        status.push(if s(c, "status") == "True" { "Ready".into() } else { "NotReady".into() });
+    if let Some(c) = arr(o, "status.conditions")
+        .iter()
+        .rev()
+        .find(|c| s(c, "type") == "Ready")
+    {
+        status.push(if s(c, "status") == "True" {
+            "Ready".into()
+        } else {
+            "NotReady".into()
+        });
     }
     if status.is_empty() {
         status.push("Unknown".into());
@@ -1057,7 +1215,11 @@ fn node_cells(o: &Value, now: i64, _wide: bool) -> Vec<String> {
     }
     roles.sort();
     roles.dedup();
-    let roles = if roles.is_empty() { "<none>".to_string() } else { roles.join(",") };
+    let roles = if roles.is_empty() {
+        "<none>".to_string()
+    } else {
+        roles.join(",")
+    };
     let addr = |t: &str| {
         arr(o, "status.addresses")
             .iter()
@@ -1098,7 +1260,11 @@ fn event_cells(o: &Value, now: i64, _wide: bool) -> Vec<String> {
     } else {
         event_age(s(o, "firstTimestamp"), now)
     };
-    let mut last = if s(o, "lastTimestamp").is_empty() { first.clone() } else { event_age(s(o, "lastTimestamp"), now) };
+    let mut last = if s(o, "lastTimestamp").is_empty() {
+        first.clone()
+    } else {
+        event_age(s(o, "lastTimestamp"), now)
+    };
     let mut count = i(o, "count");
     if !at(o, "series").is_null() {
         last = event_age(s(o, "series.lastObservedTime"), now);
@@ -1170,7 +1336,9 @@ pub fn access_modes(modes: &[Value]) -> String {
 }
 
 fn pv_class(o: &Value) -> String {
-    if let Some(a) = at(o, "metadata.annotations").get("volume.beta.kubernetes.io/storage-class").and_then(Value::as_str)
+    if let Some(a) = at(o, "metadata.annotations")
+        .get("volume.beta.kubernetes.io/storage-class")
+        .and_then(Value::as_str)
     {
         return a.to_string();
     }
@@ -1178,7 +1346,9 @@ fn pv_class(o: &Value) -> String {
 }
 
 fn pvc_class(o: &Value) -> Option<String> {
-    if let Some(a) = at(o, "metadata.annotations").get("volume.beta.kubernetes.io/storage-class").and_then(Value::as_str)
+    if let Some(a) = at(o, "metadata.annotations")
+        .get("volume.beta.kubernetes.io/storage-class")
+        .and_then(Value::as_str)
     {
         return Some(a.to_string());
     }
@@ -1201,10 +1371,20 @@ fn subjects(list: &[Value]) -> (Vec<String>, Vec<String>, Vec<String>) {
 fn is_default_class(o: &Value, key: &str) -> bool {
     let ann = at(o, "metadata.annotations");
     ann.get(key).and_then(Value::as_str) == Some("true")
-        || ann.get("storageclass.beta.kubernetes.io/is-default-class").and_then(Value::as_str) == Some("true")
+        || ann
+            .get("storageclass.beta.kubernetes.io/is-default-class")
+            .and_then(Value::as_str)
+            == Some("true")
 }
 
 fn hpa_targets(o: &Value) -> String {
+    // autoscaling/v1 objects carry one CPU target; the server converts it to a metric.
+    if let Some(target) = opt_i(o, "spec.targetCPUUtilizationPercentage") {
+        let current = opt_i(o, "status.currentCPUUtilizationPercentage")
+            .map(|c| format!("{c}%"))
+            .unwrap_or_else(|| "<unknown>".into());
+        return format!("cpu: {current}/{target}%");
+    }
     let specs = arr(o, "spec.metrics");
     if specs.is_empty() {
         return "<none>".into();
@@ -1213,12 +1393,15 @@ fn hpa_targets(o: &Value) -> String {
     let mut list: Vec<String> = Vec::new();
     for (ix, spec) in specs.iter().enumerate() {
         let st = statuses.get(ix);
-        let cur = |path: &str| -> Option<String> {
-            st.map(|x| at(x, path)).filter(|v| !v.is_null()).map(scalar_string)
-        };
+        let cur =
+            |path: &str| -> Option<String> { st.map(|x| at(x, path)).filter(|v| !v.is_null()).map(scalar_string) };
         let entry = match s(spec, "type") {
             "Resource" | "ContainerResource" => {
-                let key = if s(spec, "type") == "Resource" { "resource" } else { "containerResource" };
+                let key = if s(spec, "type") == "Resource" {
+                    "resource"
+                } else {
+                    "containerResource"
+                };
                 let rname = s(spec, &format!("{key}.name"));
                 let target = at(spec, &format!("{key}.target"));
                 if !at(target, "averageValue").is_null() {
@@ -1228,7 +1411,9 @@ fn hpa_targets(o: &Value) -> String {
                     let current = cur(&format!("{key}.current.averageUtilization"))
                         .map(|c| format!("{c}%"))
                         .unwrap_or_else(|| "<unknown>".into());
-                    let t = opt_i(target, "averageUtilization").map(|u| format!("{u}%")).unwrap_or_else(|| "<auto>".into());
+                    let t = opt_i(target, "averageUtilization")
+                        .map(|u| format!("{u}%"))
+                        .unwrap_or_else(|| "<auto>".into());
                     format!("{rname}: {current}/{t}")
                 }
             }

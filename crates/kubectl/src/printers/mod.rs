@@ -22,14 +22,22 @@ pub const GET_FORMATS: &str = "custom-columns,custom-columns-file,go-template,go
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputFormat {
     /// The human-readable table; `wide` adds priority columns.
-    Table { wide: bool },
+    Table {
+        wide: bool,
+    },
     Name,
     Yaml,
     Json,
     /// jsonpath / jsonpath-file (template already read) / jsonpath-as-json.
-    JsonPath { template: String, as_json: bool },
+    JsonPath {
+        template: String,
+        as_json: bool,
+    },
     /// custom-columns spec, or custom-columns-file contents.
-    CustomColumns { spec: String, from_file: bool },
+    CustomColumns {
+        spec: String,
+        from_file: bool,
+    },
     /// go-template and friends: parsed but not supported.
     GoTemplate,
     Kyaml,
@@ -55,20 +63,27 @@ impl OutputFormat {
             "yaml" if value.is_none() => OutputFormat::Yaml,
             "json" if value.is_none() => OutputFormat::Json,
             "kyaml" if value.is_none() => OutputFormat::Kyaml,
-            "jsonpath" | "jsonpath-as-json" => {
-                OutputFormat::JsonPath { template: template(value)?, as_json: base == "jsonpath-as-json" }
-            }
+            "jsonpath" | "jsonpath-as-json" => OutputFormat::JsonPath {
+                template: template(value)?,
+                as_json: base == "jsonpath-as-json",
+            },
             "jsonpath-file" => {
                 let path = template(value)?;
                 let text = read_file(&path).map_err(|e| format!("error reading --template {path}, {e}"))?;
-                OutputFormat::JsonPath { template: text, as_json: false }
+                OutputFormat::JsonPath {
+                    template: text,
+                    as_json: false,
+                }
             }
             "custom-columns" => {
                 let spec = value.unwrap_or("");
                 if spec.is_empty() {
                     return Err("custom-columns format specified but no custom columns given".into());
                 }
-                OutputFormat::CustomColumns { spec: spec.to_string(), from_file: false }
+                OutputFormat::CustomColumns {
+                    spec: spec.to_string(),
+                    from_file: false,
+                }
             }
             "custom-columns-file" => {
                 let path = value.unwrap_or("");
@@ -76,7 +91,10 @@ impl OutputFormat {
                     return Err("custom-columns format specified but no custom columns given".into());
                 }
                 let text = read_file(path).map_err(|e| format!("error reading template {path}, {e}\n"))?;
-                OutputFormat::CustomColumns { spec: text, from_file: true }
+                OutputFormat::CustomColumns {
+                    spec: text,
+                    from_file: true,
+                }
             }
             "go-template" | "go-template-file" | "template" | "templatefile" => OutputFormat::GoTemplate,
             _ => {
@@ -117,7 +135,14 @@ pub fn list_of(items: Vec<Value>) -> Value {
 /// The objects of a list (or the object itself).
 pub fn items_of(obj: &Value) -> Vec<Value> {
     match obj.get("items").and_then(Value::as_array) {
-        Some(items) if obj.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List")) => items.clone(),
+        Some(items)
+            if obj
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List")) =>
+        {
+            items.clone()
+        }
         _ => vec![obj.clone()],
     }
 }
@@ -129,14 +154,19 @@ mod tests {
     #[test]
     fn output_formats_parse_with_upstream_errors() {
         let mut no_files = |_: &str| -> Result<String, String> { Err("open x: no such file or directory".into()) };
-        assert_eq!(OutputFormat::parse("wide", &mut no_files).unwrap(), OutputFormat::Table { wide: true });
+        assert_eq!(
+            OutputFormat::parse("wide", &mut no_files).unwrap(),
+            OutputFormat::Table { wide: true }
+        );
         assert_eq!(
             OutputFormat::parse("jsonpath=", &mut no_files).unwrap_err(),
             "template format specified but no template given"
         );
         assert_eq!(
             OutputFormat::parse("foo", &mut no_files).unwrap_err(),
-            format!("unable to match a printer suitable for the output format \"foo\", allowed formats are: {GET_FORMATS}")
+            format!(
+                "unable to match a printer suitable for the output format \"foo\", allowed formats are: {GET_FORMATS}"
+            )
         );
         assert_eq!(
             OutputFormat::parse("jsonpath-file=x", &mut no_files).unwrap_err(),
@@ -157,7 +187,13 @@ mod tests {
             jsonpath_output(&obj, t, true, false).unwrap_err(),
             "error executing jsonpath \"{.spec.template.spec.containers[5].image}\": Error executing template: array index out of bounds: index 5, length 1. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{.spec.template.spec.containers[5].image}\n\tobject given to jsonpath engine was:\n\t\tmap[string]interface {}{\"apiVersion\":\"apps/v1\", \"kind\":\"Deployment\", \"metadata\":map[string]interface {}{\"labels\":map[string]interface {}{\"app\":\"x\"}, \"name\":\"x\"}, \"spec\":map[string]interface {}{\"replicas\":1, \"selector\":map[string]interface {}{\"matchLabels\":map[string]interface {}{\"app\":\"x\"}}, \"strategy\":map[string]interface {}{}, \"template\":map[string]interface {}{\"metadata\":map[string]interface {}{\"labels\":map[string]interface {}{\"app\":\"x\"}}, \"spec\":map[string]interface {}{\"containers\":[]interface {}{map[string]interface {}{\"image\":\"nginx\", \"name\":\"nginx\", \"resources\":map[string]interface {}{}}}}}}, \"status\":map[string]interface {}{}}\n\n\n"
         );
-        assert_eq!(jsonpath_output(&obj, "{.foo", true, false).unwrap_err(), "error parsing jsonpath {.foo, unclosed action");
-        assert_eq!(jsonpath_output(&obj, "{.spec.template.spec.containers[0].image}", true, false).unwrap(), "nginx");
+        assert_eq!(
+            jsonpath_output(&obj, "{.foo", true, false).unwrap_err(),
+            "error parsing jsonpath {.foo, unclosed action"
+        );
+        assert_eq!(
+            jsonpath_output(&obj, "{.spec.template.spec.containers[0].image}", true, false).unwrap(),
+            "nginx"
+        );
     }
 }

@@ -26,14 +26,19 @@ pub fn sorted_order(items: &[Value], field: &str) -> Result<Vec<usize>, String> 
         return Ok(order);
     }
     let spec = relaxed_jsonpath(field).unwrap_or_else(|_| field.to_string());
-    let parser = JsonPath::parse(&spec).map_err(|e| format!("sorting error: {e}"))?.allow_missing_keys(true);
+    let parser = JsonPath::parse(&spec)
+        .map_err(|e| format!("sorting error: {e}"))?
+        .allow_missing_keys(true);
     let mut keys: Vec<Option<Value>> = Vec::with_capacity(items.len());
     for item in items {
         let results = parser.find_results(item)?;
         keys.push(results.into_iter().next().and_then(|r| r.into_iter().next()));
     }
     if keys.iter().all(Option::is_none) {
-        return Err(format!("couldn't find any field with path {} in the list of objects", apimachinery::errors::go_quote(&spec)));
+        return Err(format!(
+            "couldn't find any field with path {} in the list of objects",
+            apimachinery::errors::go_quote(&spec)
+        ));
     }
     // Upstream exits with an error on values it cannot order.
     for v in keys.iter().flatten() {
@@ -41,7 +46,12 @@ pub fn sorted_order(items: &[Value], field: &str) -> Result<Vec<usize>, String> 
             return Err(format!("unsortable type: {}", type_name(v)));
         }
     }
-    order.sort_by(|&a, &b| compare_keys(keys.get(a).and_then(Option::as_ref), keys.get(b).and_then(Option::as_ref)));
+    order.sort_by(|&a, &b| {
+        compare_keys(
+            keys.get(a).and_then(Option::as_ref),
+            keys.get(b).and_then(Option::as_ref),
+        )
+    });
     Ok(order)
 }
 
@@ -144,7 +154,10 @@ mod tests {
     use serde_json::json;
 
     fn names(items: &[Value]) -> Vec<&str> {
-        items.iter().map(|i| i["metadata"]["name"].as_str().unwrap_or("")).collect()
+        items
+            .iter()
+            .map(|i| i["metadata"]["name"].as_str().unwrap_or(""))
+            .collect()
     }
 
     #[test]

@@ -18,10 +18,18 @@ pub struct Column {
 
 impl Column {
     pub fn new(name: &str, priority: i64) -> Self {
-        Column { name: name.to_string(), priority, is_name: false }
+        Column {
+            name: name.to_string(),
+            priority,
+            is_name: false,
+        }
     }
     pub fn name_column(name: &str) -> Self {
-        Column { name: name.to_string(), priority: 0, is_name: true }
+        Column {
+            name: name.to_string(),
+            priority: 0,
+            is_name: true,
+        }
     }
 }
 
@@ -59,12 +67,20 @@ fn label_header(key: &str) -> String {
 impl Table {
     /// decorateTable: NAMESPACE column in front, `kind/` on names, label columns at the end.
     pub fn decorate(&mut self, opts: &TableOptions) {
-        let name_col = if opts.kind_prefix.is_some() { self.columns.iter().position(|c| c.is_name) } else { None };
+        let name_col = if opts.kind_prefix.is_some() {
+            self.columns.iter().position(|c| c.is_name)
+        } else {
+            None
+        };
         if opts.with_namespace {
             self.columns.insert(0, Column::new("Namespace", 0));
         }
         for key in &opts.column_labels {
-            self.columns.push(Column { name: label_header(key), priority: 0, is_name: false });
+            self.columns.push(Column {
+                name: label_header(key),
+                priority: 0,
+                is_name: false,
+            });
         }
         if opts.show_labels {
             self.columns.push(Column::new("Labels", 0));
@@ -76,11 +92,13 @@ impl Table {
                 }
             }
             if opts.with_namespace {
-                row.cells.insert(0, Some(s(&row.object, "metadata.namespace").to_string()));
+                row.cells
+                    .insert(0, Some(s(&row.object, "metadata.namespace").to_string()));
             }
             let labels = &row.object["metadata"]["labels"];
             for key in &opts.column_labels {
-                row.cells.push(Some(labels.get(key).map(scalar_string).unwrap_or_default()));
+                row.cells
+                    .push(Some(labels.get(key).map(scalar_string).unwrap_or_default()));
             }
             if opts.show_labels {
                 row.cells.push(Some(format_labels(labels)));
@@ -95,8 +113,9 @@ impl Table {
         if self.rows.is_empty() {
             return out;
         }
-        let visible: Vec<usize> =
-            (0..self.columns.len()).filter(|&i| opts.wide || self.columns.get(i).is_some_and(|c| c.priority == 0)).collect();
+        let visible: Vec<usize> = (0..self.columns.len())
+            .filter(|&i| opts.wide || self.columns.get(i).is_some_and(|c| c.priority == 0))
+            .collect();
         let last_visible = visible.last().copied();
         // Upstream pads the header (or the first row with --no-headers) to the widest cell in
         // bytes, so that remembered widths survive flushes.
@@ -168,7 +187,11 @@ mod tests {
 
     fn sample() -> Table {
         Table {
-            columns: vec![Column::name_column("Name"), Column::new("Status", 0), Column::new("IP", 1)],
+            columns: vec![
+                Column::name_column("Name"),
+                Column::new("Status", 0),
+                Column::new("IP", 1),
+            ],
             rows: vec![Row {
                 cells: vec![Some("web".into()), Some("Running".into()), Some("10.0.0.1".into())],
                 object: json!({"metadata": {"name": "web", "namespace": "default", "labels": {"app": "web", "k8s.io/tier": "fe"}}}),
@@ -178,9 +201,18 @@ mod tests {
 
     #[test]
     fn priority_columns_show_only_when_wide() {
-        assert_eq!(sample().render(&TableOptions::default()), "NAME   STATUS\nweb    Running\n");
-        let wide = TableOptions { wide: true, ..Default::default() };
-        assert_eq!(sample().render(&wide), "NAME   STATUS    IP\nweb    Running   10.0.0.1\n");
+        assert_eq!(
+            sample().render(&TableOptions::default()),
+            "NAME   STATUS\nweb    Running\n"
+        );
+        let wide = TableOptions {
+            wide: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            sample().render(&wide),
+            "NAME   STATUS    IP\nweb    Running   10.0.0.1\n"
+        );
     }
 
     #[test]
@@ -200,9 +232,19 @@ mod tests {
 
     #[test]
     fn no_headers_and_empty_tables() {
-        let opts = TableOptions { no_headers: true, ..Default::default() };
+        let opts = TableOptions {
+            no_headers: true,
+            ..Default::default()
+        };
         assert_eq!(sample().render(&opts), "web   Running\n");
-        assert_eq!(Table { columns: sample().columns, rows: vec![] }.render(&TableOptions::default()), "");
+        assert_eq!(
+            Table {
+                columns: sample().columns,
+                rows: vec![]
+            }
+            .render(&TableOptions::default()),
+            ""
+        );
     }
 
     #[test]

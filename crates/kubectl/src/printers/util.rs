@@ -88,9 +88,11 @@ pub fn creation_age(obj: &Value, now: i64) -> String {
 /// `labels.FormatLabels`: sorted `k=v` joined with `,`, or `<none>`.
 pub fn format_labels(map: &Value) -> String {
     match map.as_object() {
-        Some(m) if !m.is_empty() => {
-            m.iter().map(|(k, v)| format!("{k}={}", scalar_string(v))).collect::<Vec<_>>().join(",")
-        }
+        Some(m) if !m.is_empty() => m
+            .iter()
+            .map(|(k, v)| format!("{k}={}", scalar_string(v)))
+            .collect::<Vec<_>>()
+            .join(","),
         _ => "<none>".to_string(),
     }
 }
@@ -104,7 +106,12 @@ pub fn label_selector_string(sel: &Value) -> Result<String, ()> {
             reqs.push((k.clone(), format!("{k}={}", scalar_string(v))));
         }
     }
-    for e in sel.get("matchExpressions").and_then(Value::as_array).map(|a| a.as_slice()).unwrap_or(&[]) {
+    for e in sel
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .map(|a| a.as_slice())
+        .unwrap_or(&[])
+    {
         let key = s(e, "key").to_string();
         let mut values: Vec<String> = arr(e, "values").iter().map(scalar_string).collect();
         values.sort();
@@ -154,7 +161,10 @@ mod tests {
                                  {"key": "x", "operator": "DoesNotExist"}]});
         assert_eq!(format_label_selector(&sel), "a=1,b=2,env in (dev,prod),!x");
         assert_eq!(format_label_selector(&json!({})), "<none>");
-        assert_eq!(format_label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Bad"}]})), "<error>");
+        assert_eq!(
+            format_label_selector(&json!({"matchExpressions": [{"key": "a", "operator": "Bad"}]})),
+            "<error>"
+        );
     }
 
     #[test]

@@ -10,7 +10,15 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// (groupVersion, plural, singular, kind, namespaced, shortNames, categories)
-type Res = (&'static str, &'static str, &'static str, &'static str, bool, &'static [&'static str], &'static [&'static str]);
+type Res = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [&'static str],
+    &'static [&'static str],
+);
 
 const RESOURCES: &[Res] = &[
     ("v1", "configmaps", "configmap", "ConfigMap", true, &["cm"], &[]),
@@ -19,26 +27,146 @@ const RESOURCES: &[Res] = &[
     ("v1", "namespaces", "namespace", "Namespace", false, &["ns"], &[]),
     ("v1", "nodes", "node", "Node", false, &["no"], &[]),
     ("v1", "pods", "pod", "Pod", true, &["po"], &["all"]),
-    ("v1", "replicationcontrollers", "replicationcontroller", "ReplicationController", true, &["rc"], &["all"]),
-    ("v1", "resourcequotas", "resourcequota", "ResourceQuota", true, &["quota"], &[]),
+    (
+        "v1",
+        "replicationcontrollers",
+        "replicationcontroller",
+        "ReplicationController",
+        true,
+        &["rc"],
+        &["all"],
+    ),
+    (
+        "v1",
+        "resourcequotas",
+        "resourcequota",
+        "ResourceQuota",
+        true,
+        &["quota"],
+        &[],
+    ),
     ("v1", "secrets", "secret", "Secret", true, &[], &[]),
-    ("v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, &["sa"], &[]),
+    (
+        "v1",
+        "serviceaccounts",
+        "serviceaccount",
+        "ServiceAccount",
+        true,
+        &["sa"],
+        &[],
+    ),
     ("v1", "services", "service", "Service", true, &["svc"], &["all"]),
-    ("apps/v1", "daemonsets", "daemonset", "DaemonSet", true, &["ds"], &["all"]),
-    ("apps/v1", "deployments", "deployment", "Deployment", true, &["deploy"], &["all"]),
-    ("apps/v1", "replicasets", "replicaset", "ReplicaSet", true, &["rs"], &["all"]),
-    ("apps/v1", "statefulsets", "statefulset", "StatefulSet", true, &["sts"], &["all"]),
-    ("autoscaling/v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, &["hpa"], &["all"]),
-    ("autoscaling/v1", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, &["hpa"], &["all"]),
+    (
+        "apps/v1",
+        "daemonsets",
+        "daemonset",
+        "DaemonSet",
+        true,
+        &["ds"],
+        &["all"],
+    ),
+    (
+        "apps/v1",
+        "deployments",
+        "deployment",
+        "Deployment",
+        true,
+        &["deploy"],
+        &["all"],
+    ),
+    (
+        "apps/v1",
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        true,
+        &["rs"],
+        &["all"],
+    ),
+    (
+        "apps/v1",
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        true,
+        &["sts"],
+        &["all"],
+    ),
+    (
+        "autoscaling/v2",
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        "HorizontalPodAutoscaler",
+        true,
+        &["hpa"],
+        &["all"],
+    ),
+    (
+        "autoscaling/v1",
+        "horizontalpodautoscalers",
+        "horizontalpodautoscaler",
+        "HorizontalPodAutoscaler",
+        true,
+        &["hpa"],
+        &["all"],
+    ),
     ("batch/v1", "cronjobs", "cronjob", "CronJob", true, &["cj"], &["all"]),
     ("batch/v1", "jobs", "job", "Job", true, &[], &["all"]),
-    ("networking.k8s.io/v1", "ingresses", "ingress", "Ingress", true, &["ing"], &[]),
-    ("policy/v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, &["pdb"], &[]),
-    ("rbac.authorization.k8s.io/v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, &[], &[]),
-    ("rbac.authorization.k8s.io/v1", "clusterroles", "clusterrole", "ClusterRole", false, &[], &[]),
-    ("rbac.authorization.k8s.io/v1", "rolebindings", "rolebinding", "RoleBinding", true, &[], &[]),
+    (
+        "networking.k8s.io/v1",
+        "ingresses",
+        "ingress",
+        "Ingress",
+        true,
+        &["ing"],
+        &[],
+    ),
+    (
+        "policy/v1",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        "PodDisruptionBudget",
+        true,
+        &["pdb"],
+        &[],
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        false,
+        &[],
+        &[],
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "clusterroles",
+        "clusterrole",
+        "ClusterRole",
+        false,
+        &[],
+        &[],
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "rolebindings",
+        "rolebinding",
+        "RoleBinding",
+        true,
+        &[],
+        &[],
+    ),
     ("rbac.authorization.k8s.io/v1", "roles", "role", "Role", true, &[], &[]),
-    ("scheduling.k8s.io/v1", "priorityclasses", "priorityclass", "PriorityClass", false, &["pc"], &[]),
+    (
+        "scheduling.k8s.io/v1",
+        "priorityclasses",
+        "priorityclass",
+        "PriorityClass",
+        false,
+        &["pc"],
+        &[],
+    ),
 ];
 
 /// Group order as a kubeadm server lists them (subset).
@@ -98,9 +226,16 @@ impl FakeCluster {
         let kind = obj.get("kind")?.as_str()?;
         let res = RESOURCES.iter().find(|r| r.0 == av && r.3 == kind)?;
         let name = obj.pointer("/metadata/name")?.as_str()?;
-        let base = if av.contains('/') { format!("/apis/{av}") } else { format!("/api/{av}") };
+        let base = if av.contains('/') {
+            format!("/apis/{av}")
+        } else {
+            format!("/api/{av}")
+        };
         if res.4 {
-            let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+            let ns = obj
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("default");
             Some(format!("{base}/namespaces/{ns}/{}/{name}", res.1))
         } else {
             Some(format!("{base}/{}/{name}", res.1))
@@ -123,12 +258,16 @@ impl FakeCluster {
     fn discovery(&self, path: &str) -> Option<Value> {
         match path {
             "/api" => Some(json!({"kind": "APIVersions", "versions": ["v1"]})),
-            "/apis" => Some(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": GROUPS.iter().map(|(g, vs)| json!({
+            "/apis" => Some(
+                json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": GROUPS.iter().map(|(g, vs)| json!({
                 "name": g,
                 "versions": vs.iter().map(|v| json!({"groupVersion": format!("{g}/{v}"), "version": v})).collect::<Vec<_>>(),
                 "preferredVersion": {"groupVersion": format!("{g}/{}", vs[0]), "version": vs[0]}
-            })).collect::<Vec<_>>()})),
-            "/version" => Some(json!({"major": "1", "minor": "37", "gitVersion": "v1.37.1", "platform": "linux/amd64"})),
+            })).collect::<Vec<_>>()}),
+            ),
+            "/version" => {
+                Some(json!({"major": "1", "minor": "37", "gitVersion": "v1.37.1", "platform": "linux/amd64"}))
+            }
             _ => {
                 let gv = path.strip_prefix("/api/").or_else(|| path.strip_prefix("/apis/"))?;
                 let items: Vec<Value> = RESOURCES
@@ -163,17 +302,30 @@ fn merge(target: &mut Value, patch: &Value) {
 impl ApiClient for FakeCluster {
     fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
         self.requests.push(req.clone());
+        // Subresources (scale, status) act on the parent object in this fake.
+        let mut req = req;
+        for sub in ["/scale", "/status"] {
+            if let Some(parent) = req.path.strip_suffix(sub) {
+                req.path = parent.to_string();
+            }
+        }
         if req.method == Method::Get {
             if let Some(d) = self.discovery(&req.path) {
                 return Ok(d);
             }
         }
-        let Some((res, ns, name)) = resource_of(&req.path) else { return Err(ApiError::no_route()) };
+        let Some((res, ns, name)) = resource_of(&req.path) else {
+            return Err(ApiError::no_route());
+        };
         let (group, _) = res.0.split_once('/').unwrap_or(("", res.0));
         let gr = GroupResource::new(group, res.1);
         let dry = req.query_param("dryRun") == Some("All");
         match (req.method, name) {
-            (Method::Get, Some(n)) => self.objects.get(&req.path).cloned().ok_or_else(|| ApiError::not_found(&gr, &n)),
+            (Method::Get, Some(n)) => self
+                .objects
+                .get(&req.path)
+                .cloned()
+                .ok_or_else(|| ApiError::not_found(&gr, &n)),
             (Method::Get, None) => {
                 let prefix = format!("{}/", req.path);
                 let sel = req.query_param("labelSelector").unwrap_or("").to_string();
@@ -187,18 +339,26 @@ impl ApiClient for FakeCluster {
                     .filter(|o| {
                         sel.split(',').filter(|s| !s.is_empty()).all(|kv| {
                             let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-                            o.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1"))).and_then(Value::as_str) == Some(v)
+                            o.pointer(&format!("/metadata/labels/{}", k.replace('/', "~1")))
+                                .and_then(Value::as_str)
+                                == Some(v)
                         })
                     })
                     .collect();
-                Ok(json!({"apiVersion": res.0, "kind": format!("{}List", res.3), "metadata": {"resourceVersion": "1"}, "items": items}))
+                Ok(
+                    json!({"apiVersion": res.0, "kind": format!("{}List", res.3), "metadata": {"resourceVersion": "1"}, "items": items}),
+                )
             }
             (Method::Post, None) => {
                 let mut obj = req.body.clone().unwrap_or(Value::Null);
                 if let (Some(ns), Some(m)) = (&ns, obj.get_mut("metadata").and_then(Value::as_object_mut)) {
                     m.insert("namespace".into(), json!(ns));
                 }
-                let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+                let name = obj
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
                 let p = Self::path_for(&obj).unwrap_or_default();
                 if self.objects.contains_key(&p) {
                     return Err(ApiError::already_exists(&gr, &name));
@@ -222,11 +382,16 @@ impl ApiClient for FakeCluster {
                 Ok(obj)
             }
             (Method::Patch, Some(n)) => {
-                let mut obj = self.objects.get(&req.path).cloned().ok_or_else(|| ApiError::not_found(&gr, &n))?;
+                let mut obj = self
+                    .objects
+                    .get(&req.path)
+                    .cloned()
+                    .ok_or_else(|| ApiError::not_found(&gr, &n))?;
                 let body = req.body.clone().unwrap_or(Value::Null);
                 match req.patch_type {
                     Some(PatchType::Json) => {
-                        let p: json_patch::Patch = serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+                        let p: json_patch::Patch =
+                            serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
                         json_patch::patch(&mut obj, &p).map_err(|e| ApiError::bad_request(e.to_string()))?;
                     }
                     _ => merge(&mut obj, &body),
@@ -237,7 +402,11 @@ impl ApiClient for FakeCluster {
                 Ok(obj)
             }
             (Method::Delete, Some(n)) => {
-                let obj = self.objects.get(&req.path).cloned().ok_or_else(|| ApiError::not_found(&gr, &n))?;
+                let obj = self
+                    .objects
+                    .get(&req.path)
+                    .cloned()
+                    .ok_or_else(|| ApiError::not_found(&gr, &n))?;
                 if !dry {
                     self.objects.remove(&req.path);
                 }
@@ -260,7 +429,10 @@ pub struct FakeHost {
 
 impl Host for FakeHost {
     fn read_file(&mut self, path: &str) -> Result<String, String> {
-        self.files.get(path).cloned().ok_or_else(|| format!("open {path}: no such file or directory"))
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| format!("open {path}: no such file or directory"))
     }
     fn list_dir(&mut self, path: &str) -> Result<Option<Vec<String>>, String> {
         let prefix = format!("{}/", path.trim_end_matches('/'));
@@ -299,7 +471,14 @@ pub struct World {
 
 impl World {
     pub fn new() -> Self {
-        World { cluster: FakeCluster::new(), host: FakeHost { now: 1_790_000_000, ..FakeHost::default() }, config: KubeConfig::default() }
+        World {
+            cluster: FakeCluster::new(),
+            host: FakeHost {
+                now: 1_790_000_000,
+                ..FakeHost::default()
+            },
+            config: KubeConfig::default(),
+        }
     }
 
     /// Runs `kubectl <line>` (split on whitespace; use `run_args` for arguments with spaces).
@@ -312,7 +491,12 @@ impl World {
         let mut out = Output::default();
         let code = kubectl::run(
             args,
-            Invocation { client: &mut self.cluster, host: &mut self.host, config: &mut self.config, out: &mut out },
+            Invocation {
+                client: &mut self.cluster,
+                host: &mut self.host,
+                config: &mut self.config,
+                out: &mut out,
+            },
         );
         (code, out)
     }

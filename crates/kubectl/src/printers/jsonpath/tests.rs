@@ -53,8 +53,14 @@ fn execution_errors_carry_upstream_texts() {
         (r#"{.items[5]}"#, r#"array index out of bounds: index 5, length 2"#),
         (r#"{.items[-3]}"#, r#"array index out of bounds: index -1, length 2"#),
         (r#"{.items[2:1]}"#, r#"array index out of bounds: index 2, length 2"#),
-        (r#"{.items[0].metadata[0]}"#, r#"map[string]interface {} is not array or slice"#),
-        (r#"{.items[?(@.status.ratio==1)].metadata.name}"#, r#"incompatible types for comparison"#),
+        (
+            r#"{.items[0].metadata[0]}"#,
+            r#"map[string]interface {} is not array or slice"#,
+        ),
+        (
+            r#"{.items[?(@.status.ratio==1)].metadata.name}"#,
+            r#"incompatible types for comparison"#,
+        ),
         (r#"{end}"#, r#"not in range, nothing to end"#),
     ] {
         let p = JsonPath::parse(template).unwrap().allow_missing_keys(true);
@@ -88,17 +94,38 @@ fn missing_keys_error_unless_allowed() {
 
 #[test]
 fn json_output_wraps_results_in_an_indented_array() {
-    let p = JsonPath::parse("{.items[*].metadata.name}").unwrap().enable_json_output(true);
+    let p = JsonPath::parse("{.items[*].metadata.name}")
+        .unwrap()
+        .enable_json_output(true);
     assert_eq!(p.execute(&data()).unwrap(), "[\n    \"a\",\n    \"b\"\n]\n");
 }
 
 #[test]
 fn hostile_templates_do_not_panic() {
-    for t in ["{", "}", "{[", "{..}", "{....a}", "{[?(}", "{['}", "{\"\\", "{[-]}", "{[1:2:0]}", "{.a[", "{[?(@.a=='x')]}", "{@}"] {
+    for t in [
+        "{",
+        "}",
+        "{[",
+        "{..}",
+        "{....a}",
+        "{[?(}",
+        "{['}",
+        "{\"\\",
+        "{[-]}",
+        "{[1:2:0]}",
+        "{.a[",
+        "{[?(@.a=='x')]}",
+        "{@}",
+    ] {
         if let Ok(p) = JsonPath::parse(t) {
             let _ = p.execute(&data());
         }
     }
-    assert_eq!(JsonPath::parse("{[1:2:0]}").unwrap().execute(&serde_json::json!([1, 2])).unwrap_err(), "step must be > 0");
+    assert_eq!(
+        JsonPath::parse("{[1:2:0]}")
+            .unwrap()
+            .execute(&serde_json::json!([1, 2]))
+            .unwrap_err(),
+        "step must be > 0"
+    );
 }
-

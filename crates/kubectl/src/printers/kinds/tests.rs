@@ -25,7 +25,10 @@ fn pod_status_follows_print_pod_rules() {
     let crash = pod(json!({"phase": "Running", "containerStatuses": [
         {"name": "a", "ready": false, "restartCount": 5, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
          "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": "2026-01-01T00:05:00Z"}}}]}));
-    assert_eq!(cells(&crash), ("0/1".into(), "CrashLoopBackOff".into(), "5 (5m ago)".into()));
+    assert_eq!(
+        cells(&crash),
+        ("0/1".into(), "CrashLoopBackOff".into(), "5 (5m ago)".into())
+    );
 
     let completed = pod(json!({"phase": "Succeeded", "containerStatuses": [
         {"name": "a", "ready": false, "restartCount": 0, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]}));
@@ -45,7 +48,9 @@ fn pod_status_follows_print_pod_rules() {
         {"name": "a", "state": {"terminated": {"exitCode": 137, "signal": 9}}}]}));
     assert_eq!(cells(&exit).1, "Signal:9");
 
-    let gated = pod(json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]}));
+    let gated = pod(
+        json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}]}),
+    );
     assert_eq!(cells(&gated).1, "SchedulingGated");
 }
 
@@ -76,7 +81,10 @@ fn sidecars_count_toward_ready_and_total() {
 }
 
 fn render(group: &str, kind: &str, items: &[Value], wide: bool) -> String {
-    build_table(group, kind, items, T0 + 90, wide, None).render(&TableOptions { wide, ..Default::default() })
+    build_table(group, kind, items, T0 + 90, wide, None).render(&TableOptions {
+        wide,
+        ..Default::default()
+    })
 }
 
 #[test]
@@ -85,7 +93,10 @@ fn pod_table_and_wide_columns() {
         "spec": {"containers": [{"name": "a"}], "nodeName": "node01"},
         "status": {"phase": "Running", "podIPs": [{"ip": "10.244.1.2"}],
             "containerStatuses": [{"name": "a", "ready": true, "restartCount": 0, "state": {"running": {}}}]}});
-    assert_eq!(render("", "Pod", &[p.clone()], false), "NAME    READY   STATUS    RESTARTS   AGE\nweb-1   1/1     Running   0          90s\n");
+    assert_eq!(
+        render("", "Pod", &[p.clone()], false),
+        "NAME    READY   STATUS    RESTARTS   AGE\nweb-1   1/1     Running   0          90s\n"
+    );
     assert_eq!(
         render("", "Pod", &[p], true),
         "NAME    READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES\n\
@@ -97,18 +108,35 @@ fn pod_table_and_wide_columns() {
 fn service_cells_cover_types() {
     let svc = |spec: Value, status: Value| json!({"metadata": {"name": "s"}, "spec": spec, "status": status});
     let row = |o: Value| service_cells(&o, T0, false);
-    let c = row(svc(json!({"type": "ClusterIP", "clusterIPs": ["10.96.0.1"], "ports": [{"port": 443, "protocol": "TCP"}]}), json!({})));
+    let c = row(svc(
+        json!({"type": "ClusterIP", "clusterIPs": ["10.96.0.1"], "ports": [{"port": 443, "protocol": "TCP"}]}),
+        json!({}),
+    ));
     assert_eq!(&c[1..5], ["ClusterIP", "10.96.0.1", "<none>", "443/TCP"]);
-    let c = row(svc(json!({"type": "NodePort", "clusterIPs": ["10.96.5.5"], "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]}), json!({})));
+    let c = row(svc(
+        json!({"type": "NodePort", "clusterIPs": ["10.96.5.5"], "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}]}),
+        json!({}),
+    ));
     assert_eq!(&c[3..5], ["<none>", "80:30080/TCP,53/UDP"]);
-    let c = row(svc(json!({"type": "LoadBalancer", "clusterIPs": ["10.96.5.6"], "ports": []}), json!({})));
+    let c = row(svc(
+        json!({"type": "LoadBalancer", "clusterIPs": ["10.96.5.6"], "ports": []}),
+        json!({}),
+    ));
     assert_eq!(&c[3..5], ["<pending>", "<none>"]);
-    let c = row(svc(json!({"type": "LoadBalancer", "clusterIPs": ["10.96.5.6"]}),
-        json!({"loadBalancer": {"ingress": [{"hostname": "a-very-long-hostname.example.com"}]}})));
+    let c = row(svc(
+        json!({"type": "LoadBalancer", "clusterIPs": ["10.96.5.6"]}),
+        json!({"loadBalancer": {"ingress": [{"hostname": "a-very-long-hostname.example.com"}]}}),
+    ));
     assert_eq!(c[3], "a-very-long-h...");
-    let c = row(svc(json!({"type": "ExternalName", "externalName": "db.example.com"}), json!({})));
+    let c = row(svc(
+        json!({"type": "ExternalName", "externalName": "db.example.com"}),
+        json!({}),
+    ));
     assert_eq!(&c[2..4], ["<none>", "db.example.com"]);
-    let c = row(svc(json!({"type": "ClusterIP", "clusterIPs": ["None"], "selector": {"app": "x"}}), json!({})));
+    let c = row(svc(
+        json!({"type": "ClusterIP", "clusterIPs": ["None"], "selector": {"app": "x"}}),
+        json!({}),
+    ));
     assert_eq!((c[2].as_str(), c[6].as_str()), ("None", "app=x"));
 }
 
@@ -145,14 +173,20 @@ fn workload_cells() {
 #[test]
 fn endpoints_truncate_after_three() {
     let ep = json!({"subsets": [{"addresses": [{"ip": "10.0.0.1"}, {"ip": "10.0.0.2"}], "ports": [{"port": 80}, {"port": 443}]}]});
-    assert_eq!(format_endpoints(&ep), "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more...");
+    assert_eq!(
+        format_endpoints(&ep),
+        "10.0.0.1:80,10.0.0.2:80,10.0.0.1:443 + 1 more..."
+    );
     assert_eq!(format_endpoints(&json!({})), "<none>");
 }
 
 #[test]
 fn kinds_without_handlers_get_created_at() {
     let role = json!({"metadata": {"name": "r", "creationTimestamp": "2026-01-01T00:00:00Z"}});
-    assert_eq!(render("rbac.authorization.k8s.io", "Role", &[role], false), "NAME   CREATED AT\nr      2026-01-01T00:00:00Z\n");
+    assert_eq!(
+        render("rbac.authorization.k8s.io", "Role", &[role], false),
+        "NAME   CREATED AT\nr      2026-01-01T00:00:00Z\n"
+    );
 }
 
 #[test]
@@ -164,8 +198,24 @@ fn custom_resources_use_printer_columns() {
     let cols = CrdColumn::from_crd(&crd, "v1");
     let cr = json!({"metadata": {"name": "c1", "creationTimestamp": "2026-01-01T00:00:00Z"}, "spec": {"size": 3}});
     let t = build_table("example.com", "Widget", &[cr.clone()], T0 + 60, false, Some(&cols));
-    assert_eq!(t.render(&TableOptions::default()), "NAME   SIZE   AGE\nc1     3      60s\n");
+    assert_eq!(
+        t.render(&TableOptions::default()),
+        "NAME   SIZE   AGE\nc1     3      60s\n"
+    );
     let defaults = CrdColumn::from_crd(&json!({"spec": {"versions": [{"name": "v1"}]}}), "v1");
     let t = build_table("example.com", "Widget", &[cr], T0 + 60, false, Some(&defaults));
     assert_eq!(t.render(&TableOptions::default()), "NAME   AGE\nc1     60s\n");
+}
+
+#[test]
+fn hpa_targets_show_current_and_target() {
+    let v2 = json!({"spec": {"metrics": [
+            {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}},
+            {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}},
+            {"type": "Pods", "pods": {"metric": {"name": "x"}, "target": {"averageValue": "1"}}}]},
+        "status": {"currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 50}}}]}});
+    assert_eq!(hpa_targets(&v2), "cpu: 50%/80%, memory: <unknown>/100Mi + 1 more...");
+    let v1 = json!({"spec": {"targetCPUUtilizationPercentage": 80}});
+    assert_eq!(hpa_targets(&v1), "cpu: <unknown>/80%");
+    assert_eq!(hpa_targets(&json!({"spec": {}})), "<none>");
 }
