@@ -52,42 +52,49 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// Decodes every document in `text` into objects, skipping empty ones and flattening
-/// `kind: List` (and `*List`) items.
+/// `kind: List` (and `*List`) items; the first problem fails the whole text.
 pub fn decode_documents(text: &str) -> Result<Vec<Value>, DecodeError> {
+    decode_items(text).into_iter().collect()
+}
+
+/// What kubectl's builder sees, in order: each object (list items flattened) or the error
+/// for that position. Objects before a syntax error are still returned (kubectl acts on
+/// them), and reading stops at the syntax error, which comes last.
+pub fn decode_items(text: &str) -> Vec<Result<Value, DecodeError>> {
+    let stream = decode_stream_docs(text);
     let mut out = Vec::new();
-    for doc in decode_stream(text)? {
-        let obj = match &doc {
+    for doc in stream.docs {
+        let obj = match &doc.value {
             Value::Object(o) => o,
             other => {
-                return Err(DecodeError::Object(format!(
+                out.push(Err(DecodeError::Object(format!(
                     "json: cannot unmarshal {} into Go value of type unstructured.detector",
                     go_json_kind(other)
-                )))
+                ))));
+                continue;
             }
         };
         if obj.get("kind").and_then(Value::as_str).is_none_or(str::is_empty) {
-            return Err(DecodeError::Object(format!(
-                "Object 'Kind' is missing in '{}'",
-                to_json_compact(&doc)
-            )));
+            // JSON input is quoted as written, YAML as converted to JSON
+            let shown = doc.raw.clone().unwrap_or_else(|| to_json_compact(&doc.value));
+            out.push(Err(DecodeError::Object(format!("Object 'Kind' is missing in '{shown}'"))));
+            continue;
         }
-        let is_list = obj
-            .get("kind")
-            .and_then(Value::as_str)
-            .is_some_and(|k| k.ends_with("List"))
+        let is_list = obj.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
             && matches!(obj.get("items"), Some(Value::Array(_)));
-        if is_list {
-            if let Some(Value::Array(items)) = obj.get("items") {
+        match obj.get("items") {
+            Some(Value::Array(items)) if is_list => {
                 for item in items {
-                    check_list_item(item)?;
-                    out.push(item.clone());
+                    out.push(check_list_item(item).map(|_| item.clone()));
                 }
             }
-        } else {
-            out.push(doc);
+            _ => out.push(Ok(doc.value)),
         }
     }
-    Ok(out)
+    if let Some(e) = stream.error {
+        out.push(Err(e));
+    }
+    out
 }
 
 fn check_list_item(item: &Value) -> Result<(), DecodeError> {
@@ -117,10 +124,31 @@ fn go_json_kind(v: &Value) -> &'static str {
     }
 }
 
+/// One decoded document; `raw` is its text when it was read as JSON.
+struct Doc {
+    value: Value,
+    raw: Option<String>,
+}
+
+/// The documents read before any syntax error, and that error.
+#[derive(Default)]
+struct Stream {
+    docs: Vec<Doc>,
+    error: Option<DecodeError>,
+}
+
 /// Every non-null document in `text`, as JSON values (no object checks, no flattening).
 pub fn decode_stream(text: &str) -> Result<Vec<Value>, DecodeError> {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') {
+    let stream = decode_stream_docs(text);
+    match stream.error {
+        Some(e) => Err(e),
+        None => Ok(stream.docs.into_iter().map(|d| d.value).collect()),
+    }
+}
+
+fn decode_stream_docs(text: &str) -> Stream {
+    // util/yaml.GuessJSONStream: JSON when the first non-space character is `{`
+    if text.trim_start().starts_with('{') {
         decode_json_stream(text)
     } else {
         decode_yaml_stream(text)
@@ -129,40 +157,41 @@ pub fn decode_stream(text: &str) -> Result<Vec<Value>, DecodeError> {
 
 /// JSON objects one after another; on a failure the rest is retried as YAML (as upstream
 /// does while at most one object has been read).
-fn decode_json_stream(text: &str) -> Result<Vec<Value>, DecodeError> {
-    let mut out = Vec::new();
+fn decode_json_stream(text: &str) -> Stream {
+    let mut out = Stream::default();
+    let mut decoded = 0;
     let mut pos = 0usize;
     loop {
         let rest = text.get(pos..).unwrap_or("");
-        let skipped = rest.len() - rest.trim_start().len();
-        pos += skipped;
+        pos += rest.len() - rest.trim_start().len();
         let rest = text.get(pos..).unwrap_or("");
         if rest.is_empty() {
-            return Ok(out);
+            return out;
         }
         let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
         match stream.next() {
-            None => return Ok(out),
+            None => return out,
             Some(Ok(v)) => {
+                let raw = rest.get(..stream.byte_offset()).unwrap_or("").trim().to_string();
                 pos += stream.byte_offset();
+                decoded += 1;
                 if !v.is_null() {
-                    out.push(normalize_numbers(v));
+                    out.docs.push(Doc { value: normalize_numbers(v), raw: Some(raw) });
                 }
             }
             Some(Err(e)) => {
-                let (raw, with_offset) = go_json_error(&e, text, pos);
-                if out.len() > 1 {
-                    return Err(DecodeError::Syntax(raw));
+                let (plain, with_offset) = go_json_error(&e, text, pos);
+                if decoded > 1 {
+                    out.error = Some(DecodeError::Syntax(plain));
+                    return out;
                 }
                 // upstream rewinds to this object, skips whitespace up to the end of the line
-                let tail = consume_whitespace_line(rest);
-                return match decode_yaml_stream(tail) {
-                    Ok(more) => {
-                        out.extend(more);
-                        Ok(out)
-                    }
-                    Err(_) => Err(DecodeError::Syntax(with_offset)),
-                };
+                // and reads the rest as YAML; if that fails at once, the JSON error stands
+                let yaml = decode_yaml_stream(consume_whitespace_line(rest));
+                let failed_at_once = yaml.docs.is_empty() && yaml.error.is_some();
+                out.docs.extend(yaml.docs);
+                out.error = if failed_at_once { Some(DecodeError::Syntax(with_offset)) } else { yaml.error };
+                return out;
             }
         }
     }
@@ -199,7 +228,9 @@ fn go_json_error(e: &serde_json::Error, text: &str, start: usize) -> (String, St
         format!("invalid character {q} looking for beginning of object key string")
     } else if msg.starts_with("expected `,` or `]`") {
         format!("invalid character {q} after array element")
-    } else if msg.starts_with("control character") || msg.starts_with("invalid escape") {
+    } else if msg.starts_with("invalid escape") {
+        format!("invalid character {q} in string escape code")
+    } else if msg.starts_with("control character") {
         format!("invalid character {q} in string literal")
     } else if msg.starts_with("invalid number") {
         format!("invalid character {q} in numeric literal")
@@ -236,24 +267,35 @@ fn go_quote_char(c: char) -> String {
 
 /// YAMLReader: documents split on lines starting with `---` (followed by nothing or a
 /// comment), each converted on its own (so error line numbers count from its start).
-fn decode_yaml_stream(text: &str) -> Result<Vec<Value>, DecodeError> {
-    let mut out = Vec::new();
+fn decode_yaml_stream(text: &str) -> Stream {
+    let mut out = Stream::default();
     let mut doc = String::new();
+    let mut push = |out: &mut Stream, doc: &str| -> bool {
+        match decode_yaml_document(doc) {
+            Ok(Some(v)) => out.docs.push(Doc { value: v, raw: None }),
+            Ok(None) => {}
+            Err(e) => {
+                out.error = Some(e);
+                return false;
+            }
+        }
+        true
+    };
     let mut lines = text.split('\n').peekable();
     while let Some(line) = lines.next() {
-        let last = lines.peek().is_none();
-        if last && line.is_empty() {
+        if lines.peek().is_none() && line.is_empty() {
             break;
         }
         let line = line.strip_suffix('\r').unwrap_or(line);
         if let Some(rest) = line.strip_prefix("---") {
             let t = rest.trim();
             if !t.is_empty() && !t.starts_with('#') {
-                return Err(DecodeError::Syntax(format!("invalid Yaml document separator: {t}")));
+                out.error = Some(DecodeError::Syntax(format!("invalid Yaml document separator: {t}")));
+                return out;
             }
             if !doc.is_empty() {
-                if let Some(v) = decode_yaml_document(&doc)? {
-                    out.push(v);
+                if !push(&mut out, &doc) {
+                    return out;
                 }
                 doc.clear();
             }
@@ -263,11 +305,9 @@ fn decode_yaml_stream(text: &str) -> Result<Vec<Value>, DecodeError> {
         doc.push('\n');
     }
     if !doc.is_empty() {
-        if let Some(v) = decode_yaml_document(&doc)? {
-            out.push(v);
-        }
+        push(&mut out, &doc);
     }
-    Ok(out)
+    out
 }
 
 const UNSUPPORTED: &str = "\u{0}kubeplay:unsupported:";
@@ -640,6 +680,10 @@ impl PlainScalars {
                 in_seq = false;
             }
             if rest.starts_with('?') {
+                continue;
+            }
+            if rest.starts_with(['{', '[']) {
+                p.flow(rest);
                 continue;
             }
             match find_mapping_colon(rest) {

@@ -5,6 +5,17 @@
 //!
 //! It reads time and randomness only from the [`sim::SimContext`] it is handed.
 //!
+//! Entry points: [`ApiServer::handle`] for every request; [`ApiServer::watch`],
+//! [`ApiServer::poll_watch`], [`ApiServer::close_watch`] for long-lived watches; and the
+//! work upstream's controllers do inside the control plane, which the cluster calls as time
+//! passes: [`ApiServer::run_namespace_finalizer`] (namespace controller),
+//! [`ApiServer::sync_resource_quotas`] (quota controller), [`ApiServer::expire_events`]
+//! (etcd's TTL on Events).
+//!
+//! Admission as kube-apiserver enables it by default, where it changes what users see:
+//! NamespaceLifecycle, LimitRanger (Container defaults and bounds), ServiceAccount (token
+//! volume), DefaultTolerationSeconds, Priority, ResourceQuota (unscoped quotas).
+//!
 //! Choices where the wire format leaves room (documented here once):
 //! - Objects are stored exactly as GET returns them (with `kind`/`apiVersion`). Items of a
 //!   list of a built-in kind carry no `kind`/`apiVersion`, as a typed list (`PodList`) over
@@ -14,10 +25,17 @@
 //!   events (`[{"type":"ADDED","object":{…}}, …]`): what a watch stream would have sent so
 //!   far. Long-lived watches use [`ApiServer::watch`] / [`ApiServer::poll_watch`].
 //! - Namespace deletion marks the namespace Terminating; [`ApiServer::run_namespace_finalizer`]
-//!   (called by the cluster, as the namespace controller) removes the content and then the
-//!   namespace.
-//! - [`ApiServer::bootstrap`] creates what kube-apiserver creates at start-up: the system
-//!   namespaces, the `kubernetes` Service (10.96.0.1) and the system PriorityClasses.
+//!   removes the content and then the namespace (pods in their grace period hold it, as
+//!   upstream).
+//! - [`ApiServer::bootstrap`] creates what kube-apiserver creates at start-up: the default
+//!   ServiceCIDR, the system namespaces, the system PriorityClasses and the `kubernetes`
+//!   Service (10.96.0.1).
+//! - A continued list reads the current state after the token's key (no snapshot at the
+//!   token's resourceVersion, so no 410 for old tokens).
+//! - CustomResourceDefinitions are Established (NamesAccepted, Established True) as soon as
+//!   they are created, and deleting one removes its custom resources at once.
+//! - Pod subresources served by kubelets (`log`, `exec`, `attach`, `portforward`, `proxy`)
+//!   are not answered here (405).
 
 // ApiError (metav1.Status) is the fixed error type of every API call.
 #![allow(clippy::result_large_err)]
@@ -213,6 +231,10 @@ impl ApiServer {
             }
             Route::Resource(t) => *t,
         };
+        // Across all namespaces a namespaced resource can only be listed or watched.
+        if target.info.namespaced() && target.namespace.is_none() && req.method != Method::Get {
+            return Err(method_not_allowed());
+        }
         let dry_run = req.query_param("dryRun").is_some_and(|v| v == "All");
         match (req.method, target.name.is_some(), target.sub.as_deref()) {
             (Method::Get, false, _) => {

@@ -1047,9 +1047,11 @@ impl ApiServer {
         }))
     }
 
-    /// Creates what kube-apiserver creates when it starts: the system namespaces, the
-    /// `kubernetes` Service and the system PriorityClasses. Call once on a fresh server.
+    /// Creates what kube-apiserver creates when it starts: the default ServiceCIDR, the system
+    /// namespaces, the system PriorityClasses and the `kubernetes` Service. Call once on a
+    /// fresh server.
     pub fn bootstrap(&mut self, ctx: &mut SimContext) -> Result<(), ApiError> {
+        self.ensure_service_cidr(ctx);
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
             self.create_builtin(
                 ctx,

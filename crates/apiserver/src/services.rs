@@ -13,6 +13,8 @@ pub(crate) const SERVICE_CIDR_BASE: u32 = (10 << 24) | (96 << 16);
 const SERVICE_CIDR_BITS: u32 = 12;
 pub(crate) const SERVICE_CIDR_TEXT: &str = "10.96.0.0/12";
 pub(crate) const NODE_PORT_MIN: u16 = 30000;
+const IP_ADDRESSES: &str = "/registry/ipaddresses";
+const SERVICE_CIDRS: &str = "/registry/servicecidrs";
 pub(crate) const NODE_PORT_MAX: u16 = 32767;
 
 pub(crate) fn parse_ipv4(s: &str) -> Option<u32> {
@@ -96,6 +98,9 @@ impl ApiServer {
         old: Option<&Value>,
         dry_run: bool,
     ) -> Result<(), ApiError> {
+        if !dry_run {
+            self.ensure_service_cidr(ctx);
+        }
         let name = meta_str(svc, "name").to_string();
         let spec_snapshot = svc.get("spec").cloned().unwrap_or(json!({}));
         let svc_type = spec_snapshot
@@ -313,15 +318,75 @@ impl ApiServer {
         if dry_run {
             return Ok(());
         }
+        let before: BTreeSet<u32> = self
+            .cluster_ips
+            .iter()
+            .filter(|(_, o)| *o == key)
+            .map(|(ip, _)| *ip)
+            .collect();
         self.cluster_ips.retain(|_, o| o != key);
         self.node_ports.retain(|_, o| o != key);
-        for ip in new_ips {
-            self.cluster_ips.insert(ip, key.to_string());
+        for ip in &new_ips {
+            self.cluster_ips.insert(*ip, key.to_string());
         }
         for p in new_ports {
             self.node_ports.insert(p, key.to_string());
         }
+        let after: BTreeSet<u32> = new_ips.into_iter().collect();
+        self.sync_ip_addresses(ctx, key, &before, &after);
         Ok(())
+    }
+
+    /// The IPAddress objects (networking.k8s.io/v1) the allocator keeps for every ClusterIP.
+    fn sync_ip_addresses(&mut self, ctx: &mut SimContext, key: &str, before: &BTreeSet<u32>, after: &BTreeSet<u32>) {
+        for ip in before.difference(after) {
+            self.commit_delete(IP_ADDRESSES, &format_ipv4(*ip));
+        }
+        let (ns, name) = key.split_once('/').unwrap_or(("", key));
+        for ip in after.difference(before) {
+            let text = format_ipv4(*ip);
+            if self.stored(IP_ADDRESSES, &text).is_some() {
+                continue;
+            }
+            let obj = json!({
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "IPAddress",
+                "metadata": {
+                    "name": text,
+                    "uid": ctx.uid(),
+                    "creationTimestamp": apimachinery::time::format_rfc3339(ctx.now().unix_secs()),
+                    "labels": {
+                        "ipaddress.kubernetes.io/ip-family": "IPv4",
+                        "ipaddress.kubernetes.io/managed-by": "ipallocator.k8s.io"
+                    }
+                },
+                "spec": {"parentRef": {"group": "", "resource": "services", "namespace": ns, "name": name}}
+            });
+            self.commit_create(IP_ADDRESSES, text, obj);
+        }
+    }
+
+    /// The default ServiceCIDR object the API server keeps for its service range.
+    pub(crate) fn ensure_service_cidr(&mut self, ctx: &mut SimContext) {
+        if self.stored(SERVICE_CIDRS, "kubernetes").is_some() {
+            return;
+        }
+        let now = apimachinery::time::format_rfc3339(ctx.now().unix_secs());
+        let obj = json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "ServiceCIDR",
+            "metadata": {
+                "name": "kubernetes",
+                "uid": ctx.uid(),
+                "creationTimestamp": now,
+                "finalizers": ["networking.k8s.io/service-cidr-finalizer"]
+            },
+            "spec": {"cidrs": [SERVICE_CIDR_TEXT]},
+            "status": {"conditions": [{
+                "type": "Ready", "status": "True", "lastTransitionTime": now, "reason": "", "message": "Kubernetes Service CIDR is ready"
+            }]}
+        });
+        self.commit_create(SERVICE_CIDRS, "kubernetes".to_string(), obj);
     }
 
     fn put_back_ports(&self, svc: &mut Value, ports: Vec<Value>) {
@@ -330,8 +395,17 @@ impl ApiServer {
 
     /// Frees everything a deleted Service held.
     pub(crate) fn release_service(&mut self, key: &str) {
+        let held: Vec<u32> = self
+            .cluster_ips
+            .iter()
+            .filter(|(_, o)| *o == key)
+            .map(|(ip, _)| *ip)
+            .collect();
         self.cluster_ips.retain(|_, o| o != key);
         self.node_ports.retain(|_, o| o != key);
+        for ip in held {
+            self.commit_delete(IP_ADDRESSES, &format_ipv4(ip));
+        }
     }
 }
 

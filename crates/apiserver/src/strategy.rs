@@ -74,8 +74,17 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, custom: bool, obj: &mut Va
         }
         ("", "services") | ("networking.k8s.io", "ingresses") => Some(json!({"loadBalancer": {}})),
         ("", "namespaces") => {
+            // The `kubernetes` finalizer is required on create (appended to any others).
             let spec = child_map(obj, "spec");
-            spec.insert("finalizers".into(), json!(["kubernetes"]));
+            let fins = spec.entry("finalizers").or_insert_with(|| json!([]));
+            if !fins.is_array() {
+                *fins = json!([]);
+            }
+            if let Some(a) = fins.as_array_mut() {
+                if !a.iter().any(|f| f.as_str() == Some("kubernetes")) {
+                    a.push(json!("kubernetes"));
+                }
+            }
             Some(json!({"phase": "Active"}))
         }
         ("", "persistentvolumes") | ("", "persistentvolumeclaims") => Some(json!({"phase": "Pending"})),

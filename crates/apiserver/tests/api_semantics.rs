@@ -637,6 +637,8 @@ fn unknown_paths_and_resources_are_not_found() {
         assert_eq!(e.code(), 404, "{p}");
         assert_eq!(e.message(), "the server could not find the requested resource", "{p}");
     }
+    let e = api.post("/api/v1/pods", pod("p")).unwrap_err();
+    assert_eq!(e.code(), 405);
 }
 
 #[test]
@@ -1369,4 +1371,27 @@ fn token_requests_return_a_bound_service_account_jwt() {
         ))
         .unwrap_err();
     assert_eq!(e.message(), "serviceaccounts \"nope\" not found");
+}
+
+#[test]
+fn cluster_ips_are_mirrored_as_ip_address_objects() {
+    let mut api = Api::new();
+    let cidr = api.get("/apis/networking.k8s.io/v1/servicecidrs/kubernetes").unwrap();
+    assert_eq!(cidr["spec"]["cidrs"], json!(["10.96.0.0/12"]));
+    let k = api.get("/apis/networking.k8s.io/v1/ipaddresses/10.96.0.1").unwrap();
+    assert_eq!(
+        k["spec"]["parentRef"],
+        json!({"group": "", "resource": "services", "namespace": "default", "name": "kubernetes"})
+    );
+    let svcs = "/api/v1/namespaces/default/services";
+    api.post(svcs, json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "dns"}, "spec": {"clusterIP": "10.96.0.10", "ports": [{"port": 53}]}}))
+        .unwrap();
+    assert!(api.get("/apis/networking.k8s.io/v1/ipaddresses/10.96.0.10").is_ok());
+    api.delete(&format!("{svcs}/dns")).unwrap();
+    assert_eq!(
+        api.get("/apis/networking.k8s.io/v1/ipaddresses/10.96.0.10")
+            .unwrap_err()
+            .code(),
+        404
+    );
 }

@@ -126,7 +126,7 @@ impl RestMapper {
                     .copied()
             };
             // The short-name expander runs first.
-            if let Some(r) = pick(&|r: &ResourceInfo| r.short_names.iter().any(|s| *s == res)) {
+            if let Some(r) = pick(&|r: &ResourceInfo| r.short_names.contains(&res)) {
                 return self.preferred_of(r, version.is_some());
             }
             if let Some(r) = pick(&|r: &ResourceInfo| r.plural == res || r.singular == res) {

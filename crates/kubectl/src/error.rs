@@ -5,6 +5,7 @@ use apimachinery::ApiError;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per command; see lib.rs
 pub enum CmdError {
     /// A plain error; printed with an `error: ` prefix unless it already has one.
     Msg(String),

@@ -1452,7 +1452,7 @@ fn sprintf(vals: &[Val]) -> String {
                 p.push(d);
                 i += 1;
             }
-            precision = Some(p.parse().unwrap_or(0));
+            precision = Some(p.parse::<usize>().unwrap_or(0).min(crate::text::MAX_FORMAT_WIDTH));
         }
         let Some(&conv) = fmt.get(i) else {
             out.push('%');
@@ -1494,7 +1494,11 @@ fn sprintf(vals: &[Val]) -> String {
             'u' => (arg.num().max(0.0) as u64).to_string(),
             other => format!("%{other}"),
         };
-        let width: usize = width.trim_start_matches('-').parse().unwrap_or(0);
+        let width: usize = width
+            .trim_start_matches('-')
+            .parse::<usize>()
+            .unwrap_or(0)
+            .min(crate::text::MAX_FORMAT_WIDTH);
         let pad = width.saturating_sub(body.chars().count());
         if flags.contains('-') {
             out.push_str(&body);

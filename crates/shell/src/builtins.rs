@@ -17,8 +17,8 @@ const SHELL_BUILTINS: &[&str] = &[
 /// Programs emulated as if installed in /usr/bin.
 const PROGRAMS: &[&str] = &[
     "awk", "base64", "bash", "cat", "clear", "cp", "cut", "date", "egrep", "env", "fgrep", "grep", "head", "kubectl",
-    "ls", "mawk", "mkdir", "mv", "paste", "rm", "seq", "sh", "sleep", "sort", "tail", "tee", "touch", "tr", "uniq",
-    "watch", "wc", "which", "xargs",
+    "less", "ls", "mawk", "more", "nano", "sudo", "vi", "vim", "mkdir", "mv", "paste", "rm", "seq", "sh", "sleep",
+    "sort", "tail", "tee", "touch", "tr", "uniq", "watch", "wc", "which", "xargs",
 ];
 
 /// The adapter kubectl sees: files through the shell's file system, stdin from pipes and
@@ -69,6 +69,19 @@ impl kubectl::Host for KubectlHost<'_> {
     fn now_unix(&self) -> i64 {
         self.now
     }
+}
+
+/// `less`/`more` outside a terminal behave like `cat`: prints the named files too.
+fn pager(args: &[String], io: &mut Io) -> i32 {
+    let files: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-') && !a.starts_with('+'))
+        .cloned()
+        .collect();
+    if files.is_empty() {
+        return 0;
+    }
+    text::cat(&files, io)
 }
 
 /// Quotes a value for `alias` output: `'…'` with embedded quotes as `'\''`.
@@ -317,8 +330,27 @@ impl Shell {
         tty: bool,
     ) -> (i32, Flow) {
         let normal = |s: i32| (s, Flow::Normal);
+        // `/usr/bin/kubectl` and friends are the same programs.
+        let name = match name.rsplit_once('/') {
+            Some((dir, base)) if matches!(dir, "/usr/bin" | "/bin" | "/usr/local/bin") && PROGRAMS.contains(&base) => {
+                base
+            }
+            _ => name,
+        };
         match name {
             "kubectl" => normal(self.kubectl(args, stdin, out)),
+            // Tutorials say `sudo`; the playground user is already root.
+            "sudo" => {
+                let rest: Vec<String> = args.iter().skip_while(|a| a.starts_with('-')).cloned().collect();
+                if rest.is_empty() {
+                    out.stderr("usage: sudo -h | -K | -k | -V\nusage: sudo [-u user] command\n");
+                    return normal(1);
+                }
+                let flow = self.run_command(&rest, stdin, out, tty);
+                (self.state.last_status, flow)
+            }
+            "less" | "more" => normal(self.text_io(stdin, out, |io| text::cat(&[], io).min(0) + pager(args, io))),
+            "vi" | "vim" | "nano" => normal(self.editor(name, args, out)),
             "echo" => normal(text::echo(args, out)),
             "printf" => normal(text::printf(args, out)),
             "true" | ":" => normal(0),
@@ -389,6 +421,7 @@ impl Shell {
             "unalias" => normal(self.unalias(args, out)),
             "export" => normal(self.export(args, out)),
             "unset" => normal(self.unset(args, out)),
+            "env" if args.first().is_some_and(|a| !a.starts_with('-')) => self.env_command(args, stdin, out, tty),
             "env" | "printenv" => normal(self.env(name, args, out)),
             "set" => normal(0),
             "help" => {
@@ -899,6 +932,77 @@ impl Shell {
             self.state.exported.remove(a.as_str());
         }
         status
+    }
+
+    /// `env NAME=VALUE… CMD ARGS…`: runs CMD with extra exported variables.
+    fn env_command(&mut self, args: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> (i32, Flow) {
+        let assigns: Vec<(String, String)> = args
+            .iter()
+            .map_while(|a| a.split_once('=').filter(|(n, _)| crate::parse::is_name(n)))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let command: Vec<String> = args.iter().skip(assigns.len()).cloned().collect();
+        let saved = (self.state.vars.clone(), self.state.exported.clone());
+        for (n, v) in &assigns {
+            self.state.vars.insert(n.clone(), v.clone());
+            self.state.exported.insert(n.clone());
+        }
+        let (status, flow) = if command.is_empty() {
+            (self.env("env", &[], out), Flow::Normal)
+        } else if crate::parse::is_name(command.first().map(String::as_str).unwrap_or(""))
+            && (PROGRAMS.contains(&command.first().map(String::as_str).unwrap_or("")) || self.functions.is_empty())
+        {
+            let flow = self.run_command(&command, stdin, out, tty);
+            (self.state.last_status, flow)
+        } else {
+            let flow = self.run_command(&command, stdin, out, tty);
+            (self.state.last_status, flow)
+        };
+        (self.state.vars, self.state.exported) = saved;
+        // `env` runs programs, not builtins; a missing one is reported by env itself.
+        if status == 127 {
+            if let Some(chunk) = out.chunks.last_mut() {
+                if let Some(cmd) = command.first() {
+                    let bash_msg = format!("bash: {cmd}: command not found\n");
+                    if chunk.1.ends_with(&bash_msg) {
+                        let keep = chunk.1.len() - bash_msg.len();
+                        chunk.1.truncate(keep);
+                        chunk.1.push_str(&format!("env: ‘{cmd}’: No such file or directory\n"));
+                    }
+                }
+            }
+        }
+        (status, flow)
+    }
+
+    /// `vi FILE`: edits through the front end's editor (FileSystem::edit) and saves.
+    fn editor(&mut self, name: &str, args: &[String], out: &mut Output) -> i32 {
+        let Some(file) = args.iter().find(|a| !a.starts_with('-') && !a.starts_with('+')) else {
+            out.stderr(format!("{name}: kubeplay needs a file name, e.g. `{name} pod.yaml`\n"));
+            return 1;
+        };
+        let path = resolve(&self.state.cwd, file);
+        let text = match self.fs.read_file(&path) {
+            Ok(t) => t,
+            Err(FsError::NotFound) => String::new(),
+            Err(e) => {
+                out.stderr(format!("{name}: {file}: {}\n", e.message()));
+                return 1;
+            }
+        };
+        match self.fs.edit(file, &text) {
+            Ok(new) => match self.fs.write_file(&path, &new, false) {
+                Ok(()) => 0,
+                Err(e) => {
+                    out.stderr(format!("{name}: {file}: {}\n", e.message()));
+                    1
+                }
+            },
+            Err(m) => {
+                out.stderr(format!("{m}\n"));
+                1
+            }
+        }
     }
 
     fn env(&mut self, name: &str, args: &[String], out: &mut Output) -> i32 {

@@ -189,6 +189,7 @@ impl Shell {
             "-" => Some("himBHs".to_string()),
             "@" | "*" => Some(self.run.positional.join(" ")),
             "!" => None,
+            "PWD" => Some(self.state.cwd.clone()),
             n if n.chars().all(|c| c.is_ascii_digit()) => n
                 .parse::<usize>()
                 .ok()
@@ -548,29 +549,31 @@ fn sequence(body: &str) -> Option<Vec<String>> {
         [a, b, s] => (*a, *b, Some(s.parse::<i64>().ok()?)),
         _ => return None,
     };
-    let step = step.map(|s| s.unsigned_abs().max(1) as i64).unwrap_or(1);
+    // i128 keeps every step of the walk from overflowing.
+    let step = i128::from(step.map(|s| s.unsigned_abs().max(1)).unwrap_or(1));
     if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
+        let (x, y) = (i128::from(x), i128::from(y));
         let width = if (a.starts_with('0') && a.len() > 1) || (b.starts_with('0') && b.len() > 1) {
             a.len().max(b.len())
         } else {
             0
         };
-        let count = (x.abs_diff(y) / step.unsigned_abs()) as usize + 1;
-        if count > MAX_BRACE_WORDS {
+        let count = (x - y).unsigned_abs() / step.unsigned_abs() + 1;
+        if count > MAX_BRACE_WORDS as u128 {
             return None;
         }
         let dir = if y >= x { step } else { -step };
-        return Some((0..count).map(|i| format!("{:0width$}", x + dir * i as i64)).collect());
+        return Some((0..count as i128).map(|i| format!("{:0width$}", x + dir * i)).collect());
     }
     let (mut ca, mut cb) = (a.chars(), b.chars());
     if let (Some(x), None, Some(y), None) = (ca.next(), ca.next(), cb.next(), cb.next()) {
         if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() {
-            let (lo, hi) = (x as u32, y as u32);
-            let count = (lo.abs_diff(hi) / step as u32) as usize + 1;
+            let (lo, hi) = (i128::from(x as u32), i128::from(y as u32));
+            let count = (lo - hi).unsigned_abs() / step.unsigned_abs() + 1;
             let dir = if hi >= lo { step } else { -step };
             return Some(
-                (0..count)
-                    .filter_map(|i| char::from_u32((lo as i64 + dir * i as i64) as u32))
+                (0..count as i128)
+                    .filter_map(|i| u32::try_from(lo + dir * i).ok().and_then(char::from_u32))
                     .map(String::from)
                     .collect(),
             );

@@ -403,6 +403,38 @@ fn watch_shows_one_screen_with_its_header() {
 }
 
 #[test]
+fn sudo_env_editors_and_program_paths_behave_like_ubuntu() {
+    let mut sh = shell();
+    assert_eq!(run(&mut sh, "sudo echo hi"), ("hi\n".to_string(), 0));
+    assert_eq!(
+        run(&mut sh, "/usr/bin/echo hi; /bin/cat pods.txt | head -1"),
+        ("hi\nNAME    STATUS\n".to_string(), 0)
+    );
+    assert_eq!(
+        run(&mut sh, "env A=1 printenv A; echo \"[$A]\""),
+        ("1\n[]\n".to_string(), 0)
+    );
+    assert_eq!(
+        run(&mut sh, "env nope"),
+        ("env: ‘nope’: No such file or directory\n".to_string(), 127)
+    );
+    assert_eq!(run(&mut sh, "less pods.txt | wc -l"), ("3\n".to_string(), 0));
+    let (o, code) = run(&mut sh, "vi pod.yaml");
+    assert_eq!((o.as_str(), code), ("error: there is no editor in this terminal\n", 1));
+    let mut fs = MemoryFs::new().with_file("/root/pod.yaml", "image: nginx:1.25\n");
+    fs.set_editor(Some(EditScript {
+        from: "1.25".into(),
+        to: "1.27".into(),
+    }));
+    let mut sh = Shell::new(Cluster::new(1), Box::new(fs));
+    assert_eq!(
+        run(&mut sh, "vim pod.yaml; cat pod.yaml"),
+        ("image: nginx:1.27\n".to_string(), 0)
+    );
+    assert_eq!(run(&mut sh, "cd /tmp; echo $PWD"), ("/tmp\n".to_string(), 0));
+}
+
+#[test]
 fn runaway_loops_are_stopped() {
     let mut sh = shell();
     let r = sh.run_line("while true; do :; done");
@@ -451,6 +483,9 @@ fn hostile_input_never_panics() {
         ">".to_string(),
         "}".to_string(),
         "echo \u{1F600} | tr \u{1F600} x".to_string(),
+        "echo {-9223372036854775808..9223372036854775807} {1..3..4294967296} {a..z..4294967296}".to_string(),
+        "printf '%999999999999s|%.99999999999f' x 1 | wc -c".to_string(),
+        "awk 'BEGIN { printf \"%*d\", 1e18, 1 }' | wc -c".to_string(),
     ];
     for input in &inputs {
         let _ = is_complete(input);

@@ -1487,6 +1487,9 @@ pub(crate) fn echo(args: &[String], out: &mut Output) -> i32 {
     0
 }
 
+/// Largest printf field width or precision honoured.
+pub(crate) const MAX_FORMAT_WIDTH: usize = 4096;
+
 pub(crate) fn printf(args: &[String], out: &mut Output) -> i32 {
     let Some((fmt, mut rest)) = args.split_first() else {
         out.stderr("bash: printf: usage: printf [-v var] format [arguments]\n");
@@ -1562,6 +1565,8 @@ pub(crate) fn printf(args: &[String], out: &mut Output) -> i32 {
                 Some((w, p)) => (w.parse::<usize>().unwrap_or(0), Some(p.parse::<usize>().unwrap_or(0))),
                 None => (nums.parse::<usize>().unwrap_or(0), None),
             };
+            // A tab's memory is small: absurd widths are clamped.
+            let (width, precision) = (width.min(MAX_FORMAT_WIDTH), precision.map(|p| p.min(MAX_FORMAT_WIDTH)));
             let left = flags.contains('-');
             let zero = flags.contains('0') && !left;
             let body = match conv {

@@ -9,7 +9,7 @@ use crate::flags::Parsed;
 use crate::output::{print_result, DryRun};
 use crate::resource::{map_file_object, read_files, with_source, Item};
 use apimachinery::request::PatchType;
-use apimachinery::ApiRequest;
+use apimachinery::{ApiRequest, GroupVersionKind};
 use serde_json::{Map, Value};
 
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
@@ -173,95 +173,5 @@ fn apply_one(ctx: &mut Ctx<'_>, item: &Item, dry_run: DryRun) -> CmdResult<(Valu
             let verb = format!("applying patch:\n{patch_text}\nto:\n{}\nfor:", info_string(item));
             Err(with_source(CmdError::Api(e), &verb, &source))
         }
-    }
-}
-
-/// A three-way merge patch (CreateThreeWayMergePatch with JSON merge semantics): fields
-/// removed since the last applied configuration are deleted; fields the file sets
-/// differently from the live object are set. Lists are replaced whole.
-pub fn three_way(original: Option<&Value>, modified: &Value, current: &Value) -> Value {
-    let mut out = Map::new();
-    // Deletions: in original, not in modified.
-    if let (Some(Value::Object(o)), Value::Object(m)) = (original, modified) {
-        for (k, ov) in o {
-            match m.get(k) {
-                None => {
-                    if current.get(k).is_some() {
-                        out.insert(k.clone(), Value::Null);
-                    }
-                }
-                Some(mv) if ov.is_object() && mv.is_object() => {
-                    let sub = three_way(Some(ov), mv, current.get(k).unwrap_or(&Value::Null));
-                    if sub.as_object().is_some_and(|s| !s.is_empty()) {
-                        out.insert(k.clone(), sub);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    // Additions and changes: modified vs current.
-    if let Value::Object(m) = modified {
-        for (k, mv) in m {
-            if mv.is_null() {
-                continue;
-            }
-            let cv = current.get(k);
-            let change = match (cv, mv) {
-                (Some(c), m) if c == m => None,
-                (Some(c @ Value::Object(_)), Value::Object(_)) => {
-                    let sub_original = original.and_then(|o| o.get(k));
-                    let sub = three_way(sub_original, mv, c);
-                    sub.as_object().is_some_and(|s| !s.is_empty()).then_some(sub)
-                }
-                _ => Some(mv.clone()),
-            };
-            if let Some(c) = change {
-                match out.get_mut(k) {
-                    Some(existing @ Value::Object(_)) => {
-                        if let (Some(e), Some(cm)) = (existing.as_object_mut(), c.as_object()) {
-                            for (ck, cv) in cm {
-                                e.insert(ck.clone(), cv.clone());
-                            }
-                        }
-                    }
-                    _ => {
-                        out.insert(k.clone(), c);
-                    }
-                }
-            }
-        }
-    }
-    Value::Object(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn three_way_deletes_what_the_file_dropped_and_sets_what_changed() {
-        let original = json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"replicas": 1}});
-        let modified = json!({"metadata": {"labels": {"a": "1"}}, "spec": {"replicas": 3}});
-        let current = json!({"metadata": {"labels": {"a": "1", "b": "2", "server": "x"}}, "spec": {"replicas": 1, "paused": false}});
-        assert_eq!(
-            three_way(Some(&original), &modified, &current),
-            json!({"metadata": {"labels": {"b": null}}, "spec": {"replicas": 3}})
-        );
-    }
-
-    #[test]
-    fn three_way_of_an_unchanged_file_is_empty() {
-        let m = json!({"metadata": {"name": "x"}, "data": {"k": "v"}});
-        let current = json!({"metadata": {"name": "x", "uid": "u"}, "data": {"k": "v"}});
-        assert_eq!(three_way(Some(&m), &m, &current), json!({}));
-    }
-
-    #[test]
-    fn fields_set_by_the_server_are_left_alone_without_a_last_applied_configuration() {
-        let modified = json!({"spec": {"replicas": 2}});
-        let current = json!({"spec": {"replicas": 2, "strategy": {"type": "RollingUpdate"}}});
-        assert_eq!(three_way(None, &modified, &current), json!({}));
     }
 }

@@ -2,14 +2,13 @@
 //! host's editor; the changes are sent as a patch. Validation failures reopen the editor with
 //! the reasons in the header, as kubectl does, until the user saves no further change.
 
-use crate::cmd::set::create_merge_patch;
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::Parsed;
 use crate::output::{print_result, to_yaml, DryRun};
 use crate::resource::{Builder, Item};
 use apimachinery::request::PatchType;
-use apimachinery::ApiRequest;
+use apimachinery::{ApiRequest, GroupVersionKind};
 use serde_json::Value;
 
 const HEADER: &str = "# Please edit the object below. Lines beginning with a '#' will be ignored,\n# and an empty file will abort the edit. If an error occurs while saving this file will be\n# reopened with the relevant failures.\n#\n";
@@ -93,7 +92,8 @@ fn edit_one(ctx: &mut Ctx<'_>, item: &Item, edit_format: &str, format: &str, dry
         if modified.pointer("/metadata/name") != shown.pointer("/metadata/name") {
             return Err(CmdError::msg("At least one of apiVersion, kind and name was changed"));
         }
-        let patch = create_merge_patch(&shown, &modified);
+        let gvk = GroupVersionKind::new(&item.info.group, &item.info.version, &item.info.kind);
+        let patch = api::strategic_merge::two_way(&gvk, &shown, &modified).map_err(CmdError::msg)?;
         if dry_run == DryRun::Client {
             return print_result(ctx, &modified, format, "edited", dry_run);
         }

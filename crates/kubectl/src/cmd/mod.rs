@@ -333,9 +333,7 @@ fn find_command(args: &[String], globals: &FlagSet) -> (String, Vec<String>) {
             break;
         }
         let Some((idx, w)) = word else { break };
-        let found = children(&path)
-            .into_iter()
-            .find(|c| names_of(c).iter().any(|n| *n == w));
+        let found = children(&path).into_iter().find(|c| names_of(c).contains(&w));
         match found {
             Some(c) => {
                 path = c.to_string();

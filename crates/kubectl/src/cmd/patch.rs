@@ -97,7 +97,8 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             }
             continue;
         }
-        match apply_locally(patch_type, &before, &patch) {
+        let gvk = apimachinery::GroupVersionKind::new(&item.info.group, &item.info.version, &item.info.kind);
+        match apply_locally(&gvk, patch_type, &before, &patch) {
             Ok(after) => {
                 let op = if after == before {
                     "patched (no change)"
@@ -119,7 +120,12 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 }
 
 /// getPatchedJSON: the patch applied client-side.
-pub fn apply_locally(patch_type: PatchType, original: &Value, patch: &Value) -> CmdResult<Value> {
+pub fn apply_locally(
+    gvk: &apimachinery::GroupVersionKind,
+    patch_type: PatchType,
+    original: &Value,
+    patch: &Value,
+) -> CmdResult<Value> {
     match patch_type {
         PatchType::Json => {
             let ops: json_patch::Patch =
@@ -140,85 +146,13 @@ pub fn apply_locally(patch_type: PatchType, original: &Value, patch: &Value) -> 
             if !patch.is_object() {
                 return Err(CmdError::msg("invalid JSON document"));
             }
-            Ok(strategic_merge(original, patch))
+            api::strategic_merge::apply(gvk, original, patch).map_err(CmdError::msg)
         }
     }
 }
 
 fn json_patch_error(e: &str) -> String {
     e.to_string()
-}
-
-/// Strategic merge for the common cases: maps merge (null deletes), lists of objects with a
-/// `name` (containers, env, volumes, ports with names) merge by name and honour
-/// `$patch: delete`; container ports merge by `containerPort`; other lists are replaced.
-pub fn strategic_merge(original: &Value, patch: &Value) -> Value {
-    match (original, patch) {
-        (Value::Object(o), Value::Object(p)) => {
-            if p.get("$patch").and_then(Value::as_str) == Some("replace") {
-                let mut p = p.clone();
-                p.remove("$patch");
-                return Value::Object(p);
-            }
-            let mut out: Map<String, Value> = o.clone();
-            for (k, v) in p {
-                if k.starts_with('$') {
-                    continue;
-                }
-                if v.is_null() {
-                    out.remove(k);
-                    continue;
-                }
-                let merged = match out.get(k) {
-                    Some(cur) => strategic_merge(cur, v),
-                    None => strip_directives(v),
-                };
-                out.insert(k.clone(), merged);
-            }
-            Value::Object(out)
-        }
-        (Value::Array(o), Value::Array(p)) => {
-            let key = ["name", "containerPort", "port", "mountPath", "ip", "type"]
-                .into_iter()
-                .find(|k| !p.is_empty() && p.iter().all(|e| e.get(*k).is_some()));
-            let Some(key) = key else {
-                return Value::Array(p.iter().map(strip_directives).collect());
-            };
-            let mut out: Vec<Value> = o.clone();
-            for item in p {
-                let id = item.get(key);
-                let pos = out.iter().position(|e| e.get(key) == id);
-                let delete = item.get("$patch").and_then(Value::as_str) == Some("delete");
-                match (pos, delete) {
-                    (Some(i), true) => {
-                        out.remove(i);
-                    }
-                    (None, true) => {}
-                    (Some(i), false) => {
-                        if let Some(slot) = out.get_mut(i) {
-                            *slot = strategic_merge(slot, item);
-                        }
-                    }
-                    (None, false) => out.push(strip_directives(item)),
-                }
-            }
-            Value::Array(out)
-        }
-        (_, p) => strip_directives(p),
-    }
-}
-
-fn strip_directives(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(k, v)| !k.starts_with('$') && !v.is_null())
-                .map(|(k, v)| (k.clone(), strip_directives(v)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(strip_directives).collect()),
-        other => other.clone(),
-    }
 }
 
 #[cfg(test)]

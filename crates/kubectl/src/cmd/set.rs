@@ -8,7 +8,7 @@ use crate::flags::Parsed;
 use crate::output::{print_result_typed as print_result, DryRun};
 use crate::resource::{map_file_object, read_files, Builder, Item};
 use apimachinery::request::PatchType;
-use apimachinery::ApiRequest;
+use apimachinery::{ApiRequest, GroupVersionKind};
 use serde_json::{json, Map, Value};
 
 /// Adds what a Go typed round trip shows for empty structs, so printed objects match

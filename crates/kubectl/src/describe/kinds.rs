@@ -41,6 +41,10 @@ pub fn describe(group: &str, kind: &str, obj: &Value, rel: &Related, now: i64) -
         ("batch", "Job") => describe_job(obj, rel, now),
         ("batch", "CronJob") => describe_cron_job(obj, rel, now),
         ("", "ServiceAccount") => describe_service_account(obj, rel, now),
+        ("rbac.authorization.k8s.io", "Role") | ("rbac.authorization.k8s.io", "ClusterRole") => describe_role(obj),
+        ("rbac.authorization.k8s.io", "RoleBinding") | ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
+            describe_role_binding(obj)
+        }
         _ => describe_generic(obj, rel, now),
     }
 }
@@ -1882,6 +1886,155 @@ pub fn describe_service_account(sa: &Value, rel: &Related, now: i64) -> String {
         }
     }
     describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+/// One PolicyRule with its lists (nil and empty print alike as `[]`).
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Rule {
+    verbs: Vec<String>,
+    api_groups: Vec<String>,
+    resources: Vec<String>,
+    resource_names: Vec<String>,
+    non_resource_urls: Vec<String>,
+}
+
+impl Rule {
+    /// The generated protobuf String() the rules are sorted by.
+    fn proto_string(&self) -> String {
+        let l = |v: &Vec<String>| format!("[{}]", v.join(" "));
+        format!(
+            "&PolicyRule{{Verbs:{},APIGroups:{},Resources:{},ResourceNames:{},NonResourceURLs:{},}}",
+            l(&self.verbs),
+            l(&self.api_groups),
+            l(&self.resources),
+            l(&self.resource_names),
+            l(&self.non_resource_urls)
+        )
+    }
+}
+
+fn strings_at(v: &Value, key: &str) -> Vec<String> {
+    arr(v, key).iter().map(scalar_string).collect()
+}
+
+/// rbac.BreakdownRule: one rule per group × resource × verb (× name), then per URL × verb.
+fn breakdown(rule: &Value) -> Vec<Rule> {
+    let (groups, resources, verbs, names) =
+        (strings_at(rule, "apiGroups"), strings_at(rule, "resources"), strings_at(rule, "verbs"), strings_at(rule, "resourceNames"));
+    let mut out = Vec::new();
+    for g in &groups {
+        for r in &resources {
+            for v in &verbs {
+                let base = Rule { verbs: vec![v.clone()], api_groups: vec![g.clone()], resources: vec![r.clone()], ..Default::default() };
+                if names.is_empty() {
+                    out.push(base);
+                } else {
+                    for n in &names {
+                        out.push(Rule { resource_names: vec![n.clone()], ..base.clone() });
+                    }
+                }
+            }
+        }
+    }
+    for u in strings_at(rule, "nonResourceURLs") {
+        for v in &verbs {
+            out.push(Rule { non_resource_urls: vec![u.clone()], verbs: vec![v.clone()], ..Default::default() });
+        }
+    }
+    out
+}
+
+/// rbac.CompactRules: simple rules on the same group/resource/name merge their verbs.
+fn compact(rules: Vec<Rule>) -> Vec<Rule> {
+    let mut compacted: Vec<Rule> = Vec::new();
+    let mut simple: Vec<((String, String, Option<String>), Rule)> = Vec::new();
+    for rule in rules {
+        let is_simple = rule.resource_names.len() <= 1
+            && rule.non_resource_urls.is_empty()
+            && rule.api_groups.len() == 1
+            && rule.resources.len() == 1;
+        if !is_simple {
+            compacted.push(rule);
+            continue;
+        }
+        let key = (
+            rule.api_groups.first().cloned().unwrap_or_default(),
+            rule.resources.first().cloned().unwrap_or_default(),
+            rule.resource_names.first().cloned(),
+        );
+        match simple.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, existing)) => {
+                for v in rule.verbs {
+                    if !existing.verbs.contains(&v) {
+                        existing.verbs.push(v);
+                    }
+                }
+            }
+            None => simple.push((key, rule)),
+        }
+    }
+    compacted.extend(simple.into_iter().map(|(_, r)| r));
+    compacted
+}
+
+/// CombineResourceGroup: `deployments.apps/scale`.
+fn combine_resource_group(resources: &[String], groups: &[String]) -> String {
+    let Some(first) = resources.first() else { return String::new() };
+    let (res, sub) = match first.split_once('/') {
+        Some((r, s)) => (r, Some(s)),
+        None => (first.as_str(), None),
+    };
+    let mut out = res.to_string();
+    if let Some(g) = groups.first().filter(|g| !g.is_empty()) {
+        out = format!("{out}.{g}");
+    }
+    if let Some(s) = sub {
+        out = format!("{out}/{s}");
+    }
+    out
+}
+
+pub fn describe_role(role: &Value) -> String {
+    let mut rules: Vec<Rule> = compact(arr(role, "rules").iter().flat_map(breakdown).collect());
+    rules.sort_by_key(|r| r.proto_string());
+    let mut w = Writer::new();
+    w.write(L0, &format!("Name:\t{}\n", s(role, "metadata.name")));
+    labels_multiline(&mut w, "", "Labels", at(role, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(role, "metadata.annotations"));
+    w.write(L0, "PolicyRule:\n");
+    w.write(L1, "Resources\tNon-Resource URLs\tResource Names\tVerbs\n");
+    w.write(L1, "---------\t-----------------\t--------------\t-----\n");
+    let l = |v: &Vec<String>| format!("[{}]", v.join(" "));
+    for r in &rules {
+        w.write(
+            L1,
+            &format!(
+                "{}\t{}\t{}\t{}\n",
+                combine_resource_group(&r.resources, &r.api_groups),
+                l(&r.non_resource_urls),
+                l(&r.resource_names),
+                l(&r.verbs)
+            ),
+        );
+    }
+    w.finish()
+}
+
+pub fn describe_role_binding(binding: &Value) -> String {
+    let mut w = Writer::new();
+    w.write(L0, &format!("Name:\t{}\n", s(binding, "metadata.name")));
+    labels_multiline(&mut w, "", "Labels", at(binding, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(binding, "metadata.annotations"));
+    w.write(L0, "Role:\n");
+    w.write(L1, &format!("Kind:\t{}\n", s(binding, "roleRef.kind")));
+    w.write(L1, &format!("Name:\t{}\n", s(binding, "roleRef.name")));
+    w.write(L0, "Subjects:\n");
+    w.write(L1, "Kind\tName\tNamespace\n");
+    w.write(L1, "----\t----\t---------\n");
+    for sub in arr(binding, "subjects") {
+        w.write(L1, &format!("{}\t{}\t{}\n", s(sub, "kind"), s(sub, "name"), s(sub, "namespace")));
+    }
     w.finish()
 }
 

@@ -316,3 +316,21 @@ Events:                   <none>
 ";
     assert_eq!(describe("", "Service", &svc, &rel, T0), want);
 }
+
+#[test]
+fn roles_list_compacted_sorted_rules() {
+    let role = json!({"metadata": {"name": "pod-reader"}, "rules": [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "list"]},
+        {"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["update"]},
+        {"nonResourceURLs": ["/healthz"], "verbs": ["get"]}]});
+    assert_eq!(
+        describe("rbac.authorization.k8s.io", "Role", &role, &Related::default(), T0),
+        "Name:         pod-reader\nLabels:       <none>\nAnnotations:  <none>\nPolicyRule:\n  Resources               Non-Resource URLs  Resource Names  Verbs\n  ---------               -----------------  --------------  -----\n  pods                    []                 []              [get watch list]\n                          [/healthz]         []              [get]\n  deployments.apps/scale  []                 []              [update]\n"
+    );
+    let rb = json!({"metadata": {"name": "rb"}, "roleRef": {"kind": "ClusterRole", "name": "admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": "dash", "namespace": "kube-system"}]});
+    assert_eq!(
+        describe("rbac.authorization.k8s.io", "ClusterRoleBinding", &rb, &Related::default(), T0),
+        "Name:         rb\nLabels:       <none>\nAnnotations:  <none>\nRole:\n  Kind:  ClusterRole\n  Name:  admin\nSubjects:\n  Kind            Name  Namespace\n  ----            ----  ---------\n  ServiceAccount  dash  kube-system\n"
+    );
+}

@@ -1,0 +1,1 @@
+//! kube-scheduler v1.37's default profile.
