@@ -77,10 +77,15 @@ pub fn decode_items(text: &str) -> Vec<Result<Value, DecodeError>> {
         if obj.get("kind").and_then(Value::as_str).is_none_or(str::is_empty) {
             // JSON input is quoted as written, YAML as converted to JSON
             let shown = doc.raw.clone().unwrap_or_else(|| to_json_compact(&doc.value));
-            out.push(Err(DecodeError::Object(format!("Object 'Kind' is missing in '{shown}'"))));
+            out.push(Err(DecodeError::Object(format!(
+                "Object 'Kind' is missing in '{shown}'"
+            ))));
             continue;
         }
-        let is_list = obj.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+        let is_list = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"))
             && matches!(obj.get("items"), Some(Value::Array(_)));
         match obj.get("items") {
             Some(Value::Array(items)) if is_list => {
@@ -176,7 +181,10 @@ fn decode_json_stream(text: &str) -> Stream {
                 pos += stream.byte_offset();
                 decoded += 1;
                 if !v.is_null() {
-                    out.docs.push(Doc { value: normalize_numbers(v), raw: Some(raw) });
+                    out.docs.push(Doc {
+                        value: normalize_numbers(v),
+                        raw: Some(raw),
+                    });
                 }
             }
             Some(Err(e)) => {
@@ -190,7 +198,11 @@ fn decode_json_stream(text: &str) -> Stream {
                 let yaml = decode_yaml_stream(consume_whitespace_line(rest));
                 let failed_at_once = yaml.docs.is_empty() && yaml.error.is_some();
                 out.docs.extend(yaml.docs);
-                out.error = if failed_at_once { Some(DecodeError::Syntax(with_offset)) } else { yaml.error };
+                out.error = if failed_at_once {
+                    Some(DecodeError::Syntax(with_offset))
+                } else {
+                    yaml.error
+                };
                 return out;
             }
         }
@@ -270,7 +282,7 @@ fn go_quote_char(c: char) -> String {
 fn decode_yaml_stream(text: &str) -> Stream {
     let mut out = Stream::default();
     let mut doc = String::new();
-    let mut push = |out: &mut Stream, doc: &str| -> bool {
+    let push = |out: &mut Stream, doc: &str| -> bool {
         match decode_yaml_document(doc) {
             Ok(Some(v)) => out.docs.push(Doc { value: v, raw: None }),
             Ok(None) => {}
@@ -415,7 +427,10 @@ fn float_value<E: de::Error>(f: f64) -> Result<Value, E> {
         return Err(E::custom(format!("{UNSUPPORTED}NaN")));
     }
     if f.is_infinite() {
-        return Err(E::custom(format!("{UNSUPPORTED}{}", if f > 0.0 { "+Inf" } else { "-Inf" })));
+        return Err(E::custom(format!(
+            "{UNSUPPORTED}{}",
+            if f > 0.0 { "+Inf" } else { "-Inf" }
+        )));
     }
     Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
 }
@@ -641,7 +656,11 @@ fn unquote(s: &str) -> Option<&str> {
 
 impl PlainScalars {
     fn scan(doc: &str) -> PlainScalars {
-        let mut p = PlainScalars { plain: BTreeSet::new(), quoted: BTreeSet::new(), keys: BTreeSet::new() };
+        let mut p = PlainScalars {
+            plain: BTreeSet::new(),
+            quoted: BTreeSet::new(),
+            keys: BTreeSet::new(),
+        };
         let mut state = Continuation::None;
         for line in doc.lines() {
             // skip the inside of multi-line quoted scalars and block scalars
@@ -856,12 +875,7 @@ fn find_mapping_colon(s: &str) -> Option<usize> {
         return colon_ok.then_some(close + 1);
     }
     let b = s.as_bytes();
-    for i in 0..b.len() {
-        if b[i] == b':' && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t') {
-            return Some(i);
-        }
-    }
-    None
+    (0..b.len()).find(|&i| b[i] == b':' && matches!(b.get(i + 1), None | Some(b' ' | b'\t')))
 }
 
 fn strip_comment(s: &str) -> &str {
@@ -960,15 +974,22 @@ mod tests {
     fn content_after_a_document_end_marker_is_ignored() {
         // kubectl label --local -f <file> shows only apiVersion and kind for this file
         let text = "apiVersion: v1\nkind: Pod\n...\nspec:\n  tolerations: []\n";
-        assert_eq!(decode_documents(text).unwrap(), vec![json!({"apiVersion": "v1", "kind": "Pod"})]);
+        assert_eq!(
+            decode_documents(text).unwrap(),
+            vec![json!({"apiVersion": "v1", "kind": "Pod"})]
+        );
         // a systemd unit reads as the flow sequence `[Unit]`
         assert_eq!(
             decode_documents("[Unit]\nDescription=etcd\n[Service]\n"),
-            Err(DecodeError::Object("json: cannot unmarshal array into Go value of type unstructured.detector".into()))
+            Err(DecodeError::Object(
+                "json: cannot unmarshal array into Go value of type unstructured.detector".into()
+            ))
         );
         assert_eq!(
             decode_documents("...\na: 1\n"),
-            Err(DecodeError::Syntax("error converting YAML to JSON: yaml: did not find expected node content".into()))
+            Err(DecodeError::Syntax(
+                "error converting YAML to JSON: yaml: did not find expected node content".into()
+            ))
         );
     }
 
@@ -1036,6 +1057,70 @@ mod tests {
         ] {
             assert_eq!(decode_documents(text), Err(DecodeError::Syntax(want.to_string())), "{text}");
         }
+    }
+
+    // Recorded from real kubectl v1.37.1 (`kubectl label --local -f e.json a=b -o name`).
+    #[test]
+    fn json_errors_and_yaml_retries_match_kubectl() {
+        let syntax = |m: &str| Err(DecodeError::Syntax(m.to_string()));
+        let object = |m: &str| Err(DecodeError::Object(m.to_string()));
+        for (text, want) in [
+            (
+                "{\"a\": 1,, \"b\": 2}\n",
+                vec![syntax(
+                    "json: offset 9: invalid character ',' looking for beginning of object key string",
+                )],
+            ),
+            (
+                "{\"a\" 1}\n",
+                vec![syntax("json: offset 6: invalid character '1' after object key")],
+            ),
+            (
+                "{\"a\": [1 2]}\n",
+                vec![object("Object 'Kind' is missing in '{\"a\":[\"1 2\"]}'")],
+            ),
+            (
+                "{\"a\": tru}\n",
+                vec![object("Object 'Kind' is missing in '{\"a\":\"tru\"}'")],
+            ),
+            (
+                "{\"a\": \"x\\qy\"}\n",
+                vec![syntax("json: offset 10: invalid character 'q' in string escape code")],
+            ),
+            ("{\"a\": 01}\n", vec![object("Object 'Kind' is missing in '{\"a\":1}'")]),
+            (
+                "{\"a\":\n  \"b\" \"c\"}\n",
+                vec![syntax(
+                    "json: offset 13: invalid character '\"' after object key:value pair",
+                )],
+            ),
+            (
+                "{\"a\": {\"b\": 1}}}\n",
+                vec![
+                    object("Object 'Kind' is missing in '{\"a\": {\"b\": 1}}'"),
+                    syntax("json: offset 16: invalid character '}' looking for beginning of value"),
+                ],
+            ),
+            (
+                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"}} junk: [\n",
+                vec![
+                    Ok(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})),
+                    syntax("json: offset 64: invalid character 'j' looking for beginning of value"),
+                ],
+            ),
+        ] {
+            assert_eq!(decode_items(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn objects_before_a_broken_document_are_still_returned() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\nkind: [\n";
+        let items = decode_items(text);
+        assert_eq!(items.len(), 2);
+        assert!(items[0].is_ok());
+        assert!(matches!(items[1], Err(DecodeError::Syntax(_))));
+        assert!(decode_documents(text).is_err());
     }
 
     #[test]
@@ -1166,7 +1251,8 @@ mod tests {
     #[test]
     fn yaml_documents_read_like_kubectl() {
         for (input, want) in [
-            (r###"apiVersion: v1
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1177,7 +1263,8 @@ spec:
   d: 'yes'
   e: "off"
   f: y
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1190,8 +1277,10 @@ spec:
   d: "yes"
   e: "off"
   f: true
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1203,7 +1292,8 @@ spec:
   m5: 0b101
   m6: -0b11
   m7: '0644'
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1217,8 +1307,10 @@ spec:
   m6: -3
   m7: "0644"
   mode: 420
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1236,7 +1328,8 @@ spec:
 
   strip: >-
     s
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1253,15 +1346,18 @@ spec:
     x
      y
   strip: s
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
 spec: &a
   x: 1
 other: *a
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1271,8 +1367,10 @@ other:
   x: 1
 spec:
   x: 1
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1281,7 +1379,8 @@ spec:
   m:
     <<: *b
     y: 3
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1294,15 +1393,18 @@ spec:
   m:
     "true": 3
     x: 1
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
 spec:
   list: [a, 'b', "c", 1, 2.5, true, null, ~]
   map: {a: 1, b: [x]}
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1322,8 +1424,10 @@ spec:
     a: 1
     b:
     - x
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1332,7 +1436,8 @@ spec:
   a: b # trailing
   c: 'd # not comment'
   e: f#g
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1342,8 +1447,10 @@ spec:
   a: b
   c: 'd # not comment'
   e: f#g
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1352,7 +1459,8 @@ spec:
   t: 2002-12-14
   u: 12:30:00
   v: 1:20
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1363,8 +1471,10 @@ spec:
   t: "2002-12-14"
   u: "12:30:00"
   v: "1:20"
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1375,7 +1485,8 @@ spec:
   w: 1e3
   v: 1E-3
   u: 6.8523015e+5
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1388,15 +1499,18 @@ spec:
   w: 1000
   x: 0.5
   z: 0.5
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
 spec:
   a: !!str 123
   b: !!int "42"
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1405,8 +1519,10 @@ metadata:
 spec:
   a: "123"
   b: 42
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1416,7 +1532,8 @@ spec:
     scalar
   q: "line1
     line2"
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1425,8 +1542,10 @@ metadata:
 spec:
   multi: this is a folded plain scalar
   q: line1 line2
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1435,7 +1554,8 @@ spec:
   n: 2
   yes: 3
   on: 4
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1444,8 +1564,10 @@ metadata:
 spec:
   "false": 2
   "true": 4
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1453,7 +1575,8 @@ spec:
   a: 'it''s'
   b: "tab\there"
   c: "\u00e9\x41"
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1463,8 +1586,10 @@ spec:
   a: it's
   b: "tab\there"
   c: éA
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1473,7 +1598,8 @@ spec:
 - b: c
   d: e
 -   - nested
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1484,8 +1610,10 @@ spec:
 - b: c
   d: e
 - - nested
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1494,7 +1622,8 @@ spec:
   b:
   c: Null
   d: ''
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1505,8 +1634,10 @@ spec:
   b: null
   c: null
   d: ""
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1515,7 +1646,8 @@ spec:
   "quoted key": v
   ? complex
   : v
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1525,8 +1657,10 @@ spec:
   complex: v
   key with spaces: v
   quoted key: v
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1537,7 +1671,8 @@ spec:
   d: 00
   e: 09
   f: 0.0
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1550,8 +1685,10 @@ spec:
   d: 0
   e: 9
   f: 0
-"###),
-            (r###"apiVersion: v1
+"###,
+            ),
+            (
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: x
@@ -1559,7 +1696,8 @@ spec:
   a: 12345678901234567890
   b: 123456789012345678901234
   c: -9223372036854775808
-"###, r###"apiVersion: v1
+"###,
+                r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   labels:
@@ -1569,7 +1707,8 @@ spec:
   a: 12345678901234567000
   b: 1.2345678901234569e+23
   c: -9223372036854775808
-"###),
+"###,
+            ),
         ] {
             let mut docs = decode_documents(input).unwrap();
             let doc = &mut docs[0];

@@ -328,10 +328,12 @@ impl Selector {
         let match_labels = match obj.get("matchLabels") {
             None | Some(Value::Null) => &empty,
             Some(Value::Object(m)) => m,
-            Some(other) => return Err(SelectorError(format!(
+            Some(other) => {
+                return Err(SelectorError(format!(
                 "json: cannot unmarshal {} into Go struct field LabelSelector.matchLabels of type map[string]string",
                 json_kind(other)
-            ))),
+            )))
+            }
         };
         let no_exprs = Vec::new();
         let exprs = match obj.get("matchExpressions") {

@@ -21,7 +21,7 @@ pub use errors::{ApiError, FieldError, FieldErrorType, Status, StatusCause};
 pub use gvk::{GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource};
 pub use request::{ApiClient, ApiRequest, Method};
 
-pub use decode::{decode_documents, DecodeError};
+pub use decode::{decode_documents, decode_items, DecodeError};
 pub use fields::FieldSelector;
 pub use labels::{format_label_selector, Selector, SelectorError};
 pub use quantity::{Quantity, QuantityError};

@@ -14,6 +14,14 @@ pub fn format_rfc3339(unix_secs: i64) -> String {
     )
 }
 
+/// metav1.MicroTime: `2026-01-01T00:00:00.000000Z` for Unix milliseconds.
+pub fn format_rfc3339_micro(unix_millis: i64) -> String {
+    let secs = unix_millis.div_euclid(1000);
+    let micros = unix_millis.rem_euclid(1000) * 1000;
+    let base = format_rfc3339(secs);
+    format!("{}.{micros:06}Z", base.trim_end_matches('Z'))
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` into Unix seconds.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -194,6 +202,7 @@ mod tests {
         assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(1_767_225_600));
         assert_eq!(parse_rfc3339("2026-01-01T01:00:00+01:00"), Some(1_767_225_600));
         assert_eq!(parse_rfc3339("2026-01-01T00:00:00.123Z"), Some(1_767_225_600));
+        assert_eq!(format_rfc3339_micro(1_767_225_600_250), "2026-01-01T00:00:00.250000Z");
         assert_eq!(parse_rfc3339("garbage"), None);
         assert_eq!(parse_rfc3339("2026-13-01T00:00:00Z"), None);
     }

@@ -228,6 +228,120 @@ pub fn is_path_segment_name(name: &str) -> Vec<String> {
     errs
 }
 
+/// `InclusiveRangeError`.
+pub fn inclusive_range_error(lo: i64, hi: i64) -> String {
+    format!("must be between {lo} and {hi}, inclusive")
+}
+
+/// IsValidPortNum: 1..=65535.
+pub fn is_valid_port_num(port: i64) -> Vec<String> {
+    if (1..=65535).contains(&port) {
+        Vec::new()
+    } else {
+        vec![inclusive_range_error(1, 65535)]
+    }
+}
+
+/// IsInRange.
+pub fn is_in_range(value: i64, min: i64, max: i64) -> Vec<String> {
+    if (min..=max).contains(&value) {
+        Vec::new()
+    } else {
+        vec![inclusive_range_error(min, max)]
+    }
+}
+
+/// IsValidPortName (IANA_SVC_NAME): at most 15 of `[-a-z0-9]`, a letter, no `--`, no edge dash.
+pub fn is_valid_port_name(port: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if port.len() > 15 {
+        errs.push(max_len_error(15));
+    }
+    if port.is_empty()
+        || !port
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)".to_string());
+    }
+    if !port.bytes().any(|b| b.is_ascii_lowercase()) {
+        errs.push("must contain at least one letter (a-z)".to_string());
+    }
+    if port.contains("--") {
+        errs.push("must not contain consecutive hyphens".to_string());
+    }
+    if port.starts_with('-') || port.ends_with('-') {
+        errs.push("must not begin or end with a hyphen".to_string());
+    }
+    errs
+}
+
+fn has_chdir_prefix(value: &str) -> Option<String> {
+    match value {
+        "." => Some("must not be '.'".to_string()),
+        ".." => Some("must not be '..'".to_string()),
+        v if v.starts_with("..") => Some("must not start with '..'".to_string()),
+        _ => None,
+    }
+}
+
+/// IsConfigMapKey: ConfigMap and Secret data keys.
+pub fn is_config_map_key(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > DNS1123_SUBDOMAIN_MAX_LENGTH {
+        errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH));
+    }
+    if value.is_empty()
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+    {
+        errs.push(regex_error(
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.'",
+            "[-._a-zA-Z0-9]+",
+            &["key.name", "KEY_NAME", "key-name"],
+        ));
+    }
+    errs.extend(has_chdir_prefix(value));
+    errs
+}
+
+/// IsEnvVarName (the strict form).
+pub fn is_env_var_name(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let b = value.as_bytes();
+    let ok = b
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'-' | b'.' | b'_'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'));
+    if !ok {
+        errs.push(regex_error(
+            "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit",
+            "[-._a-zA-Z][-._a-zA-Z0-9]*",
+            &["my.env-name", "MY_ENV.NAME", "MyEnvName1"],
+        ));
+    }
+    errs.extend(has_chdir_prefix(value));
+    errs
+}
+
+/// IsValidPercent: `[0-9]+%`.
+pub fn is_valid_percent(percent: &str) -> Vec<String> {
+    let ok = percent
+        .strip_suffix('%')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Vec::new()
+    } else {
+        vec![regex_error(
+            "a valid percent string must be a numeric string followed by an ending '%'",
+            "[0-9]+%",
+            &["1%", "93%"],
+        )]
+    }
+}
+
 /// Which rule a resource's `metadata.name` must follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameRule {
@@ -450,6 +564,34 @@ mod tests {
             "may not contain '/'"
         );
         assert_eq!(NameRule::PathSegment.check("..", false), vec!["may not be '..'"]);
+    }
+
+    #[test]
+    fn port_config_key_env_and_percent_rules() {
+        assert!(is_valid_port_num(80).is_empty());
+        assert_eq!(is_valid_port_num(0), vec!["must be between 1 and 65535, inclusive"]);
+        assert!(is_valid_port_name("http").is_empty());
+        assert_eq!(
+            is_valid_port_name("-80-"),
+            vec![
+                "must contain at least one letter (a-z)".to_string(),
+                "must not begin or end with a hyphen".to_string()
+            ]
+        );
+        assert_eq!(is_valid_port_name("a--b"), vec!["must not contain consecutive hyphens"]);
+        assert_eq!(is_valid_port_name("a_very_long_port_name").len(), 2);
+        assert!(is_config_map_key("app.properties").is_empty());
+        assert_eq!(
+            is_config_map_key("a b"),
+            vec!["a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"]
+        );
+        assert_eq!(is_config_map_key(".."), vec!["must not be '..'"]);
+        assert_eq!(is_config_map_key("..a"), vec!["must not start with '..'"]);
+        assert!(is_env_var_name("MY_VAR").is_empty());
+        assert_eq!(is_env_var_name("1X").len(), 1);
+        assert!(is_valid_percent("25%").is_empty());
+        assert_eq!(is_valid_percent("25").len(), 1);
+        assert_eq!(is_in_range(5, 1, 3), vec!["must be between 1 and 3, inclusive"]);
     }
 
     #[test]

@@ -390,36 +390,76 @@ impl ApiServer {
         }
     }
 
-    /// LimitRanger's validation of a new pod against the namespace's Container limits.
-    pub(crate) fn validate_limit_ranger(&self, t: &Target, ns: &str, pod: &Value) -> Result<(), ApiError> {
-        let mut errs: Vec<String> = Vec::new();
+    /// LimitRanger's validation of a new pod (Container limits) or PersistentVolumeClaim
+    /// (storage requests): the first LimitRange that objects answers for all its errors.
+    pub(crate) fn validate_limit_ranger(&self, t: &Target, ns: &str, obj: &Value) -> Result<(), ApiError> {
+        let is_pvc = t.info.plural == "persistentvolumeclaims";
         for lr in self.limit_ranges(ns) {
+            let mut errs: Vec<String> = Vec::new();
             for item in lr
                 .pointer("/spec/limits")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
             {
-                if item.get("type").and_then(Value::as_str) != Some("Container") {
-                    continue;
-                }
-                for (list, _) in CONTAINER_LISTS {
-                    for c in pod
-                        .pointer(&format!("/spec/{list}"))
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        limit_errors(item, c, &mut errs);
+                match (item.get("type").and_then(Value::as_str), is_pvc) {
+                    (Some("Container"), false) => {
+                        for (list, _) in CONTAINER_LISTS {
+                            for c in obj
+                                .pointer(&format!("/spec/{list}"))
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                            {
+                                limit_errors(item, c, &mut errs);
+                            }
+                        }
                     }
+                    (Some("PersistentVolumeClaim"), true) => pvc_limit_errors(item, obj, &mut errs),
+                    _ => {}
                 }
             }
+            // utilerrors.NewAggregate: duplicates collapse; one message stands alone.
+            let mut unique: Vec<String> = Vec::new();
+            for e in errs {
+                if !unique.contains(&e) {
+                    unique.push(e);
+                }
+            }
+            let name = meta_str(obj, "name");
+            match unique.as_slice() {
+                [] => {}
+                [one] => return Err(ApiError::forbidden(&t.gr(), name, one)),
+                many => return Err(ApiError::forbidden(&t.gr(), name, &format!("[{}]", many.join(", ")))),
+            }
         }
-        let name = meta_str(pod, "name");
-        match errs.as_slice() {
-            [] => Ok(()),
-            [one] => Err(ApiError::forbidden(&t.gr(), name, one)),
-            many => Err(ApiError::forbidden(&t.gr(), name, &format!("[{}]", many.join(", ")))),
+        Ok(())
+    }
+}
+
+/// PersistentVolumeClaim limits: min/max over `spec.resources.requests`.
+fn pvc_limit_errors(item: &Value, pvc: &Value, errs: &mut Vec<String>) {
+    let kind = "PersistentVolumeClaim";
+    let req = |k: &str| pvc.pointer(&format!("/spec/resources/requests/{k}")).and_then(quantity);
+    let bound = |field: &str| item.get(field).and_then(Value::as_object).cloned().unwrap_or_default();
+    for (k, v) in bound("min") {
+        let Some(min) = quantity(&v) else { continue };
+        match req(&k) {
+            None => errs.push(format!(
+                "minimum {k} usage per {kind} is {min}.  No request is specified"
+            )),
+            Some(r) if r < min => errs.push(format!("minimum {k} usage per {kind} is {min}, but request is {r}")),
+            _ => {}
+        }
+    }
+    for (k, v) in bound("max") {
+        let Some(max) = quantity(&v) else { continue };
+        match req(&k) {
+            None => errs.push(format!(
+                "maximum {k} usage per {kind} is {max}.  No request is specified"
+            )),
+            Some(r) if r > max => errs.push(format!("maximum {k} usage per {kind} is {max}, but request is {r}")),
+            _ => {}
         }
     }
 }

@@ -16,6 +16,13 @@
 //! NamespaceLifecycle, LimitRanger (Container defaults and bounds), ServiceAccount (token
 //! volume), DefaultTolerationSeconds, Priority, ResourceQuota (unscoped quotas).
 //!
+//! Review resources (SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview,
+//! SelfSubjectRulesReview, SelfSubjectReview) are answered, not stored, with the RBAC
+//! authorizer's decision; `serviceaccounts/{name}/token` answers a TokenRequest.
+//! Subresources served here: `status`, `scale`, `pods/binding`, `pods/eviction` (checked
+//! against PodDisruptionBudget status), `pods/ephemeralcontainers`, `pods/resize`,
+//! `namespaces/finalize`, `certificatesigningrequests/approval`.
+//!
 //! Choices where the wire format leaves room (documented here once):
 //! - Objects are stored exactly as GET returns them (with `kind`/`apiVersion`). Items of a
 //!   list of a built-in kind carry no `kind`/`apiVersion`, as a typed list (`PodList`) over
@@ -46,6 +53,7 @@ mod fieldsel;
 mod meta;
 mod ops;
 mod quota;
+mod rbac;
 mod services;
 mod strategy;
 mod token;
@@ -74,6 +82,20 @@ pub struct ApiServerConfig {
     /// How long an Event lives after its last write (kube-apiserver's `--event-ttl`, 1h).
     #[serde(default = "default_event_ttl")]
     pub event_ttl_seconds: i64,
+    /// Who sends requests (kubeadm's admin.conf user): what SelfSubjectReview and
+    /// SelfSubjectAccessReview answer for.
+    #[serde(default = "default_admin_user")]
+    pub admin_user: String,
+    #[serde(default = "default_admin_groups")]
+    pub admin_groups: Vec<String>,
+}
+
+fn default_admin_user() -> String {
+    "kubernetes-admin".to_string()
+}
+
+fn default_admin_groups() -> Vec<String> {
+    vec!["kubeadm:cluster-admins".to_string(), "system:authenticated".to_string()]
 }
 
 fn default_event_ttl() -> i64 {
@@ -86,6 +108,8 @@ impl Default for ApiServerConfig {
             watch_history: 1000,
             require_service_account: true,
             event_ttl_seconds: default_event_ttl(),
+            admin_user: default_admin_user(),
+            admin_groups: default_admin_groups(),
         }
     }
 }
@@ -235,6 +259,21 @@ impl ApiServer {
         if target.info.namespaced() && target.namespace.is_none() && req.method != Method::Get {
             return Err(method_not_allowed());
         }
+        if target.sub.is_none() {
+            let verb = match (req.method, target.name.is_some()) {
+                (Method::Get, true) => "get",
+                (Method::Get, false) if req.query_param("watch").is_some_and(|w| w == "true" || w == "1") => "watch",
+                (Method::Get, false) => "list",
+                (Method::Post, _) => "create",
+                (Method::Put, _) => "update",
+                (Method::Patch, _) => "patch",
+                (Method::Delete, true) => "delete",
+                (Method::Delete, false) => "deletecollection",
+            };
+            if !target.info.verbs.iter().any(|v| v == verb) {
+                return Err(method_not_allowed());
+            }
+        }
         let dry_run = req.query_param("dryRun").is_some_and(|v| v == "All");
         match (req.method, target.name.is_some(), target.sub.as_deref()) {
             (Method::Get, false, _) => {
@@ -248,14 +287,19 @@ impl ApiServer {
                 }
             }
             (Method::Get, true, Some("scale")) => self.get_scale(&target),
-            (Method::Get, true, None | Some("status") | Some("ephemeralcontainers") | Some("resize")) => {
-                self.get(&target)
-            }
+            (
+                Method::Get,
+                true,
+                None | Some("status") | Some("ephemeralcontainers") | Some("resize") | Some("approval"),
+            ) => self.get(&target),
             (Method::Post, false, _) => {
                 let body = req
                     .body
                     .clone()
                     .ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
+                if let Some(answer) = self.review(&target, &body) {
+                    return answer;
+                }
                 self.create(ctx, &target, body, &req, dry_run)
             }
             (Method::Post, true, Some("binding")) => {
@@ -269,17 +313,23 @@ impl ApiServer {
                     .clone()
                     .ok_or_else(|| ApiError::bad_request("the body of the request is empty"))?;
                 match sub {
-                    None | Some("status") | Some("finalize") | Some("ephemeralcontainers") | Some("resize") => {
-                        self.update(ctx, &target, body, &req, dry_run)
-                    }
+                    None
+                    | Some("status")
+                    | Some("finalize")
+                    | Some("ephemeralcontainers")
+                    | Some("resize")
+                    | Some("approval") => self.update(ctx, &target, body, &req, dry_run),
                     Some("scale") => self.update_scale(ctx, &target, body, dry_run),
                     Some(_) => Err(method_not_allowed()),
                 }
             }
             (Method::Patch, true, sub) => match sub {
-                None | Some("status") | Some("scale") | Some("ephemeralcontainers") | Some("resize") => {
-                    self.patch(ctx, &target, &req, dry_run)
-                }
+                None
+                | Some("status")
+                | Some("scale")
+                | Some("ephemeralcontainers")
+                | Some("resize")
+                | Some("approval") => self.patch(ctx, &target, &req, dry_run),
                 Some(_) => Err(method_not_allowed()),
             },
             (Method::Delete, false, None) => self.delete_collection(ctx, &target, &req, dry_run),

@@ -269,6 +269,17 @@ impl ApiServer {
         if t.info.group == "scheduling.k8s.io" && t.info.plural == "priorityclasses" {
             self.admit_priority_class(t, &obj, false)?;
         }
+        if t.info.group == "certificates.k8s.io" && t.info.plural == "certificatesigningrequests" {
+            // The requester's identity, as the CSR strategy records it.
+            let spec = child_map(&mut obj, "spec");
+            spec.insert("username".into(), json!(self.config.admin_user));
+            spec.insert("groups".into(), json!(self.config.admin_groups));
+            spec.remove("uid");
+            spec.remove("extra");
+            if let Some(m) = obj.as_object_mut() {
+                m.insert("status".into(), json!({}));
+            }
+        }
 
         // System fields, then the generated name.
         set_meta(&mut obj, "uid", json!(ctx.uid()));
@@ -310,7 +321,7 @@ impl ApiServer {
             return Err(ApiError::invalid(&t.info.group, &t.info.kind, &name, &errs));
         }
         // Validating admission runs after the strategy's validation.
-        if is_pod {
+        if is_pod || (t.info.group.is_empty() && t.info.plural == "persistentvolumeclaims") {
             self.validate_limit_ranger(t, &ns, &obj)?;
         }
         self.admit_quota(t, &ns, &obj)?;
@@ -471,6 +482,17 @@ impl ApiServer {
                 out
             }
             Some("resize") => strategy::prepare_for_resize(&old, &new),
+            Some("approval") => {
+                // Only the conditions change through /approval.
+                let mut out = old.clone();
+                let conds = new.pointer("/status/conditions").cloned();
+                let status = child_map(&mut out, "status");
+                match conds {
+                    Some(c) => status.insert("conditions".into(), c),
+                    None => status.remove("conditions"),
+                };
+                out
+            }
             _ => {
                 if t.info.group.is_empty() && t.info.plural == "pods" {
                     ApiServer::admit_pod_update(&old, &mut new);
@@ -632,7 +654,33 @@ impl ApiServer {
         if scale {
             return self.update_scale(ctx, t, patched, dry_run);
         }
-        self.update_with(ctx, t, patched, strict_validation(req), dry_run, true)
+        let strict = strict_validation(req);
+        if strict && !self.is_custom(&t.info) {
+            // A patch that leaves unknown fields is refused as an invalid `patch`, showing
+            // the patch (SMP, as Go prints the map) or the patched object (JSON patches).
+            let unknown = compat::unknown_fields(&t.info.gvk(), &patched);
+            if !unknown.is_empty() {
+                let shown = match ptype {
+                    PatchType::StrategicMerge => go_value(req.body.as_ref().unwrap_or(&Value::Null)),
+                    _ => patched.to_string(),
+                };
+                let detail = format!(
+                    "strict decoding error: {}",
+                    unknown
+                        .iter()
+                        .map(|f| format!("unknown field \"{f}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                return Err(ApiError::invalid(
+                    "",
+                    "",
+                    "",
+                    &[FieldError::invalid_str("patch", &shown, detail)],
+                ));
+            }
+        }
+        self.update_with(ctx, t, patched, false, dry_run, true)
     }
 
     /// The autoscaling/v1 Scale of a scalable object.
@@ -812,8 +860,112 @@ impl ApiServer {
             name: t.name.clone(),
             sub: None,
         };
+        let (_, _, pod) = self.existing(&main)?;
+        self.check_disruption_budget(ctx, &pod, dry_run)?;
         self.delete_inner(ctx, &main, &opts, dry_run)?;
         Ok(json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}))
+    }
+
+    /// The eviction subresource's PodDisruptionBudget check; an allowed eviction is recorded
+    /// in the budget's status (disruptionsAllowed - 1, disruptedPods).
+    fn check_disruption_budget(&mut self, ctx: &SimContext, pod: &Value, dry_run: bool) -> Result<(), ApiError> {
+        let phase = str_at(pod, "/status/phase");
+        if matches!(phase, "Succeeded" | "Failed" | "Pending" | "") || !meta_str(pod, "deletionTimestamp").is_empty() {
+            return Ok(());
+        }
+        let ns = meta_str(pod, "namespace").to_string();
+        let pod_name = meta_str(pod, "name").to_string();
+        let labels = crate::meta::labels(pod);
+        let mut budgets: Vec<(String, Value)> = Vec::new();
+        for (key, pdb) in self.scan("/registry/poddisruptionbudgets", Some(&ns), None) {
+            let selector = pdb.pointer("/spec/selector").cloned().unwrap_or(Value::Null);
+            let matches = match apimachinery::labels::Selector::from_label_selector(&selector) {
+                Ok(sel) => sel.matches_json(labels.map(|m| Value::Object(m.clone())).as_ref()),
+                Err(_) => false,
+            };
+            if matches {
+                budgets.push((key.clone(), pdb.clone()));
+            }
+        }
+        let (key, mut pdb) =
+            match budgets.len() {
+                0 => return Ok(()),
+                1 => budgets.remove(0),
+                _ => return Err(ApiError::internal(
+                    "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+                )),
+            };
+        let name = meta_str(&pdb, "name").to_string();
+        let too_many = |retry: i32, cause: String| {
+            let mut e = ApiError(Status::failure(
+                429,
+                "TooManyRequests",
+                "Cannot evict pod as it would violate the pod's disruption budget.".into(),
+                Some(StatusDetails {
+                    causes: vec![apimachinery::StatusCause {
+                        reason: "DisruptionBudget".into(),
+                        message: cause,
+                        field: String::new(),
+                    }],
+                    ..Default::default()
+                }),
+            ));
+            if retry > 0 {
+                if let Some(d) = e.0.details.as_mut() {
+                    d.retry_after_seconds = Some(retry);
+                }
+            }
+            e
+        };
+        let int = |p: &str| pdb.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+        if int("/status/observedGeneration") < int("/metadata/generation") {
+            return Err(too_many(
+                10,
+                format!("The disruption budget {name} is still being processed by the server."),
+            ));
+        }
+        let allowed = int("/status/disruptionsAllowed");
+        if allowed < 0 {
+            return Err(ApiError::forbidden(
+                &GroupResource::new("policy", "poddisruptionbudget"),
+                &name,
+                "pdb disruptions allowed is negative",
+            ));
+        }
+        let ready = pod
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c.get("type") == Some(&json!("Ready")) && c.get("status") == Some(&json!("True")))
+            });
+        if !ready {
+            // An unready pod costs no availability while the budget is met (IfHealthyBudget),
+            // or always (AlwaysAllow).
+            let policy = str_at(&pdb, "/spec/unhealthyPodEvictionPolicy");
+            if policy == "AlwaysAllow" || int("/status/currentHealthy") >= int("/status/desiredHealthy") {
+                return Ok(());
+            }
+        }
+        if allowed == 0 {
+            return Err(too_many(
+                0,
+                format!(
+                    "The disruption budget {name} needs {} healthy pods and has {} currently",
+                    int("/status/desiredHealthy"),
+                    int("/status/currentHealthy")
+                ),
+            ));
+        }
+        if dry_run {
+            return Ok(());
+        }
+        let status = child_map(&mut pdb, "status");
+        status.insert("disruptionsAllowed".into(), json!(allowed - 1));
+        let disrupted = crate::meta::ensure_map(status.entry("disruptedPods").or_insert_with(|| json!({})));
+        disrupted.insert(pod_name, json!(now_rfc3339(ctx)));
+        self.commit_update("/registry/poddisruptionbudgets", key, pdb);
+        Ok(())
     }
 
     /// DELETE of one object.
@@ -1326,6 +1478,24 @@ fn pod_grace_period(pod: &Value, requested: Option<i64>) -> i64 {
         g = 1;
     }
     g
+}
+
+/// Go's `%+v` of an unstructured value (`map[spec:map[replicas:3]]`).
+fn go_value(v: &Value) -> String {
+    match v {
+        Value::Null => "<nil>".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => format!("[{}]", a.iter().map(go_value).collect::<Vec<_>>().join(" ")),
+        Value::Object(m) => format!(
+            "map[{}]",
+            m.iter()
+                .map(|(k, v)| format!("{k}:{}", go_value(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    }
 }
 
 fn go_json_type(v: &Value) -> &'static str {

@@ -409,28 +409,6 @@ impl ApiServer {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ipv4_parsing_rejects_garbage_and_round_trips() {
-        assert_eq!(parse_ipv4("10.96.0.1"), Some(SERVICE_CIDR_BASE + 1));
-        assert_eq!(format_ipv4(SERVICE_CIDR_BASE + 10), "10.96.0.10");
-        for bad in ["", "10.96.0", "10.96.0.256", "a.b.c.d", "10..0.1", "1.2.3.4.5"] {
-            assert_eq!(parse_ipv4(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn service_range_excludes_network_and_broadcast() {
-        assert!(!in_service_range(SERVICE_CIDR_BASE));
-        assert!(in_service_range(parse_ipv4("10.111.255.254").unwrap()));
-        assert!(!in_service_range(parse_ipv4("10.111.255.255").unwrap()));
-        assert!(!in_service_range(parse_ipv4("10.0.0.5").unwrap()));
-    }
-}
-
 fn svc_type(svc: &Value) -> &str {
     svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP")
 }
@@ -496,5 +474,27 @@ pub(crate) fn drop_type_dependent_fields(old: &Value, new: &mut Value) {
     }
     if needs_external_traffic_policy(old) && !needs_external_traffic_policy(new) && same(new, "externalTrafficPolicy") {
         child_map(new, "spec").remove("externalTrafficPolicy");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_parsing_rejects_garbage_and_round_trips() {
+        assert_eq!(parse_ipv4("10.96.0.1"), Some(SERVICE_CIDR_BASE + 1));
+        assert_eq!(format_ipv4(SERVICE_CIDR_BASE + 10), "10.96.0.10");
+        for bad in ["", "10.96.0", "10.96.0.256", "a.b.c.d", "10..0.1", "1.2.3.4.5"] {
+            assert_eq!(parse_ipv4(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn service_range_excludes_network_and_broadcast() {
+        assert!(!in_service_range(SERVICE_CIDR_BASE));
+        assert!(in_service_range(parse_ipv4("10.111.255.254").unwrap()));
+        assert!(!in_service_range(parse_ipv4("10.111.255.255").unwrap()));
+        assert!(!in_service_range(parse_ipv4("10.0.0.5").unwrap()));
     }
 }

@@ -1395,3 +1395,165 @@ fn cluster_ips_are_mirrored_as_ip_address_objects() {
         404
     );
 }
+
+#[test]
+fn access_reviews_apply_rbac_with_upstream_reasons() {
+    let mut api = Api::new();
+    api.post(
+        "/api/v1/namespaces/default/serviceaccounts",
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "reader"}}),
+    )
+    .unwrap();
+    api.post(
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "pod-reader"},
+               "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]}),
+    )
+    .unwrap();
+    api.post(
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "read-pods"},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
+               "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "default"}]}),
+    )
+    .unwrap();
+    let sar = |verb: &str| {
+        json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+               "spec": {"user": "system:serviceaccount:default:reader", "groups": ["system:serviceaccounts", "system:authenticated"],
+                        "resourceAttributes": {"namespace": "default", "verb": verb, "resource": "pods"}}})
+    };
+    let path = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+    let yes = api.req(ApiRequest::post(path, sar("list"))).unwrap();
+    assert_eq!(yes["status"]["allowed"], true);
+    assert_eq!(
+        yes["status"]["reason"],
+        "RBAC: allowed by RoleBinding \"read-pods/default\" of Role \"pod-reader\" to ServiceAccount \"reader/default\""
+    );
+    let no = api.req(ApiRequest::post(path, sar("delete"))).unwrap();
+    assert_eq!(no["status"], json!({"allowed": false}));
+    // Nothing was stored, and reviews cannot be listed.
+    assert_eq!(api.get(path).unwrap_err().code(), 405);
+    // The admin may do anything; whoami names it.
+    let ssar = api
+        .req(ApiRequest::post(
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            json!({"spec": {"resourceAttributes": {"verb": "delete", "resource": "nodes"}}}),
+        ))
+        .unwrap();
+    assert_eq!(ssar["status"]["allowed"], true);
+    let me = api
+        .req(ApiRequest::post(
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            json!({}),
+        ))
+        .unwrap();
+    assert_eq!(me["status"]["userInfo"]["username"], "kubernetes-admin");
+    assert_eq!(
+        me["status"]["userInfo"]["groups"],
+        json!(["kubeadm:cluster-admins", "system:authenticated"])
+    );
+}
+
+#[test]
+fn evictions_respect_pod_disruption_budgets() {
+    let mut api = Api::new();
+    let pods = "/api/v1/namespaces/default/pods";
+    for n in ["a", "b"] {
+        let mut p = pod(n);
+        p["metadata"]["labels"] = json!({"app": "web"});
+        p["spec"]["nodeName"] = json!("node01");
+        api.post(pods, p).unwrap();
+        api.patch(
+            &format!("{pods}/{n}/status"),
+            PatchType::Merge,
+            json!({"status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}),
+        )
+        .unwrap();
+    }
+    let pdbs = "/apis/policy/v1/namespaces/default/poddisruptionbudgets";
+    api.post(pdbs, json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"}, "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}}))
+        .unwrap();
+    let evict = |n: &str| {
+        ApiRequest::post(
+            format!("{pods}/{n}/eviction"),
+            json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": n}}),
+        )
+    };
+    // The disruption controller has not looked at the budget yet.
+    let e = api.req(evict("a")).unwrap_err();
+    assert_eq!(e.code(), 429);
+    assert_eq!(
+        e.status().details.as_ref().unwrap().causes[0].message,
+        "The disruption budget web is still being processed by the server."
+    );
+    // What the disruption controller would write.
+    api.patch(
+        &format!("{pdbs}/web/status"),
+        PatchType::Merge,
+        json!({"status": {"observedGeneration": 1, "disruptionsAllowed": 1, "currentHealthy": 2, "desiredHealthy": 1, "expectedPods": 2}}),
+    )
+    .unwrap();
+    api.req(evict("a")).unwrap();
+    let pdb = api.get(&format!("{pdbs}/web")).unwrap();
+    assert_eq!(pdb["status"]["disruptionsAllowed"], 0);
+    assert!(pdb["status"]["disruptedPods"]["a"].is_string());
+    let e = api.req(evict("b")).unwrap_err();
+    assert_eq!(e.reason(), "TooManyRequests");
+    assert_eq!(
+        e.message(),
+        "Cannot evict pod as it would violate the pod's disruption budget."
+    );
+    assert_eq!(
+        e.status().details.as_ref().unwrap().causes[0].message,
+        "The disruption budget web needs 1 healthy pods and has 2 currently"
+    );
+}
+
+#[test]
+fn certificate_signing_requests_record_the_requester_and_approve_through_approval() {
+    let mut api = Api::new();
+    let path = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+    let csr = json!({"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest", "metadata": {"name": "jane"},
+                     "spec": {"request": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K", "signerName": "kubernetes.io/kube-apiserver-client",
+                              "usages": ["client auth"], "username": "mallory"}});
+    let c = api.post(path, csr).unwrap();
+    assert_eq!(c["spec"]["username"], "kubernetes-admin");
+    let mut approved = c.clone();
+    approved["status"]["conditions"] = json!([{"type": "Approved", "status": "True", "reason": "KubectlApprove", "message": "This CSR was approved by kubectl certificate approve."}]);
+    approved["spec"]["signerName"] = json!("other/signer");
+    let a = api.put(&format!("{path}/jane/approval"), approved).unwrap();
+    assert_eq!(a["status"]["conditions"][0]["type"], "Approved");
+    assert_eq!(a["spec"]["signerName"], "kubernetes.io/kube-apiserver-client");
+}
+
+#[test]
+fn strict_patches_with_unknown_fields_are_invalid_patches() {
+    let mut api = Api::new();
+    let path = "/apis/apps/v1/namespaces/default/deployments";
+    api.post(path, deployment("web", 1)).unwrap();
+    let e = api
+        .req(
+            ApiRequest::patch(
+                format!("{path}/web"),
+                PatchType::StrategicMerge,
+                json!({"spec": {"replicas": 2, "foo": true}}),
+            )
+            .with_query("fieldValidation", "Strict"),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), 422);
+    assert_eq!(
+        e.message(),
+        " \"\" is invalid: patch: Invalid value: \"map[spec:map[foo:true replicas:2]]\": strict decoding error: unknown field \"spec.foo\""
+    );
+    // Without Strict the unknown field is dropped.
+    let d = api
+        .patch(
+            &format!("{path}/web"),
+            PatchType::StrategicMerge,
+            json!({"spec": {"replicas": 2, "foo": true}}),
+        )
+        .unwrap();
+    assert!(d["spec"].get("foo").is_none());
+    assert_eq!(d["spec"]["replicas"], 2);
+}

@@ -173,6 +173,20 @@ pub fn kubernetes_endpoint_slice() -> Value {
     })
 }
 
+/// The Lease a kubelet renews every 10 s in `kube-node-lease` (nodeLeaseDurationSeconds 40).
+pub fn node_lease(node: &str, node_uid: &str, renew_time: &str) -> Value {
+    json!({
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {
+            "name": node,
+            "namespace": "kube-node-lease",
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": node, "uid": node_uid}],
+        },
+        "spec": {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": renew_time},
+    })
+}
+
 pub fn default_service_account(namespace: &str) -> Value {
     json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}})
 }

@@ -87,20 +87,28 @@ impl Cluster {
 
     fn bootstrap(&mut self) {
         use bootstrap::*;
-        let mut failures = Vec::new();
-        let mut create = |c: &mut Cluster, path: &str, obj: Value| {
+        let mut failures: Vec<String> = Vec::new();
+        let create = |c: &mut Cluster, failures: &mut Vec<String>, path: &str, obj: Value| {
             if let Err(e) = c.call(ApiRequest::post(path, obj)) {
                 failures.push(format!("{path}: {e}"));
             }
         };
         for ns in DEFAULT_NAMESPACES {
-            create(self, "/api/v1/namespaces", namespace(ns));
+            create(self, &mut failures, "/api/v1/namespaces", namespace(ns));
         }
         for pc in priority_classes() {
-            create(self, "/apis/scheduling.k8s.io/v1/priorityclasses", pc);
+            create(self, &mut failures, "/apis/scheduling.k8s.io/v1/priorityclasses", pc);
         }
         for (i, spec) in DEFAULT_NODES.iter().enumerate() {
-            create(self, "/api/v1/nodes", node(spec));
+            let node_uid = match self.call(ApiRequest::post("/api/v1/nodes", node(spec))) {
+                Ok(created) => created.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default().to_string(),
+                Err(e) => {
+                    failures.push(format!("node {}: {e}", spec.name));
+                    String::new()
+                }
+            };
+            let renew = apimachinery::time::format_rfc3339_micro(self.now().unix_millis());
+            create(self, &mut failures, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", node_lease(spec.name, &node_uid, &renew));
             let now = apimachinery::time::format_rfc3339(self.now().unix_secs());
             let boot_id = self.ctx.uid();
             let machine_id = self.ctx.uid().replace('-', "");
@@ -115,9 +123,9 @@ impl Cluster {
                 failures.push(format!("{path} (node {i}): {e}"));
             }
         }
-        create(self, "/api/v1/namespaces/default/services", kubernetes_service());
-        create(self, "/api/v1/namespaces/default/endpoints", kubernetes_endpoints());
-        create(self, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", kubernetes_endpoint_slice());
+        create(self, &mut failures, "/api/v1/namespaces/default/services", kubernetes_service());
+        create(self, &mut failures, "/api/v1/namespaces/default/endpoints", kubernetes_endpoints());
+        create(self, &mut failures, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", kubernetes_endpoint_slice());
         self.reconcile();
         debug_assert!(failures.is_empty(), "bootstrap failed: {failures:?}");
     }

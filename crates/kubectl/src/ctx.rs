@@ -27,6 +27,8 @@ pub struct Ctx<'a> {
     /// Whether `-n/--namespace` was given.
     pub explicit_namespace: bool,
     pub all_namespaces: bool,
+    /// `--validate` is not false/ignore (client-side checks such as "kind not set").
+    pub validate: bool,
     mapper: Option<RestMapper>,
 }
 
@@ -62,6 +64,7 @@ impl<'a> Ctx<'a> {
             namespace,
             explicit_namespace,
             all_namespaces: flags.bool("all-namespaces"),
+            validate: !matches!(flags.string("validate").to_ascii_lowercase().as_str(), "false" | "ignore"),
             mapper: None,
         }
     }
@@ -112,6 +115,12 @@ impl<'a> Ctx<'a> {
         let day = ts.get(8..10).unwrap_or("01");
         let time = ts.get(11..19).unwrap_or("00:00:00");
         format!("I{month}{day} {time}.000000  ")
+    }
+
+    /// klog's first line at `-v=6`: where the kubeconfig came from.
+    pub fn log_config_loaded(&mut self) {
+        let line = format!("{} {PID} loader.go:408] Config loaded from file:  /root/.kube/config\n", self.klog_time());
+        self.out.stderr(line);
     }
 
     /// A klog warning line as `kubectl` prints it (`W1122 … helpers.go:714] …`).

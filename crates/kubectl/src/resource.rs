@@ -203,10 +203,16 @@ pub fn map_file_object(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
     let api_version = fo.object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = fo.object.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind.is_empty() {
+        if ctx.validate {
+            return Err(CmdError::msg(format!(
+                "error validating \"{}\": error validating data: kind not set; if you choose to ignore these errors, turn validation off with --validate=false",
+                fo.source
+            )));
+        }
         return Err(CmdError::msg(format!(
             "unable to decode \"{}\": Object 'Kind' is missing in '{}'",
             fo.source,
-            serde_json::to_string(&fo.object).unwrap_or_default()
+            apimachinery::yaml::to_json_compact(&fo.object)
         )));
     }
     let name = fo
@@ -237,13 +243,22 @@ pub fn map_file_object(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
         }
     };
     let namespace = ctx.object_namespace(&info, &fo.object)?;
-    Ok(Item {
-        info,
-        namespace,
-        name,
-        object: Some(fo.object.clone()),
-        source: Some(fo.source.clone()),
-    })
+    // The builder's DefaultNamespace visitor writes the namespace into the object.
+    let mut object = fo.object.clone();
+    if info.namespaced() {
+        if let Some(m) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            m.insert("namespace".to_string(), Value::String(namespace.clone()));
+        }
+    }
+    Ok(Item { info, namespace, name, object: Some(object), source: Some(fo.source.clone()) })
+}
+
+/// [`map_file_object`] for `--local` commands: the object stays as read (upstream's local
+/// mapper does not know scopes, so no namespace is filled in).
+pub fn map_file_object_local(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
+    let mut item = map_file_object(ctx, fo)?;
+    item.object = Some(fo.object.clone());
+    Ok(item)
 }
 
 /// Our extra line after a "no matches for kind" error for apiVersions Kubernetes removed.

@@ -143,3 +143,11 @@ fn shell_words_handle_quotes() {
 fn command_line_help_and_errors_match_the_real_kubectl() {
     check("cli.txt");
 }
+
+/// `-f` handling: multi-document files, directories and `-R`, decode errors, removed
+/// apiVersions. Recorded from the real kubectl with a discovery-only fake server; the
+/// `hint:` lines after "ensure CRDs are installed first" are kubeplay's addition.
+#[test]
+fn file_inputs_match_the_real_kubectl() {
+    check("files.txt");
+}

@@ -307,7 +307,7 @@ fn verbose_six_logs_each_request_like_round_trippers() {
     let out = w.sh("create ns demo -v=6");
     assert_eq!(
         out,
-        "I0921 14:13:20.000000   12345 round_trippers.go:632] \"Response\" verb=\"POST\" url=\"https://192.168.0.10:6443/api/v1/namespaces?fieldManager=kubectl-create&fieldValidation=Strict\" status=\"201 Created\" milliseconds=0\nnamespace/demo created\n"
+        "I0921 14:13:20.000000   12345 loader.go:408] Config loaded from file:  /root/.kube/config\nI0921 14:13:20.000000   12345 round_trippers.go:632] \"Response\" verb=\"POST\" url=\"https://192.168.0.10:6443/api/v1/namespaces?fieldManager=kubectl-create&fieldValidation=Strict\" status=\"201 Created\" milliseconds=0\nnamespace/demo created\n"
     );
     let out = w.sh("delete ns nope -v=6");
     assert!(
@@ -315,6 +315,15 @@ fn verbose_six_logs_each_request_like_round_trippers() {
             "verb=\"DELETE\" url=\"https://192.168.0.10:6443/api/v1/namespaces/nope\" status=\"404 Not Found\""
         ),
         "{out}"
+    );
+}
+
+#[test]
+fn an_unknown_context_is_a_configuration_error() {
+    let mut w = World::new();
+    assert_eq!(
+        w.sh("create ns x --context=nope"),
+        "Error in configuration: context was not found for specified context: nope\n[exit 1]\n"
     );
 }
 
@@ -463,4 +472,22 @@ fn no_input_makes_kubectl_panic() {
     ] {
         let _ = w.kubectl(line);
     }
+}
+
+#[test]
+fn apply_ignores_fields_the_server_defaulted() {
+    let mut w = World::new();
+    w.host.files.insert("web.yaml".into(), DEPLOY.into());
+    w.sh("apply -f web.yaml");
+    let path = "/apis/apps/v1/namespaces/default/deployments/web";
+    let mut live = w.cluster.objects[path].clone();
+    live["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}});
+    live["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] = json!("/dev/termination-log");
+    live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = json!("IfNotPresent");
+    w.cluster.objects.insert(path.to_string(), live);
+    assert_eq!(w.sh("apply -f web.yaml"), "deployment.apps/web unchanged\n");
+    w.host.files.insert("web.yaml".into(), DEPLOY.replace("nginx:1.14", "nginx:1.25"));
+    assert_eq!(w.sh("apply -f web.yaml"), "deployment.apps/web configured\n");
+    let c = &w.cluster.objects[path]["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!((c["image"].as_str(), c["terminationMessagePath"].as_str()), (Some("nginx:1.25"), Some("/dev/termination-log")));
 }

@@ -1,1 +1,626 @@
-//! kube-scheduler v1.37's default profile.
+//! kube-scheduler v1.37's default profile as a cluster [`client::Component`].
+//!
+//! Informers on pods (every non-terminal pod: pending ones of `default-scheduler` are queued,
+//! assigned ones fill the cache), nodes and namespaces; a scheduling queue (active / backoff /
+//! unschedulable); the filter and score plugins of the default profile; binding through
+//! `pods/binding`; `PodScheduled=False` and `FailedScheduling` with upstream's FitError text;
+//! DefaultPreemption with `nominatedNodeName`.
+//!
+//! Saving: the informers' descriptions, the event recorder and the node rotation index are
+//! serialised; the cache and the queue are rebuilt by relisting after a restore (pending pods
+//! start in activeQ again).
+
+// ApiError (metav1.Status) is the fixed error type of every API call.
+#![allow(clippy::result_large_err)]
+
+pub mod cache;
+pub mod model;
+pub mod plugins;
+pub mod queue;
+
+use apimachinery::request::PatchType;
+use apimachinery::{ApiClient, ApiError, ApiRequest};
+use cache::{Cache, NodeInfo, PodKey};
+use client::{Change, ChangeKind, Component, EventRecorder, EventSource, Informer, ResourcePath, StepResult};
+use model::{NodeModel, PodInfo};
+use plugins::{CycleState, Rejection};
+use queue::SchedulingQueue;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sim::{RngStreams, SimTime};
+use std::collections::BTreeMap;
+
+pub const SCHEDULER_NAME: &str = "default-scheduler";
+/// The random stream ties are broken with.
+pub const RNG_STREAM: &str = "scheduler";
+
+const NO_NODES: &str = "no nodes available to schedule pods";
+const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
+const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
+
+/// Score weights of the default profile.
+const W_TAINT: i64 = 3;
+const W_NODE_AFFINITY: i64 = 2;
+const W_FIT: i64 = 1;
+const W_SPREAD: i64 = 2;
+const W_INTER_POD: i64 = 2;
+const W_BALANCED: i64 = 1;
+const W_IMAGE: i64 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scheduler {
+    pods: Informer,
+    nodes: Informer,
+    namespaces: Informer,
+    recorder: EventRecorder,
+    source: EventSource,
+    next_start_node_index: usize,
+    #[serde(skip)]
+    cache: Cache,
+    #[serde(skip)]
+    queue: SchedulingQueue,
+}
+
+/// numFeasibleNodesToFind with percentageOfNodesToScore 0 (adaptive).
+pub fn num_feasible_nodes_to_find(num_all: usize) -> usize {
+    const MIN_NODES: usize = 100;
+    if num_all < MIN_NODES {
+        return num_all;
+    }
+    let pct = (50i64 - num_all as i64 / 125).max(5) as usize;
+    (num_all * pct / 100).max(MIN_NODES)
+}
+
+/// FitError's message: `0/N nodes are available: <sorted histogram>.` plus a PostFilter note.
+pub fn fit_error_message(num_nodes: usize, statuses: &BTreeMap<String, Rejection>, post_filter: &str) -> String {
+    let mut histogram: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in statuses.values() {
+        for reason in &r.reasons {
+            *histogram.entry(reason.as_str()).or_insert(0) += 1;
+        }
+    }
+    let mut parts: Vec<String> = histogram.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.sort();
+    let mut msg = format!("0/{num_nodes} nodes are available: {}.", parts.join(", "));
+    if !post_filter.is_empty() {
+        msg.push(' ');
+        msg.push_str(post_filter);
+    }
+    msg
+}
+
+fn pod_path(ns: &str, name: &str) -> String {
+    format!("/api/v1/namespaces/{ns}/pods/{name}")
+}
+
+/// A pod's spec and metadata without what changes on every write (for "was it updated").
+fn scheduling_relevant(pod: &Value) -> Value {
+    json!({
+        "spec": pod.get("spec"),
+        "labels": pod.pointer("/metadata/labels"),
+        "annotations": pod.pointer("/metadata/annotations"),
+    })
+}
+
+impl Scheduler {
+    /// `host` is the control-plane node's name (reportingInstance `default-scheduler-<host>`).
+    pub fn new(host: &str) -> Self {
+        Scheduler {
+            pods: Informer::new(
+                ResourcePath::core("pods").with_field_selector("status.phase!=Succeeded,status.phase!=Failed"),
+            ),
+            nodes: Informer::new(ResourcePath::core("nodes")),
+            namespaces: Informer::new(ResourcePath::core("namespaces")),
+            recorder: EventRecorder::new(),
+            source: EventSource { component: SCHEDULER_NAME.into(), host: format!("{SCHEDULER_NAME}-{host}") },
+            next_start_node_index: 0,
+            cache: Cache::default(),
+            queue: SchedulingQueue::default(),
+        }
+    }
+
+    /// Pods waiting in the queue (any sub-queue).
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+
+    fn handle_node(&mut self, c: Change, now: SimTime) {
+        let name = c.key().1;
+        match c.kind {
+            ChangeKind::Deleted => self.cache.remove_node(&name),
+            _ => {
+                let model = NodeModel::from_value(&c.object);
+                let relevant = match self.cache.nodes.get(&name).and_then(|i| i.node.as_ref()) {
+                    Some(old) => old.scheduling_properties_differ(&model),
+                    None => true,
+                };
+                self.cache.set_node(model);
+                if relevant {
+                    self.queue.move_unschedulable(now, |_| true);
+                }
+            }
+        }
+    }
+
+    fn handle_pod(&mut self, c: Change, now: SimTime) {
+        let key = c.key();
+        let info = PodInfo::from_value(&c.object);
+        if c.kind == ChangeKind::Deleted {
+            self.queue.remove(&key);
+            self.cache.clear_nominated(&key);
+            if self.cache.pods.contains_key(&key) {
+                self.cache.remove_pod(&key);
+                self.queue.move_unschedulable(now, |_| true);
+            }
+            return;
+        }
+        if !info.node_name.is_empty() {
+            self.queue.remove(&key);
+            self.cache.clear_nominated(&key);
+            let affects_others = info.has_affinity() || !info.labels.is_empty();
+            let was_known = self.cache.pods.contains_key(&key);
+            let terminating = info.terminating;
+            self.cache.set_pod(info);
+            if affects_others && !was_known {
+                // Pods with inter-pod affinity or spread constraints may now fit.
+                let cache = &self.cache;
+                let pods = &self.pods;
+                self.queue.move_unschedulable(now, |k| {
+                    pods.get(&k.0, &k.1).is_some_and(|p| {
+                        let pi = PodInfo::from_value(p);
+                        !pi.required_affinity.is_empty() || !pi.spread_constraints.is_empty()
+                    })
+                });
+                let _ = cache;
+            }
+            if terminating {
+                self.queue.move_unschedulable(now, |_| false);
+            }
+            return;
+        }
+        if info.scheduler_name != SCHEDULER_NAME || info.terminating {
+            self.queue.remove(&key);
+            self.cache.clear_nominated(&key);
+            return;
+        }
+        self.cache.set_nominated(&info);
+        let updated = match &c.old {
+            Some(old) => scheduling_relevant(old) != scheduling_relevant(&c.object),
+            None => false,
+        };
+        if self.queue.contains(&key) {
+            self.queue.add(key.clone(), info.priority, now);
+            if updated {
+                self.queue.move_unschedulable(now, |k| *k == key);
+            }
+        } else {
+            self.queue.add(key, info.priority, now);
+        }
+    }
+
+    fn sync(&mut self, api: &mut dyn ApiClient, now: SimTime) -> Result<bool, ApiError> {
+        let mut worked = false;
+        for c in self.namespaces.sync(api)? {
+            worked = true;
+            let (_, name) = c.key();
+            if c.kind == ChangeKind::Deleted {
+                self.cache.namespaces.remove(&name);
+            } else {
+                let labels = PodInfo::from_value(&c.object).labels;
+                self.cache.namespaces.insert(name, labels);
+            }
+        }
+        for c in self.nodes.sync(api)? {
+            worked = true;
+            self.handle_node(c, now);
+        }
+        for c in self.pods.sync(api)? {
+            worked = true;
+            self.handle_pod(c, now);
+        }
+        Ok(worked)
+    }
+
+    /// A node's info with the nominated pods of at least `priority` added (they will take
+    /// the room), or None when there are none.
+    fn with_nominated(&self, node: &str, pod: &PodInfo) -> Option<NodeInfo> {
+        let nominated = self.cache.nominated.get(node)?;
+        let mut info = self.cache.nodes.get(node)?.clone();
+        let mut any = false;
+        for (k, p) in nominated {
+            if *k != pod.key() && p.priority >= pod.priority {
+                any = true;
+                info.pods.insert(k.clone());
+                info.requested.add(&p.requests);
+                info.ports.extend(p.host_ports.iter().cloned());
+            }
+        }
+        any.then_some(info)
+    }
+
+    fn filter_node(&self, st: &CycleState, pod: &PodInfo, node: &str) -> Result<(), Rejection> {
+        let Some(info) = self.cache.nodes.get(node) else {
+            return Err(Rejection { resolvable: false, reasons: vec!["node(s) not found".into()] });
+        };
+        match self.with_nominated(node, pod) {
+            Some(extended) => {
+                plugins::filter(&self.cache, st, pod, &extended)?;
+                plugins::filter(&self.cache, st, pod, info)
+            }
+            None => plugins::filter(&self.cache, st, pod, info),
+        }
+    }
+
+    fn score(&self, pod: &PodInfo, feasible: &[String]) -> Vec<i64> {
+        let infos: Vec<&NodeInfo> = feasible.iter().filter_map(|n| self.cache.nodes.get(n)).collect();
+        let models: Vec<&NodeModel> = infos.iter().filter_map(|i| i.node.as_ref()).collect();
+        if models.len() != infos.len() {
+            return vec![0; feasible.len()];
+        }
+        let total_nodes = self.cache.num_nodes();
+        let mut taint: Vec<i64> = models.iter().map(|n| plugins::taint_toleration_raw(pod, n)).collect();
+        plugins::default_normalize(&mut taint, true);
+        let mut affinity: Vec<i64> = models.iter().map(|n| plugins::node_affinity_raw(pod, n)).collect();
+        plugins::default_normalize(&mut affinity, false);
+        let spread = plugins::topology_spread_scores(&self.cache, pod, &infos);
+        let inter = plugins::inter_pod_affinity_scores(&self.cache, pod, &infos);
+        // BalancedAllocation skips pods that request nothing.
+        let balanced_skip = pod.requests.milli_cpu == 0 && pod.requests.memory == 0;
+        infos
+            .iter()
+            .zip(models.iter())
+            .enumerate()
+            .map(|(i, (info, node))| {
+                let balanced = if balanced_skip { 0 } else { plugins::balanced_allocation(pod, info, node) };
+                taint.get(i).copied().unwrap_or(0) * W_TAINT
+                    + affinity.get(i).copied().unwrap_or(0) * W_NODE_AFFINITY
+                    + plugins::least_allocated(pod, info, node) * W_FIT
+                    + spread.get(i).copied().unwrap_or(0) * W_SPREAD
+                    + inter.get(i).copied().unwrap_or(0) * W_INTER_POD
+                    + balanced * W_BALANCED
+                    + plugins::image_locality(&self.cache, pod, node, total_nodes) * W_IMAGE
+            })
+            .collect()
+    }
+
+    /// One scheduling cycle plus binding for the pod under `key`.
+    fn schedule_one(&mut self, api: &mut dyn ApiClient, now: SimTime, rng: &mut RngStreams, key: PodKey) {
+        let Some(pod_value) = self.pods.get(&key.0, &key.1).cloned() else {
+            self.queue.remove(&key);
+            return;
+        };
+        let pod = PodInfo::from_value(&pod_value);
+        if !pod.node_name.is_empty() || pod.terminating {
+            self.queue.remove(&key);
+            return;
+        }
+        let nodes = self.cache.node_names();
+        if nodes.is_empty() {
+            self.fail(api, now, &pod_value, "Unschedulable", NO_NODES, None);
+            self.queue.requeue_failed(&key, true, now);
+            return;
+        }
+        let st = plugins::prefilter(&self.cache, &pod);
+        // A nominated node that still fits is taken first.
+        if !pod.nominated_node_name.is_empty() && self.filter_node(&st, &pod, &pod.nominated_node_name).is_ok() {
+            let node = pod.nominated_node_name.clone();
+            self.bind(api, now, &pod_value, pod, &node);
+            return;
+        }
+        let to_find = num_feasible_nodes_to_find(nodes.len());
+        let mut feasible = Vec::new();
+        let mut statuses: BTreeMap<String, Rejection> = BTreeMap::new();
+        let start = self.next_start_node_index % nodes.len();
+        let mut processed = 0;
+        for i in 0..nodes.len() {
+            let Some(name) = nodes.get((start + i) % nodes.len()) else { continue };
+            processed += 1;
+            match self.filter_node(&st, &pod, name) {
+                Ok(()) => {
+                    feasible.push(name.clone());
+                    if feasible.len() >= to_find {
+                        break;
+                    }
+                }
+                Err(r) => {
+                    statuses.insert(name.clone(), r);
+                }
+            }
+        }
+        self.next_start_node_index = (start + processed) % nodes.len();
+        if feasible.is_empty() {
+            let (post, nominated) = self.preempt(api, now, rng, &pod, &nodes, &statuses);
+            let msg = fit_error_message(nodes.len(), &statuses, &post);
+            self.fail(api, now, &pod_value, "Unschedulable", &msg, nominated);
+            self.queue.requeue_failed(&key, true, now);
+            return;
+        }
+        let chosen = if feasible.len() == 1 {
+            feasible.first().cloned()
+        } else {
+            let scores = self.score(&pod, &feasible);
+            select_host(&feasible, &scores, rng)
+        };
+        match chosen {
+            Some(node) => self.bind(api, now, &pod_value, pod, &node),
+            None => self.queue.requeue_failed(&key, false, now),
+        }
+    }
+
+    fn bind(&mut self, api: &mut dyn ApiClient, now: SimTime, pod_value: &Value, mut pod: PodInfo, node: &str) {
+        let key = pod.key();
+        let body = json!({
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {"name": pod.name, "namespace": pod.namespace, "uid": pod.uid},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+        });
+        let path = format!("{}/binding", pod_path(&pod.namespace, &pod.name));
+        match api.request(ApiRequest::post(path, body)) {
+            Ok(_) => {
+                self.queue.remove(&key);
+                self.cache.clear_nominated(&key);
+                pod.node_name = node.to_string();
+                pod.nominated_node_name.clear();
+                self.cache.set_pod(pod.clone());
+                let msg = format!("Successfully assigned {}/{} to {node}", pod.namespace, pod.name);
+                let _ = self.recorder.eventf(api, now, &self.source, pod_value, "Normal", "Scheduled", "Binding", &msg);
+            }
+            Err(e) if e.code() == 404 => self.queue.remove(&key),
+            Err(e) => {
+                let msg = format!("running Bind plugin \"DefaultBinder\": {}", e.message());
+                self.fail(api, now, pod_value, "SchedulerError", &msg, None);
+                self.queue.requeue_failed(&key, false, now);
+            }
+        }
+    }
+
+    /// handleSchedulingFailure: the FailedScheduling event and the PodScheduled condition.
+    fn fail(&mut self, api: &mut dyn ApiClient, now: SimTime, pod: &Value, reason: &str, msg: &str, nominated: Option<String>) {
+        let _ = self.recorder.eventf(api, now, &self.source, pod, "Warning", "FailedScheduling", "Scheduling", msg);
+        let stamp = apimachinery::time::format_rfc3339(now.unix_secs());
+        let mut conditions: Vec<Value> = pod
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut changed = true;
+        let new_cond = |transition: &str| {
+            json!({"type": "PodScheduled", "status": "False", "lastProbeTime": null,
+                   "lastTransitionTime": transition, "reason": reason, "message": msg})
+        };
+        match conditions
+            .iter_mut()
+            .find(|c| c.get("type").and_then(Value::as_str) == Some("PodScheduled"))
+        {
+            Some(c) => {
+                let same_status = c.get("status").and_then(Value::as_str) == Some("False");
+                if same_status
+                    && c.get("reason").and_then(Value::as_str) == Some(reason)
+                    && c.get("message").and_then(Value::as_str) == Some(msg)
+                {
+                    changed = false;
+                } else {
+                    let transition = if same_status {
+                        c.get("lastTransitionTime").and_then(Value::as_str).unwrap_or(&stamp).to_string()
+                    } else {
+                        stamp.clone()
+                    };
+                    *c = new_cond(&transition);
+                }
+            }
+            None => conditions.push(new_cond(&stamp)),
+        }
+        let current_nominated = pod.pointer("/status/nominatedNodeName").and_then(Value::as_str).unwrap_or("");
+        let nominated_change = nominated.as_deref().is_some_and(|n| n != current_nominated);
+        if !changed && !nominated_change {
+            return;
+        }
+        let mut status = json!({"conditions": conditions});
+        if let Some(n) = nominated.filter(|n| n != current_nominated) {
+            status["nominatedNodeName"] = if n.is_empty() { Value::Null } else { Value::String(n) };
+        }
+        let path = format!(
+            "{}/status",
+            pod_path(client::meta_str(pod, "namespace"), client::meta_str(pod, "name"))
+        );
+        let _ = api.request(ApiRequest::patch(path, PatchType::Merge, json!({"status": status})));
+    }
+
+    /// DefaultPreemption. Returns the PostFilter message and the nominated node.
+    fn preempt(
+        &mut self,
+        api: &mut dyn ApiClient,
+        now: SimTime,
+        rng: &mut RngStreams,
+        pod: &PodInfo,
+        nodes: &[String],
+        statuses: &BTreeMap<String, Rejection>,
+    ) -> (String, Option<String>) {
+        if pod.preemption_never {
+            return ("preemption: not eligible due to preemptionPolicy=Never.".into(), None);
+        }
+        if !pod.nominated_node_name.is_empty() {
+            let terminating_lower = self.cache.nodes.get(&pod.nominated_node_name).is_some_and(|i| {
+                i.pods
+                    .iter()
+                    .filter_map(|k| self.cache.pods.get(k))
+                    .any(|p| p.terminating && p.priority < pod.priority)
+            });
+            if terminating_lower {
+                return ("preemption: not eligible due to a terminating pod on the nominated node.".into(), None);
+            }
+        }
+        let potential: Vec<&String> = nodes
+            .iter()
+            .filter(|n| statuses.get(*n).is_some_and(|r| r.resolvable))
+            .collect();
+        let mut dry: BTreeMap<String, Rejection> = nodes
+            .iter()
+            .map(|n| (n.clone(), Rejection { resolvable: false, reasons: vec![NOT_HELPFUL.into()] }))
+            .collect();
+        let mut candidates: Vec<(String, Vec<PodInfo>)> = Vec::new();
+        if !potential.is_empty() {
+            let offset = rng.below(RNG_STREAM, potential.len() as u64) as usize;
+            for i in 0..potential.len() {
+                let Some(node) = potential.get((offset + i) % potential.len()) else { continue };
+                match self.select_victims(pod, node) {
+                    Ok(victims) => candidates.push(((*node).clone(), victims)),
+                    Err(r) => {
+                        dry.insert((*node).clone(), r);
+                    }
+                }
+            }
+        }
+        if candidates.is_empty() {
+            return (format!("preemption: {}", fit_error_message(nodes.len(), &dry, "")), Some(String::new()));
+        }
+        // pickOneNodeForPreemption: fewest high-priority victims, then the lowest sums.
+        let best = candidates.iter().min_by_key(|(_, v)| {
+            let highest = v.iter().map(|p| p.priority).max().unwrap_or(i64::MIN);
+            let sum: i64 = v.iter().map(|p| p.priority + i64::from(i32::MAX) + 1).sum();
+            (highest, sum, v.len())
+        });
+        let Some((node, victims)) = best.cloned() else {
+            return (String::new(), None);
+        };
+        for v in &victims {
+            let path = pod_path(&v.namespace, &v.name);
+            let cond = json!({"status": {"conditions": [{"type": "DisruptionTarget", "status": "True",
+                "lastProbeTime": null, "lastTransitionTime": apimachinery::time::format_rfc3339(now.unix_secs()),
+                "reason": "PreemptionByScheduler",
+                "message": format!("{}: preempting to accommodate a higher priority pod", pod.scheduler_name)}]}});
+            let _ = api.request(ApiRequest::patch(format!("{path}/status"), PatchType::StrategicMerge, cond));
+            let victim_value = self.pods.get(&v.namespace, &v.name).cloned().unwrap_or(Value::Null);
+            let _ = api.request(ApiRequest::delete(path));
+            let msg = format!("Preempted by pod {} on node {node}", pod.uid);
+            let _ = self
+                .recorder
+                .eventf(api, now, &self.source, &victim_value, "Normal", "Preempted", "Preempting", &msg);
+        }
+        (String::new(), Some(node))
+    }
+
+    /// SelectVictimsOnNode: remove every lower-priority pod, check the pod fits, then give
+    /// back (reprieve) as many as possible, most important first.
+    fn select_victims(&mut self, pod: &PodInfo, node: &str) -> Result<Vec<PodInfo>, Rejection> {
+        let Some(info) = self.cache.nodes.get(node) else {
+            return Err(Rejection { resolvable: false, reasons: vec![NOT_HELPFUL.into()] });
+        };
+        let mut lower: Vec<PodInfo> = info
+            .pods
+            .iter()
+            .filter_map(|k| self.cache.pods.get(k))
+            .filter(|p| p.priority < pod.priority)
+            .cloned()
+            .collect();
+        if lower.is_empty() {
+            return Err(Rejection { resolvable: false, reasons: vec![NO_VICTIMS.into()] });
+        }
+        for p in &lower {
+            self.cache.remove_pod(&p.key());
+        }
+        let st = plugins::prefilter(&self.cache, pod);
+        if let Err(r) = self.filter_node(&st, pod, node) {
+            for p in &lower {
+                self.cache.set_pod(p.clone());
+            }
+            return Err(r);
+        }
+        // MoreImportantPod: higher priority first, then the earlier start.
+        lower.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.start_time.cmp(&b.start_time)));
+        let mut victims = Vec::new();
+        for p in &lower {
+            self.cache.set_pod(p.clone());
+            let st = plugins::prefilter(&self.cache, pod);
+            if self.filter_node(&st, pod, node).is_err() {
+                self.cache.remove_pod(&p.key());
+                victims.push(p.clone());
+            }
+        }
+        for v in &victims {
+            self.cache.set_pod(v.clone());
+        }
+        Ok(victims)
+    }
+}
+
+/// selectHost: the highest total score; ties broken by reservoir sampling in node order.
+pub fn select_host(nodes: &[String], scores: &[i64], rng: &mut RngStreams) -> Option<String> {
+    let max = scores.iter().copied().max()?;
+    let mut chosen = None;
+    let mut count = 0u64;
+    for (n, s) in nodes.iter().zip(scores) {
+        if *s == max {
+            count += 1;
+            if count == 1 || rng.below(RNG_STREAM, count) == 0 {
+                chosen = Some(n.clone());
+            }
+        }
+    }
+    chosen
+}
+
+impl Component for Scheduler {
+    fn name(&self) -> &'static str {
+        "kube-scheduler"
+    }
+
+    fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, rng: &mut RngStreams) -> StepResult {
+        let mut worked = match self.sync(api, now) {
+            Ok(w) => w,
+            Err(_) => return StepResult::idle().wake_at(self.queue.next_deadline()),
+        };
+        worked |= self.queue.flush(now);
+        while let Some(key) = self.queue.pop() {
+            worked = true;
+            self.schedule_one(api, now, rng, key);
+        }
+        StepResult { did_work: worked, next_wakeup: self.queue.next_deadline() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rej(resolvable: bool, r: &[&str]) -> Rejection {
+        Rejection { resolvable, reasons: r.iter().map(|s| s.to_string()).collect() }
+    }
+
+    #[test]
+    fn fit_error_sorts_the_histogram_as_strings() {
+        let mut st = BTreeMap::new();
+        st.insert("cp".to_string(), rej(false, &["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"]));
+        st.insert("a".to_string(), rej(true, &["Insufficient cpu"]));
+        st.insert("b".to_string(), rej(true, &["Insufficient cpu"]));
+        assert_eq!(
+            fit_error_message(3, &st, "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."),
+            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+        );
+    }
+
+    #[test]
+    fn adaptive_percentage_of_nodes_to_score() {
+        assert_eq!(num_feasible_nodes_to_find(3), 3);
+        assert_eq!(num_feasible_nodes_to_find(99), 99);
+        assert_eq!(num_feasible_nodes_to_find(100), 100);
+        // 1000 nodes: 50 - 8 = 42% → 420.
+        assert_eq!(num_feasible_nodes_to_find(1000), 420);
+        // 5000 nodes: 50 - 40 = 10% → 500; 10000: 5% → 500.
+        assert_eq!(num_feasible_nodes_to_find(5000), 500);
+        assert_eq!(num_feasible_nodes_to_find(10000), 500);
+    }
+
+    #[test]
+    fn select_host_picks_the_best_and_breaks_ties_with_the_rng() {
+        let nodes: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let mut rng = RngStreams::new(1);
+        assert_eq!(select_host(&nodes, &[1, 5, 3], &mut rng).as_deref(), Some("b"));
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            seen.insert(select_host(&nodes, &[7, 7, 3], &mut rng).unwrap());
+        }
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec!["a".to_string(), "b".to_string()]);
+    }
+}

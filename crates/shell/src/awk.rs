@@ -1679,7 +1679,7 @@ fn run_program(
         let mut inputs: Vec<(String, String)> = Vec::new();
         let files: Vec<&String> = operands.iter().filter(|o| !o.contains('=')).collect();
         if files.is_empty() {
-            inputs.push((String::new(), io.stdin.take().unwrap_or_default()));
+            inputs.push((String::new(), io.stdin.take_all().unwrap_or_default()));
         }
         let mut nr = 0.0;
         'files: for op in operands {
@@ -1690,7 +1690,7 @@ fn run_program(
                 }
             }
             let text = if op == "-" {
-                io.stdin.take().unwrap_or_default()
+                io.stdin.take_all().unwrap_or_default()
             } else {
                 match (io.read)(op) {
                     Ok(t) => t,
@@ -1762,7 +1762,7 @@ mod tests {
         let mut out = Output::default();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let mut io = Io {
-            stdin: Some(stdin.to_string()),
+            stdin: crate::exec::Stdin::text(stdin.to_string()),
             read: &read,
             out: &mut out,
         };

@@ -3,7 +3,7 @@
 
 use kubectl::{Invocation, Output};
 
-use crate::exec::{Flow, CLEAR_SEQUENCE, MAX_DEPTH};
+use crate::exec::{Flow, Stdin, CLEAR_SEQUENCE, MAX_DEPTH};
 use crate::fs::resolve;
 use crate::text::{self, getopt, Io, Opt};
 use crate::{FileSystem, FsError, Shell};
@@ -11,7 +11,8 @@ use crate::{FileSystem, FsError, Shell};
 /// Commands the shell runs itself (`type` calls them builtins).
 const SHELL_BUILTINS: &[&str] = &[
     ".", ":", "[", "test", "alias", "break", "complete", "cd", "continue", "echo", "exit", "export", "false", "help",
-    "history", "local", "printf", "pwd", "return", "set", "shopt", "source", "true", "type", "unalias", "unset",
+    "history", "local", "printf", "pwd", "read", "return", "set", "shopt", "source", "true", "type", "unalias",
+    "unset",
 ];
 
 /// Programs emulated as if installed in /usr/bin.
@@ -21,13 +22,16 @@ const PROGRAMS: &[&str] = &[
     "sort", "tail", "tee", "touch", "tr", "uniq", "watch", "wc", "which", "xargs",
 ];
 
+/// Builtins that also exist as programs in /usr/bin.
+const COREUTILS_TOO: &[&str] = &["echo", "printf", "true", "false", "pwd", "test", "["];
+
 /// The adapter kubectl sees: files through the shell's file system, stdin from pipes and
 /// here-documents, time from the cluster's clock.
 struct KubectlHost<'a> {
     fs: &'a mut dyn FileSystem,
     cwd: &'a str,
     procs: &'a std::collections::BTreeMap<String, String>,
-    stdin: Option<String>,
+    stdin: Stdin,
     now: i64,
 }
 
@@ -47,7 +51,7 @@ impl kubectl::Host for KubectlHost<'_> {
     /// `Err` is Go's error text: `open PATH: no such file or directory`.
     fn read_file(&mut self, path: &str) -> Result<String, String> {
         if path == "/dev/stdin" {
-            return Ok(self.stdin.take().unwrap_or_default());
+            return Ok(self.stdin().unwrap_or_default());
         }
         crate::exec::read_path(&*self.fs, self.cwd, self.procs, path).map_err(|e| go_error("open", path, &e))
     }
@@ -61,7 +65,10 @@ impl kubectl::Host for KubectlHost<'_> {
             .map_err(|e| go_error("lstat", path, &e))
     }
     fn stdin(&mut self) -> Option<String> {
-        self.stdin.take()
+        let text = self.stdin.take_all();
+        // Consumed once: a second `-f -` sees no stdin at all.
+        self.stdin = Stdin::none();
+        text
     }
     fn edit(&mut self, file_name: &str, text: &str) -> Result<String, String> {
         self.fs.edit(file_name, text)
@@ -71,16 +78,13 @@ impl kubectl::Host for KubectlHost<'_> {
     }
 }
 
-/// `less`/`more` outside a terminal behave like `cat`: prints the named files too.
+/// `less`/`more` with no terminal to page behave like `cat` (files, or stdin).
 fn pager(args: &[String], io: &mut Io) -> i32 {
     let files: Vec<String> = args
         .iter()
         .filter(|a| !a.starts_with('-') && !a.starts_with('+'))
         .cloned()
         .collect();
-    if files.is_empty() {
-        return 0;
-    }
     text::cat(&files, io)
 }
 
@@ -296,7 +300,7 @@ fn columns(names: &[String]) -> String {
 
 impl Shell {
     /// Runs one command with its expanded arguments; sets `$?`.
-    pub(crate) fn run_command(&mut self, argv: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> Flow {
+    pub(crate) fn run_command(&mut self, argv: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> Flow {
         let Some((name, args)) = argv.split_first() else {
             return Flow::Normal;
         };
@@ -308,7 +312,7 @@ impl Shell {
         flow
     }
 
-    fn text_io<R>(&mut self, stdin: Option<String>, out: &mut Output, f: impl FnOnce(&mut Io) -> R) -> R {
+    fn text_io<R>(&mut self, stdin: Stdin, out: &mut Output, f: impl FnOnce(&mut Io) -> R) -> R {
         let fs = &*self.fs;
         let cwd = self.state.cwd.clone();
         let procs = &self.run.proc_files;
@@ -321,18 +325,14 @@ impl Shell {
         f(&mut io)
     }
 
-    fn dispatch(
-        &mut self,
-        name: &str,
-        args: &[String],
-        stdin: Option<String>,
-        out: &mut Output,
-        tty: bool,
-    ) -> (i32, Flow) {
+    fn dispatch(&mut self, name: &str, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
         let normal = |s: i32| (s, Flow::Normal);
         // `/usr/bin/kubectl` and friends are the same programs.
         let name = match name.rsplit_once('/') {
-            Some((dir, base)) if matches!(dir, "/usr/bin" | "/bin" | "/usr/local/bin") && PROGRAMS.contains(&base) => {
+            Some((dir, base))
+                if matches!(dir, "/usr/bin" | "/bin" | "/usr/local/bin")
+                    && (PROGRAMS.contains(&base) || COREUTILS_TOO.contains(&base)) =>
+            {
                 base
             }
             _ => name,
@@ -349,7 +349,7 @@ impl Shell {
                 let flow = self.run_command(&rest, stdin, out, tty);
                 (self.state.last_status, flow)
             }
-            "less" | "more" => normal(self.text_io(stdin, out, |io| text::cat(&[], io).min(0) + pager(args, io))),
+            "less" | "more" => normal(self.text_io(stdin, out, |io| pager(args, io))),
             "vi" | "vim" | "nano" => normal(self.editor(name, args, out)),
             "echo" => normal(text::echo(args, out)),
             "printf" => normal(text::printf(args, out)),
@@ -414,6 +414,7 @@ impl Shell {
             }
             "local" => normal(self.local(args, out)),
             "xargs" => self.xargs(args, stdin, out, tty),
+            "read" => normal(self.read(args, &stdin, out)),
             "watch" => normal(self.watch(args, out)),
             // Exam-machine setup lines (`complete -F __start_kubectl k`, `shopt -s …`) need no effect.
             "complete" | "shopt" => normal(0),
@@ -458,7 +459,7 @@ impl Shell {
         }
     }
 
-    fn kubectl(&mut self, args: &[String], stdin: Option<String>, out: &mut Output) -> i32 {
+    fn kubectl(&mut self, args: &[String], stdin: Stdin, out: &mut Output) -> i32 {
         let now = self.cluster.now().unix_secs();
         let mut host = KubectlHost {
             fs: &mut *self.fs,
@@ -686,7 +687,7 @@ impl Shell {
     }
 
     /// `xargs [-n N] [-I R] [-r] CMD ARGS…`: runs CMD with words from stdin.
-    fn xargs(&mut self, args: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> (i32, Flow) {
+    fn xargs(&mut self, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
         let mut per_call: Option<usize> = None;
         let mut replace: Option<String> = None;
         let mut no_run_if_empty = false;
@@ -730,7 +731,7 @@ impl Shell {
         if command.is_empty() {
             command.push("echo".to_string());
         }
-        let input = stdin.unwrap_or_default();
+        let input = stdin.take_all().unwrap_or_default();
         let batches: Vec<Vec<String>> = match &replace {
             Some(r) => input
                 .lines()
@@ -755,7 +756,7 @@ impl Shell {
         };
         let mut status = 0;
         for argv in batches {
-            let flow = self.run_command(&argv, None, out, tty);
+            let flow = self.run_command(&argv, Stdin::none(), out, tty);
             self.run.exit &= flow != Flow::Exit;
             match self.state.last_status {
                 0 => {}
@@ -824,6 +825,94 @@ impl Shell {
         self.run.exit = false;
         out.append(inner);
         0
+    }
+
+    /// `read [-r] [-p PROMPT] [NAME…]`: one line of stdin, split into the names (the last
+    /// takes the rest); `REPLY` without names. Status 1 at end of input.
+    fn read(&mut self, args: &[String], stdin: &Stdin, out: &mut Output) -> i32 {
+        let mut raw = false;
+        let mut prompt = None;
+        let mut names = Vec::new();
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            match a.as_str() {
+                "-r" => raw = true,
+                "-s" => {}
+                "-p" => {
+                    i += 1;
+                    prompt = args.get(i).cloned();
+                }
+                o if o.starts_with('-') && names.is_empty() && o.len() > 1 => {
+                    out.stderr(format!("bash: read: {o}: invalid option\nread: usage: read [-ers] [-a array] [-d delim] [-i text] [-n nchars] [-N nchars] [-p prompt] [-t timeout] [-u fd] [name ...]\n"));
+                    return 2;
+                }
+                n => {
+                    if !crate::parse::is_name(n) {
+                        out.stderr(format!("bash: read: `{n}': not a valid identifier\n"));
+                        return 1;
+                    }
+                    names.push(n.to_string());
+                }
+            }
+            i += 1;
+        }
+        if let Some(p) = prompt {
+            // bash shows the prompt only when reading from a terminal.
+            if stdin.take_line_peek_is_terminal() {
+                out.stderr(p);
+            }
+        }
+        let mut line = String::new();
+        let mut complete = false;
+        while let Some((part, had_newline)) = stdin.take_line() {
+            complete = had_newline;
+            if !raw && part.ends_with('\\') && had_newline {
+                // A backslash-newline continues the line.
+                line.push_str(part.get(..part.len() - 1).unwrap_or(""));
+                continue;
+            }
+            line.push_str(&part);
+            break;
+        }
+        // Characters with whether a backslash protected them (then they never split).
+        let mut chars: Vec<(char, bool)> = Vec::new();
+        let mut it = line.chars();
+        while let Some(c) = it.next() {
+            if c == '\\' && !raw {
+                if let Some(n) = it.next() {
+                    chars.push((n, true));
+                }
+            } else {
+                chars.push((c, false));
+            }
+        }
+        let is_blank = |&(c, escaped): &(char, bool)| !escaped && (c == ' ' || c == '\t');
+        if names.is_empty() {
+            let reply: String = chars.iter().map(|(c, _)| *c).collect();
+            self.set_var("REPLY", &reply);
+        } else {
+            let mut pos = chars.iter().take_while(|c| is_blank(c)).count();
+            let count = names.len();
+            for (k, name) in names.iter().enumerate() {
+                let rest = chars.get(pos..).unwrap_or(&[]);
+                let field: String = if k + 1 == count {
+                    let keep = rest.len() - rest.iter().rev().take_while(|c| is_blank(c)).count();
+                    rest.iter().take(keep).map(|(c, _)| *c).collect()
+                } else {
+                    let len = rest.iter().take_while(|c| !is_blank(c)).count();
+                    pos += len;
+                    pos += chars
+                        .get(pos..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .take_while(|c| is_blank(c))
+                        .count();
+                    rest.iter().take(len).map(|(c, _)| *c).collect()
+                };
+                self.set_var(name, &field);
+            }
+        }
+        i32::from(!complete)
     }
 
     fn local(&mut self, args: &[String], out: &mut Output) -> i32 {
@@ -935,7 +1024,7 @@ impl Shell {
     }
 
     /// `env NAME=VALUE… CMD ARGS…`: runs CMD with extra exported variables.
-    fn env_command(&mut self, args: &[String], stdin: Option<String>, out: &mut Output, tty: bool) -> (i32, Flow) {
+    fn env_command(&mut self, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
         let assigns: Vec<(String, String)> = args
             .iter()
             .map_while(|a| a.split_once('=').filter(|(n, _)| crate::parse::is_name(n)))
@@ -949,11 +1038,6 @@ impl Shell {
         }
         let (status, flow) = if command.is_empty() {
             (self.env("env", &[], out), Flow::Normal)
-        } else if crate::parse::is_name(command.first().map(String::as_str).unwrap_or(""))
-            && (PROGRAMS.contains(&command.first().map(String::as_str).unwrap_or("")) || self.functions.is_empty())
-        {
-            let flow = self.run_command(&command, stdin, out, tty);
-            (self.state.last_status, flow)
         } else {
             let flow = self.run_command(&command, stdin, out, tty);
             (self.state.last_status, flow)
@@ -1266,9 +1350,9 @@ impl Shell {
         status
     }
 
-    fn tee(&mut self, args: &[String], stdin: Option<String>, out: &mut Output) -> i32 {
+    fn tee(&mut self, args: &[String], stdin: Stdin, out: &mut Output) -> i32 {
         let append = args.iter().any(|a| a == "-a" || a == "--append");
-        let text = stdin.unwrap_or_default();
+        let text = stdin.take_all().unwrap_or_default();
         let mut status = 0;
         for a in args.iter().filter(|a| !a.starts_with('-')) {
             if a == "/dev/null" {
@@ -1317,7 +1401,7 @@ impl Shell {
     fn which(&mut self, args: &[String], out: &mut Output) -> i32 {
         let mut status = 0;
         for a in args.iter().filter(|a| !a.starts_with('-')) {
-            if PROGRAMS.contains(&a.as_str()) || matches!(a.as_str(), "echo" | "printf" | "true" | "false" | "pwd") {
+            if PROGRAMS.contains(&a.as_str()) || COREUTILS_TOO.contains(&a.as_str()) {
                 out.stdout(format!("/usr/bin/{a}\n"));
             } else {
                 status = 1;
@@ -1355,14 +1439,7 @@ impl Shell {
     }
 
     /// `bash -c 'cmds'`, `bash script.sh`, `sh script.sh`: runs in a child shell.
-    fn subshell_script(
-        &mut self,
-        name: &str,
-        args: &[String],
-        stdin: Option<String>,
-        out: &mut Output,
-        tty: bool,
-    ) -> i32 {
+    fn subshell_script(&mut self, name: &str, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> i32 {
         let script = match args.first().map(String::as_str) {
             Some("-c") => match args.get(1) {
                 Some(s) => s.clone(),
@@ -1378,7 +1455,7 @@ impl Shell {
                     return 127;
                 }
             },
-            None => stdin.unwrap_or_default(),
+            None => stdin.take_all().unwrap_or_default(),
         };
         if self.run.depth >= MAX_DEPTH {
             out.stderr(format!("{name}: maximum nesting level exceeded\n"));
@@ -1415,7 +1492,7 @@ mod tests {
             fs: &mut fs,
             cwd: "/root/app",
             procs: &procs,
-            stdin: Some("piped".into()),
+            stdin: Stdin::text("piped".into()),
             now: 42,
         };
         assert_eq!(host.read_file("pod.yaml"), Ok("kind: Pod\n".to_string()));

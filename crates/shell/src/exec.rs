@@ -4,11 +4,56 @@
 //! stdout becomes the next stage's stdin, its stderr goes straight to the terminal. Every
 //! command writes into an [`Output`]; redirections then route its two streams.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use kubectl::{Output, Stream};
 
 use crate::fs::resolve;
 use crate::parse::{Command, HereDoc, List, ParseError, Parsed, Parser, Pipeline, RedirOp, Redirect};
 use crate::Shell;
+
+/// Standard input shared by the commands of a list: each reader consumes what it reads, so
+/// `while read line; do …; done < file` walks the file line by line.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stdin(Option<Rc<RefCell<String>>>);
+
+impl Stdin {
+    /// No redirection or pipe: the terminal, which has nothing typed ahead.
+    pub fn none() -> Self {
+        Stdin(None)
+    }
+    pub fn text(s: String) -> Self {
+        Stdin(Some(Rc::new(RefCell::new(s))))
+    }
+    /// Everything not read yet; `None` when stdin is the terminal.
+    pub fn take_all(&self) -> Option<String> {
+        let buf = self.0.as_ref()?;
+        let mut b = buf.try_borrow_mut().ok()?;
+        Some(std::mem::take(&mut *b))
+    }
+    /// Whether this is the terminal (no pipe, file or here-document).
+    pub fn take_line_peek_is_terminal(&self) -> bool {
+        self.0.is_none()
+    }
+    /// The next line (without its newline) and whether a newline ended it; `None` at EOF.
+    pub fn take_line(&self) -> Option<(String, bool)> {
+        let buf = self.0.as_ref()?;
+        let mut b = buf.try_borrow_mut().ok()?;
+        if b.is_empty() {
+            return None;
+        }
+        match b.find('\n') {
+            Some(i) => {
+                let rest = b.split_off(i + 1);
+                let mut line = std::mem::replace(&mut *b, rest);
+                line.pop();
+                Some((line, true))
+            }
+            None => Some((std::mem::take(&mut *b), false)),
+        }
+    }
+}
 
 /// How control leaves a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +85,7 @@ pub(crate) const CLEAR_SEQUENCE: &str = "\x1b[H\x1b[2J\x1b[3J";
 
 /// The body `with_redirects` runs: gets the shell, stdin, its output and whether stdout is
 /// the terminal.
-type RedirectBody<'a> = dyn FnMut(&mut Shell, Option<String>, &mut Output, bool) -> Flow + 'a;
+type RedirectBody<'a> = dyn FnMut(&mut Shell, Stdin, &mut Output, bool) -> Flow + 'a;
 
 /// Where one output stream of a command goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +125,7 @@ impl Shell {
                 }
                 Parsed::Command(cc) => {
                     // Abort, break and continue end this command line only.
-                    let flow = self.exec_list(&cc.list, &cc.heredocs, &None, out, tty);
+                    let flow = self.exec_list(&cc.list, &cc.heredocs, &Stdin::none(), out, tty);
                     if flow == Flow::Exit {
                         return Flow::Exit;
                     }
@@ -94,7 +139,7 @@ impl Shell {
         &mut self,
         list: &List,
         hd: &[HereDoc],
-        stdin: &Option<String>,
+        stdin: &Stdin,
         out: &mut Output,
         tty: bool,
     ) -> Flow {
@@ -115,14 +160,7 @@ impl Shell {
         Flow::Normal
     }
 
-    fn exec_pipeline(
-        &mut self,
-        p: &Pipeline,
-        hd: &[HereDoc],
-        stdin: &Option<String>,
-        out: &mut Output,
-        tty: bool,
-    ) -> Flow {
+    fn exec_pipeline(&mut self, p: &Pipeline, hd: &[HereDoc], stdin: &Stdin, out: &mut Output, tty: bool) -> Flow {
         let mut flow = Flow::Normal;
         if p.cmds.len() == 1 {
             if let Some(cmd) = p.cmds.first() {
@@ -134,11 +172,11 @@ impl Shell {
             for (i, cmd) in p.cmds.iter().enumerate() {
                 // Each stage is a subshell: `exit` or `break` there ends only that stage.
                 if i == last {
-                    let f = self.exec_command(cmd, hd, input.take(), out, tty);
+                    let f = self.exec_command(cmd, hd, std::mem::take(&mut input), out, tty);
                     self.run.exit &= f != Flow::Exit;
                 } else {
                     let mut stage = Output::default();
-                    let f = self.exec_command(cmd, hd, input.take(), &mut stage, false);
+                    let f = self.exec_command(cmd, hd, std::mem::take(&mut input), &mut stage, false);
                     self.run.exit &= f != Flow::Exit;
                     let mut piped = String::new();
                     for (stream, text) in stage.chunks {
@@ -147,7 +185,7 @@ impl Shell {
                             Stream::Stderr => out.stderr(text),
                         }
                     }
-                    input = Some(piped);
+                    input = Stdin::text(piped);
                 }
             }
         }
@@ -157,14 +195,7 @@ impl Shell {
         flow
     }
 
-    fn exec_command(
-        &mut self,
-        cmd: &Command,
-        hd: &[HereDoc],
-        stdin: Option<String>,
-        out: &mut Output,
-        tty: bool,
-    ) -> Flow {
+    fn exec_command(&mut self, cmd: &Command, hd: &[HereDoc], stdin: Stdin, out: &mut Output, tty: bool) -> Flow {
         if self.run.exec_depth >= MAX_EXEC_DEPTH {
             out.stderr("bash: maximum nesting level exceeded\n");
             self.state.last_status = 1;
@@ -176,14 +207,7 @@ impl Shell {
         flow
     }
 
-    fn exec_command_inner(
-        &mut self,
-        cmd: &Command,
-        hd: &[HereDoc],
-        stdin: Option<String>,
-        out: &mut Output,
-        tty: bool,
-    ) -> Flow {
+    fn exec_command_inner(&mut self, cmd: &Command, hd: &[HereDoc], stdin: Stdin, out: &mut Output, tty: bool) -> Flow {
         match cmd {
             Command::Simple { assigns, words, redirs } => self.exec_simple(assigns, words, redirs, hd, stdin, out, tty),
             Command::Group { body, subshell, redirs } => {
@@ -310,7 +334,7 @@ impl Shell {
         words: &[crate::parse::Word],
         redirs: &[Redirect],
         hd: &[HereDoc],
-        stdin: Option<String>,
+        stdin: Stdin,
         out: &mut Output,
         tty: bool,
     ) -> Flow {
@@ -384,7 +408,7 @@ impl Shell {
         &mut self,
         redirs: &[Redirect],
         hd: &[HereDoc],
-        stdin: Option<String>,
+        stdin: Stdin,
         out: &mut Output,
         tty: bool,
         body: &mut RedirectBody<'_>,
@@ -435,7 +459,7 @@ impl Shell {
         r: &Redirect,
         hd: &[HereDoc],
         fds: &mut Fds,
-        stdin: &mut Option<String>,
+        stdin: &mut Stdin,
         out: &mut Output,
     ) -> Result<(), String> {
         match &r.op {
@@ -450,14 +474,14 @@ impl Shell {
                     doc.body
                 };
                 if r.fd.unwrap_or(0) == 0 {
-                    *stdin = Some(body);
+                    *stdin = Stdin::text(body);
                 }
                 return Ok(());
             }
             RedirOp::HereString => {
                 let s = self.expand_assignment(&r.target, out)?;
                 if r.fd.unwrap_or(0) == 0 {
-                    *stdin = Some(format!("{s}\n"));
+                    *stdin = Stdin::text(format!("{s}\n"));
                 }
                 return Ok(());
             }
@@ -472,7 +496,7 @@ impl Shell {
             RedirOp::In => {
                 let text = self.read_path(&word).map_err(|e| format!("{word}: {}", e.message()))?;
                 if r.fd.unwrap_or(0) == 0 {
-                    *stdin = Some(text);
+                    *stdin = Stdin::text(text);
                 }
             }
             RedirOp::DupIn => {}
@@ -514,7 +538,7 @@ impl Shell {
         name: &str,
         f: std::rc::Rc<(Command, Vec<HereDoc>)>,
         args: &[String],
-        stdin: Option<String>,
+        stdin: Stdin,
         out: &mut Output,
         tty: bool,
     ) -> Flow {

@@ -23,6 +23,8 @@ enum Node {
         min: u32,
         max: Option<u32>,
     },
+    /// A parenthesised group with its number (1-based), for `\1` in sed replacements.
+    Group(usize, Box<Node>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,18 +37,33 @@ enum ClassItem {
 enum Inst {
     Char(char),
     Any,
-    Class { items: Vec<ClassItem>, negated: bool },
+    Class {
+        items: Vec<ClassItem>,
+        negated: bool,
+    },
     Assert(Node),
     Split(usize, usize),
     Jmp(usize),
+    /// Records the current position in capture slot N.
+    Save(usize),
     Match,
 }
+
+/// Capture slots of one VM thread: start and end of each group.
+type Caps = Vec<Option<usize>>;
+
+/// Positions of a match and its groups (index 0: the whole match).
+pub type Captures = Vec<Option<(usize, usize)>>;
+
+/// More groups than this are refused.
+const MAX_GROUPS: usize = 99;
 
 /// A compiled regular expression.
 #[derive(Debug, Clone)]
 pub struct Regex {
     prog: Vec<Inst>,
     icase: bool,
+    groups: usize,
 }
 
 struct ReParser<'a> {
@@ -54,6 +71,7 @@ struct ReParser<'a> {
     pos: usize,
     extended: bool,
     _src: &'a str,
+    groups: usize,
 }
 
 const MAX_REPEAT: u32 = 255;
@@ -277,10 +295,15 @@ impl ReParser<'_> {
         if depth > 100 {
             return Err("Regular expression too big".to_string());
         }
+        self.groups += 1;
+        let index = self.groups;
+        if index > MAX_GROUPS {
+            return Err("Regular expression too big".to_string());
+        }
         let inner = self.alternation(depth + 1)?;
         if self.at_close() {
             self.pos += if self.extended { 1 } else { 2 };
-            Ok(inner)
+            Ok(Node::Group(index, Box::new(inner)))
         } else {
             Err("Unmatched ( or \\(".to_string())
         }
@@ -397,6 +420,11 @@ fn compile(node: &Node, prog: &mut Vec<Inst>) {
             prog.push(Inst::Assert(node.clone()))
         }
         Node::Concat(items) => items.iter().for_each(|n| compile(n, prog)),
+        Node::Group(index, inner) => {
+            prog.push(Inst::Save(2 * index));
+            compile(inner, prog);
+            prog.push(Inst::Save(2 * index + 1));
+        }
         Node::Alt(alts) => {
             let mut jumps = Vec::new();
             for (i, alt) in alts.iter().enumerate() {
@@ -467,6 +495,7 @@ impl Regex {
             pos: 0,
             extended,
             _src: pattern,
+            groups: 0,
         };
         let node = p.alternation(0)?;
         if p.pos < p.chars.len() {
@@ -478,14 +507,18 @@ impl Regex {
         let mut prog = Vec::new();
         compile(&node, &mut prog);
         prog.push(Inst::Match);
-        Ok(Regex { prog, icase })
+        Ok(Regex {
+            prog,
+            icase,
+            groups: p.groups,
+        })
     }
 
     /// A regex matching `s` literally (grep -F).
     pub fn literal(s: &str, icase: bool) -> Regex {
         let mut prog: Vec<Inst> = s.chars().map(Inst::Char).collect();
         prog.push(Inst::Match);
-        Regex { prog, icase }
+        Regex { prog, icase, groups: 0 }
     }
 
     /// Whether the regex matches anywhere in `text`.
@@ -521,9 +554,17 @@ impl Regex {
         }
     }
 
-    fn add_thread(&self, list: &mut Vec<usize>, seen: &mut [bool], pc: usize, text: &[char], i: usize) {
-        let mut stack = vec![pc];
-        while let Some(pc) = stack.pop() {
+    fn add_thread(
+        &self,
+        list: &mut Vec<(usize, Caps)>,
+        seen: &mut [bool],
+        pc: usize,
+        caps: Caps,
+        text: &[char],
+        i: usize,
+    ) {
+        let mut stack = vec![(pc, caps)];
+        while let Some((pc, caps)) = stack.pop() {
             if seen.get(pc).copied().unwrap_or(true) {
                 continue;
             }
@@ -531,47 +572,60 @@ impl Regex {
                 *s = true;
             }
             match self.prog.get(pc) {
-                Some(Inst::Jmp(t)) => stack.push(*t),
+                Some(Inst::Jmp(t)) => stack.push((*t, caps)),
                 Some(Inst::Split(a, b)) => {
-                    stack.push(*b);
-                    stack.push(*a);
+                    // Pushed last, popped first: the preferred branch.
+                    stack.push((*b, caps.clone()));
+                    stack.push((*a, caps));
                 }
-                Some(Inst::Assert(node)) if Self::assert_ok(node, text, i) => {
-                    stack.push(pc + 1);
+                Some(Inst::Assert(node)) => {
+                    if Self::assert_ok(node, text, i) {
+                        stack.push((pc + 1, caps));
+                    }
                 }
-                Some(_) => list.push(pc),
+                Some(Inst::Save(slot)) => {
+                    let mut caps = caps;
+                    if let Some(s) = caps.get_mut(*slot) {
+                        *s = Some(i);
+                    }
+                    stack.push((pc + 1, caps));
+                }
+                Some(_) => list.push((pc, caps)),
                 None => {}
             }
         }
     }
 
-    /// The end of the longest match starting exactly at `start`.
-    fn longest_at(&self, text: &[char], start: usize) -> Option<usize> {
+    /// The end of the longest match starting exactly at `start`, with its capture slots.
+    fn longest_at_caps(&self, text: &[char], start: usize) -> Option<(usize, Caps)> {
         let n = self.prog.len();
         let mut current = Vec::new();
         let mut seen = vec![false; n];
-        self.add_thread(&mut current, &mut seen, 0, text, start);
-        let mut best = None;
+        self.add_thread(&mut current, &mut seen, 0, vec![None; 2 * self.groups + 2], text, start);
+        let mut best: Option<(usize, Caps)> = None;
         let mut i = start;
         loop {
             let mut next = Vec::new();
             let mut seen_next = vec![false; n];
             let c = text.get(i).copied();
-            for &pc in &current {
-                match self.prog.get(pc) {
-                    Some(Inst::Match) => best = Some(i),
-                    Some(Inst::Char(want)) if c.is_some_and(|c| self.char_eq(c, *want)) => {
-                        self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
+            for (pc, caps) in current {
+                let step = match self.prog.get(pc) {
+                    Some(Inst::Match) => {
+                        // The first thread to match at a new, longer end has priority.
+                        if best.as_ref().is_none_or(|(end, _)| *end < i) {
+                            best = Some((i, caps));
+                        }
+                        continue;
                     }
-                    Some(Inst::Any) if c.is_some_and(|c| c != '\n') => {
-                        self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
+                    Some(Inst::Char(want)) => c.is_some_and(|c| self.char_eq(c, *want)),
+                    Some(Inst::Any) => c.is_some_and(|c| c != '\n'),
+                    Some(Inst::Class { items, negated }) => {
+                        c.is_some_and(|c| class_matches(items, *negated, c, self.icase))
                     }
-                    Some(Inst::Class { items, negated })
-                        if c.is_some_and(|c| class_matches(items, *negated, c, self.icase)) =>
-                    {
-                        self.add_thread(&mut next, &mut seen_next, pc + 1, text, i + 1);
-                    }
-                    _ => {}
+                    _ => false,
+                };
+                if step {
+                    self.add_thread(&mut next, &mut seen_next, pc + 1, caps, text, i + 1);
                 }
             }
             if next.is_empty() || c.is_none() {
@@ -581,6 +635,31 @@ impl Regex {
             i += 1;
         }
     }
+
+    fn longest_at(&self, text: &[char], start: usize) -> Option<usize> {
+        self.longest_at_caps(text, start).map(|(end, _)| end)
+    }
+
+    /// The leftmost-longest match at or after `from` with its groups (index 0: whole match).
+    pub fn captures_at(&self, text: &[char], from: usize) -> Option<Captures> {
+        (from..=text.len()).find_map(|start| {
+            self.longest_at_caps(text, start).map(|(end, caps)| {
+                let mut out = vec![Some((start, end))];
+                for g in 1..=self.groups {
+                    out.push(
+                        match (
+                            caps.get(2 * g).copied().flatten(),
+                            caps.get(2 * g + 1).copied().flatten(),
+                        ) {
+                            (Some(a), Some(b)) if a <= b => Some((a, b)),
+                            _ => None,
+                        },
+                    );
+                }
+                out
+            })
+        })
+    }
 }
 
 fn node_size(node: &Node) -> usize {
@@ -589,6 +668,7 @@ fn node_size(node: &Node) -> usize {
         Node::Repeat { node, min, max } => {
             node_size(node).saturating_mul((max.unwrap_or(*min) as usize).max(*min as usize) + 1) + 1
         }
+        Node::Group(_, inner) => node_size(inner) + 2,
         _ => 1,
     }
 }
@@ -719,6 +799,22 @@ mod tests {
         for (re, ext, text, want) in cases {
             assert_eq!(find(re, ext, text), want, "{re} on {text}");
         }
+    }
+
+    #[test]
+    fn captures_report_group_positions() {
+        let r = Regex::new("\\(b\\)\\([0-9]\\)", false, false).unwrap();
+        let text: Vec<char> = "a1 b2".chars().collect();
+        assert_eq!(
+            r.captures_at(&text, 0),
+            Some(vec![Some((3, 5)), Some((3, 4)), Some((4, 5))])
+        );
+        let r = Regex::new("(a|(x))+", true, false).unwrap();
+        let text: Vec<char> = "aa".chars().collect();
+        assert_eq!(r.captures_at(&text, 0), Some(vec![Some((0, 2)), Some((1, 2)), None]));
+        let r = Regex::new("(.*):(.*)", true, false).unwrap();
+        let text: Vec<char> = "k:v:w".chars().collect();
+        assert_eq!(r.captures_at(&text, 0).unwrap()[2], Some((4, 5)));
     }
 
     #[test]

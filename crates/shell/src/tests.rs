@@ -435,6 +435,36 @@ fn sudo_env_editors_and_program_paths_behave_like_ubuntu() {
 }
 
 #[test]
+fn read_consumes_shared_stdin_line_by_line() {
+    let mut sh = shell();
+    let (o, _) = run(
+        &mut sh,
+        "while read name status; do echo \"$status:$name\"; done < pods.txt",
+    );
+    assert_eq!(o, "STATUS:NAME\nRunning:web-1\nPending:web-2\n");
+    let (o, _) = run(
+        &mut sh,
+        "grep web pods.txt | while read -r p rest; do echo pod/$p; done",
+    );
+    assert_eq!(o, "pod/web-1\npod/web-2\n");
+    // The last line without a newline is read but read reports end of input.
+    let (o, _) = run(
+        &mut sh,
+        "printf 'a b\\nc' | { read x; echo \"[$x] $?\"; read y; echo \"[$y] $?\"; read z; echo \"[$z] $?\"; }",
+    );
+    assert_eq!(o, "[a b] 0\n[c] 1\n[] 1\n");
+    let (o, _) = run(&mut sh, "echo '  lead  and  trail  ' | { read; echo \"[$REPLY]\"; }");
+    assert_eq!(o, "[  lead  and  trail  ]\n");
+    let (o, _) = run(&mut sh, "echo 'a\\ b c' | { read p q; echo \"$p|$q\"; }");
+    assert_eq!(o, "a b|c\n");
+    // Commands that do not read stdin leave it for the next reader.
+    let (o, _) = run(&mut sh, "printf '1\\n2\\n' | { echo x; read a; cat; }");
+    assert_eq!(o, "x\n2\n");
+    let (o, code) = run(&mut sh, "read v");
+    assert_eq!((o.as_str(), code), ("", 1));
+}
+
+#[test]
 fn runaway_loops_are_stopped() {
     let mut sh = shell();
     let r = sh.run_line("while true; do :; done");

@@ -4,12 +4,13 @@
 
 use kubectl::Output;
 
+use crate::exec::Stdin;
 use crate::regex::Regex;
 use crate::FsError;
 
 /// What a text utility works with.
 pub(crate) struct Io<'a> {
-    pub stdin: Option<String>,
+    pub stdin: Stdin,
     /// Reads a file named on the command line.
     pub read: &'a dyn Fn(&str) -> Result<String, FsError>,
     pub out: &'a mut Output,
@@ -17,7 +18,7 @@ pub(crate) struct Io<'a> {
 
 impl Io<'_> {
     fn stdin_text(&mut self) -> String {
-        self.stdin.take().unwrap_or_default()
+        self.stdin.take_all().unwrap_or_default()
     }
 }
 
@@ -1659,7 +1660,7 @@ mod tests {
         let mut out = Output::default();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let mut io = Io {
-            stdin: Some(stdin.to_string()),
+            stdin: Stdin::text(stdin.to_string()),
             read: &files,
             out: &mut out,
         };

@@ -31,8 +31,12 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let group = flags.string("api-group");
     let ns_changed = flags.changed("namespaced");
     let namespaced = flags.bool("namespaced");
-    let verbs = flags.strings("verbs");
-    let categories = flags.strings("categories");
+    // Both are string slices: repeated flags and comma-separated values add up.
+    let split = |name: &str| -> Vec<String> {
+        flags.strings(name).iter().flat_map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>()).collect()
+    };
+    let verbs = split("verbs");
+    let categories = split("categories");
     resources.retain(|r| {
         !r.verbs.is_empty()
             && (!group_changed || r.group == group)

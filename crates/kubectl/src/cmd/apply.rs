@@ -49,7 +49,9 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let objects = read_files(ctx, &filenames, flags.bool("recursive"))?;
     let mut errs = Vec::new();
     let mut count = 0;
-    let mut printed = 0;
+    // With -o json|yaml apply prints everything at the end: one object, or a List.
+    let collect = format == "yaml" || format == "json";
+    let mut collected: Vec<Value> = Vec::new();
     for fo in &objects {
         let item = match map_file_object(ctx, fo) {
             Ok(i) => i,
@@ -60,14 +62,17 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         };
         count += 1;
         match apply_one(ctx, &item, dry_run) {
-            Ok((obj, op)) => {
-                if format == "yaml" && printed > 0 {
-                    ctx.stdout("---\n");
-                }
-                printed += 1;
-                print_result(ctx, &obj, &format, op, dry_run)?;
-            }
+            Ok((obj, _)) if collect => collected.push(obj),
+            Ok((obj, op)) => print_result(ctx, &obj, &format, op, dry_run)?,
             Err(e) => errs.push(e),
+        }
+    }
+    match collected.len() {
+        0 => {}
+        1 => crate::output::print_object(ctx, &collected.remove(0), &format)?,
+        _ => {
+            let list = serde_json::json!({"apiVersion": "v1", "items": collected, "kind": "List", "metadata": {}});
+            crate::output::print_object(ctx, &list, &format)?;
         }
     }
     if !errs.is_empty() {
@@ -153,17 +158,18 @@ fn apply_one(ctx: &mut Ctx<'_>, item: &Item, dry_run: DryRun) -> CmdResult<(Valu
             "Warning: resource {object_name} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.\n"
         ));
     }
-    let patch = three_way(original.as_ref(), &modified, &current);
+    let gvk = GroupVersionKind::new(&item.info.group, &item.info.version, &item.info.kind);
+    let patch = api::strategic_merge::three_way(&gvk, original.as_ref(), &modified, &current)
+        .map_err(|e| CmdError::msg(format!("error when creating patch for \"{source}\": {e}")))?;
     if patch.as_object().is_some_and(Map::is_empty) {
         return Ok((current, "unchanged"));
     }
     if dry_run == DryRun::Client {
-        let mut local = current.clone();
-        crate::cmd::run::merge_patch(&mut local, &patch);
+        let local = api::strategic_merge::apply(&gvk, &current, &patch).map_err(CmdError::msg)?;
         return Ok((local, "configured"));
     }
     let req = dry_run
-        .apply(ApiRequest::patch(item.path(), PatchType::Merge, patch.clone()))
+        .apply(ApiRequest::patch(item.path(), PatchType::StrategicMerge, patch.clone()))
         .with_query("fieldManager", "kubectl-client-side-apply")
         .with_query("fieldValidation", "Strict");
     match ctx.request(req) {

@@ -255,6 +255,31 @@ fn describe_one(ctx: &mut Ctx<'_>, info: &ResourceInfo, obj: &Value, show_events
                     .map_err(|e| e.message().to_string()),
             );
         }
+        ("networking.k8s.io", "Ingress") => {
+            for svc in describe::ingress_backend_services(obj) {
+                let path = format!("/apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices");
+                let slices = list(
+                    ctx,
+                    &path,
+                    &[("labelSelector", format!("kubernetes.io/service-name={svc}"))],
+                );
+                let entry = match slices {
+                    Err(e) => (Err(e.plain_message()), Vec::new()),
+                    Ok(slices) => {
+                        let svc_path = format!("/api/v1/namespaces/{ns}/services/{svc}");
+                        (
+                            ctx.request(ApiRequest::get(svc_path))
+                                .map_err(|e| e.message().to_string()),
+                            slices,
+                        )
+                    }
+                };
+                rel.backends.insert(svc, entry);
+            }
+        }
+        ("", "PersistentVolumeClaim") => {
+            rel.pods = list(ctx, &format!("/api/v1/namespaces/{ns}/pods"), &with_limit(Vec::new())).ok();
+        }
         ("", "Namespace") => {
             let q = with_limit(Vec::new());
             rel.quotas = list(ctx, &format!("/api/v1/namespaces/{name}/resourcequotas"), &q).ok();

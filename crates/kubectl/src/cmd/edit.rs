@@ -98,7 +98,7 @@ fn edit_one(ctx: &mut Ctx<'_>, item: &Item, edit_format: &str, format: &str, dry
             return print_result(ctx, &modified, format, "edited", dry_run);
         }
         let req = dry_run
-            .apply(ApiRequest::patch(item.path(), PatchType::Merge, patch))
+            .apply(ApiRequest::patch(item.path(), PatchType::StrategicMerge, patch))
             .with_query("fieldManager", "kubectl-edit");
         match ctx.request(req) {
             Ok(updated) => return print_result(ctx, &updated, format, "edited", dry_run),

@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::Parsed;
 use crate::output::{print_result, DryRun};
-use crate::resource::{map_file_object, read_files, Builder, Item};
+use crate::resource::{map_file_object_local, read_files, Builder, Item};
 use apimachinery::request::PatchType;
 use apimachinery::ApiRequest;
 use serde_json::{json, Map, Value};
@@ -176,7 +176,7 @@ fn run(ctx: &mut Ctx<'_>, flags: &Parsed, kind: Kind) -> CmdResult {
     }
     let items: Vec<CmdResult<Item>> = if local {
         let objs = read_files(ctx, &filenames, flags.bool("recursive"))?;
-        objs.iter().map(|fo| map_file_object(ctx, fo)).collect()
+        objs.iter().map(|fo| map_file_object_local(ctx, fo)).collect()
     } else {
         let builder = Builder {
             filenames: filenames.clone(),

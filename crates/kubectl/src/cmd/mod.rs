@@ -469,7 +469,17 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
             .stderr(format!("error: \"{full_path}\" is not available in kubeplay yet\n"));
         return 1;
     };
+    if parsed.changed("context") && !path.starts_with("config") {
+        let wanted = parsed.string("context");
+        if !inv.config.contexts.iter().any(|c| c.name == wanted) {
+            inv.out.stderr(format!("Error in configuration: context was not found for specified context: {wanted}\n"));
+            return 1;
+        }
+    }
     let mut ctx = Ctx::new(inv, &full_path, &parsed);
+    if ctx.verbosity >= 6 {
+        ctx.log_config_loaded();
+    }
     match run(&mut ctx, &parsed) {
         Ok(()) => 0,
         Err(e) => {

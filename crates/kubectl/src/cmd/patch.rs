@@ -5,10 +5,10 @@ use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::Parsed;
 use crate::output::{print_result, DryRun};
-use crate::resource::{map_file_object, read_files, Builder, Item};
+use crate::resource::{map_file_object_local, read_files, Builder, Item};
 use apimachinery::request::PatchType;
 use apimachinery::ApiRequest;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let format = super::output_format(flags)?;
@@ -57,7 +57,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         .unwrap_or(Value::Null);
     let items: Vec<CmdResult<Item>> = if local {
         let objs = read_files(ctx, &flags.strings("filename"), flags.bool("recursive"))?;
-        objs.iter().map(|fo| map_file_object(ctx, fo)).collect()
+        objs.iter().map(|fo| map_file_object_local(ctx, fo)).collect()
     } else {
         let mut b = Builder::from_flags(flags, &flags.args);
         b.require_object = true;
@@ -160,39 +160,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn pod_gvk() -> apimachinery::GroupVersionKind {
+        apimachinery::GroupVersionKind::new("", "v1", "Pod")
+    }
+
     #[test]
-    fn containers_merge_by_name_and_other_fields_survive() {
+    fn local_strategic_patches_merge_containers_by_name() {
         let pod = json!({"spec": {"containers": [{"name": "c", "image": "nginx", "ports": [{"containerPort": 80}]}, {"name": "d", "image": "x"}]}});
-        let out = strategic_merge(
-            &pod,
-            &json!({"spec": {"containers": [{"name": "c", "image": "redis"}]}}),
-        );
-        assert_eq!(
-            out["spec"]["containers"][0],
-            json!({"name": "c", "image": "redis", "ports": [{"containerPort": 80}]})
-        );
+        let patch = json!({"spec": {"containers": [{"name": "c", "image": "redis"}]}});
+        let out = apply_locally(&pod_gvk(), PatchType::StrategicMerge, &pod, &patch).unwrap();
+        assert_eq!(out["spec"]["containers"][0], json!({"name": "c", "image": "redis", "ports": [{"containerPort": 80}]}));
         assert_eq!(out["spec"]["containers"][1]["name"], "d");
-        let out = strategic_merge(
-            &pod,
-            &json!({"spec": {"containers": [{"name": "d", "$patch": "delete"}]}}),
-        );
-        assert_eq!(out["spec"]["containers"].as_array().map(Vec::len), Some(1));
     }
 
     #[test]
     fn merge_patches_replace_lists_and_null_deletes() {
-        let out = apply_locally(
-            PatchType::Merge,
-            &json!({"a": [1, 2], "b": 1}),
-            &json!({"a": [3], "b": null}),
-        )
-        .unwrap();
+        let out =
+            apply_locally(&pod_gvk(), PatchType::Merge, &json!({"a": [1, 2], "b": 1}), &json!({"a": [3], "b": null})).unwrap();
         assert_eq!(out, json!({"a": [3]}));
-        assert_eq!(
-            apply_locally(PatchType::Merge, &json!({}), &json!("x"))
-                .unwrap_err()
-                .plain_message(),
-            "invalid JSON document"
-        );
+        let err = apply_locally(&pod_gvk(), PatchType::Merge, &json!({}), &json!("x")).unwrap_err();
+        assert_eq!(err.plain_message(), "invalid JSON document");
     }
 }

@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::Parsed;
 use crate::output::{print_result_typed as print_result, DryRun};
-use crate::resource::{map_file_object, read_files, Builder, Item};
+use crate::resource::{map_file_object_local, read_files, Builder, Item};
 use apimachinery::request::PatchType;
 use apimachinery::{ApiRequest, GroupVersionKind};
 use serde_json::{json, Map, Value};
@@ -90,7 +90,7 @@ fn items(ctx: &mut Ctx<'_>, flags: &Parsed, resources: &[String]) -> CmdResult<V
             return Err(CmdError::msg("you must specify resources by --filename when --local is set.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'"));
         }
         let objs = read_files(ctx, &filenames, flags.bool("recursive"))?;
-        return Ok(objs.iter().map(|fo| map_file_object(ctx, fo)).collect());
+        return Ok(objs.iter().map(|fo| map_file_object_local(ctx, fo)).collect());
     }
     let builder = Builder {
         filenames,
@@ -165,10 +165,10 @@ fn apply_change(
             print_result(ctx, &modified, &format, operation, dry_run)?;
             continue;
         }
-        // A JSON merge patch carries whole lists, so the result equals a strategic two-way patch.
-        let patch = create_merge_patch(&original, &modified);
+        let gvk = GroupVersionKind::new(&item.info.group, &item.info.version, &item.info.kind);
+        let patch = api::strategic_merge::two_way(&gvk, &original, &modified).map_err(CmdError::msg)?;
         let req = dry_run
-            .apply(ApiRequest::patch(item.path(), PatchType::Merge, patch))
+            .apply(ApiRequest::patch(item.path(), PatchType::StrategicMerge, patch))
             .with_query("fieldManager", "kubectl-set");
         match ctx.request(req) {
             Ok(actual) => print_result(ctx, &actual, &format, operation, dry_run)?,

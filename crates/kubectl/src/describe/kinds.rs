@@ -22,6 +22,8 @@ pub struct Related {
     pub limit_ranges: Option<Vec<Value>>,
     /// Node: its Lease, or the error text.
     pub lease: Option<Result<Value, String>>,
+    /// Ingress: per backend Service name, the Service (or the error text) and its EndpointSlices.
+    pub backends: std::collections::BTreeMap<String, (Result<Value, String>, Vec<Value>)>,
 }
 
 /// Describes `obj` (of `group`/`kind`) as `kubectl describe` prints it.
@@ -41,6 +43,9 @@ pub fn describe(group: &str, kind: &str, obj: &Value, rel: &Related, now: i64) -
         ("batch", "Job") => describe_job(obj, rel, now),
         ("batch", "CronJob") => describe_cron_job(obj, rel, now),
         ("", "ServiceAccount") => describe_service_account(obj, rel, now),
+        ("networking.k8s.io", "Ingress") => describe_ingress(obj, rel, now),
+        ("", "PersistentVolumeClaim") => describe_pvc(obj, rel, now),
+        ("", "PersistentVolume") => describe_pv(obj, rel, now),
         ("rbac.authorization.k8s.io", "Role") | ("rbac.authorization.k8s.io", "ClusterRole") => describe_role(obj),
         ("rbac.authorization.k8s.io", "RoleBinding") | ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
             describe_role_binding(obj)
@@ -1889,6 +1894,370 @@ pub fn describe_service_account(sa: &Value, rel: &Related, now: i64) -> String {
     w.finish()
 }
 
+fn finalizers(obj: &Value) -> String {
+    let f: Vec<String> = arr(obj, "metadata.finalizers").iter().map(scalar_string).collect();
+    format!("[{}]", f.join(" "))
+}
+
+/// The pods using a claim: by volume, then by owner reference (getPodsForPVC).
+pub fn pods_using_claim(pvc: &Value, pods: &[Value]) -> Vec<String> {
+    let name = s(pvc, "metadata.name");
+    let mut out: Vec<&Value> = Vec::new();
+    for p in pods {
+        for v in arr(p, "spec.volumes") {
+            if s(v, "persistentVolumeClaim.claimName") == name && !at(v, "persistentVolumeClaim").is_null() {
+                out.push(p);
+            }
+        }
+    }
+    for r in arr(pvc, "metadata.ownerReferences") {
+        if s(r, "kind") != "Pod" {
+            continue;
+        }
+        if let Some(p) = pods.iter().find(|p| s(p, "metadata.uid") == s(r, "uid")) {
+            if !out.iter().any(|o| s(o, "metadata.uid") == s(p, "metadata.uid")) {
+                out.push(p);
+            }
+        }
+    }
+    let mut names: Vec<String> = out.iter().map(|p| s(p, "metadata.name").to_string()).collect();
+    names.sort();
+    names
+}
+
+pub fn describe_pvc(pvc: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, pvc);
+    let class = at(pvc, "metadata.annotations")
+        .get("volume.beta.kubernetes.io/storage-class")
+        .and_then(Value::as_str)
+        .or_else(|| opt_s(pvc, "spec.storageClassName"))
+        .unwrap_or("");
+    w.write(L0, &format!("StorageClass:\t{class}\n"));
+    if at(pvc, "metadata.deletionTimestamp").is_null() {
+        w.write(L0, &format!("Status:\t{}\n", s(pvc, "status.phase")));
+    } else {
+        w.write(
+            L0,
+            &format!(
+                "Status:\tTerminating (lasts {})\n",
+                age(s(pvc, "metadata.deletionTimestamp"), now)
+            ),
+        );
+    }
+    w.write(L0, &format!("Volume:\t{}\n", s(pvc, "spec.volumeName")));
+    labels_multiline(&mut w, "", "Labels", at(pvc, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(pvc, "metadata.annotations"));
+    w.write(L0, &format!("Finalizers:\t{}\n", finalizers(pvc)));
+    let (capacity, modes) = if s(pvc, "spec.volumeName").is_empty() {
+        (String::new(), String::new())
+    } else {
+        let cap = at(pvc, "status.capacity.storage");
+        let cap = if cap.is_null() {
+            "0".to_string()
+        } else {
+            quantity(cap).to_string()
+        };
+        (
+            cap,
+            crate::printers::kinds::access_modes(arr(pvc, "status.accessModes")),
+        )
+    };
+    w.write(L0, &format!("Capacity:\t{capacity}\n"));
+    w.write(L0, &format!("Access Modes:\t{modes}\n"));
+    if let Some(m) = opt_s(pvc, "spec.volumeMode") {
+        w.write(L0, &format!("VolumeMode:\t{m}\n"));
+    }
+    let ds = at(pvc, "spec.dataSource");
+    if !ds.is_null() {
+        w.write(L0, "DataSource:\n");
+        if let Some(g) = opt_s(ds, "apiGroup") {
+            w.write(L1, &format!("APIGroup:\t{g}\n"));
+        }
+        w.write(L1, &format!("Kind:\t{}\n", s(ds, "kind")));
+        w.write(L1, &format!("Name:\t{}\n", s(ds, "name")));
+    }
+    let used_by = pods_using_claim(pvc, rel.pods.as_deref().unwrap_or(&[]));
+    w.write(L0, "Used By:\t");
+    if used_by.is_empty() {
+        w.line("<none>");
+    } else {
+        for (ix, n) in used_by.iter().enumerate() {
+            if ix != 0 {
+                w.write(L0, "\t");
+            }
+            w.write(L0, &format!("{n}\n"));
+        }
+    }
+    let conds = arr(pvc, "status.conditions");
+    if !conds.is_empty() {
+        w.write(L0, "Conditions:\n");
+        w.write(L1, "Type\tStatus\tLastProbeTime\tLastTransitionTime\tReason\tMessage\n");
+        w.write(
+            L1,
+            "----\t------\t-----------------\t------------------\t------\t-------\n",
+        );
+        for c in conds {
+            w.write(
+                L1,
+                &format!(
+                    "{} \t{} \t{} \t{} \t{} \t{}\n",
+                    s(c, "type"),
+                    s(c, "status"),
+                    rfc1123z(s(c, "lastProbeTime")),
+                    rfc1123z(s(c, "lastTransitionTime")),
+                    s(c, "reason"),
+                    s(c, "message")
+                ),
+            );
+        }
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_pv(pv: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    w.write(L0, &format!("Name:\t{}\n", s(pv, "metadata.name")));
+    labels_multiline(&mut w, "", "Labels", at(pv, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(pv, "metadata.annotations"));
+    w.write(L0, &format!("Finalizers:\t{}\n", finalizers(pv)));
+    let class = at(pv, "metadata.annotations")
+        .get("volume.beta.kubernetes.io/storage-class")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| s(pv, "spec.storageClassName"));
+    w.write(L0, &format!("StorageClass:\t{class}\n"));
+    if at(pv, "metadata.deletionTimestamp").is_null() {
+        w.write(L0, &format!("Status:\t{}\n", s(pv, "status.phase")));
+    } else {
+        w.write(
+            L0,
+            &format!(
+                "Status:\tTerminating (lasts {})\n",
+                age(s(pv, "metadata.deletionTimestamp"), now)
+            ),
+        );
+    }
+    let claim = if at(pv, "spec.claimRef").is_null() {
+        String::new()
+    } else {
+        format!("{}/{}", s(pv, "spec.claimRef.namespace"), s(pv, "spec.claimRef.name"))
+    };
+    w.write(L0, &format!("Claim:\t{claim}\n"));
+    w.write(
+        L0,
+        &format!("Reclaim Policy:\t{}\n", s(pv, "spec.persistentVolumeReclaimPolicy")),
+    );
+    w.write(
+        L0,
+        &format!(
+            "Access Modes:\t{}\n",
+            crate::printers::kinds::access_modes(arr(pv, "spec.accessModes"))
+        ),
+    );
+    if let Some(m) = opt_s(pv, "spec.volumeMode") {
+        w.write(L0, &format!("VolumeMode:\t{m}\n"));
+    }
+    let cap = at(pv, "spec.capacity.storage");
+    let cap = if cap.is_null() {
+        "0".to_string()
+    } else {
+        quantity(cap).to_string()
+    };
+    w.write(L0, &format!("Capacity:\t{cap}\n"));
+    if at(pv, "spec.nodeAffinity.required").is_null() {
+        w.write(L0, "Node Affinity:\t<none>\n");
+    } else {
+        w.write(L0, "Node Affinity:\t\n");
+        let terms = arr(pv, "spec.nodeAffinity.required.nodeSelectorTerms");
+        if terms.is_empty() {
+            w.write(L1, "Required Terms:\t<none>\n");
+        } else {
+            w.write(L1, "Required Terms:\t\n");
+            for (ti, term) in terms.iter().enumerate() {
+                w.write(L2, &format!("Term {ti}:\t"));
+                let exprs = arr(term, "matchExpressions");
+                if exprs.is_empty() {
+                    w.line("<none>");
+                    continue;
+                }
+                for (ix, e) in exprs.iter().enumerate() {
+                    if ix != 0 {
+                        w.write(L2, "\t");
+                    }
+                    let mut text = format!("{} {}", s(e, "key"), s(e, "operator").to_lowercase());
+                    let vals: Vec<String> = arr(e, "values").iter().map(scalar_string).collect();
+                    if !vals.is_empty() {
+                        text = format!("{text} [{}]", vals.join(", "));
+                    }
+                    w.write(L0, &format!("{text}\n"));
+                }
+            }
+        }
+    }
+    w.write(L0, &format!("Message:\t{}\n", s(pv, "status.message")));
+    w.write(L0, "Source:\n");
+    if !at(pv, "spec.hostPath").is_null() {
+        let t = opt_s(pv, "spec.hostPath.type").unwrap_or("<none>");
+        w.write(
+            L2,
+            &format!(
+                "Type:\tHostPath (bare host directory volume)\n    Path:\t{}\n    HostPathType:\t{t}\n",
+                s(pv, "spec.hostPath.path")
+            ),
+        );
+    } else if !at(pv, "spec.nfs").is_null() {
+        w.write(
+            L2,
+            &format!(
+                "Type:\tNFS (an NFS mount that lasts the lifetime of a pod)\n    Server:\t{}\n    Path:\t{}\n    ReadOnly:\t{}\n",
+                s(pv, "spec.nfs.server"),
+                s(pv, "spec.nfs.path"),
+                b(pv, "spec.nfs.readOnly")
+            ),
+        );
+    } else if !at(pv, "spec.local").is_null() {
+        w.write(
+            L2,
+            &format!(
+                "Type:\tLocalVolume (a persistent volume backed by local storage on a node)\n    Path:\t{}\n",
+                s(pv, "spec.local.path")
+            ),
+        );
+    } else {
+        w.write(L1, "<unknown>\n");
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+/// The Services an Ingress's backends name (default backend first, then rule paths).
+pub fn ingress_backend_services(ing: &Value) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |b: &Value| {
+        let n = s(b, "service.name");
+        if !n.is_empty() && !names.iter().any(|x| x == n) {
+            names.push(n.to_string());
+        }
+    };
+    add(at(ing, "spec.defaultBackend"));
+    for rule in arr(ing, "spec.rules") {
+        for p in arr(rule, "http.paths") {
+            add(at(p, "backend"));
+        }
+    }
+    names
+}
+
+fn describe_backend(backend: &Value, rel: &Related) -> String {
+    if !at(backend, "service").is_null() {
+        let name = s(backend, "service.name");
+        let number = i(backend, "service.port.number");
+        let port_name = s(backend, "service.port.name");
+        let sb = if number != 0 {
+            format!("{name}:{number}")
+        } else {
+            format!("{name}:{port_name}")
+        };
+        let Some((svc, slices)) = rel.backends.get(name) else {
+            return sb;
+        };
+        let svc = match svc {
+            Ok(v) => v,
+            Err(e) => return format!("{sb} (<error: {e}>)"),
+        };
+        let mut sp_name = "";
+        for sp in arr(svc, "spec.ports") {
+            if (number != 0 && number == i(sp, "port")) || (!port_name.is_empty() && port_name == s(sp, "name")) {
+                sp_name = s(sp, "name");
+            }
+        }
+        return format!("{sb} ({})", format_endpoint_slices(slices, sp_name));
+    }
+    if !at(backend, "resource").is_null() {
+        return format!(
+            "APIGroup: {}, Kind: {}, Name: {}",
+            opt_s(backend, "resource.apiGroup").unwrap_or("<none>"),
+            s(backend, "resource.kind"),
+            s(backend, "resource.name")
+        );
+    }
+    String::new()
+}
+
+pub fn describe_ingress(ing: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    w.write(L0, &format!("Name:\t{}\n", s(ing, "metadata.name")));
+    labels_multiline(&mut w, "", "Labels", at(ing, "metadata.labels"));
+    w.write(L0, &format!("Namespace:\t{}\n", s(ing, "metadata.namespace")));
+    let mut addrs: Vec<String> = Vec::new();
+    for g in arr(ing, "status.loadBalancer.ingress") {
+        let v = if !s(g, "ip").is_empty() {
+            s(g, "ip")
+        } else {
+            s(g, "hostname")
+        };
+        if !v.is_empty() && !addrs.iter().any(|a| a == v) {
+            addrs.push(v.to_string());
+        }
+    }
+    addrs.sort();
+    w.write(L0, &format!("Address:\t{}\n", addrs.join(",")));
+    w.write(
+        L0,
+        &format!(
+            "Ingress Class:\t{}\n",
+            opt_s(ing, "spec.ingressClassName").unwrap_or("<none>")
+        ),
+    );
+    let def = at(ing, "spec.defaultBackend");
+    let default_text = if def.is_null() {
+        "<default>".to_string()
+    } else {
+        describe_backend(def, rel)
+    };
+    w.write(L0, &format!("Default backend:\t{default_text}\n"));
+    let tls = arr(ing, "spec.tls");
+    if !tls.is_empty() {
+        w.write(L0, "TLS:\n");
+        for t in tls {
+            let hosts: Vec<String> = arr(t, "hosts").iter().map(scalar_string).collect();
+            if s(t, "secretName").is_empty() {
+                w.write(L1, &format!("SNI routes {}\n", hosts.join(",")));
+            } else {
+                w.write(L1, &format!("{} terminates {}\n", s(t, "secretName"), hosts.join(",")));
+            }
+        }
+    }
+    w.write(L0, "Rules:\n  Host\tPath\tBackends\n");
+    w.write(L1, "----\t----\t--------\n");
+    let mut count = 0;
+    for rule in arr(ing, "spec.rules") {
+        if at(rule, "http").is_null() {
+            continue;
+        }
+        count += 1;
+        let host = if s(rule, "host").is_empty() {
+            "*"
+        } else {
+            s(rule, "host")
+        };
+        w.write(L1, &format!("{host}\t\n"));
+        for p in arr(rule, "http.paths") {
+            w.write(
+                L2,
+                &format!("\t{} \t{}\n", s(p, "path"), describe_backend(at(p, "backend"), rel)),
+            );
+        }
+    }
+    if count == 0 {
+        w.write(L1, &format!("*\t*\t{default_text}\n"));
+    }
+    annotations_multiline(&mut w, "Annotations", at(ing, "metadata.annotations"));
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
 /// One PolicyRule with its lists (nil and empty print alike as `[]`).
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Rule {
@@ -1920,18 +2289,30 @@ fn strings_at(v: &Value, key: &str) -> Vec<String> {
 
 /// rbac.BreakdownRule: one rule per group × resource × verb (× name), then per URL × verb.
 fn breakdown(rule: &Value) -> Vec<Rule> {
-    let (groups, resources, verbs, names) =
-        (strings_at(rule, "apiGroups"), strings_at(rule, "resources"), strings_at(rule, "verbs"), strings_at(rule, "resourceNames"));
+    let (groups, resources, verbs, names) = (
+        strings_at(rule, "apiGroups"),
+        strings_at(rule, "resources"),
+        strings_at(rule, "verbs"),
+        strings_at(rule, "resourceNames"),
+    );
     let mut out = Vec::new();
     for g in &groups {
         for r in &resources {
             for v in &verbs {
-                let base = Rule { verbs: vec![v.clone()], api_groups: vec![g.clone()], resources: vec![r.clone()], ..Default::default() };
+                let base = Rule {
+                    verbs: vec![v.clone()],
+                    api_groups: vec![g.clone()],
+                    resources: vec![r.clone()],
+                    ..Default::default()
+                };
                 if names.is_empty() {
                     out.push(base);
                 } else {
                     for n in &names {
-                        out.push(Rule { resource_names: vec![n.clone()], ..base.clone() });
+                        out.push(Rule {
+                            resource_names: vec![n.clone()],
+                            ..base.clone()
+                        });
                     }
                 }
             }
@@ -1939,7 +2320,11 @@ fn breakdown(rule: &Value) -> Vec<Rule> {
     }
     for u in strings_at(rule, "nonResourceURLs") {
         for v in &verbs {
-            out.push(Rule { non_resource_urls: vec![u.clone()], verbs: vec![v.clone()], ..Default::default() });
+            out.push(Rule {
+                non_resource_urls: vec![u.clone()],
+                verbs: vec![v.clone()],
+                ..Default::default()
+            });
         }
     }
     out
@@ -1980,7 +2365,9 @@ fn compact(rules: Vec<Rule>) -> Vec<Rule> {
 
 /// CombineResourceGroup: `deployments.apps/scale`.
 fn combine_resource_group(resources: &[String], groups: &[String]) -> String {
-    let Some(first) = resources.first() else { return String::new() };
+    let Some(first) = resources.first() else {
+        return String::new();
+    };
     let (res, sub) = match first.split_once('/') {
         Some((r, s)) => (r, Some(s)),
         None => (first.as_str(), None),
@@ -2033,7 +2420,10 @@ pub fn describe_role_binding(binding: &Value) -> String {
     w.write(L1, "Kind\tName\tNamespace\n");
     w.write(L1, "----\t----\t---------\n");
     for sub in arr(binding, "subjects") {
-        w.write(L1, &format!("{}\t{}\t{}\n", s(sub, "kind"), s(sub, "name"), s(sub, "namespace")));
+        w.write(
+            L1,
+            &format!("{}\t{}\t{}\n", s(sub, "kind"), s(sub, "name"), s(sub, "namespace")),
+        );
     }
     w.finish()
 }

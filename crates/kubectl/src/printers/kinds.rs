@@ -683,6 +683,19 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             let cidrs: Vec<String> = arr(o, "spec.cidrs").iter().map(scalar_string).collect();
             vec![name(o), cidrs.join(","), creation_age(o, now)]
         }),
+        ("", "ComponentStatus") => (
+            cols(&[("Name", 0), ("Status", 0), ("Message", 0), ("Error", 0)]),
+            |o, _, _| {
+                let healthy = arr(o, "conditions").iter().find(|c| s(c, "type") == "Healthy");
+                let status = match healthy {
+                    Some(c) if s(c, "status") == "True" => "Healthy",
+                    Some(_) => "Unhealthy",
+                    None => "Unknown",
+                };
+                let (msg, err) = healthy.map(|c| (s(c, "message"), s(c, "error"))).unwrap_or(("", ""));
+                vec![name(o), status.to_string(), msg.to_string(), err.to_string()]
+            },
+        ),
         ("storage.k8s.io", "CSINode") => (cols(&[("Name", 0), ("Drivers", 0), ("Age", 0)]), |o, now, _| {
             vec![name(o), len_of(o, "spec.drivers").to_string(), creation_age(o, now)]
         }),

@@ -390,7 +390,11 @@ impl ApiClient for FakeCluster {
                 let body = req.body.clone().unwrap_or(Value::Null);
                 match req.patch_type {
                     Some(PatchType::StrategicMerge) => {
-                        let av = obj.get("apiVersion").and_then(Value::as_str).unwrap_or("v1").to_string();
+                        let av = obj
+                            .get("apiVersion")
+                            .and_then(Value::as_str)
+                            .unwrap_or("v1")
+                            .to_string();
                         let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
                         let gvk = apimachinery::GroupVersionKind::from_api_version(&av, &kind);
                         obj = api::strategic_merge::apply(&gvk, &obj, &body).map_err(ApiError::bad_request)?;

@@ -334,3 +334,41 @@ fn roles_list_compacted_sorted_rules() {
         "Name:         rb\nLabels:       <none>\nAnnotations:  <none>\nRole:\n  Kind:  ClusterRole\n  Name:  admin\nSubjects:\n  Kind            Name  Namespace\n  ----            ----  ---------\n  ServiceAccount  dash  kube-system\n"
     );
 }
+
+#[test]
+fn ingress_describe_resolves_backends() {
+    let ing = json!({"metadata": {"name": "web", "namespace": "default"},
+        "spec": {"ingressClassName": "nginx", "rules": [{"host": "example.com", "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}},
+            {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "api", "port": {"number": 8080}}}}]}}]}});
+    let svc = json!({"spec": {"ports": [{"name": "http", "port": 80}]}});
+    let slice = json!({"ports": [{"name": "http", "port": 8080}], "endpoints": [{"addresses": ["10.244.1.2"]}]});
+    let mut rel = Related {
+        events: Some(vec![]),
+        ..Default::default()
+    };
+    rel.backends.insert("web".into(), (Ok(svc), vec![slice]));
+    rel.backends
+        .insert("api".into(), (Err("services \"api\" not found".into()), vec![]));
+    assert_eq!(
+        describe("networking.k8s.io", "Ingress", &ing, &rel, T0),
+        "Name:             web\nLabels:           <none>\nNamespace:        default\nAddress:          \nIngress Class:    nginx\nDefault backend:  <default>\nRules:\n  Host         Path  Backends\n  ----         ----  --------\n  example.com  \n               /      web:80 (10.244.1.2:8080)\n               /api   api:8080 (<error: services \"api\" not found>)\nAnnotations:   <none>\nEvents:        <none>\n"
+    );
+}
+
+#[test]
+fn claims_list_the_pods_using_them() {
+    let pvc = json!({"metadata": {"name": "data", "namespace": "default", "finalizers": ["kubernetes.io/pvc-protection"]},
+        "spec": {"storageClassName": "standard", "volumeName": "pv-1", "volumeMode": "Filesystem"},
+        "status": {"phase": "Bound", "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"]}});
+    let pod = json!({"metadata": {"name": "db-0", "uid": "p"}, "spec": {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}});
+    let rel = Related {
+        pods: Some(vec![pod]),
+        events: Some(vec![]),
+        ..Default::default()
+    };
+    assert_eq!(
+        describe("", "PersistentVolumeClaim", &pvc, &rel, T0),
+        "Name:          data\nNamespace:     default\nStorageClass:  standard\nStatus:        Bound\nVolume:        pv-1\nLabels:        <none>\nAnnotations:   <none>\nFinalizers:    [kubernetes.io/pvc-protection]\nCapacity:      1Gi\nAccess Modes:  RWO\nVolumeMode:    Filesystem\nUsed By:       db-0\nEvents:        <none>\n"
+    );
+}
