@@ -1,11 +1,17 @@
 //! Transcript tests: each file under tests/transcripts/ is a list of `$ command` lines, each
-//! followed by the output a terminal shows and `[exit N]` when N is not 0. The files under
+//! followed by the output a terminal shows (`[no newline at end]` after output that lacks one)
+//! and `[exit N]` when N is not 0. The files under
 //! client/ were recorded from the real kubectl v1.37.1 (tests/transcripts/record.py); the files
 //! under cluster/ are kubeplay's own, checked by reading them against upstream behaviour.
+//! `KUBEPLAY_BLESS=1 cargo test --test transcripts` rewrites the files under cluster/ with
+//! kubeplay's output (review the diff!); client/ files are only ever rewritten by record.py.
 //! Every file runs in a fresh default cluster (seed 1) with tests/transcripts/files/ as its
 //! working directory (the shell's home, /root).
 
 use std::path::{Path, PathBuf};
+
+/// Marks output that did not end with a newline (e.g. `-o jsonpath=…`).
+const NO_NEWLINE: &str = "\n[no newline at end]\n";
 
 struct Step {
     command: String,
@@ -46,7 +52,11 @@ fn replay(text: &str) -> String {
     let mut out = String::new();
     for step in parse(text) {
         let result = sh.run_line(&step.command);
-        out.push_str(&format!("$ {}\n{}", step.command, result.output.combined()));
+        let text = result.output.combined();
+        out.push_str(&format!("$ {}\n{text}", step.command));
+        if !text.is_empty() && !text.ends_with('\n') {
+            out.push_str(NO_NEWLINE);
+        }
         if result.exit_code != 0 {
             out.push_str(&format!("[exit {}]\n", result.exit_code));
         }
@@ -55,6 +65,7 @@ fn replay(text: &str) -> String {
 }
 
 fn check_dir(dir: &str) {
+    let bless = dir == "cluster" && std::env::var_os("KUBEPLAY_BLESS").is_some();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts").join(dir);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&root)
         .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect())
@@ -65,6 +76,10 @@ fn check_dir(dir: &str) {
     for path in paths {
         let expected = std::fs::read_to_string(&path).expect("read transcript");
         let actual = replay(&expected);
+        if bless && actual != expected {
+            std::fs::write(&path, &actual).expect("bless transcript");
+            continue;
+        }
         if actual != expected {
             failures.push(first_difference(&path, &expected, &actual));
         }

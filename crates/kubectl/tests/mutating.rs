@@ -74,7 +74,7 @@ fn apply_creates_then_reports_unchanged_then_configured() {
     let last = live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
         .as_str()
         .unwrap();
-    assert!(last.starts_with("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{},\"labels\":{\"app\":\"web\"},\"name\":\"web\"}"), "{last}");
+    assert!(last.starts_with("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{},\"labels\":{\"app\":\"web\"},\"name\":\"web\",\"namespace\":\"default\"}"), "{last}");
     assert!(last.ends_with("}\n"));
     assert_eq!(w.sh("apply -f web.yaml"), "deployment.apps/web unchanged\n");
     w.host
@@ -481,13 +481,19 @@ fn apply_ignores_fields_the_server_defaulted() {
     w.sh("apply -f web.yaml");
     let path = "/apis/apps/v1/namespaces/default/deployments/web";
     let mut live = w.cluster.objects[path].clone();
-    live["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}});
+    live["spec"]["strategy"] =
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}});
     live["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] = json!("/dev/termination-log");
     live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = json!("IfNotPresent");
     w.cluster.objects.insert(path.to_string(), live);
     assert_eq!(w.sh("apply -f web.yaml"), "deployment.apps/web unchanged\n");
-    w.host.files.insert("web.yaml".into(), DEPLOY.replace("nginx:1.14", "nginx:1.25"));
+    w.host
+        .files
+        .insert("web.yaml".into(), DEPLOY.replace("nginx:1.14", "nginx:1.25"));
     assert_eq!(w.sh("apply -f web.yaml"), "deployment.apps/web configured\n");
     let c = &w.cluster.objects[path]["spec"]["template"]["spec"]["containers"][0];
-    assert_eq!((c["image"].as_str(), c["terminationMessagePath"].as_str()), (Some("nginx:1.25"), Some("/dev/termination-log")));
+    assert_eq!(
+        (c["image"].as_str(), c["terminationMessagePath"].as_str()),
+        (Some("nginx:1.25"), Some("/dev/termination-log"))
+    );
 }

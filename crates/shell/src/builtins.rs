@@ -17,9 +17,9 @@ const SHELL_BUILTINS: &[&str] = &[
 
 /// Programs emulated as if installed in /usr/bin.
 const PROGRAMS: &[&str] = &[
-    "awk", "base64", "bash", "cat", "clear", "cp", "cut", "date", "egrep", "env", "fgrep", "grep", "head", "kubectl",
-    "less", "ls", "mawk", "more", "nano", "sudo", "vi", "vim", "mkdir", "mv", "paste", "rm", "seq", "sh", "sleep",
-    "sort", "tail", "tee", "touch", "tr", "uniq", "watch", "wc", "which", "xargs",
+    "awk", "base64", "bash", "cat", "clear", "column", "cp", "cut", "date", "egrep", "env", "fgrep", "grep", "head",
+    "kubectl", "less", "ls", "mawk", "more", "nano", "sudo", "vi", "vim", "mkdir", "mv", "paste", "rm", "sed", "seq",
+    "sh", "sleep", "sort", "tail", "tee", "touch", "tr", "uniq", "watch", "wc", "which", "xargs",
 ];
 
 /// Builtins that also exist as programs in /usr/bin.
@@ -368,6 +368,18 @@ impl Shell {
             "awk" | "mawk" => normal(self.text_io(stdin, out, |io| crate::awk::awk(args, io))),
             "seq" => normal(text::seq(args, out)),
             "paste" => normal(self.text_io(stdin, out, |io| text::paste(args, io))),
+            "column" => normal(self.text_io(stdin, out, |io| text::column(args, io))),
+            "sed" => {
+                let (status, writes) = self.text_io(stdin, out, |io| crate::sed::sed(args, io));
+                for (file, contents) in writes {
+                    let path = resolve(&self.state.cwd, &file);
+                    if let Err(e) = self.fs.write_file(&path, &contents, false) {
+                        out.stderr(format!("sed: couldn't edit {file}: {}\n", e.message()));
+                        return normal(4);
+                    }
+                }
+                normal(status)
+            }
             "test" => normal(self.test(name, args, out)),
             "[" => match args.split_last() {
                 Some((last, rest)) if last == "]" => normal(self.test(name, rest, out)),

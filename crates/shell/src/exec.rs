@@ -262,6 +262,47 @@ impl Shell {
                 }
                 Flow::Normal
             }),
+            Command::Arith { expr, redirs } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, _, o, _| {
+                match sh.arith_command(expr, o) {
+                    Ok(v) => sh.state.last_status = i32::from(v == "0"),
+                    Err(m) => {
+                        o.stderr(format!("bash: ((: {m}\n"));
+                        sh.state.last_status = 1;
+                    }
+                }
+                Flow::Normal
+            }),
+            Command::Case { word, items, redirs } => {
+                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                    sh.run.cmdsub_status = None;
+                    let value = match sh.expand_assignment(word, o) {
+                        Ok(v) => v,
+                        Err(m) => {
+                            o.stderr(format!("bash: {m}\n"));
+                            sh.state.last_status = 1;
+                            return Flow::Abort;
+                        }
+                    };
+                    for (patterns, body) in items {
+                        for p in patterns {
+                            let pattern = match sh.expand_pattern(p, o) {
+                                Ok(p) => p,
+                                Err(m) => {
+                                    o.stderr(format!("bash: {m}\n"));
+                                    sh.state.last_status = 1;
+                                    return Flow::Abort;
+                                }
+                            };
+                            if crate::regex::glob_match(&pattern, &value) {
+                                sh.state.last_status = 0;
+                                return sh.exec_list(body, hd, &stdin, o, tty);
+                            }
+                        }
+                    }
+                    sh.state.last_status = 0;
+                    Flow::Normal
+                })
+            }
             Command::Function { name, body } => {
                 self.functions
                     .insert(name.clone(), std::rc::Rc::new((body.as_ref().clone(), hd.to_vec())));

@@ -61,6 +61,17 @@ impl Shell {
         Ok(fields.into_iter().map(|f| f.text).collect::<Vec<_>>().join(" "))
     }
 
+    /// Expands a `case` pattern: quoted parts match literally.
+    pub(crate) fn expand_pattern(&mut self, w: &Word, out: &mut Output) -> Result<String, String> {
+        let fields = self.expand_parts(w, out, false)?;
+        Ok(fields.into_iter().map(|f| f.pattern).collect::<Vec<_>>().join(" "))
+    }
+
+    /// `(( expr ))`: the value as text.
+    pub(crate) fn arith_command(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        self.arith(src, out)
+    }
+
     /// Expands an unquoted here-document body.
     pub(crate) fn expand_heredoc(&mut self, body: &str, out: &mut Output) -> Result<String, String> {
         let w = lex_dquoted_text(body);

@@ -12,6 +12,7 @@ mod expand;
 pub mod fs;
 mod parse;
 mod regex;
+mod sed;
 mod text;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -179,6 +179,14 @@ pub(crate) enum Command {
     },
     /// `name() compound-command` or `function name { …; }`.
     Function { name: String, body: Box<Command> },
+    /// `(( expression ))`: status 0 when the value is non-zero.
+    Arith { expr: String, redirs: Vec<Redirect> },
+    /// `case word in pattern|pattern) list ;; … esac`.
+    Case {
+        word: Word,
+        items: Vec<(Vec<Word>, List)>,
+        redirs: Vec<Redirect>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,7 +231,12 @@ pub(crate) enum ParseError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
-    Word { word: Word, raw: String },
+    Word {
+        word: Word,
+        raw: String,
+    },
+    /// `(( expression ))` at the start of a command.
+    Arith(String),
     IoNum(u32),
     Op(&'static str),
     Newline,
@@ -236,6 +249,7 @@ impl Tok {
             Tok::Word { raw, .. } => raw.clone(),
             Tok::IoNum(n) => n.to_string(),
             Tok::Op(op) => op.to_string(),
+            Tok::Arith(_) => "((".to_string(),
             Tok::Newline | Tok::Eof => "newline".to_string(),
         }
     }
@@ -741,6 +755,16 @@ impl Lexer {
                 Some(_) => break,
             }
         }
+        if self.sc.starts_with("((") {
+            let save = self.sc.pos;
+            self.sc.pos += 1;
+            let inner = self.sc.scan_parens()?;
+            if let Some(expr) = inner.strip_prefix('(').and_then(|i| i.strip_suffix(')')) {
+                return Ok(Tok::Arith(expr.to_string()));
+            }
+            // `( (a) (b) )`-like input: nested subshells after all.
+            self.sc.pos = save;
+        }
         let proc_sub = self.sc.starts_with("<(");
         for op in OPERATORS.iter().filter(|_| !proc_sub) {
             if self.sc.starts_with(op) {
@@ -849,7 +873,7 @@ impl Lexer {
     }
 }
 
-const RESERVED_END: &[&str] = &["then", "else", "elif", "fi", "do", "done", "}"];
+const RESERVED_END: &[&str] = &["then", "else", "elif", "fi", "do", "done", "}", "esac"];
 
 /// Parses complete commands one at a time.
 pub(crate) struct Parser {
@@ -1046,6 +1070,7 @@ impl Parser {
             }
             match self.peek()? {
                 Tok::Op(")") if ends.contains(&")") => break,
+                Tok::Op(";;") if ends.contains(&";;") => break,
                 Tok::Eof => return Err(end_of_file()),
                 _ => {}
             }
@@ -1058,11 +1083,56 @@ impl Parser {
                 _ => {}
             }
         }
-        if list.items.is_empty() {
+        // A case branch may be empty (`x) ;;`).
+        if list.items.is_empty() && !ends.contains(&";;") {
             let t = self.peek()?.clone();
             return Err(Self::unexpected(&t));
         }
         Ok(list)
+    }
+
+    fn case_command(&mut self) -> Result<Command, ParseError> {
+        self.next()?;
+        let word = match self.next()? {
+            Tok::Word { word, .. } => word,
+            t => return Err(Self::unexpected(&t)),
+        };
+        self.linebreak()?;
+        self.expect_reserved("in")?;
+        let mut items = Vec::new();
+        loop {
+            self.linebreak()?;
+            if self.peek_reserved()?.as_deref() == Some("esac") {
+                self.next()?;
+                break;
+            }
+            if matches!(self.peek()?, Tok::Op("(")) {
+                self.next()?;
+            }
+            let mut patterns = Vec::new();
+            loop {
+                match self.next()? {
+                    Tok::Word { word, .. } => patterns.push(word),
+                    t => return Err(Self::unexpected(&t)),
+                }
+                match self.next()? {
+                    Tok::Op("|") => {}
+                    Tok::Op(")") => break,
+                    t => return Err(Self::unexpected(&t)),
+                }
+            }
+            let body = self.compound_list(&["esac", ";;"])?;
+            items.push((patterns, body));
+            match self.peek()? {
+                Tok::Op(";;") => {
+                    self.next()?;
+                }
+                Tok::Eof => return Err(end_of_file()),
+                _ => {}
+            }
+        }
+        let redirs = self.redirects()?;
+        Ok(Command::Case { word, items, redirs })
     }
 
     fn expect_reserved(&mut self, w: &str) -> Result<(), ParseError> {
@@ -1100,6 +1170,7 @@ impl Parser {
                     });
                 }
                 "for" => return self.for_command(),
+                "case" => return self.case_command(),
                 "function" => {
                     self.next()?;
                     let name = match self.next()? {
@@ -1140,6 +1211,12 @@ impl Parser {
                 _ => {}
             }
         }
+        if let Tok::Arith(expr) = self.peek()? {
+            let expr = expr.clone();
+            self.next()?;
+            let redirs = self.redirects()?;
+            return Ok(Command::Arith { expr, redirs });
+        }
         if matches!(self.peek()?, Tok::Op("(")) {
             self.next()?;
             let body = self.compound_list(&[")"])?;
@@ -1162,7 +1239,7 @@ impl Parser {
         self.linebreak()?;
         let compound = match self.peek()? {
             Tok::Op("(") => true,
-            Tok::Word { word, .. } => matches!(word.plain(), Some("{" | "for" | "if" | "while" | "until")),
+            Tok::Word { word, .. } => matches!(word.plain(), Some("{" | "for" | "if" | "while" | "until" | "case")),
             Tok::Eof => return Err(end_of_file()),
             _ => false,
         };
@@ -1667,6 +1744,11 @@ mod tests {
             ("echo (", "syntax error near unexpected token `newline'"),
             ("echo a (", "syntax error near unexpected token `('"),
             ("f() echo x", "syntax error near unexpected token `echo'"),
+            ("esac", "syntax error near unexpected token `esac'"),
+            (
+                "case x in a) echo;; b echo;; esac",
+                "syntax error near unexpected token `echo'",
+            ),
         ];
         for (input, msg) in cases {
             let got = parse_all(input);
@@ -1715,6 +1797,11 @@ mod tests {
             ("for i in 1 2; do echo $i; done", true),
             ("if true; then echo a; fi", true),
             ("{ echo a", false),
+            ("case $x in", false),
+            ("case $x in a) echo a;;", false),
+            ("case $x in a) echo a;; esac", true),
+            ("((x++))", true),
+            ("((x++", false),
             ("echo a; |", true),
             ("\u{0}\u{1}\u{fffd}", true),
         ];

@@ -82,6 +82,28 @@ fn pipelines_of_filters_produce_what_bash_prints() {
         ("echo {1..10..3} {c..a} {01..3}", "1 4 7 10 c b a 01 02 03\n"),
         ("echo '{a,b}' {a} {} a{,}b", "{a,b} {a} {} ab ab\n"),
         ("for i in {1..3}; do echo -n $i; done", "123"),
+        ("x=1; ((x+=2)); echo $x; (( x > 5 )) || echo small", "3\nsmall\n"),
+        (
+            "((1/0)); echo next",
+            "bash: ((: 1/0: division by 0 (error token is \"0\")\nnext\n",
+        ),
+        (
+            "case web-1 in web-*) echo web;; db-*) echo db;; *) echo other;; esac",
+            "web\n",
+        ),
+        (
+            "for f in a.yaml b.txt; do case $f in *.yaml|*.yml) echo \"yaml $f\";; *) echo \"other $f\";; esac; done",
+            "yaml a.yaml\nother b.txt\n",
+        ),
+        (
+            "case '*' in \"*\") echo star;; esac; case x in \"*\") echo no;; (x) echo paren;; esac",
+            "star\nparen\n",
+        ),
+        ("case a in b) ;; esac; echo $?", "0\n"),
+        (
+            "printf 'NAME AGE\\nweb-1 5m\\nlonger-name 1h\\n' | column -t",
+            "NAME         AGE\nweb-1        5m\nlonger-name  1h\n",
+        ),
         (
             "X=abcdef; echo ${X:1:3} ${X: -2} ${X:2} ${X:1:-1} ${X:9}",
             "bcd ef cdef bcde\n",

@@ -1318,6 +1318,67 @@ pub(crate) fn paste(args: &[String], io: &mut Io) -> i32 {
     0
 }
 
+/// `column -t [-s SEPS] [-o SEP]`: aligns fields into a table (without -t: passes text on).
+pub(crate) fn column(args: &[String], io: &mut Io) -> i32 {
+    let (opts, operands) = match getopt(args, "soc", "tnxeRN") {
+        Ok(r) => r,
+        Err(e) => return usage(io.out, "column", &e, 1),
+    };
+    let table = opts.iter().any(|o| matches!(o, Opt::Short('t', _)));
+    let seps: Option<Vec<char>> = opts.iter().find_map(|o| match o {
+        Opt::Short('s', Some(s)) => Some(tr_set(s)),
+        _ => None,
+    });
+    let out_sep = opts
+        .iter()
+        .find_map(|o| match o {
+            Opt::Short('o', Some(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "  ".to_string());
+    let (inputs, failed) = read_inputs(io, &operands, &|n, e| format!("column: {n}: {}\n", e.message()));
+    let text: String = inputs.into_iter().map(|(_, t)| t).collect();
+    if !table {
+        io.out.stdout(text);
+        return i32::from(failed);
+    }
+    let rows: Vec<Vec<String>> = lines(&text)
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| match &seps {
+            Some(seps) => l
+                .split(|c| seps.contains(&c))
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+            None => l.split_whitespace().map(str::to_string).collect(),
+        })
+        .collect();
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..ncols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|f| f.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &rows {
+        let mut line = String::new();
+        for (c, f) in r.iter().enumerate() {
+            line.push_str(f);
+            if c + 1 < r.len() {
+                let w = widths.get(c).copied().unwrap_or(0);
+                line.push_str(&" ".repeat(w.saturating_sub(f.chars().count())));
+                line.push_str(&out_sep);
+            }
+        }
+        io.out.stdout(format!("{line}\n"));
+    }
+    i32::from(failed)
+}
+
 pub(crate) fn seq(args: &[String], out: &mut Output) -> i32 {
     let mut nums = Vec::new();
     for a in args {

@@ -33,7 +33,11 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let namespaced = flags.bool("namespaced");
     // Both are string slices: repeated flags and comma-separated values add up.
     let split = |name: &str| -> Vec<String> {
-        flags.strings(name).iter().flat_map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>()).collect()
+        flags
+            .strings(name)
+            .iter()
+            .flat_map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>())
+            .collect()
     };
     let verbs = split("verbs");
     let categories = split("categories");

@@ -472,7 +472,9 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
     if parsed.changed("context") && !path.starts_with("config") {
         let wanted = parsed.string("context");
         if !inv.config.contexts.iter().any(|c| c.name == wanted) {
-            inv.out.stderr(format!("Error in configuration: context was not found for specified context: {wanted}\n"));
+            inv.out.stderr(format!(
+                "Error in configuration: context was not found for specified context: {wanted}\n"
+            ));
             return 1;
         }
     }

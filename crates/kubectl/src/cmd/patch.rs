@@ -169,14 +169,22 @@ mod tests {
         let pod = json!({"spec": {"containers": [{"name": "c", "image": "nginx", "ports": [{"containerPort": 80}]}, {"name": "d", "image": "x"}]}});
         let patch = json!({"spec": {"containers": [{"name": "c", "image": "redis"}]}});
         let out = apply_locally(&pod_gvk(), PatchType::StrategicMerge, &pod, &patch).unwrap();
-        assert_eq!(out["spec"]["containers"][0], json!({"name": "c", "image": "redis", "ports": [{"containerPort": 80}]}));
+        assert_eq!(
+            out["spec"]["containers"][0],
+            json!({"name": "c", "image": "redis", "ports": [{"containerPort": 80}]})
+        );
         assert_eq!(out["spec"]["containers"][1]["name"], "d");
     }
 
     #[test]
     fn merge_patches_replace_lists_and_null_deletes() {
-        let out =
-            apply_locally(&pod_gvk(), PatchType::Merge, &json!({"a": [1, 2], "b": 1}), &json!({"a": [3], "b": null})).unwrap();
+        let out = apply_locally(
+            &pod_gvk(),
+            PatchType::Merge,
+            &json!({"a": [1, 2], "b": 1}),
+            &json!({"a": [3], "b": null}),
+        )
+        .unwrap();
         assert_eq!(out, json!({"a": [3]}));
         let err = apply_locally(&pod_gvk(), PatchType::Merge, &json!({}), &json!("x")).unwrap_err();
         assert_eq!(err.plain_message(), "invalid JSON document");

@@ -219,3 +219,41 @@ fn hpa_targets_show_current_and_target() {
     assert_eq!(hpa_targets(&v1), "cpu: <unknown>/80%");
     assert_eq!(hpa_targets(&json!({"spec": {}})), "<none>");
 }
+
+#[test]
+fn event_rows_show_last_seen_object_and_message() {
+    let ev = json!({"metadata": {"name": "web.1", "namespace": "default"}, "type": "Normal", "reason": "Scheduled",
+        "involvedObject": {"kind": "Pod", "name": "web"}, "message": " Successfully assigned default/web to node01 ",
+        "source": {"component": "default-scheduler"}, "firstTimestamp": "2026-01-01T00:00:00Z",
+        "lastTimestamp": "2026-01-01T00:01:00Z", "count": 2});
+    assert_eq!(
+        render("", "Event", &[ev.clone()], false),
+        "LAST SEEN   TYPE     REASON      OBJECT    MESSAGE\n30s         Normal   Scheduled   pod/web   Successfully assigned default/web to node01\n"
+    );
+    assert_eq!(
+        render("", "Event", &[ev], true),
+        "LAST SEEN   TYPE     REASON      OBJECT    SUBOBJECT   SOURCE              MESSAGE                                       FIRST SEEN   COUNT   NAME\n30s         Normal   Scheduled   pod/web               default-scheduler   Successfully assigned default/web to node01   90s          2       web.1\n"
+    );
+}
+
+#[test]
+fn storage_and_networking_cells() {
+    let pvc =
+        json!({"metadata": {"name": "data"}, "spec": {"storageClassName": "standard"}, "status": {"phase": "Pending"}});
+    assert_eq!(
+        render("", "PersistentVolumeClaim", &[pvc], false),
+        "NAME   STATUS    VOLUME   CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE\ndata   Pending                                      standard       <unset>                 <unknown>\n"
+    );
+    let ing =
+        json!({"metadata": {"name": "web"}, "spec": {"rules": [{"host": "a.com"}, {"host": "b.com"}], "tls": [{}]}});
+    assert_eq!(
+        render("networking.k8s.io", "Ingress", &[ing], false),
+        "NAME   CLASS    HOSTS         ADDRESS   PORTS     AGE\nweb    <none>   a.com,b.com             80, 443   <unknown>\n"
+    );
+    let cj = json!({"metadata": {"name": "backup"}, "spec": {"schedule": "*/5 * * * *", "suspend": false,
+        "jobTemplate": {"spec": {"template": {"spec": {}}}}}, "status": {}});
+    assert_eq!(
+        render("batch", "CronJob", &[cj], false),
+        "NAME     SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\nbackup   */5 * * * *   <none>     False     0        <none>          <unknown>\n"
+    );
+}
