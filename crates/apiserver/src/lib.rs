@@ -155,11 +155,37 @@ impl Target {
 }
 
 enum Route {
+    /// `/version`: what `kubectl version` shows as the server version.
+    Version,
+    /// `/healthz`, `/livez`, `/readyz`: `ok`.
+    Health,
     ApiVersions,
     GroupList,
     Group(String),
     ResourceList(String, String),
     Resource(Box<Target>),
+}
+
+/// The Kubernetes version this API server reports.
+pub const KUBERNETES_VERSION: &str = "v1.37.1";
+
+/// The `/version` document (version.Info).
+fn version_info() -> Value {
+    serde_json::json!({
+        "major": "1",
+        "minor": "37",
+        "emulationMajor": "1",
+        "emulationMinor": "37",
+        "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "36",
+        "gitVersion": KUBERNETES_VERSION,
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2026-01-01T00:00:00Z",
+        "goVersion": "go1.25.5",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    })
 }
 
 /// The `(prefix, key)` an object is stored under.
@@ -240,6 +266,8 @@ impl ApiServer {
     pub fn handle(&mut self, ctx: &mut SimContext, req: ApiRequest) -> Result<Value, ApiError> {
         let route = self.route(&req.path)?;
         let target = match route {
+            Route::Version => return self.only_get(&req, version_info()),
+            Route::Health => return self.only_get(&req, Value::String("ok".to_string())),
             Route::ApiVersions => return self.only_get(&req, self.catalog.api_versions_json()),
             Route::GroupList => return self.only_get(&req, self.catalog.api_group_list_json()),
             Route::Group(g) => {
@@ -352,6 +380,8 @@ impl ApiServer {
     fn route(&self, path: &str) -> Result<Route, ApiError> {
         let segs: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let (group, version, rest): (&str, &str, &[&str]) = match segs.as_slice() {
+            ["version"] => return Ok(Route::Version),
+            ["healthz" | "livez" | "readyz"] => return Ok(Route::Health),
             ["api"] => return Ok(Route::ApiVersions),
             ["api", v] if *v == "v1" => return Ok(Route::ResourceList(String::new(), "v1".into())),
             ["api", v, rest @ ..] if *v == "v1" => ("", v, rest),

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 /// Version strings the simulated cluster reports.
-pub const KUBERNETES_VERSION: &str = "v1.37.1";
+pub use apiserver::KUBERNETES_VERSION;
 pub const CONTAINER_RUNTIME_VERSION: &str = "containerd://2.1.4";
 pub const OS_IMAGE: &str = "Ubuntu 24.04.3 LTS";
 pub const KERNEL_VERSION: &str = "6.8.0-79-generic";

@@ -139,6 +139,7 @@ impl Cluster {
     /// ServiceAccount and root CA ConfigMap; terminating namespaces are emptied and removed.
     fn reconcile(&mut self) {
         self.apiserver.run_namespace_finalizer(&mut self.ctx);
+        self.apiserver.expire_events(&self.ctx);
         let Ok(list) = self.call(ApiRequest::get("/api/v1/namespaces")) else { return };
         let names: Vec<(String, bool)> = list
             .get("items")

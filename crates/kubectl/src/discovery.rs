@@ -325,4 +325,53 @@ pub(crate) mod tests {
             ["v1", "apps/v1", "autoscaling/v2", "autoscaling/v1"]
         );
     }
+
+    /// The full v1.37 table as the API server (api::Discovery) serves it.
+    fn builtin_mapper() -> RestMapper {
+        let d = api::Discovery::builtin();
+        let api = d.api_versions_json();
+        let apis = d.api_group_list_json();
+        let mut lists = vec![d.api_resource_list_json("", "v1").unwrap_or_default()];
+        for g in apis.get("groups").and_then(Value::as_array).cloned().unwrap_or_default() {
+            for v in g.get("versions").and_then(Value::as_array).cloned().unwrap_or_default() {
+                let (name, version) = (str_of(&g, "name"), str_of(&v, "version"));
+                lists.extend(d.api_resource_list_json(&name, &version));
+            }
+        }
+        RestMapper::from_documents(&api, &apis, &lists)
+    }
+
+    #[test]
+    fn short_names_of_the_builtin_table_resolve_to_kubectls_choices() {
+        let m = builtin_mapper();
+        let cases = [
+            ("po", "", "pods"),
+            ("svc", "", "services"),
+            ("ev", "", "events"),
+            ("events", "", "events"),
+            ("events.events.k8s.io", "events.k8s.io", "events"),
+            ("hpa", "autoscaling", "horizontalpodautoscalers"),
+            ("deploy", "apps", "deployments"),
+            ("cj", "batch", "cronjobs"),
+            ("ing", "networking.k8s.io", "ingresses"),
+            ("netpol", "networking.k8s.io", "networkpolicies"),
+            ("pdb", "policy", "poddisruptionbudgets"),
+            ("pc", "scheduling.k8s.io", "priorityclasses"),
+            ("sc", "storage.k8s.io", "storageclasses"),
+            ("crd", "apiextensions.k8s.io", "customresourcedefinitions"),
+            ("csr", "certificates.k8s.io", "certificatesigningrequests"),
+            ("quota", "", "resourcequotas"),
+            ("limits", "", "limitranges"),
+            ("no", "", "nodes"),
+            ("ns", "", "namespaces"),
+            ("Deployment", "apps", "deployments"),
+            ("clusterrolebinding", "rbac.authorization.k8s.io", "clusterrolebindings"),
+        ];
+        for (arg, group, plural) in cases {
+            let r = m.resolve(arg).unwrap_or_else(|| panic!("{arg} unresolved"));
+            assert_eq!((r.group.as_str(), r.plural.as_str()), (group, plural), "{arg}");
+            assert!(r.preferred, "{arg} resolved to a non-preferred version {}", r.version);
+        }
+        assert_eq!(m.resolve("hpa").map(|r| r.version.as_str()), Some("v2"));
+    }
 }

@@ -10,6 +10,7 @@ mod builtins;
 mod exec;
 mod expand;
 pub mod fs;
+mod history;
 mod parse;
 mod regex;
 mod sed;
@@ -159,8 +160,33 @@ impl Shell {
     /// Runs what the user typed (possibly several lines, once [`is_complete`] says it is
     /// whole) and records it in the history, as an interactive bash does.
     pub fn run_line(&mut self, line: &str) -> LineResult {
+        let expanded = match history::expand(line, &self.state.history) {
+            Ok(e) => e,
+            Err(event) => {
+                // bash drops the line: nothing runs, `$?` and the history stay as they were.
+                let mut output = Output::default();
+                output.stderr(format!("bash: {event}: event not found\n"));
+                return LineResult {
+                    output,
+                    exit_code: self.state.last_status,
+                    clear: false,
+                    exit: false,
+                };
+            }
+        };
+        let line = expanded.as_deref().unwrap_or(line);
         self.record_history(line);
-        self.run_script(line)
+        let mut result = self.run_script(line);
+        if let Some(e) = &expanded {
+            // bash shows the command it is about to run.
+            if !result.clear {
+                let mut shown = Output::default();
+                shown.stdout(format!("{}\n", e.trim_end_matches('\n')));
+                shown.append(std::mem::take(&mut result.output));
+                result.output = shown;
+            }
+        }
+        result
     }
 
     /// Runs several lines (a pasted block or a tutorial script) command by command without

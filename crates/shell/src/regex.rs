@@ -521,14 +521,67 @@ impl Regex {
         Regex { prog, icase, groups: 0 }
     }
 
-    /// Whether the regex matches anywhere in `text`.
+    /// Whether the regex matches anywhere in `text`: one pass, a new thread at every position.
     pub fn is_match(&self, text: &str) -> bool {
-        self.find_at(&text.chars().collect::<Vec<_>>(), 0).is_some()
+        let text: Vec<char> = text.chars().collect();
+        let n = self.prog.len();
+        let mut current: Vec<(usize, Caps)> = Vec::new();
+        let mut i = 0;
+        loop {
+            let mut seen = vec![false; n];
+            for (pc, _) in &current {
+                if let Some(s) = seen.get_mut(*pc) {
+                    *s = true;
+                }
+            }
+            // Threads already here keep priority; the new start joins last.
+            self.add_thread(&mut current, &mut seen, 0, Vec::new(), &text, i);
+            let c = text.get(i).copied();
+            let mut next = Vec::new();
+            let mut seen_next = vec![false; n];
+            for (pc, caps) in current {
+                let step = match self.prog.get(pc) {
+                    Some(Inst::Match) => return true,
+                    Some(Inst::Char(want)) => c.is_some_and(|c| self.char_eq(c, *want)),
+                    Some(Inst::Any) => c.is_some_and(|c| c != '\n'),
+                    Some(Inst::Class { items, negated }) => {
+                        c.is_some_and(|c| class_matches(items, *negated, c, self.icase))
+                    }
+                    _ => false,
+                };
+                if step {
+                    self.add_thread(&mut next, &mut seen_next, pc + 1, caps, &text, i + 1);
+                }
+            }
+            if c.is_none() {
+                return false;
+            }
+            current = next;
+            i += 1;
+        }
+    }
+
+    /// The character every match must start with, when the pattern begins with a literal.
+    fn first_char(&self) -> Option<char> {
+        if self.icase {
+            return None;
+        }
+        for inst in &self.prog {
+            match inst {
+                Inst::Save(_) => continue,
+                Inst::Char(c) => return Some(*c),
+                _ => return None,
+            }
+        }
+        None
     }
 
     /// Leftmost-longest match at or after char index `from`: (start, end) in chars.
     pub fn find_at(&self, text: &[char], from: usize) -> Option<(usize, usize)> {
-        (from..=text.len()).find_map(|start| self.longest_at(text, start).map(|end| (start, end)))
+        let first = self.first_char();
+        (from..=text.len())
+            .filter(|&i| first.is_none_or(|f| text.get(i) == Some(&f)))
+            .find_map(|start| self.longest_at(text, start).map(|end| (start, end)))
     }
 
     /// The end of the longest match starting exactly at `start`.
@@ -554,6 +607,8 @@ impl Regex {
         }
     }
 
+    // A failed assertion must end the thread, not fall through to the catch-all arm.
+    #[allow(clippy::collapsible_match)]
     fn add_thread(
         &self,
         list: &mut Vec<(usize, Caps)>,
@@ -642,23 +697,26 @@ impl Regex {
 
     /// The leftmost-longest match at or after `from` with its groups (index 0: whole match).
     pub fn captures_at(&self, text: &[char], from: usize) -> Option<Captures> {
-        (from..=text.len()).find_map(|start| {
-            self.longest_at_caps(text, start).map(|(end, caps)| {
-                let mut out = vec![Some((start, end))];
-                for g in 1..=self.groups {
-                    out.push(
-                        match (
-                            caps.get(2 * g).copied().flatten(),
-                            caps.get(2 * g + 1).copied().flatten(),
-                        ) {
-                            (Some(a), Some(b)) if a <= b => Some((a, b)),
-                            _ => None,
-                        },
-                    );
-                }
-                out
+        let first = self.first_char();
+        (from..=text.len())
+            .filter(|&i| first.is_none_or(|f| text.get(i) == Some(&f)))
+            .find_map(|start| {
+                self.longest_at_caps(text, start).map(|(end, caps)| {
+                    let mut out = vec![Some((start, end))];
+                    for g in 1..=self.groups {
+                        out.push(
+                            match (
+                                caps.get(2 * g).copied().flatten(),
+                                caps.get(2 * g + 1).copied().flatten(),
+                            ) {
+                                (Some(a), Some(b)) if a <= b => Some((a, b)),
+                                _ => None,
+                            },
+                        );
+                    }
+                    out
+                })
             })
-        })
     }
 }
 
@@ -839,6 +897,39 @@ mod tests {
         }
         // Nested large repeats are refused rather than compiled.
         assert!(Regex::new("((a{200}){200}){200}", true, false).is_err());
+    }
+
+    #[test]
+    fn one_pass_matching_agrees_with_leftmost_search() {
+        let patterns = [
+            "nginx",
+            "^Run",
+            "ing$",
+            "a|ab",
+            "x*",
+            "[0-9]+/[0-9]+",
+            "\\bpod\\b",
+            "(ab){2}",
+            ".",
+            "^$",
+        ];
+        let texts = [
+            "",
+            "my-nginx-pod",
+            "Running",
+            "xab",
+            "nginx   1/1",
+            "pods pod",
+            "cababd",
+            "xRun",
+        ];
+        for p in patterns {
+            let r = Regex::new(p, true, false).unwrap();
+            for t in texts {
+                let chars: Vec<char> = t.chars().collect();
+                assert_eq!(r.is_match(t), r.find_at(&chars, 0).is_some(), "{p} on {t:?}");
+            }
+        }
     }
 
     #[test]

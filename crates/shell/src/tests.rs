@@ -487,6 +487,22 @@ fn read_consumes_shared_stdin_line_by_line() {
 }
 
 #[test]
+fn history_expansion_reruns_and_reports_missing_events() {
+    let mut sh = shell();
+    run(&mut sh, "echo one two");
+    assert_eq!(run(&mut sh, "!!"), ("echo one two\none two\n".to_string(), 0));
+    assert_eq!(run(&mut sh, "echo !$"), ("echo two\ntwo\n".to_string(), 0));
+    run(&mut sh, "false");
+    assert_eq!(
+        run(&mut sh, "echo \"a!b\""),
+        ("bash: !b: event not found\n".to_string(), 1)
+    );
+    assert_eq!(sh.state().history.last().map(String::as_str), Some("false"));
+    // Scripts are not history-expanded.
+    assert_eq!(sh.run_script("echo \"a!b\"").output.combined(), "a!b\n");
+}
+
+#[test]
 fn runaway_loops_are_stopped() {
     let mut sh = shell();
     let r = sh.run_line("while true; do :; done");

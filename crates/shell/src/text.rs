@@ -324,6 +324,15 @@ pub(crate) fn grep(name: &str, args: &[String], io: &mut Io) -> i32 {
 
 /// Matches of the patterns in `line`, leftmost first, honouring -w and -x.
 fn grep_matches(g: &GrepOpts, regexes: &[Regex], chars: &[char]) -> Vec<(usize, usize)> {
+    if !g.word && !g.line && !g.only {
+        // Only whether the line matches counts: the one-pass test is much cheaper.
+        let line: String = chars.iter().collect();
+        return if regexes.iter().any(|r| r.is_match(&line)) {
+            vec![(0, 0)]
+        } else {
+            Vec::new()
+        };
+    }
     let word_char = |i: usize| chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_');
     let mut found = Vec::new();
     let mut pos = 0;

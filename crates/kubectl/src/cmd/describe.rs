@@ -80,7 +80,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
                             object: with_type(obj, &t.info),
                         }),
                         Err(e) => {
-                            if e.code() == 404 && args.len() == 2 {
+                            if e.code() == 404 && args.len() == 2 && !args.iter().any(|a| a.contains('/')) {
                                 not_found_single = Some((t.info.clone(), name.clone(), CmdError::Api(e.clone())));
                             }
                             errors.push(CmdError::Api(e));

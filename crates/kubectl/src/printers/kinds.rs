@@ -27,7 +27,8 @@ impl CrdColumn {
             .find(|v| s(v, "name") == version)
             .or_else(|| versions.first());
         let declared = ver.map(|v| arr(v, "additionalPrinterColumns")).unwrap_or(&[]);
-        if ver.is_some_and(|v| !at(v, "additionalPrinterColumns").is_null()) || !declared.is_empty() {
+        // The server defaults an empty list to the Age column.
+        if !declared.is_empty() {
             return declared
                 .iter()
                 .map(|c| CrdColumn {

@@ -1,0 +1,1 @@
+//! kubelet (being written)

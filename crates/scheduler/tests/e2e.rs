@@ -1,0 +1,223 @@
+//! The scheduler against the real in-memory API server, on a hand-built kubeadm-like
+//! cluster (controlplane tainted, node01, node02; 2 CPUs each).
+
+use apimachinery::request::PatchType;
+use apimachinery::{ApiClient, ApiError, ApiRequest};
+use apiserver::{ApiServer, ApiServerConfig};
+use client::Component;
+use scheduler::Scheduler;
+use serde_json::{json, Value};
+use sim::{Duration, SimContext, SimTime};
+
+struct Local {
+    server: ApiServer,
+    ctx: SimContext,
+}
+
+impl ApiClient for Local {
+    fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        self.server.handle(&mut self.ctx, req)
+    }
+}
+
+fn add_node(api: &mut Local, name: &str, control_plane: bool, cpu: &str) {
+    let mut node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name,
+        "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}}, "spec": {}});
+    if control_plane {
+        node["metadata"]["labels"]["node-role.kubernetes.io/control-plane"] = json!("");
+        node["spec"]["taints"] = json!([{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]);
+    }
+    api.request(ApiRequest::post("/api/v1/nodes", node)).unwrap();
+    let status = json!({"status": {
+        "capacity": {"cpu": cpu, "memory": "4015504Ki", "pods": "110", "ephemeral-storage": "19221248Ki"},
+        "allocatable": {"cpu": cpu, "memory": "3913104Ki", "pods": "110", "ephemeral-storage": "17714278528"},
+        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}]}});
+    api.request(ApiRequest::patch(format!("/api/v1/nodes/{name}/status"), PatchType::Merge, status)).unwrap();
+}
+
+fn cluster() -> Local {
+    let mut server = ApiServer::with_config(ApiServerConfig { require_service_account: false, ..Default::default() });
+    let mut ctx = SimContext::new(7, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
+    server.bootstrap(&mut ctx).unwrap();
+    let mut api = Local { server, ctx };
+    add_node(&mut api, "controlplane", true, "2");
+    add_node(&mut api, "node01", false, "2");
+    add_node(&mut api, "node02", false, "2");
+    api
+}
+
+fn pod(name: &str, cpu: Option<&str>) -> Value {
+    let mut c = json!({"name": "c", "image": "nginx"});
+    if let Some(cpu) = cpu {
+        c["resources"] = json!({"requests": {"cpu": cpu}});
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"}, "spec": {"containers": [c]}})
+}
+
+fn create(api: &mut Local, obj: Value) {
+    api.request(ApiRequest::post("/api/v1/namespaces/default/pods", obj)).unwrap();
+}
+
+/// Steps until idle, as the cluster loop does.
+fn run(api: &mut Local, s: &mut Scheduler) {
+    for _ in 0..50 {
+        let now = api.ctx.now();
+        let mut rng = api.ctx.rng().clone();
+        let r = s.step(api, now, &mut rng);
+        *api.ctx.rng() = rng;
+        if !r.did_work {
+            return;
+        }
+    }
+    panic!("the scheduler never went idle");
+}
+
+fn get_pod(api: &mut Local, name: &str) -> Value {
+    api.request(ApiRequest::get(format!("/api/v1/namespaces/default/pods/{name}"))).unwrap()
+}
+
+fn events_for(api: &mut Local, name: &str) -> Vec<Value> {
+    let list = api.request(ApiRequest::get("/api/v1/namespaces/default/events")).unwrap();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["involvedObject"]["name"] == name)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn three_pods_land_on_the_two_workers_with_scheduled_events() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    for n in ["a", "b", "c"] {
+        create(&mut api, pod(n, None));
+    }
+    run(&mut api, &mut s);
+    let mut per_node = std::collections::BTreeMap::new();
+    for n in ["a", "b", "c"] {
+        let p = get_pod(&mut api, n);
+        let node = p["spec"]["nodeName"].as_str().unwrap().to_string();
+        assert_ne!(node, "controlplane");
+        *per_node.entry(node.clone()).or_insert(0) += 1;
+        let evs = events_for(&mut api, n);
+        assert_eq!(evs.len(), 1);
+        assert_eq!(evs[0]["reason"], "Scheduled");
+        assert_eq!(evs[0]["type"], "Normal");
+        assert_eq!(evs[0]["message"], format!("Successfully assigned default/{n} to {node}"));
+        assert_eq!(evs[0]["reportingComponent"], "default-scheduler");
+        assert_eq!(evs[0]["reportingInstance"], "default-scheduler-controlplane");
+        assert_eq!(evs[0]["action"], "Binding");
+        let cond = &p["status"]["conditions"][0];
+        assert_eq!((cond["type"].as_str(), cond["status"].as_str()), (Some("PodScheduled"), Some("True")));
+    }
+    assert_eq!(per_node.len(), 2, "{per_node:?}");
+    assert_eq!(s.pending(), 0);
+}
+
+const HUNDRED_CPU_MESSAGE: &str = "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.";
+
+#[test]
+fn a_hundred_cpu_pod_stays_pending_with_upstreams_message() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    create(&mut api, pod("big", Some("100")));
+    run(&mut api, &mut s);
+    let p = get_pod(&mut api, "big");
+    assert!(p["spec"].get("nodeName").is_none_or(Value::is_null));
+    let cond = p["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "PodScheduled")
+        .unwrap()
+        .clone();
+    assert_eq!(cond["status"], "False");
+    assert_eq!(cond["reason"], "Unschedulable");
+    assert_eq!(cond["message"], HUNDRED_CPU_MESSAGE);
+    let evs = events_for(&mut api, "big");
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0]["reason"], "FailedScheduling");
+    assert_eq!(evs[0]["type"], "Warning");
+    assert_eq!(evs[0]["message"], HUNDRED_CPU_MESSAGE);
+
+    // Nothing happens until the 5-minute flush; then one more attempt, one series bump.
+    let wake = s.step(&mut api, SimTime(api.ctx.now().0), &mut sim::RngStreams::new(1)).next_wakeup;
+    assert_eq!(wake, Some(api.ctx.now().add(Duration::from_secs(300))));
+    api.ctx.advance(Duration::from_secs(300));
+    run(&mut api, &mut s);
+    let evs = events_for(&mut api, "big");
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0]["series"]["count"], 2);
+
+    // A node big enough joins: the pod is moved and bound.
+    add_node(&mut api, "node03", false, "128");
+    api.ctx.advance(Duration::from_secs(1));
+    run(&mut api, &mut s);
+    assert_eq!(get_pod(&mut api, "big")["spec"]["nodeName"], "node03");
+}
+
+#[test]
+fn node_selectors_and_taints_are_honoured() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    let mut p = pod("sel", None);
+    p["spec"]["nodeSelector"] = json!({"kubernetes.io/hostname": "node02"});
+    create(&mut api, p);
+    let mut t = pod("cp", None);
+    t["spec"]["nodeSelector"] = json!({"node-role.kubernetes.io/control-plane": ""});
+    t["spec"]["tolerations"] = json!([{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}]);
+    create(&mut api, t);
+    let mut nowhere = pod("nowhere", None);
+    nowhere["spec"]["nodeSelector"] = json!({"disk": "ssd"});
+    create(&mut api, nowhere);
+    run(&mut api, &mut s);
+    assert_eq!(get_pod(&mut api, "sel")["spec"]["nodeName"], "node02");
+    assert_eq!(get_pod(&mut api, "cp")["spec"]["nodeName"], "controlplane");
+    let evs = events_for(&mut api, "nowhere");
+    assert_eq!(
+        evs[0]["message"],
+        "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+            .replace("1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector", "1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node affinity/selector")
+    );
+}
+
+#[test]
+fn a_higher_priority_pod_preempts_and_is_nominated() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    api.request(ApiRequest::post(
+        "/apis/scheduling.k8s.io/v1/priorityclasses",
+        json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"}, "value": 1000}),
+    ))
+    .unwrap();
+    create(&mut api, pod("low1", Some("1500m")));
+    create(&mut api, pod("low2", Some("1500m")));
+    run(&mut api, &mut s);
+    let mut high = pod("high", Some("1500m"));
+    high["spec"]["priorityClassName"] = json!("high");
+    create(&mut api, high);
+    run(&mut api, &mut s);
+    let p = get_pod(&mut api, "high");
+    let nominated = p["status"]["nominatedNodeName"].as_str().unwrap().to_string();
+    assert!(nominated == "node01" || nominated == "node02");
+    let evs = events_for(&mut api, "high");
+    assert_eq!(
+        evs[0]["message"],
+        "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu."
+    );
+    // The victim on the nominated node is gone (or terminating), with a Preempted event.
+    let victims: Vec<String> = ["low1", "low2"]
+        .iter()
+        .filter(|n| {
+            api.request(ApiRequest::get(format!("/api/v1/namespaces/default/pods/{n}")))
+                .map(|p| p["metadata"].get("deletionTimestamp").is_some())
+                .unwrap_or(true)
+        })
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(victims.len(), 1);
+    let ev = events_for(&mut api, &victims[0]).into_iter().find(|e| e["reason"] == "Preempted").unwrap();
+    assert_eq!(ev["message"], format!("Preempted by pod {} on node {nominated}", p["metadata"]["uid"].as_str().unwrap()));
+}
