@@ -1,1 +1,34 @@
-//! controllers (being written)
+//! kube-controller-manager v1.37's controllers as components of the cluster loop. Each
+//! controller sees the world only through list + watch ([`client::Informer`]) and writes
+//! through API requests, as the real ones do; each keeps a rate-limited work queue on virtual
+//! time and records Events with upstream's reasons and messages.
+//!
+//! Constructors (one per controller, upstream's controller names):
+//! [`replicaset_controller`], [`replication_controller`], [`deployment_controller`],
+//! [`garbage_collector`], [`serviceaccount_controller`], [`root_ca_cert_publisher`],
+//! [`endpoints_controller`], [`endpointslice_controller`].
+//!
+//! State: every controller is Serialize + Deserialize. Informer stores are not saved: after a
+//! restore the first step relists and re-enqueues everything, as a restarted
+//! kube-controller-manager does; queues, expectations and event correlation are saved.
+
+// ApiError (metav1.Status) is the fixed error type of every API call.
+#![allow(clippy::result_large_err)]
+
+pub mod deployment;
+pub mod endpoints;
+pub mod endpointslice;
+pub mod expectations;
+pub mod garbage_collector;
+pub mod replicaset;
+pub mod root_ca_cert_publisher;
+pub mod serviceaccount;
+pub mod util;
+
+pub use deployment::{deployment_controller, DeploymentController};
+pub use endpoints::{endpoints_controller, EndpointsController};
+pub use endpointslice::{endpointslice_controller, EndpointSliceController};
+pub use garbage_collector::{garbage_collector, GarbageCollector};
+pub use replicaset::{replicaset_controller, replication_controller, ReplicaSetController};
+pub use root_ca_cert_publisher::{root_ca_cert_publisher, RootCaCertPublisher};
+pub use serviceaccount::{serviceaccount_controller, ServiceAccountsController};

@@ -143,7 +143,8 @@ fn a_hundred_cpu_pod_stays_pending_with_upstreams_message() {
     assert_eq!(evs[0]["message"], HUNDRED_CPU_MESSAGE);
 
     // Nothing happens until the 5-minute flush; then one more attempt, one series bump.
-    let wake = s.step(&mut api, SimTime(api.ctx.now().0), &mut sim::RngStreams::new(1)).next_wakeup;
+    let now = api.ctx.now();
+    let wake = s.step(&mut api, now, &mut sim::RngStreams::new(1)).next_wakeup;
     assert_eq!(wake, Some(api.ctx.now().add(Duration::from_secs(300))));
     api.ctx.advance(Duration::from_secs(300));
     run(&mut api, &mut s);
