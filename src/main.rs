@@ -194,7 +194,8 @@ fn main() -> ExitCode {
     let mut sh = Shell::with_state(cluster, Box::new(realfs::RealFs), state);
 
     let status = if let Some(line) = &args.command {
-        let result = sh.run_line(line);
+        // `bash -c` is not interactive: no history expansion, nothing recorded.
+        let result = sh.run_script(line);
         print(&result);
         result.exit_code
     } else {

@@ -97,7 +97,7 @@ async function entryCount(page) {
   return page.locator(sel('terminal-entry')).count();
 }
 
-/** Types a line into the terminal, presses Enter, returns the new entry's text. */
+/** Types a line into the terminal, presses Enter, returns what the command printed. */
 async function run(page, line) {
   const before = await page.locator(sel('terminal-entry')).evaluateAll((els) => els.map((e) => e.innerText).join('\u0000'));
   const input = page.locator(sel('terminal-input'));
@@ -107,13 +107,10 @@ async function run(page, line) {
     ([s, prev]) => [...document.querySelectorAll(s)].map((e) => e.innerText).join('\u0000') !== prev,
     [sel('terminal-entry'), before],
   );
-  return page.locator(sel('terminal-entry')).last().innerText();
+  return page.locator(sel('terminal-entry')).last().evaluate((el) =>
+    [...el.querySelectorAll('.stdout, .stderr')].map((s) => s.textContent).join(''));
 }
 
-/** The output of an entry (its text without the prompt line). */
-function outputOf(entry) {
-  return entry.split('\n').slice(1).join('\n');
-}
 
 async function setEditor(page, text) {
   await page.locator(sel('yaml-editor')).evaluate((el, t) => {
@@ -186,7 +183,7 @@ async function main() {
   });
 
   await check('kubectl get nodes shows three Ready nodes, in the terminal and the cluster view', async () => {
-    const out = outputOf(await run(page, 'kubectl get nodes'));
+    const out = await run(page, 'kubectl get nodes');
     const rows = out.trim().split('\n');
     assert(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/.test(rows[0]), `header: ${rows[0]}`);
     const ready = rows.slice(1).filter((r) => /^\S+\s+Ready\s/.test(r)).map((r) => r.split(/\s+/)[0]);
@@ -201,7 +198,7 @@ async function main() {
     await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('deployment.apps/web'), sel('editor-output'));
     const out = await page.locator(sel('editor-output')).innerText();
     assert(out.trim() === 'deployment.apps/web created', `editor output: ${out}`);
-    const get = outputOf(await run(page, 'kubectl get deploy web -o name'));
+    const get = await run(page, 'kubectl get deploy web -o name');
     assert(get.trim() === 'deployment.apps/web', get);
   });
 
@@ -223,9 +220,9 @@ async function main() {
   await screenshot(page, 'main');
 
   await check('kubectl scale changes the replica count', async () => {
-    const out = outputOf(await run(page, 'kubectl scale deployment web --replicas=5'));
+    const out = await run(page, 'kubectl scale deployment web --replicas=5');
     assert(out.trim() === 'deployment.apps/web scaled', out);
-    const replicas = outputOf(await run(page, "kubectl get deployment web -o jsonpath='{.spec.replicas}'"));
+    const replicas = await run(page, "kubectl get deployment web -o jsonpath='{.spec.replicas}'");
     assert(replicas.trim() === '5', `spec.replicas: ${replicas}`);
     if (!podsExist) skip('spec.replicas is 5; pod count not checked (no pods exist yet, issue 3)');
     await page.waitForFunction((s) => document.querySelectorAll(s).length === 5,
@@ -252,9 +249,9 @@ async function main() {
       await input.press('Enter');
     }
     assert((await entryCount(page)) === before, 'ran before the here-document was complete');
-    const out = outputOf(await run(page, 'EOF'));
+    const out = await run(page, 'EOF');
     assert(out.trim() === '', out);
-    const cat = outputOf(await run(page, 'cat note.txt'));
+    const cat = await run(page, 'cat note.txt');
     assert(cat.trim() === 'hello from a heredoc', cat);
   });
 
@@ -318,7 +315,7 @@ async function main() {
   await check('a reload keeps the cluster, the files and the history', async () => {
     await page.reload();
     await page.locator(sel('terminal-input')).waitFor();
-    const out = outputOf(await run(page, 'kubectl get deploy web -o name; cat note.txt'));
+    const out = await run(page, 'kubectl get deploy web -o name; cat note.txt');
     assert(out.trim() === 'deployment.apps/web\nhello from a heredoc', out);
     const input = page.locator(sel('terminal-input'));
     await input.press('ArrowUp');
@@ -363,17 +360,20 @@ async function main() {
   });
 
   await check('corrupt saved data gives a clear message and a fresh, working cluster', async () => {
+    // Written from a page of the same origin that does not run the app (which would save over it).
     const p = watch(await context.newPage(), 'corrupt');
-    await p.goto(url);
-    await p.locator(sel('terminal-input')).waitFor();
+    await p.goto(`${url}robots.txt`);
     const saved = await p.evaluate(() => localStorage.getItem('kubeplay/v1'));
     await p.evaluate(() => localStorage.setItem('kubeplay/v1', '{"format": 1, "cluster": 42'));
-    await p.reload();
+    await p.goto(url);
     await p.locator(sel('terminal-input')).waitFor();
     const notice = await p.locator(sel('notice')).innerText();
     assert(notice.includes('could not be loaded') && notice.includes('fresh cluster'), notice);
-    const out = outputOf(await run(p, 'kubectl get deploy'));
+    const out = await run(p, 'kubectl get deploy');
     assert(out.trim() === 'No resources found in default namespace.', out);
+    const kept = await p.evaluate(() => localStorage.getItem('kubeplay/v1.unreadable'));
+    assert(kept === '{"format": 1, "cluster": 42', `the unreadable data was not set aside: ${kept}`);
+    await p.goto(`${url}robots.txt`);
     await p.evaluate((s) => localStorage.setItem('kubeplay/v1', s), saved);
     await p.close();
   });
@@ -389,15 +389,24 @@ async function main() {
     await context.setOffline(true);
     await page.reload();
     await page.locator(sel('terminal-input')).waitFor({ timeout: 10000 });
-    const out = outputOf(await run(page, 'kubectl get deploy web -o name'));
+    const out = await run(page, 'kubectl get deploy web -o name');
     assert(out.trim() === 'deployment.apps/web', out);
     await context.setOffline(false);
   });
 
-  await check('Reset starts a fresh cluster', async () => {
+  await check('Export saves a snapshot, Reset starts a fresh cluster, Import brings the snapshot back', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(sel('export-button')).click()]);
+    const file = path.join(ARTIFACTS, 'snapshot.json');
+    await download.saveAs(file);
+    const snapshot = JSON.parse(await fs.readFile(file, 'utf8'));
+    assert(snapshot.format === 1 && snapshot.cluster && snapshot.shell, 'the snapshot lacks format/cluster/shell');
     await page.locator(sel('reset-button')).click();
-    const out = outputOf(await run(page, 'kubectl get deploy'));
+    let out = await run(page, 'kubectl get deploy');
     assert(out.trim() === 'No resources found in default namespace.', out);
+    await page.locator(sel('import-input')).setInputFiles(file);
+    await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('Snapshot imported'), sel('notice'));
+    out = await run(page, 'kubectl get deploy web -o name');
+    assert(out.trim() === 'deployment.apps/web', out);
   });
 
   await check('no console errors', async () => {

@@ -860,7 +860,7 @@ impl App {
                     </span>
                     <button data-testid="pause-button" onclick={link.callback(|_| Msg::TogglePause)}
                         title="pause or resume the virtual clock">
-                        { if self.prefs.paused { "▶ Resume" } else { "⏸ Pause" } }
+                        { if self.prefs.paused { "Resume" } else { "Pause" } }
                     </button>
                     <button data-testid="step-button" onclick={link.callback(|_| Msg::Step)}
                         title="advance the clock by 10 seconds">{ "+10s" }</button>
@@ -1159,7 +1159,7 @@ fn scrollback(props: &ScrollbackProps) -> Html {
         { for props.entries.iter().map(|entry| html! {
             <div class="terminal-entry" data-testid="terminal-entry">
                 if !entry.prompt.is_empty() || !entry.line.is_empty() {
-                    <div class="cmd"><span class="prompt-text">{ &entry.prompt }</span>{ &entry.line }</div>
+                    <div class="cmd"><span class="prompt-text">{ &entry.prompt }</span>{ entry.line.replace('\n', "\n> ") }</div>
                 }
                 { for entry.chunks.iter().map(|(is_err, text)| html! {
                     <span class={ if *is_err { "stderr" } else { "stdout" } }>{ text }</span>

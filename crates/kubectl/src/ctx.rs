@@ -84,25 +84,89 @@ impl<'a> Ctx<'a> {
     pub fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
         let method = req.method;
         let url = format!("{}{}", self.config.server, req.url_path());
-        let result = self.client.request(req);
-        if self.verbosity >= 6 {
-            let status = match &result {
-                Ok(_) => {
-                    if method == apimachinery::Method::Post {
-                        "201 Created".to_string()
-                    } else {
-                        "200 OK".to_string()
-                    }
-                }
-                Err(e) => format!("{} {}", e.code(), status_text(e.code())),
-            };
+        if self.verbosity >= 7 {
+            // round_trippers at -v=7: the request with its headers, then a short response line.
+            let mut headers = String::from("\tAccept: application/json\n");
+            if let Some(pt) = req.patch_type {
+                headers.push_str(&format!("\tContent-Type: {}\n", pt.content_type()));
+            } else if req.body.is_some() && method != apimachinery::Method::Delete {
+                headers.push_str("\tContent-Type: application/json\n");
+            }
+            headers.push_str("\tUser-Agent: kubectl/v1.37.1 (linux/amd64) kubernetes/f78e722\n");
             let line = format!(
-                "{} {PID} round_trippers.go:632] \"Response\" verb=\"{method}\" url=\"{url}\" status=\"{status}\" milliseconds=0\n",
+                "{} {PID} round_trippers.go:527] \"Request\" verb=\"{method}\" url=\"{url}\" headers=<\n{headers} >\n",
                 self.klog_time()
             );
             self.out.stderr(line);
         }
+        let result = self.client.request(req);
+        if self.verbosity >= 6 {
+            let status = match &result {
+                Ok(_) if method == apimachinery::Method::Post => "201 Created".to_string(),
+                Ok(_) => "200 OK".to_string(),
+                Err(e) => format!("{} {}", e.code(), status_text(e.code())),
+            };
+            let line = if self.verbosity >= 7 {
+                format!("{} {PID} round_trippers.go:632] \"Response\" status=\"{status}\" milliseconds=0\n", self.klog_time())
+            } else {
+                format!(
+                    "{} {PID} round_trippers.go:632] \"Response\" verb=\"{method}\" url=\"{url}\" status=\"{status}\" milliseconds=0\n",
+                    self.klog_time()
+                )
+            };
+            self.out.stderr(line);
+        }
         result
+    }
+
+    /// checkErr's `-v=4` dump of a failed request's Status (StatusError.DebugError), with
+    /// metav1.Status fields in Go struct order.
+    pub fn log_status_error(&mut self, e: &ApiError) {
+        if self.verbosity < 4 {
+            return;
+        }
+        let s = e.status();
+        let q = apimachinery::yaml::go_json_string;
+        let mut fields = vec![
+            format!("  \"kind\": {}", q(&s.kind)),
+            format!("  \"apiVersion\": {}", q(&s.api_version)),
+            "  \"metadata\": {}".to_string(),
+            format!("  \"status\": {}", q(&s.status)),
+        ];
+        if !s.message.is_empty() {
+            fields.push(format!("  \"message\": {}", q(&s.message)));
+        }
+        if !s.reason.is_empty() {
+            fields.push(format!("  \"reason\": {}", q(&s.reason)));
+        }
+        if let Some(d) = &s.details {
+            let mut dl = Vec::new();
+            for (k, v) in [("name", &d.name), ("group", &d.group), ("kind", &d.kind), ("uid", &d.uid)] {
+                if !v.is_empty() {
+                    dl.push(format!("    \"{k}\": {}", q(v)));
+                }
+            }
+            if !d.causes.is_empty() {
+                let causes: Vec<String> = d
+                    .causes
+                    .iter()
+                    .map(|c| {
+                        let mut cl = Vec::new();
+                        for (k, v) in [("reason", &c.reason), ("message", &c.message), ("field", &c.field)] {
+                            if !v.is_empty() {
+                                cl.push(format!("        \"{k}\": {}", q(v)));
+                            }
+                        }
+                        format!("      {{\n{}\n      }}", cl.join(",\n"))
+                    })
+                    .collect();
+                dl.push(format!("    \"causes\": [\n{}\n    ]", causes.join(",\n")));
+            }
+            fields.push(format!("  \"details\": {{\n{}\n  }}", dl.join(",\n")));
+        }
+        fields.push(format!("  \"code\": {}", s.code));
+        let line = format!("{} {PID} helpers.go:247] server response object: {{\n{}\n}}\n", self.klog_time(), fields.join(",\n"));
+        self.out.stderr(line);
     }
 
     /// GET.

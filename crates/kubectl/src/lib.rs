@@ -48,6 +48,13 @@ pub trait Host {
     /// The current time in Unix seconds, for AGE columns. kubectl reads the local clock; here it
     /// is the cluster's virtual clock.
     fn now_unix(&self) -> i64;
+    /// Lets `seconds` of virtual time pass (for commands that watch, such as
+    /// `kubectl rollout status`). Returns false when the host cannot wait; then such commands
+    /// report the current state once, as with `--watch=false`.
+    fn wait(&mut self, seconds: i64) -> bool {
+        let _ = seconds;
+        false
+    }
 }
 
 /// The parts of ~/.kube/config kubeplay keeps: contexts and their namespaces.

@@ -328,6 +328,19 @@ fn an_unknown_context_is_a_configuration_error() {
 }
 
 #[test]
+fn verbose_seven_shows_request_headers_and_four_dumps_error_statuses() {
+    let mut w = World::new();
+    let out = w.sh("get ns nope -o name -v=7");
+    assert!(out.contains("round_trippers.go:527] \"Request\" verb=\"GET\" url=\"https://192.168.0.10:6443/api/v1/namespaces/nope\" headers=<\n\tAccept: application/json\n\tUser-Agent: kubectl/v1.37.1 (linux/amd64) kubernetes/f78e722\n >\n"), "{out}");
+    assert!(out.contains("round_trippers.go:632] \"Response\" status=\"404 Not Found\" milliseconds=0\n"), "{out}");
+    let out = w.sh("delete ns nope -v=4");
+    assert!(
+        out.contains("helpers.go:247] server response object: {\n  \"kind\": \"Status\",\n  \"apiVersion\": \"v1\",\n  \"metadata\": {},\n  \"status\": \"Failure\",\n  \"message\": \"namespaces \\\"nope\\\" not found\",\n  \"reason\": \"NotFound\",\n  \"details\": {\n    \"name\": \"nope\",\n    \"kind\": \"namespaces\"\n  },\n  \"code\": 404\n}\nError from server (NotFound)"),
+        "{out}"
+    );
+}
+
+#[test]
 fn config_commands_edit_the_kubeconfig() {
     let mut w = World::new();
     assert_eq!(w.sh("config current-context"), "kubernetes-admin@kubernetes\n");

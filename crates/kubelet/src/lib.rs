@@ -1,1 +1,11 @@
-//! kubelet (being written)
+//! Simulated kubelets: one [`Kubelet`] per node, a `client::Component` that talks to the
+//! API server only through requests, as the real kubelet does.
+
+// ApiError (metav1.Status) is the fixed error type of every API call.
+#![allow(clippy::result_large_err)]
+
+pub mod backoff;
+pub mod images;
+pub mod program;
+pub mod pod;
+pub mod probes;

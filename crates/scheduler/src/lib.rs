@@ -591,12 +591,12 @@ mod tests {
     #[test]
     fn fit_error_sorts_the_histogram_as_strings() {
         let mut st = BTreeMap::new();
-        st.insert("cp".to_string(), rej(false, &["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"]));
+        st.insert("cp".to_string(), rej(false, &["node(s) had untolerated taint(s)"]));
         st.insert("a".to_string(), rej(true, &["Insufficient cpu"]));
         st.insert("b".to_string(), rej(true, &["Insufficient cpu"]));
         assert_eq!(
             fit_error_message(3, &st, "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."),
-            "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+            "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
         );
     }
 

@@ -17,6 +17,8 @@ pub const ERR_SPREAD_LABEL: &str = "node(s) didn't match pod topology spread con
 pub const ERR_AFFINITY: &str = "node(s) didn't match pod affinity rules";
 pub const ERR_ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
 pub const ERR_EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
+/// v1.37 no longer names the taint (older releases said `{key: value}`).
+pub const ERR_TAINT: &str = "node(s) had untolerated taint(s)";
 
 /// A failed filter: `resolvable` is upstream's Unschedulable (preemption may help) versus
 /// UnschedulableAndUnresolvable.
@@ -115,9 +117,6 @@ pub fn prefilter(cache: &Cache, pod: &PodInfo) -> CycleState {
         }
         for key in &info.pods {
             let Some(existing) = cache.pods.get(key) else { continue };
-            if existing.terminating {
-                continue;
-            }
             if !pod.required_affinity.is_empty() && pod.required_affinity.iter().all(|t| t.matches(existing, &ns_labels)) {
                 for t in &pod.required_affinity {
                     if let Some(v) = node.labels.get(&t.topology_key) {
@@ -164,8 +163,8 @@ pub fn filter(cache: &Cache, st: &CycleState, pod: &PodInfo, info: &NodeInfo) ->
         return Err(Rejection::unresolvable(ERR_NODE_NAME));
     }
     // TaintToleration
-    if let Some(t) = untolerated_taint(&node.taints, &pod.tolerations, &["NoSchedule", "NoExecute"]) {
-        return Err(Rejection::unresolvable(&format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value)));
+    if untolerated_taint(&node.taints, &pod.tolerations, &["NoSchedule", "NoExecute"]).is_some() {
+        return Err(Rejection::unresolvable(ERR_TAINT));
     }
     // NodeAffinity
     if !matches_node_affinity(pod, node) {
@@ -176,9 +175,9 @@ pub fn filter(cache: &Cache, st: &CycleState, pod: &PodInfo, info: &NodeInfo) ->
         return Err(Rejection::resolvable(ERR_NODE_PORTS));
     }
     // NodeResourcesFit
-    let insufficient = fit_reasons(pod, info, node);
+    let (insufficient, unresolvable) = fit_reasons(pod, info, node);
     if !insufficient.is_empty() {
-        return Err(Rejection { resolvable: true, reasons: insufficient });
+        return Err(Rejection { resolvable: !unresolvable, reasons: insufficient });
     }
     // PodTopologySpread
     for (c, counts, min) in &st.spread {
@@ -230,37 +229,38 @@ fn satisfies_affinity(st: &CycleState, pod: &PodInfo, node: &NodeModel) -> bool 
     pods_exist || (st.affinity_counts.is_empty() && st.self_affinity)
 }
 
-/// NodeResourcesFit's insufficient resources, in upstream's order.
-pub fn fit_reasons(pod: &PodInfo, info: &NodeInfo, node: &NodeModel) -> Vec<String> {
+/// NodeResourcesFit's insufficient resources, in upstream's order, and whether any request
+/// exceeds the node's whole allocatable (UnschedulableAndUnresolvable: preemption cannot help).
+pub fn fit_reasons(pod: &PodInfo, info: &NodeInfo, node: &NodeModel) -> (Vec<String>, bool) {
     let mut out = Vec::new();
+    let mut unresolvable = false;
     let alloc = &node.allocatable;
     if info.pods.len() as i64 + 1 > alloc.allowed_pods {
         out.push("Too many pods".to_string());
     }
     let r = &pod.requests;
     if r.is_zero() {
-        return out;
+        return (out, false);
     }
     let used = &info.requested;
-    if r.milli_cpu > 0 && r.milli_cpu > alloc.milli_cpu - used.milli_cpu {
-        out.push("Insufficient cpu".to_string());
-    }
-    if r.memory > 0 && r.memory > alloc.memory - used.memory {
-        out.push("Insufficient memory".to_string());
-    }
-    if r.ephemeral_storage > 0 && r.ephemeral_storage > alloc.ephemeral_storage - used.ephemeral_storage {
-        out.push("Insufficient ephemeral-storage".to_string());
-    }
-    for (name, q) in &r.scalar {
-        if *q == 0 {
-            continue;
-        }
-        let have = alloc.scalar.get(name).copied().unwrap_or(0) - used.scalar.get(name).copied().unwrap_or(0);
-        if *q > have {
+    let mut check = |name: &str, want: i64, capacity: i64, requested: i64| {
+        if want > 0 && want > capacity - requested {
             out.push(format!("Insufficient {name}"));
+            unresolvable |= want > capacity;
         }
+    };
+    check("cpu", r.milli_cpu, alloc.milli_cpu, used.milli_cpu);
+    check("memory", r.memory, alloc.memory, used.memory);
+    check("ephemeral-storage", r.ephemeral_storage, alloc.ephemeral_storage, used.ephemeral_storage);
+    for (name, q) in &r.scalar {
+        check(
+            name,
+            *q,
+            alloc.scalar.get(name).copied().unwrap_or(0),
+            used.scalar.get(name).copied().unwrap_or(0),
+        );
     }
-    out
+    (out, unresolvable)
 }
 
 // ---- scoring ------------------------------------------------------------------------
@@ -565,13 +565,21 @@ mod tests {
             reasons(&plain, &cp),
             Err(Rejection {
                 resolvable: false,
-                reasons: vec!["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }".into()]
+                reasons: vec![ERR_TAINT.into()]
             })
         );
         let big = pod(json!({"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "100", "memory": "8Gi"}}}]}));
+        // Requests beyond the node's whole allocatable cannot be helped by preemption.
         assert_eq!(
             reasons(&big, &node(worker("w"))),
-            Err(Rejection { resolvable: true, reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()] })
+            Err(Rejection { resolvable: false, reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()] })
+        );
+        let mut busy = node(worker("w"));
+        busy.requested.milli_cpu = 1500;
+        let half = pod(json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "1"}}}]}));
+        assert_eq!(
+            reasons(&half, &busy),
+            Err(Rejection { resolvable: true, reasons: vec!["Insufficient cpu".into()] })
         );
         let sel = pod(json!({"nodeSelector": {"disk": "ssd"}, "containers": []}));
         assert_eq!(reasons(&sel, &node(worker("w"))).unwrap_err().reasons, vec![ERR_NODE_AFFINITY.to_string()]);

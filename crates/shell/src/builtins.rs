@@ -18,8 +18,9 @@ const SHELL_BUILTINS: &[&str] = &[
 /// Programs emulated as if installed in /usr/bin.
 const PROGRAMS: &[&str] = &[
     "awk", "base64", "bash", "cat", "clear", "column", "cp", "cut", "date", "egrep", "env", "fgrep", "grep", "head",
-    "kubectl", "less", "ls", "mawk", "more", "nano", "sudo", "vi", "vim", "mkdir", "mv", "paste", "rm", "sed", "seq",
-    "sh", "sleep", "sort", "tail", "tee", "touch", "tr", "uniq", "watch", "wc", "which", "xargs",
+    "hostname", "kubectl", "less", "ls", "mawk", "mkdir", "more", "mv", "nano", "paste", "rm", "sed", "seq", "sh",
+    "sleep", "sort", "sudo", "tac", "tail", "tee", "touch", "tr", "uniq", "vi", "vim", "watch", "wc", "which",
+    "whoami", "xargs",
 ];
 
 /// Builtins that also exist as programs in /usr/bin.
@@ -113,12 +114,14 @@ Commands:
   kubectl (alias k)   talk to the cluster
   sleep N[smhd]       let virtual time pass (pods start, jobs finish, ...)
   date                the cluster's virtual time
-  echo, printf, cat, grep, head, tail, wc, sort, uniq, cut, tr, awk, base64, seq, tee
-  ls, cd, pwd, mkdir, touch, cp, mv, rm    files live in this tab only
+  echo, printf, cat, grep, head, tail, wc, sort, uniq, cut, tr, sed, awk, xargs,
+  base64, seq, tee, column, paste, tac, watch, read, test/[ ]
+  ls, cd, pwd, mkdir, touch, cp, mv, rm, vi    files live in this tab only
   alias, unalias, export, unset, env, history, clear, type, which, source, exit
 
-Shell syntax: quotes, $VAR, $(...), pipes |, && ||, ;, > >> 2>&1 redirections,
-here-documents (kubectl apply -f - <<EOF ... EOF), for/while/if.
+Shell syntax: quotes, $VAR, ${VAR:-x}, $(...), $((...)), pipes |, && ||, ;,
+> >> 2>&1 redirections, here-documents (kubectl apply -f - <<EOF ... EOF),
+for/while/until/if/case, functions, !! history expansion.
 ";
 
 /// Parses a GNU sleep/timeout interval (`5`, `0.5`, `1m`, `2h`, `1d`) into milliseconds.
@@ -257,8 +260,7 @@ pub(crate) fn format_date(unix: i64, millis: i64, fmt: &str) -> String {
 }
 
 /// `ls` output for a terminal: columns fitted into 80 characters, filled top to bottom.
-fn columns(names: &[String]) -> String {
-    const WIDTH: usize = 80;
+fn columns(names: &[String], width: usize) -> String {
     let n = names.len();
     if n == 0 {
         return String::new();
@@ -276,7 +278,7 @@ fn columns(names: &[String]) -> String {
             })
             .collect();
         let total: usize = widths.iter().sum::<usize>() + 2 * used_cols.saturating_sub(1);
-        if total <= WIDTH || cols == 1 {
+        if total <= width || cols == 1 {
             let mut out = String::new();
             for r in 0..rows {
                 let mut line = String::new();
@@ -428,6 +430,15 @@ impl Shell {
             "xargs" => self.xargs(args, stdin, out, tty),
             "read" => normal(self.read(args, &stdin, out)),
             "watch" => normal(self.watch(args, out)),
+            "hostname" => {
+                out.stdout(format!("{}\n", crate::HOSTNAME));
+                normal(0)
+            }
+            "whoami" => {
+                out.stdout("root\n");
+                normal(0)
+            }
+            "tac" => normal(self.text_io(stdin, out, |io| text::tac(args, io))),
             // Exam-machine setup lines (`complete -F __start_kubectl k`, `shopt -s …`) need no effect.
             "complete" | "shopt" => normal(0),
             "alias" => normal(self.alias(args, out)),
@@ -471,6 +482,12 @@ impl Shell {
         }
     }
 
+    /// The terminal width: `$COLUMNS` when the front end sets it, else 80.
+    fn terminal_width(&self) -> usize {
+        let width = self.state.vars.get("COLUMNS").and_then(|c| c.parse::<usize>().ok());
+        width.filter(|w| *w > 0).unwrap_or(80).min(1000)
+    }
+
     fn kubectl(&mut self, args: &[String], stdin: Stdin, out: &mut Output) -> i32 {
         let now = self.cluster.now().unix_secs();
         let mut host = KubectlHost {
@@ -503,7 +520,7 @@ impl Shell {
         }
     }
 
-    fn test_expr(&self, args: &[String]) -> Result<bool, String> {
+    pub(crate) fn test_expr(&self, args: &[String]) -> Result<bool, String> {
         let int = |s: &str| -> Result<i64, String> {
             s.trim()
                 .parse::<i64>()
@@ -827,7 +844,8 @@ impl Shell {
                 crate::HOSTNAME,
                 format_date(now.unix_secs(), 0, "%a %b %e %H:%M:%S %Y")
             );
-            let pad = 80usize
+            let pad = self
+                .terminal_width()
                 .saturating_sub(left.chars().count() + right.chars().count())
                 .max(1);
             out.stdout(format!("{left}{}{right}\n\n", " ".repeat(pad)));
@@ -1237,7 +1255,7 @@ impl Shell {
                 }
                 s
             } else if tty && !one {
-                columns(names)
+                columns(names, sh.terminal_width())
             } else {
                 names.iter().map(|n| format!("{n}\n")).collect()
             }
@@ -1565,9 +1583,10 @@ mod tests {
     #[test]
     fn ls_columns_fit_eighty_characters() {
         let names: Vec<String> = ["a.yaml", "b.yaml", "c"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(columns(&names), "a.yaml  b.yaml  c\n");
+        assert_eq!(columns(&names, 80), "a.yaml  b.yaml  c\n");
+        assert_eq!(columns(&names, 10), "a.yaml  c\nb.yaml\n");
         let long: Vec<String> = (0..12).map(|i| format!("file-number-{i:02}.yaml")).collect();
-        let out = columns(&long);
+        let out = columns(&long, 80);
         assert!(out.lines().all(|l| l.len() <= 80), "{out}");
         assert_eq!(out.lines().count(), 4);
     }

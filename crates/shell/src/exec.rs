@@ -10,7 +10,7 @@ use std::rc::Rc;
 use kubectl::{Output, Stream};
 
 use crate::fs::resolve;
-use crate::parse::{Command, HereDoc, List, ParseError, Parsed, Parser, Pipeline, RedirOp, Redirect};
+use crate::parse::{Command, CondTok, HereDoc, List, ParseError, Parsed, Parser, Pipeline, RedirOp, Redirect};
 use crate::Shell;
 
 /// Standard input shared by the commands of a list: each reader consumes what it reads, so
@@ -106,7 +106,9 @@ struct Fds {
 impl Shell {
     /// Parses and runs `src` command by command. `tty` says whether stdout is the terminal.
     pub(crate) fn exec_script(&mut self, src: &str, out: &mut Output, tty: bool) -> Flow {
-        let mut parser = Parser::new(src, self.state.aliases.clone());
+        // Text pasted from Windows pages ends lines with CRLF; bash would choke on the `\r`.
+        let src = src.replace("\r\n", "\n");
+        let mut parser = Parser::new(&src, self.state.aliases.clone());
         loop {
             parser.set_aliases(self.state.aliases.clone());
             let step = parser.next_command();
@@ -161,6 +163,7 @@ impl Shell {
     }
 
     fn exec_pipeline(&mut self, p: &Pipeline, hd: &[HereDoc], stdin: &Stdin, out: &mut Output, tty: bool) -> Flow {
+        let started = self.cluster.now();
         let mut flow = Flow::Normal;
         if p.cmds.len() == 1 {
             if let Some(cmd) = p.cmds.first() {
@@ -191,6 +194,16 @@ impl Shell {
         }
         if p.negate {
             self.state.last_status = i32::from(self.state.last_status == 0);
+        }
+        if p.timed {
+            // Only virtual time passes (sleep, waits); the CPU time of a simulation is 0.
+            let ms = self.cluster.now().since(started).as_millis().max(0);
+            out.stderr(format!(
+                "\nreal\t{}m{}.{:03}s\nuser\t0m0.000s\nsys\t0m0.000s\n",
+                ms / 60_000,
+                (ms / 1000) % 60,
+                ms % 1000
+            ));
         }
         flow
     }
@@ -258,6 +271,22 @@ impl Shell {
                         Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
                         Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
                         Flow::Continue(_) => {}
+                    }
+                }
+                Flow::Normal
+            }),
+            Command::Cond { tokens, redirs } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, _, o, _| {
+                sh.run.cmdsub_status = None;
+                let mut pos = 0;
+                match sh.cond_or(tokens, &mut pos, o) {
+                    Ok(v) if pos == tokens.len() => sh.state.last_status = i32::from(!v),
+                    Ok(_) => {
+                        o.stderr("bash: syntax error in conditional expression\n");
+                        sh.state.last_status = 2;
+                    }
+                    Err(m) => {
+                        o.stderr(format!("bash: {m}\n"));
+                        sh.state.last_status = 2;
                     }
                 }
                 Flow::Normal
@@ -642,4 +671,163 @@ pub(crate) fn read_path(
         return Ok(String::new());
     }
     fs.read_file(&resolve(cwd, word))
+}
+
+impl Shell {
+    /// `[[ … ]]`: `||` binds loosest, then `&&`, then `!`.
+    fn cond_or(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
+        let mut value = self.cond_and(toks, pos, out)?;
+        while toks.get(*pos) == Some(&CondTok::Or) {
+            *pos += 1;
+            // Both sides are parsed; the right one is evaluated only when needed.
+            let rhs = if value {
+                self.cond_skip_and(toks, pos)?
+            } else {
+                self.cond_and(toks, pos, out)?
+            };
+            value = value || rhs;
+        }
+        Ok(value)
+    }
+
+    fn cond_and(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
+        let mut value = self.cond_not(toks, pos, out)?;
+        while toks.get(*pos) == Some(&CondTok::And) {
+            *pos += 1;
+            let rhs = if value {
+                self.cond_not(toks, pos, out)?
+            } else {
+                self.cond_skip_not(toks, pos)?
+            };
+            value = value && rhs;
+        }
+        Ok(value)
+    }
+
+    /// Parses an `&&` chain without evaluating it (short-circuited `||` operands).
+    fn cond_skip_and(&mut self, toks: &[CondTok], pos: &mut usize) -> Result<bool, String> {
+        self.cond_skip_not(toks, pos)?;
+        while toks.get(*pos) == Some(&CondTok::And) {
+            *pos += 1;
+            self.cond_skip_not(toks, pos)?;
+        }
+        Ok(true)
+    }
+
+    fn cond_skip_not(&mut self, toks: &[CondTok], pos: &mut usize) -> Result<bool, String> {
+        let mut depth = 0usize;
+        loop {
+            match toks.get(*pos) {
+                None => return Ok(false),
+                Some(CondTok::Open) => depth += 1,
+                Some(CondTok::Close) if depth == 0 => return Ok(false),
+                Some(CondTok::Close) => depth -= 1,
+                Some(CondTok::And | CondTok::Or) if depth == 0 => return Ok(false),
+                _ => {}
+            }
+            *pos += 1;
+        }
+    }
+
+    fn cond_word(&mut self, toks: &[CondTok], pos: usize) -> Option<crate::parse::Word> {
+        match toks.get(pos) {
+            Some(CondTok::Word(w)) => Some(w.clone()),
+            _ => None,
+        }
+    }
+
+    fn cond_not(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
+        if let Some(w) = self.cond_word(toks, *pos) {
+            if w.plain() == Some("!") {
+                *pos += 1;
+                return Ok(!self.cond_not(toks, pos, out)?);
+            }
+        }
+        if toks.get(*pos) == Some(&CondTok::Open) {
+            *pos += 1;
+            let v = self.cond_or(toks, pos, out)?;
+            if toks.get(*pos) != Some(&CondTok::Close) {
+                return Err("syntax error in conditional expression".to_string());
+            }
+            *pos += 1;
+            return Ok(v);
+        }
+        let Some(first) = self.cond_word(toks, *pos) else {
+            return Err("syntax error in conditional expression".to_string());
+        };
+        let operator = |t: Option<&CondTok>| -> Option<String> {
+            match t {
+                Some(CondTok::Less) => Some("<".to_string()),
+                Some(CondTok::Greater) => Some(">".to_string()),
+                Some(CondTok::Word(w)) => w.plain().map(str::to_string),
+                _ => None,
+            }
+        };
+        // Binary: WORD OP WORD.
+        if let Some(op) = operator(toks.get(*pos + 1)) {
+            if matches!(
+                op.as_str(),
+                "==" | "=" | "!=" | "=~" | "<" | ">" | "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" | "-nt" | "-ot"
+            ) {
+                let Some(rhs) = self.cond_word(toks, *pos + 2) else {
+                    return Err(format!("unexpected argument to conditional binary operator `{op}'"));
+                };
+                *pos += 3;
+                let left = self.expand_assignment(&first, out)?;
+                return match op.as_str() {
+                    "==" | "=" | "!=" => {
+                        let pattern = self.expand_pattern(&rhs, out)?;
+                        Ok(crate::regex::glob_match(&pattern, &left) == (op != "!="))
+                    }
+                    "=~" => {
+                        let src = self.expand_assignment(&rhs, out)?;
+                        let re = crate::regex::Regex::new(&src, true, false)
+                            .map_err(|_| format!("[[: invalid regular expression `{src}'"))?;
+                        Ok(re.is_match(&left))
+                    }
+                    "<" => Ok(left < self.expand_assignment(&rhs, out)?),
+                    ">" => Ok(left > self.expand_assignment(&rhs, out)?),
+                    "-nt" | "-ot" => Ok(false),
+                    _ => {
+                        let right = self.expand_assignment(&rhs, out)?;
+                        let a: i64 = self
+                            .arith_command(&left, out)
+                            .map_err(|m| format!("[[: {m}"))?
+                            .parse()
+                            .unwrap_or(0);
+                        let b: i64 = self
+                            .arith_command(&right, out)
+                            .map_err(|m| format!("[[: {m}"))?
+                            .parse()
+                            .unwrap_or(0);
+                        Ok(match op.as_str() {
+                            "-eq" => a == b,
+                            "-ne" => a != b,
+                            "-lt" => a < b,
+                            "-le" => a <= b,
+                            "-gt" => a > b,
+                            _ => a >= b,
+                        })
+                    }
+                };
+            }
+        }
+        // Unary: -OP WORD.
+        if let Some(op) = first.plain().filter(|p| p.len() == 2 && p.starts_with('-')) {
+            if let Some(arg) = self.cond_word(toks, *pos + 1) {
+                let op = op.to_string();
+                *pos += 2;
+                let value = self.expand_assignment(&arg, out)?;
+                if op == "-v" {
+                    return Ok(self.state.vars.contains_key(&value));
+                }
+                return self.test_expr(&[op, value]).map_err(|m| format!("[[: {m}"));
+            }
+        }
+        *pos += 1;
+        if operator(toks.get(*pos)).is_some() && matches!(toks.get(*pos), Some(CondTok::Word(_))) {
+            return Err("conditional binary operator expected".to_string());
+        }
+        Ok(!self.expand_assignment(&first, out)?.is_empty())
+    }
 }

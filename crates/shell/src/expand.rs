@@ -79,6 +79,11 @@ impl Shell {
     }
 
     pub(crate) fn set_var(&mut self, name: &str, value: &str) {
+        if name == "RANDOM" {
+            // Assigning RANDOM seeds the generator, as in bash.
+            self.state.random_seed = value.trim().parse::<i64>().unwrap_or(0) as u32;
+            return;
+        }
         self.state.vars.insert(name.to_string(), value.to_string());
         if name == "PWD" {
             self.state.cwd = resolve("/", value);
@@ -219,8 +224,25 @@ impl Shell {
         self.expand_assignment(&w, out)
     }
 
+    /// bash's `$RANDOM`: Park–Miller steps mixed as bash 5 mixes them (seed 1 gives 16807,
+    /// 10791, 19566 like bash after `RANDOM=1`).
+    fn next_random(&mut self) -> u32 {
+        let seed = if self.state.random_seed == 0 {
+            123_459_876
+        } else {
+            self.state.random_seed
+        };
+        let next = (16_807u64 * u64::from(seed)) % 2_147_483_647;
+        self.state.random_seed = next as u32;
+        (((next >> 16) ^ (next & 0xffff)) & 32_767) as u32
+    }
+
     fn param(&mut self, name: &str, op: &ParamOp, quoted: bool, out: &mut Output) -> Result<String, String> {
-        let val = self.lookup(name);
+        let val = if name == "RANDOM" {
+            Some(self.next_random().to_string())
+        } else {
+            self.lookup(name)
+        };
         let missing = |colon: bool| match &val {
             None => true,
             Some(v) => colon && v.is_empty(),

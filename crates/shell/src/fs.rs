@@ -48,6 +48,11 @@ pub trait FileSystem {
         let _ = path;
         Err(FsError::PermissionDenied)
     }
+    /// The whole file tree as JSON, for front ends that persist it (`None`: not persistable,
+    /// e.g. the real disk).
+    fn snapshot(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// An in-memory file tree (tests and the browser). Serialisable so front ends can persist it.
@@ -111,6 +116,11 @@ impl MemoryFs {
         }
         self.files.insert(path.to_string(), contents.to_string());
         self
+    }
+
+    /// Restores a tree saved with [`FileSystem::snapshot`].
+    pub fn from_snapshot(v: serde_json::Value) -> Result<Self, String> {
+        serde_json::from_value(v).map_err(|e| format!("invalid file system snapshot: {e}"))
     }
 
     /// Makes `edit` apply a text replacement instead of failing.
@@ -200,6 +210,10 @@ impl FileSystem for MemoryFs {
         Ok(())
     }
 
+    fn snapshot(&self) -> Option<serde_json::Value> {
+        serde_json::to_value(self).ok()
+    }
+
     fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
         if self.dirs.contains(path) {
             return Err(FsError::IsADirectory);
@@ -264,6 +278,8 @@ mod tests {
         assert_eq!(fs.create_dir("/root/x/y", false), Err(FsError::NotFound));
         assert_eq!(fs.create_dir("/root/x/y", true), Ok(()));
         assert_eq!(fs.list_dir("/root/x"), Ok(Some(vec!["y".to_string()])));
+        let snap = fs.snapshot().unwrap();
+        assert_eq!(MemoryFs::from_snapshot(snap).unwrap(), fs);
         assert_eq!(fs.remove_file("/root/a.yaml"), Ok(()));
         assert_eq!(fs.read_file("/root/a.yaml"), Err(FsError::NotFound));
     }

@@ -54,6 +54,13 @@ pub struct ShellState {
     pub last_status: i32,
     /// The working directory (absolute).
     pub cwd: String,
+    /// The state of bash's `$RANDOM` generator (set by assigning `RANDOM=n`).
+    #[serde(default = "default_random_seed")]
+    pub random_seed: u32,
+}
+
+fn default_random_seed() -> u32 {
+    1
 }
 
 /// The home directory: exam and tutorial machines work as root.
@@ -89,6 +96,7 @@ impl Default for ShellState {
             kubeconfig: KubeConfig::default(),
             last_status: 0,
             cwd: HOME.to_string(),
+            random_seed: default_random_seed(),
         }
     }
 }
@@ -158,7 +166,8 @@ impl Shell {
     }
 
     /// Runs what the user typed (possibly several lines, once [`is_complete`] says it is
-    /// whole) and records it in the history, as an interactive bash does.
+    /// whole) as an interactive bash does: history expansion (`!!`, `!$`, …; the expanded
+    /// command is echoed), then recording in the history, then running.
     pub fn run_line(&mut self, line: &str) -> LineResult {
         let expanded = match history::expand(line, &self.state.history) {
             Ok(e) => e,
@@ -189,8 +198,8 @@ impl Shell {
         result
     }
 
-    /// Runs several lines (a pasted block or a tutorial script) command by command without
-    /// touching the history; stops at `exit`.
+    /// Runs several lines non-interactively (a tutorial script, `kubeplay -c`): command by
+    /// command, without history expansion or recording; stops at `exit`.
     pub fn run_script(&mut self, script: &str) -> LineResult {
         self.run = RunFlags::default();
         // The top level has no positional parameters.

@@ -179,6 +179,11 @@ pub(crate) enum Command {
     },
     /// `name() compound-command` or `function name { …; }`.
     Function { name: String, body: Box<Command> },
+    /// `[[ expression ]]`.
+    Cond {
+        tokens: Vec<CondTok>,
+        redirs: Vec<Redirect>,
+    },
     /// `(( expression ))`: status 0 when the value is non-zero.
     Arith { expr: String, redirs: Vec<Redirect> },
     /// `case word in pattern|pattern) list ;; … esac`.
@@ -189,9 +194,23 @@ pub(crate) enum Command {
     },
 }
 
+/// A token inside `[[ … ]]`, where `&&`, `<` and `(` are operators of the expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CondTok {
+    Word(Word),
+    And,
+    Or,
+    Open,
+    Close,
+    Less,
+    Greater,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pipeline {
     pub negate: bool,
+    /// `time pipeline`: report the elapsed (virtual) time.
+    pub timed: bool,
     pub cmds: Vec<Command>,
 }
 
@@ -1045,6 +1064,14 @@ impl Parser {
 
     fn pipeline(&mut self) -> Result<Pipeline, ParseError> {
         let mut negate = false;
+        let mut timed = false;
+        if self.peek_reserved()?.as_deref() == Some("time") {
+            self.next()?;
+            timed = true;
+            if self.peek_reserved()?.as_deref() == Some("-p") {
+                self.next()?;
+            }
+        }
         if self.peek_reserved()?.as_deref() == Some("!") {
             self.next()?;
             negate = true;
@@ -1055,7 +1082,7 @@ impl Parser {
             self.linebreak()?;
             cmds.push(self.command()?);
         }
-        Ok(Pipeline { negate, cmds })
+        Ok(Pipeline { negate, timed, cmds })
     }
 
     /// A list inside a compound command, ended by one of `ends` (reserved words) or `)`.
@@ -1171,6 +1198,38 @@ impl Parser {
                 }
                 "for" => return self.for_command(),
                 "case" => return self.case_command(),
+                "[[" => {
+                    self.next()?;
+                    let mut tokens = Vec::new();
+                    loop {
+                        let t = match self.next()? {
+                            Tok::Word { word, .. } if word.plain() == Some("]]") => break,
+                            Tok::Word { word, .. } => CondTok::Word(word),
+                            Tok::IoNum(n) => CondTok::Word(Word {
+                                parts: vec![WordPart::Lit {
+                                    text: n.to_string(),
+                                    quoted: false,
+                                }],
+                            }),
+                            Tok::Op("&&") => CondTok::And,
+                            Tok::Op("||") => CondTok::Or,
+                            Tok::Op("(") => CondTok::Open,
+                            Tok::Op(")") => CondTok::Close,
+                            Tok::Op("<") => CondTok::Less,
+                            Tok::Op(">") => CondTok::Greater,
+                            Tok::Newline => continue,
+                            t => return Err(Self::unexpected(&t)),
+                        };
+                        tokens.push(t);
+                    }
+                    if tokens.is_empty() {
+                        return Err(ParseError::Syntax(
+                            "syntax error near unexpected token `]]'".to_string(),
+                        ));
+                    }
+                    let redirs = self.redirects()?;
+                    return Ok(Command::Cond { tokens, redirs });
+                }
                 "function" => {
                     self.next()?;
                     let name = match self.next()? {
@@ -1513,7 +1572,8 @@ fn split_assignment(word: &Word) -> Option<(String, Word)> {
 /// rather than print a `>` prompt asking for more (open quote, here-document, trailing `|`,
 /// `&&`, backslash, unfinished `for`/`if`/`{`).
 pub fn is_complete(input: &str) -> bool {
-    let mut p = Parser::new(input, BTreeMap::new());
+    let input = input.replace("\r\n", "\n");
+    let mut p = Parser::new(&input, BTreeMap::new());
     loop {
         match p.next_command() {
             Parsed::Command(_) => {}
@@ -1802,6 +1862,8 @@ mod tests {
             ("case $x in a) echo a;; esac", true),
             ("((x++))", true),
             ("((x++", false),
+            ("[[ a == a", false),
+            ("[[ a == a ]]", true),
             ("echo a; |", true),
             ("\u{0}\u{1}\u{fffd}", true),
         ];

@@ -82,6 +82,32 @@ fn pipelines_of_filters_produce_what_bash_prints() {
         ("echo {1..10..3} {c..a} {01..3}", "1 4 7 10 c b a 01 02 03\n"),
         ("echo '{a,b}' {a} {} a{,}b", "{a,b} {a} {} ab ab\n"),
         ("for i in {1..3}; do echo -n $i; done", "123"),
+        (
+            "[[ a == a ]]; echo $?; [[ web-1 == web-* ]] && echo glob; [[ web-1 == \"web-*\" ]] || echo quoted",
+            "0\nglob\nquoted\n",
+        ),
+        (
+            "[[ abc =~ ^a.c$ ]] && echo re; [[ -z \"\" && ! -n \"\" ]] && echo z; [[ 3 -lt 10 ]] && echo lt",
+            "re\nz\nlt\n",
+        ),
+        (
+            "[[ b > a ]] && echo gt; [[ (a == b) || c ]] && echo par; x=\"a b\"; [[ $x == \"a b\" ]] && echo nosplit",
+            "gt\npar\nnosplit\n",
+        ),
+        (
+            "[[ 10 -lt 9 ]]; echo $?; [[ -f pods.txt && ! -d pods.txt ]] && echo file; [[ -v HOME ]] && echo set",
+            "1\nfile\nset\n",
+        ),
+        ("[[ a b ]]; echo $?", "bash: conditional binary operator expected\n2\n"),
+        (
+            "RANDOM=1; echo $RANDOM $RANDOM $RANDOM; RANDOM=0; echo $RANDOM",
+            "16807 10791 19566\n20814\n",
+        ),
+        ("time sleep 61.5", "\nreal\t1m1.500s\nuser\t0m0.000s\nsys\t0m0.000s\n"),
+        (
+            "hostname; whoami; printf 'a\\nb\\n' | tac",
+            "controlplane\nroot\nb\na\n",
+        ),
         ("x=1; ((x+=2)); echo $x; (( x > 5 )) || echo small", "3\nsmall\n"),
         (
             "((1/0)); echo next",
@@ -500,6 +526,14 @@ fn history_expansion_reruns_and_reports_missing_events() {
     assert_eq!(sh.state().history.last().map(String::as_str), Some("false"));
     // Scripts are not history-expanded.
     assert_eq!(sh.run_script("echo \"a!b\"").output.combined(), "a!b\n");
+}
+
+#[test]
+fn pasted_crlf_lines_run_like_unix_lines() {
+    let mut sh = shell();
+    let (o, _) = run(&mut sh, "cat <<EOF | grep kind\r\nkind: Pod\r\nEOF\r\necho done\r\n");
+    assert_eq!(o, "kind: Pod\ndone\n");
+    assert!(is_complete("echo a\r\n"));
 }
 
 #[test]

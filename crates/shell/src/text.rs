@@ -1388,6 +1388,18 @@ pub(crate) fn column(args: &[String], io: &mut Io) -> i32 {
     i32::from(failed)
 }
 
+pub(crate) fn tac(args: &[String], io: &mut Io) -> i32 {
+    let (inputs, failed) = read_inputs(io, args, &|n, e| {
+        format!("tac: failed to open '{n}' for reading: {}\n", e.message())
+    });
+    for (_, text) in inputs {
+        let mut ls: Vec<&str> = text.split_inclusive('\n').collect();
+        ls.reverse();
+        io.out.stdout(ls.concat());
+    }
+    i32::from(failed)
+}
+
 pub(crate) fn seq(args: &[String], out: &mut Output) -> i32 {
     let mut nums = Vec::new();
     for a in args {

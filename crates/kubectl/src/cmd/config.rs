@@ -148,7 +148,16 @@ pub fn view(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let output = flags.string("output");
     let output = if output.is_empty() { "yaml".to_string() } else { output };
     crate::output::validate_output(&output)?;
-    let data = if flags.bool("raw") { "REDACTED" } else { "DATA+OMITTED" };
+    // kubeplay issues no real certificates; --raw shows a placeholder PEM block instead.
+    let placeholder;
+    let data = if flags.bool("raw") {
+        use base64::Engine;
+        placeholder = base64::engine::general_purpose::STANDARD
+            .encode("-----BEGIN CERTIFICATE-----\nkubeplay simulates its certificates\n-----END CERTIFICATE-----\n");
+        placeholder.as_str()
+    } else {
+        "DATA+OMITTED"
+    };
     let mut contexts: Vec<Context> = ctx.config.contexts.clone();
     if flags.bool("minify") {
         let current = ctx.config.current_context.clone();

@@ -23,6 +23,7 @@ pub mod get;
 pub mod label;
 pub mod patch;
 pub mod replace;
+pub mod rollout;
 pub mod run;
 pub mod scale;
 pub mod set;
@@ -229,6 +230,12 @@ pub fn runner(path: &str) -> Option<RunFn> {
         "patch" => patch::run,
         "replace" => replace::run,
         "run" => run::run,
+        "rollout status" => rollout::status,
+        "rollout history" => rollout::history,
+        "rollout undo" => rollout::undo,
+        "rollout restart" => rollout::restart,
+        "rollout pause" => rollout::pause,
+        "rollout resume" => rollout::resume,
         "scale" => scale::run,
         "set image" => set::image,
         "set env" => set::env,
@@ -485,6 +492,9 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
     match run(&mut ctx, &parsed) {
         Ok(()) => 0,
         Err(e) => {
+            if let CmdError::Api(api_err) = &e {
+                ctx.log_status_error(api_err);
+            }
             let text = e.render();
             ctx.stderr(text);
             e.exit_code()

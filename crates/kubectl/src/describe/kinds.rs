@@ -46,6 +46,11 @@ pub fn describe(group: &str, kind: &str, obj: &Value, rel: &Related, now: i64) -
         ("networking.k8s.io", "Ingress") => describe_ingress(obj, rel, now),
         ("", "PersistentVolumeClaim") => describe_pvc(obj, rel, now),
         ("", "PersistentVolume") => describe_pv(obj, rel, now),
+        ("", "ResourceQuota") => describe_quota(obj),
+        ("", "LimitRange") => describe_limit_range(obj),
+        ("autoscaling", "HorizontalPodAutoscaler") if at(obj, "spec.targetCPUUtilizationPercentage").is_null() => {
+            describe_hpa(obj, rel, now)
+        }
         ("rbac.authorization.k8s.io", "Role") | ("rbac.authorization.k8s.io", "ClusterRole") => describe_role(obj),
         ("rbac.authorization.k8s.io", "RoleBinding") | ("rbac.authorization.k8s.io", "ClusterRoleBinding") => {
             describe_role_binding(obj)
@@ -2126,6 +2131,271 @@ pub fn describe_pv(pv: &Value, rel: &Related, now: i64) -> String {
         );
     } else {
         w.write(L1, "<unknown>\n");
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_quota(q: &Value) -> String {
+    let mut w = Writer::new();
+    header(&mut w, q);
+    let mut scopes: Vec<String> = arr(q, "spec.scopes").iter().map(scalar_string).collect();
+    if !scopes.is_empty() {
+        scopes.sort();
+        w.write(L0, &format!("Scopes:\t{}\n", scopes.join(", ")));
+        for sc in &scopes {
+            let help = quota_scope_help(sc);
+            if !help.is_empty() {
+                w.write(L0, &format!(" * {help}\n"));
+            }
+        }
+    }
+    w.write(L0, "Resource\tUsed\tHard\n");
+    w.write(L0, "--------\t----\t----\n");
+    if let Some(hard) = at(q, "status.hard").as_object() {
+        for (name, h) in hard {
+            let hard_q = quantity(h);
+            let mut used = at(q, "status.used").get(name).map(quantity).unwrap_or_else(zero);
+            if used.format() != hard_q.format() {
+                used = Quantity::new(used.value(), hard_q.format());
+            }
+            w.write(L0, &format!("{name}\t{used}\t{hard_q}\n"));
+        }
+    }
+    w.finish()
+}
+
+pub fn describe_limit_range(lr: &Value) -> String {
+    let mut w = Writer::new();
+    header(&mut w, lr);
+    w.write(
+        L0,
+        "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio\n",
+    );
+    w.write(
+        L0,
+        "----\t--------\t---\t---\t---------------\t-------------\t-----------------------\n",
+    );
+    limit_range_spec(&mut w, lr, "");
+    w.finish()
+}
+
+fn q_text(v: &Value) -> String {
+    if v.is_null() {
+        "<nil>".to_string()
+    } else {
+        quantity(v).to_string()
+    }
+}
+
+/// describeHorizontalPodAutoscalerV2.
+pub fn describe_hpa(hpa: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, hpa);
+    labels_multiline(&mut w, "", "Labels", at(hpa, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(hpa, "metadata.annotations"));
+    w.write(
+        L0,
+        &format!(
+            "CreationTimestamp:\t{}\n",
+            rfc1123z(s(hpa, "metadata.creationTimestamp"))
+        ),
+    );
+    let kind = s(hpa, "spec.scaleTargetRef.kind");
+    w.write(
+        L0,
+        &format!("Reference:\t{kind}/{}\n", s(hpa, "spec.scaleTargetRef.name")),
+    );
+    w.write(L0, "Metrics:\t( current / target )\n");
+    let statuses = arr(hpa, "status.currentMetrics");
+    for (ix, m) in arr(hpa, "spec.metrics").iter().enumerate() {
+        let st = statuses.get(ix);
+        let cur = |key: &str, field: &str| -> Option<&Value> {
+            st.map(|x| at(x, key)).filter(|v| !v.is_null()).map(|v| at(v, field))
+        };
+        match s(m, "type") {
+            "External" => {
+                let name = apimachinery::errors::go_quote(s(m, "external.metric.name"));
+                if !at(m, "external.target.averageValue").is_null() {
+                    let current = cur("external", "current.averageValue")
+                        .filter(|v| !v.is_null())
+                        .map(q_text)
+                        .unwrap_or_else(|| "<unknown>".into());
+                    w.write(
+                        L1,
+                        &format!(
+                            "{name} (target average value):\t{current} / {}\n",
+                            q_text(at(m, "external.target.averageValue"))
+                        ),
+                    );
+                } else {
+                    let current = cur("external", "current.value")
+                        .map(q_text)
+                        .unwrap_or_else(|| "<unknown>".into());
+                    w.write(
+                        L1,
+                        &format!(
+                            "{name} (target value):\t{current} / {}\n",
+                            q_text(at(m, "external.target.value"))
+                        ),
+                    );
+                }
+            }
+            "Pods" => {
+                let name = apimachinery::errors::go_quote(s(m, "pods.metric.name"));
+                let current = cur("pods", "current.averageValue")
+                    .map(q_text)
+                    .unwrap_or_else(|| "<unknown>".into());
+                w.write(
+                    L1,
+                    &format!(
+                        "{name} on pods:\t{current} / {}\n",
+                        q_text(at(m, "pods.target.averageValue"))
+                    ),
+                );
+            }
+            "Object" => {
+                w.write(
+                    L1,
+                    &format!(
+                        "\"{}\" on {}/{} ",
+                        s(m, "object.metric.name"),
+                        s(m, "object.describedObject.kind"),
+                        s(m, "object.describedObject.name")
+                    ),
+                );
+                if s(m, "object.target.type") == "AverageValue" {
+                    let current = cur("object", "current.averageValue")
+                        .map(q_text)
+                        .unwrap_or_else(|| "<unknown>".into());
+                    w.write(
+                        L0,
+                        &format!(
+                            "(target average value):\t{current} / {}\n",
+                            q_text(at(m, "object.target.averageValue"))
+                        ),
+                    );
+                } else {
+                    let current = cur("object", "current.value")
+                        .map(q_text)
+                        .unwrap_or_else(|| "<unknown>".into());
+                    w.write(
+                        L0,
+                        &format!(
+                            "(target value):\t{current} / {}\n",
+                            q_text(at(m, "object.target.value"))
+                        ),
+                    );
+                }
+            }
+            t @ ("Resource" | "ContainerResource") => {
+                let key = if t == "Resource" {
+                    "resource"
+                } else {
+                    "containerResource"
+                };
+                let rname = s(m, &format!("{key}.name"));
+                if t == "Resource" {
+                    w.write(L1, &format!("resource {rname} on pods"));
+                } else {
+                    w.write(
+                        L1,
+                        &format!(
+                            "resource {rname} of container \"{}\" on pods",
+                            s(m, "containerResource.container")
+                        ),
+                    );
+                }
+                let target = at(m, &format!("{key}.target"));
+                if !at(target, "averageValue").is_null() {
+                    let current = cur(key, "current.averageValue")
+                        .map(q_text)
+                        .unwrap_or_else(|| "<unknown>".into());
+                    w.write(L0, &format!(":\t{current} / {}\n", q_text(at(target, "averageValue"))));
+                } else {
+                    let current = match (
+                        cur(key, "current.averageUtilization").and_then(Value::as_i64),
+                        cur(key, "current.averageValue"),
+                    ) {
+                        (Some(u), Some(v)) => format!("{u}% ({})", q_text(v)),
+                        _ => "<unknown>".to_string(),
+                    };
+                    let tgt = opt_i(target, "averageUtilization")
+                        .map(|u| format!("{u}%"))
+                        .unwrap_or_else(|| "<auto>".into());
+                    w.write(L1, &format!("(as a percentage of request):\t{current} / {tgt}\n"));
+                }
+            }
+            other => w.write(
+                L1,
+                &format!("<unknown metric type {}>\n", apimachinery::errors::go_quote(other)),
+            ),
+        }
+    }
+    let min = opt_i(hpa, "spec.minReplicas")
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| "<unset>".into());
+    w.write(L0, &format!("Min replicas:\t{min}\n"));
+    w.write(L0, &format!("Max replicas:\t{}\n", i(hpa, "spec.maxReplicas")));
+    let behavior = at(hpa, "spec.behavior");
+    if !behavior.is_null() {
+        w.write(L0, "Behavior:\n");
+        for (title, key) in [("Scale Up", "scaleUp"), ("Scale Down", "scaleDown")] {
+            let rules = at(behavior, key);
+            if rules.is_null() {
+                continue;
+            }
+            w.write(L1, &format!("{title}:\n"));
+            if let Some(win) = opt_i(rules, "stabilizationWindowSeconds") {
+                w.write(L2, &format!("Stabilization Window: {win} seconds\n"));
+            }
+            let policies = arr(rules, "policies");
+            if !policies.is_empty() {
+                w.write(
+                    L2,
+                    &format!("Select Policy: {}\n", opt_s(rules, "selectPolicy").unwrap_or("Max")),
+                );
+                w.write(L2, "Policies:\n");
+                for p in policies {
+                    w.write(
+                        L3,
+                        &format!(
+                            "- Type: {}\tValue: {}\tPeriod: {} seconds\n",
+                            s(p, "type"),
+                            i(p, "value"),
+                            i(p, "periodSeconds")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    w.write(L0, &format!("{kind} pods:\t"));
+    w.write(
+        L0,
+        &format!(
+            "{} current / {} desired\n",
+            i(hpa, "status.currentReplicas"),
+            i(hpa, "status.desiredReplicas")
+        ),
+    );
+    let conds = arr(hpa, "status.conditions");
+    if !conds.is_empty() {
+        w.write(L0, "Conditions:\n");
+        w.write(L1, "Type\tStatus\tReason\tMessage\n");
+        w.write(L1, "----\t------\t------\t-------\n");
+        for c in conds {
+            w.write(
+                L1,
+                &format!(
+                    "{}\t{}\t{}\t{}\n",
+                    s(c, "type"),
+                    s(c, "status"),
+                    s(c, "reason"),
+                    s(c, "message")
+                ),
+            );
+        }
     }
     describe_events(&mut w, rel, now);
     w.finish()

@@ -372,3 +372,31 @@ fn claims_list_the_pods_using_them() {
         "Name:          data\nNamespace:     default\nStorageClass:  standard\nStatus:        Bound\nVolume:        pv-1\nLabels:        <none>\nAnnotations:   <none>\nFinalizers:    [kubernetes.io/pvc-protection]\nCapacity:      1Gi\nAccess Modes:  RWO\nVolumeMode:    Filesystem\nUsed By:       db-0\nEvents:        <none>\n"
     );
 }
+
+#[test]
+fn quotas_and_limit_ranges() {
+    let q = json!({"metadata": {"name": "q", "namespace": "dev"}, "spec": {"scopes": ["BestEffort"]},
+        "status": {"hard": {"pods": "10", "requests.memory": "1Gi"}, "used": {"pods": "2", "requests.memory": "0"}}});
+    assert_eq!(
+        describe("", "ResourceQuota", &q, &Related::default(), T0),
+        "Name:       q\nNamespace:  dev\nScopes:     BestEffort\n * Matches all pods that do not have resource requirements set. These pods have a best effort quality of service.\nResource         Used  Hard\n--------         ----  ----\npods             2     10\nrequests.memory  0     1Gi\n"
+    );
+    let lr = json!({"metadata": {"name": "lr", "namespace": "dev"}, "spec": {"limits": [
+        {"type": "Container", "default": {"cpu": "500m"}, "defaultRequest": {"cpu": "250m"}, "max": {"memory": "1Gi"}}]}});
+    assert_eq!(
+        describe("", "LimitRange", &lr, &Related::default(), T0),
+        "Name:       lr\nNamespace:  dev\nType        Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio\n----        --------  ---  ---  ---------------  -------------  -----------------------\nContainer   cpu       -    -    250m             500m           -\nContainer   memory    -    1Gi  -                -              -\n"
+    );
+}
+
+#[test]
+fn hpa_describe_shows_metrics_against_targets() {
+    let hpa = json!({"metadata": {"name": "web", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 1, "maxReplicas": 5,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}]},
+        "status": {"currentReplicas": 1, "desiredReplicas": 1}});
+    assert_eq!(
+        describe("autoscaling", "HorizontalPodAutoscaler", &hpa, &Related { events: Some(vec![]), ..Default::default() }, T0),
+        "Name:                                                  web\nNamespace:                                             default\nLabels:                                                <none>\nAnnotations:                                           <none>\nCreationTimestamp:                                     Thu, 01 Jan 2026 00:00:00 +0000\nReference:                                             Deployment/web\nMetrics:                                               ( current / target )\n  resource cpu on pods  (as a percentage of request):  <unknown> / 50%\nMin replicas:                                          1\nMax replicas:                                          5\nDeployment pods:                                       1 current / 1 desired\nEvents:                                                <none>\n"
+    );
+}
