@@ -19,7 +19,10 @@ impl StepResult {
     }
 
     pub fn worked() -> Self {
-        StepResult { did_work: true, next_wakeup: None }
+        StepResult {
+            did_work: true,
+            next_wakeup: None,
+        }
     }
 
     /// Adds a wake-up time, keeping the earliest.
@@ -63,10 +66,25 @@ mod tests {
 
     #[test]
     fn merge_keeps_work_and_the_earliest_wakeup() {
-        let a = StepResult { did_work: false, next_wakeup: Some(SimTime(50)) };
-        let b = StepResult { did_work: true, next_wakeup: Some(SimTime(20)) };
-        assert_eq!(a.merge(b), StepResult { did_work: true, next_wakeup: Some(SimTime(20)) });
+        let a = StepResult {
+            did_work: false,
+            next_wakeup: Some(SimTime(50)),
+        };
+        let b = StepResult {
+            did_work: true,
+            next_wakeup: Some(SimTime(20)),
+        };
+        assert_eq!(
+            a.merge(b),
+            StepResult {
+                did_work: true,
+                next_wakeup: Some(SimTime(20))
+            }
+        );
         assert_eq!(StepResult::idle().wake_at(None), StepResult::idle());
-        assert_eq!(StepResult::idle().wake_at(Some(SimTime(3))).next_wakeup, Some(SimTime(3)));
+        assert_eq!(
+            StepResult::idle().wake_at(Some(SimTime(3))).next_wakeup,
+            Some(SimTime(3))
+        );
     }
 }

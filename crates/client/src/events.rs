@@ -75,7 +75,10 @@ fn object_reference(obj: &Value) -> Value {
         ("namespace", meta_str(obj, "namespace")),
         ("name", meta_str(obj, "name")),
         ("uid", meta_str(obj, "uid")),
-        ("apiVersion", obj.get("apiVersion").and_then(Value::as_str).unwrap_or("")),
+        (
+            "apiVersion",
+            obj.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
+        ),
         ("resourceVersion", meta_str(obj, "resourceVersion")),
     ] {
         if !value.is_empty() {
@@ -91,14 +94,22 @@ impl EventRecorder {
     }
 
     fn name_nanos(&mut self, now: SimTime) -> i64 {
-        let nanos = now.unix_millis().saturating_mul(1_000_000).max(self.last_nanos.saturating_add(1));
+        let nanos = now
+            .unix_millis()
+            .saturating_mul(1_000_000)
+            .max(self.last_nanos.saturating_add(1));
         self.last_nanos = nanos;
         nanos
     }
 
     /// Creates `event` under `<name>.<hex nanos>`, moving on a nanosecond when another
     /// recorder took the name at the same instant.
-    fn create(&mut self, api: &mut dyn ApiClient, now: SimTime, mut event: Value) -> Result<(String, String), ApiError> {
+    fn create(
+        &mut self,
+        api: &mut dyn ApiClient,
+        now: SimTime,
+        mut event: Value,
+    ) -> Result<(String, String), ApiError> {
         let namespace = meta_str(&event, "namespace").to_string();
         let base = event
             .pointer("/involvedObject/name")
@@ -121,7 +132,11 @@ impl EventRecorder {
 
     fn prune(&mut self, now: SimTime) {
         self.seen.retain(|s| {
-            let window = if s.key.starts_with("new\u{0}") { SERIES_FINISH } else { LEGACY_WINDOW };
+            let window = if s.key.starts_with("new\u{0}") {
+                SERIES_FINISH
+            } else {
+                LEGACY_WINDOW
+            };
             now.since(s.last) <= window
         });
     }
@@ -186,7 +201,15 @@ impl EventRecorder {
             "reportingInstance": source_host,
         });
         let (namespace, name) = self.create(api, now, event)?;
-        self.seen.push(Seen { key, namespace, name, count: 1, first: now, last: now, written: now });
+        self.seen.push(Seen {
+            key,
+            namespace,
+            name,
+            count: 1,
+            first: now,
+            last: now,
+            written: now,
+        });
         Ok(())
     }
 
@@ -254,7 +277,15 @@ impl EventRecorder {
             "reportingInstance": source.host,
         });
         let (namespace, name) = self.create(api, now, event)?;
-        self.seen.push(Seen { key, namespace, name, count: 1, first: now, last: now, written: now });
+        self.seen.push(Seen {
+            key,
+            namespace,
+            name,
+            count: 1,
+            first: now,
+            last: now,
+            written: now,
+        });
         Ok(())
     }
 }

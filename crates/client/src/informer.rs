@@ -127,7 +127,10 @@ impl Change {
 }
 
 fn store_key(obj: &Value) -> (String, String) {
-    (meta_str(obj, "namespace").to_string(), meta_str(obj, "name").to_string())
+    (
+        meta_str(obj, "namespace").to_string(),
+        meta_str(obj, "name").to_string(),
+    )
 }
 
 /// List + watch of one resource into a local store keyed by `(namespace, name)`.
@@ -146,7 +149,12 @@ pub struct Informer {
 
 impl Informer {
     pub fn new(resource: ResourcePath) -> Self {
-        Informer { resource, resource_version: None, store: BTreeMap::new(), item_kind: None }
+        Informer {
+            resource,
+            resource_version: None,
+            store: BTreeMap::new(),
+            item_kind: None,
+        }
     }
 
     pub fn resource(&self) -> &ResourcePath {
@@ -187,12 +195,20 @@ impl Informer {
                 "ADDED" | "MODIFIED" => {
                     let key = store_key(&object);
                     let old = self.store.insert(key, object.clone());
-                    let kind = if old.is_some() { ChangeKind::Modified } else { ChangeKind::Added };
+                    let kind = if old.is_some() {
+                        ChangeKind::Modified
+                    } else {
+                        ChangeKind::Added
+                    };
                     changes.push(Change { kind, object, old });
                 }
                 "DELETED" => {
                     let old = self.store.remove(&store_key(&object));
-                    changes.push(Change { kind: ChangeKind::Deleted, object, old });
+                    changes.push(Change {
+                        kind: ChangeKind::Deleted,
+                        object,
+                        old,
+                    });
                 }
                 "BOOKMARK" => {}
                 "ERROR" => {
@@ -234,7 +250,12 @@ impl Informer {
                     api_version.to_string(),
                 ));
             }
-            for item in page.get("items").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+            for item in page
+                .get("items")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
                 let mut item = item.clone();
                 if let (Some(m), Some((kind, av))) = (item.as_object_mut(), &self.item_kind) {
                     m.entry("kind").or_insert_with(|| Value::String(kind.clone()));
@@ -259,14 +280,26 @@ impl Informer {
         let old_store = std::mem::take(&mut self.store);
         for (key, old) in &old_store {
             if !fresh.contains_key(key) {
-                changes.push(Change { kind: ChangeKind::Deleted, object: old.clone(), old: Some(old.clone()) });
+                changes.push(Change {
+                    kind: ChangeKind::Deleted,
+                    object: old.clone(),
+                    old: Some(old.clone()),
+                });
             }
         }
         for (key, obj) in &fresh {
             match old_store.get(key) {
-                None => changes.push(Change { kind: ChangeKind::Added, object: obj.clone(), old: None }),
+                None => changes.push(Change {
+                    kind: ChangeKind::Added,
+                    object: obj.clone(),
+                    old: None,
+                }),
                 Some(old) if meta_str(old, "resourceVersion") != meta_str(obj, "resourceVersion") => {
-                    changes.push(Change { kind: ChangeKind::Modified, object: obj.clone(), old: Some(old.clone()) })
+                    changes.push(Change {
+                        kind: ChangeKind::Modified,
+                        object: obj.clone(),
+                        old: Some(old.clone()),
+                    })
                 }
                 Some(_) => {}
             }

@@ -27,12 +27,20 @@ impl RateLimiter {
     /// `workqueue.DefaultTypedControllerRateLimiter`: max of 5 ms..1000 s per item and a
     /// 10 qps / 100 burst bucket.
     pub fn default_controller() -> Self {
-        RateLimiter { base_ms: 5, max_ms: 1_000_000, bucket: Some((10, 100)) }
+        RateLimiter {
+            base_ms: 5,
+            max_ms: 1_000_000,
+            bucket: Some((10, 100)),
+        }
     }
 
     /// `NewTypedItemExponentialFailureRateLimiter(base, max)` alone.
     pub fn item_exponential(base: Duration, max: Duration) -> Self {
-        RateLimiter { base_ms: base.as_millis(), max_ms: max.as_millis(), bucket: None }
+        RateLimiter {
+            base_ms: base.as_millis(),
+            max_ms: max.as_millis(),
+            bucket: None,
+        }
     }
 
     /// The per-item delay after `failures` previous failures.
@@ -189,7 +197,11 @@ impl<K: Ord + Clone> WorkQueue<K> {
         if self.indexed {
             return self.failure_map.get(key).copied().unwrap_or(0);
         }
-        self.failures.iter().find(|(k, _)| k == key).map(|(_, n)| *n).unwrap_or(0)
+        self.failures
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
     }
 
     /// Moves keys whose deadline has come into the ready queue.

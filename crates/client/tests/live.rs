@@ -33,7 +33,8 @@ fn cm(name: &str, app: &str) -> Value {
 }
 
 fn create(api: &mut Local, obj: Value) {
-    api.request(ApiRequest::post("/api/v1/namespaces/default/configmaps", obj)).unwrap();
+    api.request(ApiRequest::post("/api/v1/namespaces/default/configmaps", obj))
+        .unwrap();
 }
 
 #[test]
@@ -56,12 +57,21 @@ fn an_informer_lists_then_follows_the_watch() {
         a
     }))
     .unwrap();
-    api.request(ApiRequest::delete("/api/v1/namespaces/default/configmaps/b")).unwrap();
-    let kinds: Vec<(ChangeKind, String)> =
-        inf.sync(&mut api).unwrap().iter().map(|c| (c.kind, c.key().1)).collect();
+    api.request(ApiRequest::delete("/api/v1/namespaces/default/configmaps/b"))
+        .unwrap();
+    let kinds: Vec<(ChangeKind, String)> = inf
+        .sync(&mut api)
+        .unwrap()
+        .iter()
+        .map(|c| (c.kind, c.key().1))
+        .collect();
     assert_eq!(
         kinds,
-        vec![(ChangeKind::Added, "b".into()), (ChangeKind::Modified, "a".into()), (ChangeKind::Deleted, "b".into())]
+        vec![
+            (ChangeKind::Added, "b".into()),
+            (ChangeKind::Modified, "a".into()),
+            (ChangeKind::Deleted, "b".into())
+        ]
     );
     assert_eq!(inf.get("default", "a").unwrap()["data"]["k"], "w");
     assert_eq!(inf.len(), 1);
@@ -71,7 +81,10 @@ fn an_informer_lists_then_follows_the_watch() {
 fn a_list_is_paged_and_selectors_filter_the_store() {
     let mut api = local(1000);
     for i in 0..1100 {
-        create(&mut api, cm(&format!("cm-{i:04}"), if i % 2 == 0 { "even" } else { "odd" }));
+        create(
+            &mut api,
+            cm(&format!("cm-{i:04}"), if i % 2 == 0 { "even" } else { "odd" }),
+        );
     }
     let mut inf = Informer::new(ResourcePath::core("configmaps").in_namespace("default"));
     assert_eq!(inf.sync(&mut api).unwrap().len(), 1100);
@@ -91,13 +104,17 @@ fn a_watch_that_fell_out_of_the_history_relists_and_reports_the_difference() {
     create(&mut api, cm("gone", "x"));
     let mut inf = Informer::new(ResourcePath::core("configmaps").in_namespace("default"));
     inf.sync(&mut api).unwrap();
-    api.request(ApiRequest::delete("/api/v1/namespaces/default/configmaps/gone")).unwrap();
+    api.request(ApiRequest::delete("/api/v1/namespaces/default/configmaps/gone"))
+        .unwrap();
     for i in 0..10 {
         create(&mut api, cm(&format!("n{i}"), "x"));
     }
     let changes = inf.sync(&mut api).unwrap();
-    let deleted: Vec<String> =
-        changes.iter().filter(|c| c.kind == ChangeKind::Deleted).map(|c| c.key().1).collect();
+    let deleted: Vec<String> = changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Deleted)
+        .map(|c| c.key().1)
+        .collect();
     assert_eq!(deleted, vec!["gone".to_string()]);
     assert_eq!(changes.iter().filter(|c| c.kind == ChangeKind::Added).count(), 10);
     assert!(inf.get("default", "keep").is_some());
@@ -118,14 +135,38 @@ fn a_restored_informer_relists() {
 fn repeated_legacy_events_bump_count_and_last_timestamp() {
     let mut api = local(1000);
     create(&mut api, cm("a", "x"));
-    let obj = api.request(ApiRequest::get("/api/v1/namespaces/default/configmaps/a")).unwrap();
+    let obj = api
+        .request(ApiRequest::get("/api/v1/namespaces/default/configmaps/a"))
+        .unwrap();
     let mut rec = EventRecorder::new();
     let t0 = api.ctx.now();
-    rec.record(&mut api, t0, &obj, "Warning", "BackOff", "Back-off restarting", "kubelet", "node01").unwrap();
+    rec.record(
+        &mut api,
+        t0,
+        &obj,
+        "Warning",
+        "BackOff",
+        "Back-off restarting",
+        "kubelet",
+        "node01",
+    )
+    .unwrap();
     api.ctx.advance(Duration::from_secs(30));
     let t1 = api.ctx.now();
-    rec.record(&mut api, t1, &obj, "Warning", "BackOff", "Back-off restarting", "kubelet", "node01").unwrap();
-    let list = api.request(ApiRequest::get("/api/v1/namespaces/default/events")).unwrap();
+    rec.record(
+        &mut api,
+        t1,
+        &obj,
+        "Warning",
+        "BackOff",
+        "Back-off restarting",
+        "kubelet",
+        "node01",
+    )
+    .unwrap();
+    let list = api
+        .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+        .unwrap();
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     let ev = &items[0];
@@ -139,8 +180,20 @@ fn repeated_legacy_events_bump_count_and_last_timestamp() {
     // Past the 10-minute window a new Event starts.
     api.ctx.advance(Duration::from_secs(700));
     let t2 = api.ctx.now();
-    rec.record(&mut api, t2, &obj, "Warning", "BackOff", "Back-off restarting", "kubelet", "node01").unwrap();
-    let list = api.request(ApiRequest::get("/api/v1/namespaces/default/events")).unwrap();
+    rec.record(
+        &mut api,
+        t2,
+        &obj,
+        "Warning",
+        "BackOff",
+        "Back-off restarting",
+        "kubelet",
+        "node01",
+    )
+    .unwrap();
+    let list = api
+        .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+        .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
 
@@ -148,12 +201,29 @@ fn repeated_legacy_events_bump_count_and_last_timestamp() {
 fn new_style_events_carry_event_time_and_become_a_series() {
     let mut api = local(1000);
     create(&mut api, cm("a", "x"));
-    let obj = api.request(ApiRequest::get("/api/v1/namespaces/default/configmaps/a")).unwrap();
+    let obj = api
+        .request(ApiRequest::get("/api/v1/namespaces/default/configmaps/a"))
+        .unwrap();
     let mut rec = EventRecorder::new();
-    let src = EventSource { component: "default-scheduler".into(), host: "default-scheduler-controlplane".into() };
+    let src = EventSource {
+        component: "default-scheduler".into(),
+        host: "default-scheduler-controlplane".into(),
+    };
     let t0 = api.ctx.now();
-    rec.eventf(&mut api, t0, &src, &obj, "Warning", "FailedScheduling", "Scheduling", "nope").unwrap();
-    let list = api.request(ApiRequest::get("/api/v1/namespaces/default/events")).unwrap();
+    rec.eventf(
+        &mut api,
+        t0,
+        &src,
+        &obj,
+        "Warning",
+        "FailedScheduling",
+        "Scheduling",
+        "nope",
+    )
+    .unwrap();
+    let list = api
+        .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+        .unwrap();
     let ev = &list["items"][0];
     assert_eq!(ev["eventTime"], "2026-01-01T00:00:00.000000Z");
     assert_eq!(ev["reportingComponent"], "default-scheduler");
@@ -162,8 +232,23 @@ fn new_style_events_carry_event_time_and_become_a_series() {
     assert!(ev.get("count").is_none_or(Value::is_null));
     api.ctx.advance(Duration::from_secs(60));
     let t1 = api.ctx.now();
-    rec.eventf(&mut api, t1, &src, &obj, "Warning", "FailedScheduling", "Scheduling", "nope").unwrap();
-    let list = api.request(ApiRequest::get("/api/v1/namespaces/default/events")).unwrap();
+    rec.eventf(
+        &mut api,
+        t1,
+        &src,
+        &obj,
+        "Warning",
+        "FailedScheduling",
+        "Scheduling",
+        "nope",
+    )
+    .unwrap();
+    let list = api
+        .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+        .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
-    assert_eq!(list["items"][0]["series"], json!({"count": 2, "lastObservedTime": "2026-01-01T00:01:00.000000Z"}));
+    assert_eq!(
+        list["items"][0]["series"],
+        json!({"count": 2, "lastObservedTime": "2026-01-01T00:01:00.000000Z"})
+    );
 }

@@ -11,7 +11,39 @@ use apimachinery::{ApiClient, ApiError, ApiRequest, Method};
 use apiserver::ApiServer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sim::{Duration, SimContext, SimTime};
+use sim::{Duration, RngStreams, SimContext, SimTime};
+
+/// The control-plane components, in the order the loop steps them. An enum rather than trait
+/// objects so the whole cluster serialises into a state file.
+#[derive(Serialize, Deserialize)]
+enum Component {
+    Scheduler(Box<scheduler::Scheduler>),
+}
+
+impl Component {
+    fn as_dyn(&mut self) -> &mut dyn client::Component {
+        match self {
+            Component::Scheduler(s) => s.as_mut(),
+        }
+    }
+}
+
+/// How many rounds of component steps may run at one instant before the loop moves time on
+/// anyway: a guard against two components undoing each other's work forever.
+const MAX_ROUNDS_PER_INSTANT: usize = 200;
+
+/// The API as components see it: every request goes through the API server with the
+/// cluster's simulation context.
+struct ServerClient<'a> {
+    server: &'a mut ApiServer,
+    ctx: &'a mut SimContext,
+}
+
+impl ApiClient for ServerClient<'_> {
+    fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        self.server.handle(self.ctx, req)
+    }
+}
 
 /// How long ago `kubeadm init` ran when a fresh cluster is handed to the user: nodes and
 /// system objects show a realistic AGE, and add-ons have had time to start.
@@ -25,6 +57,9 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 pub struct Cluster {
     ctx: SimContext,
     apiserver: ApiServer,
+    components: Vec<Component>,
+    /// Randomness the components draw (scheduler tie-breaks, …), apart from the API server's.
+    component_rng: RngStreams,
 }
 
 /// Why a saved cluster could not be restored.
@@ -51,7 +86,9 @@ impl Cluster {
     /// The default cluster (kubeadm v1.37: controlplane, node01, node02) from a seed.
     pub fn new(seed: u64) -> Self {
         let ctx = SimContext::new(seed, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
-        let mut cluster = Cluster { ctx, apiserver: ApiServer::new() };
+        let components = vec![Component::Scheduler(Box::new(scheduler::Scheduler::new("controlplane")))];
+        let component_rng = RngStreams::new(seed ^ 0x6b75_6265_706c_6179);
+        let mut cluster = Cluster { ctx, apiserver: ApiServer::new(), components, component_rng };
         cluster.bootstrap();
         cluster.advance(SETUP_TIME);
         cluster
@@ -61,10 +98,51 @@ impl Cluster {
         self.ctx.now()
     }
 
-    /// Advances virtual time by `d`, running every component's due work on the way.
+    /// Advances virtual time by `d`, running every component's due work on the way: at each
+    /// instant the components step in a fixed order until none has work left, then the clock
+    /// jumps to the earliest wake-up any of them asked for.
     pub fn advance(&mut self, d: Duration) {
-        self.ctx.advance(d);
-        self.reconcile();
+        let target = self.ctx.now().add(d);
+        loop {
+            let next = self.settle();
+            match next {
+                Some(t) if t <= target => self.ctx.advance_to(t.max(self.ctx.now().add(Duration::from_millis(1)))),
+                _ => {
+                    self.ctx.advance_to(target);
+                    self.settle();
+                    return;
+                }
+            }
+            if self.ctx.now() >= target {
+                self.settle();
+                return;
+            }
+        }
+    }
+
+    /// Runs the components at the current instant until none does work; returns the earliest
+    /// wake-up they asked for.
+    fn settle(&mut self) -> Option<SimTime> {
+        let mut next = None;
+        for _ in 0..MAX_ROUNDS_PER_INSTANT {
+            self.reconcile();
+            let now = self.ctx.now();
+            let mut did_work = false;
+            next = None;
+            let mut api = ServerClient { server: &mut self.apiserver, ctx: &mut self.ctx };
+            for component in &mut self.components {
+                let r = component.as_dyn().step(&mut api, now, &mut self.component_rng);
+                did_work |= r.did_work;
+                next = match (next, r.next_wakeup) {
+                    (Some(a), Some(b)) => Some(std::cmp::min(a, b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            if !did_work {
+                break;
+            }
+        }
+        next
     }
 
     /// Saves the whole cluster (objects, clock, random streams) as JSON.
@@ -172,11 +250,13 @@ impl Cluster {
 }
 
 impl ApiClient for Cluster {
+    /// A request from outside (kubectl). A write lets the components react at once, as they
+    /// would within milliseconds in a real cluster; no virtual time passes.
     fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
         let mutating = req.method != Method::Get;
         let result = self.call(req);
         if mutating {
-            self.reconcile();
+            self.settle();
         }
         result
     }

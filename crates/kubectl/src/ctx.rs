@@ -107,7 +107,10 @@ impl<'a> Ctx<'a> {
                 Err(e) => format!("{} {}", e.code(), status_text(e.code())),
             };
             let line = if self.verbosity >= 7 {
-                format!("{} {PID} round_trippers.go:632] \"Response\" status=\"{status}\" milliseconds=0\n", self.klog_time())
+                format!(
+                    "{} {PID} round_trippers.go:632] \"Response\" status=\"{status}\" milliseconds=0\n",
+                    self.klog_time()
+                )
             } else {
                 format!(
                     "{} {PID} round_trippers.go:632] \"Response\" verb=\"{method}\" url=\"{url}\" status=\"{status}\" milliseconds=0\n",
@@ -141,7 +144,12 @@ impl<'a> Ctx<'a> {
         }
         if let Some(d) = &s.details {
             let mut dl = Vec::new();
-            for (k, v) in [("name", &d.name), ("group", &d.group), ("kind", &d.kind), ("uid", &d.uid)] {
+            for (k, v) in [
+                ("name", &d.name),
+                ("group", &d.group),
+                ("kind", &d.kind),
+                ("uid", &d.uid),
+            ] {
                 if !v.is_empty() {
                     dl.push(format!("    \"{k}\": {}", q(v)));
                 }
@@ -165,7 +173,11 @@ impl<'a> Ctx<'a> {
             fields.push(format!("  \"details\": {{\n{}\n  }}", dl.join(",\n")));
         }
         fields.push(format!("  \"code\": {}", s.code));
-        let line = format!("{} {PID} helpers.go:247] server response object: {{\n{}\n}}\n", self.klog_time(), fields.join(",\n"));
+        let line = format!(
+            "{} {PID} helpers.go:247] server response object: {{\n{}\n}}\n",
+            self.klog_time(),
+            fields.join(",\n")
+        );
         self.out.stderr(line);
     }
 

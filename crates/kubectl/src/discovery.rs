@@ -332,7 +332,12 @@ pub(crate) mod tests {
         let api = d.api_versions_json();
         let apis = d.api_group_list_json();
         let mut lists = vec![d.api_resource_list_json("", "v1").unwrap_or_default()];
-        for g in apis.get("groups").and_then(Value::as_array).cloned().unwrap_or_default() {
+        for g in apis
+            .get("groups")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+        {
             for v in g.get("versions").and_then(Value::as_array).cloned().unwrap_or_default() {
                 let (name, version) = (str_of(&g, "name"), str_of(&v, "version"));
                 lists.extend(d.api_resource_list_json(&name, &version));

@@ -332,7 +332,10 @@ fn verbose_seven_shows_request_headers_and_four_dumps_error_statuses() {
     let mut w = World::new();
     let out = w.sh("get ns nope -o name -v=7");
     assert!(out.contains("round_trippers.go:527] \"Request\" verb=\"GET\" url=\"https://192.168.0.10:6443/api/v1/namespaces/nope\" headers=<\n\tAccept: application/json\n\tUser-Agent: kubectl/v1.37.1 (linux/amd64) kubernetes/f78e722\n >\n"), "{out}");
-    assert!(out.contains("round_trippers.go:632] \"Response\" status=\"404 Not Found\" milliseconds=0\n"), "{out}");
+    assert!(
+        out.contains("round_trippers.go:632] \"Response\" status=\"404 Not Found\" milliseconds=0\n"),
+        "{out}"
+    );
     let out = w.sh("delete ns nope -v=4");
     assert!(
         out.contains("helpers.go:247] server response object: {\n  \"kind\": \"Status\",\n  \"apiVersion\": \"v1\",\n  \"metadata\": {},\n  \"status\": \"Failure\",\n  \"message\": \"namespaces \\\"nope\\\" not found\",\n  \"reason\": \"NotFound\",\n  \"details\": {\n    \"name\": \"nope\",\n    \"kind\": \"namespaces\"\n  },\n  \"code\": 404\n}\nError from server (NotFound)"),
@@ -508,5 +511,86 @@ fn apply_ignores_fields_the_server_defaulted() {
     assert_eq!(
         (c["image"].as_str(), c["terminationMessagePath"].as_str()),
         (Some("nginx:1.25"), Some("/dev/termination-log"))
+    );
+}
+
+fn rollout_world() -> World {
+    let mut w = World::new();
+    let tpl = |image: &str, hash: &str| json!({"metadata": {"labels": {"app": "web", "pod-template-hash": hash}}, "spec": {"containers": [{"name": "nginx", "image": image}]}});
+    w.cluster.put(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default", "uid": "d-uid", "generation": 2, "annotations": {"deployment.kubernetes.io/revision": "2"}},
+        "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "nginx", "image": "nginx:1.25"}]}}},
+        "status": {"observedGeneration": 2, "replicas": 3, "updatedReplicas": 3, "availableReplicas": 2}
+    }));
+    for (rev, image, hash) in [("1", "nginx:1.14", "aaa"), ("2", "nginx:1.25", "bbb")] {
+        w.cluster.put(json!({
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": format!("web-{hash}"), "namespace": "default",
+                "annotations": {"deployment.kubernetes.io/revision": rev},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "d-uid", "controller": true}]},
+            "spec": {"template": tpl(image, hash)}
+        }));
+    }
+    w
+}
+
+#[test]
+fn rollout_history_lists_revisions_from_replica_sets() {
+    let mut w = rollout_world();
+    assert_eq!(
+        w.sh("rollout history deployment/web"),
+        "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n"
+    );
+    assert_eq!(
+        w.sh("rollout history deployment/web --revision=7"),
+        "error: unable to find the specified revision\n[exit 1]\n"
+    );
+    assert_eq!(
+        w.sh("rollout history"),
+        "error: required resource not specified\nSee 'kubectl rollout history -h' for help and examples\n[exit 1]\n"
+    );
+}
+
+#[test]
+fn rollout_undo_restores_the_previous_template() {
+    let mut w = rollout_world();
+    assert_eq!(w.sh("rollout undo deployment web"), "deployment.apps/web rolled back\n");
+    let d = &w.cluster.objects["/apis/apps/v1/namespaces/default/deployments/web"];
+    assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.14");
+    assert_eq!(d["spec"]["template"]["metadata"]["labels"], json!({"app": "web"}));
+    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(
+        w.sh("rollout undo deployment web --to-revision=1"),
+        "deployment.apps/web skipped rollback (current template already matches revision 1)\n"
+    );
+    assert_eq!(
+        w.sh("rollout undo deployment web --to-revision=9"),
+        "error: unable to find specified revision 9 in history\n[exit 1]\n"
+    );
+}
+
+#[test]
+fn rollout_status_pause_resume_and_restart() {
+    let mut w = rollout_world();
+    assert_eq!(
+        w.sh("rollout status deploy/web"),
+        "Waiting for deployment \"web\" rollout to finish: 2 of 3 updated replicas are available...\n"
+    );
+    assert_eq!(w.sh("rollout pause deploy/web"), "deployment.apps/web paused\n");
+    assert_eq!(
+        w.sh("rollout pause deploy/web"),
+        "error: deployments.apps \"web\" is already paused\n[exit 1]\n"
+    );
+    assert_eq!(
+        w.sh("rollout undo deploy/web"),
+        "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again\n[exit 1]\n"
+    );
+    assert_eq!(w.sh("rollout resume deploy/web"), "deployment.apps/web resumed\n");
+    assert_eq!(w.sh("rollout restart deploy/web"), "deployment.apps/web restarted\n");
+    let d = &w.cluster.objects["/apis/apps/v1/namespaces/default/deployments/web"];
+    assert_eq!(
+        d["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"],
+        "2026-09-21T14:13:20Z"
     );
 }

@@ -9,3 +9,10 @@ pub mod images;
 pub mod program;
 pub mod pod;
 pub mod probes;
+pub mod static_pods;
+pub mod usage;
+mod kubelet;
+
+pub use crate::kubelet::{ContainerUsage, Kubelet, NodeConfig, PodUsage};
+pub use pod::{CState, PodWorker};
+pub use program::LogLine;

@@ -194,6 +194,11 @@ impl ContainerRt {
         self.process.as_ref()
     }
 
+    /// The image family, once the image was resolved.
+    pub fn image_kind(&self) -> Option<ImageKind> {
+        self.image_kind
+    }
+
     /// The running process (resource usage, exec).
     pub fn process(&self) -> Option<&Process> {
         self.process.as_ref()

@@ -44,7 +44,11 @@ fn main() {
             "labels": {"kubernetes.io/hostname": name, "topology.kubernetes.io/zone": format!("zone-{}", i % 3)}}});
         let _ = api.request(ApiRequest::post("/api/v1/nodes", node));
         let status = json!({"status": {"allocatable": {"cpu": "8", "memory": "32Gi", "pods": "110"}}});
-        let _ = api.request(ApiRequest::patch(format!("/api/v1/nodes/{name}/status"), PatchType::Merge, status));
+        let _ = api.request(ApiRequest::patch(
+            format!("/api/v1/nodes/{name}/status"),
+            PatchType::Merge,
+            status,
+        ));
     }
     let mut s = Scheduler::new("controlplane");
     let now = api.ctx.now();

@@ -52,6 +52,8 @@ pub struct Scheduler {
     pods: Informer,
     nodes: Informer,
     namespaces: Informer,
+    #[serde(default = "pdb_informer")]
+    pdbs: Informer,
     recorder: EventRecorder,
     source: EventSource,
     next_start_node_index: usize,
@@ -89,6 +91,10 @@ pub fn fit_error_message(num_nodes: usize, statuses: &BTreeMap<String, Rejection
     msg
 }
 
+fn pdb_informer() -> Informer {
+    Informer::new(ResourcePath::new("policy", "v1", "poddisruptionbudgets"))
+}
+
 fn pod_path(ns: &str, name: &str) -> String {
     format!("/api/v1/namespaces/{ns}/pods/{name}")
 }
@@ -111,8 +117,12 @@ impl Scheduler {
             ),
             nodes: Informer::new(ResourcePath::core("nodes")),
             namespaces: Informer::new(ResourcePath::core("namespaces")),
+            pdbs: pdb_informer(),
             recorder: EventRecorder::new(),
-            source: EventSource { component: SCHEDULER_NAME.into(), host: format!("{SCHEDULER_NAME}-{host}") },
+            source: EventSource {
+                component: SCHEDULER_NAME.into(),
+                host: format!("{SCHEDULER_NAME}-{host}"),
+            },
             next_start_node_index: 0,
             cache: Cache::default(),
             queue: SchedulingQueue::default(),
@@ -178,7 +188,13 @@ impl Scheduler {
             }
             return;
         }
-        if info.scheduler_name != SCHEDULER_NAME || info.terminating {
+        // SchedulingGates (PreEnqueue): a gated pod waits outside the queue until its gates go.
+        let gated = c
+            .object
+            .pointer("/spec/schedulingGates")
+            .and_then(Value::as_array)
+            .is_some_and(|g| !g.is_empty());
+        if info.scheduler_name != SCHEDULER_NAME || info.terminating || gated {
             self.queue.remove(&key);
             self.cache.clear_nominated(&key);
             return;
@@ -210,6 +226,8 @@ impl Scheduler {
                 self.cache.namespaces.insert(name, labels);
             }
         }
+        // PodDisruptionBudgets only weigh preemption victims; read them from the store.
+        worked |= !self.pdbs.sync(api)?.is_empty();
         for c in self.nodes.sync(api)? {
             worked = true;
             self.handle_node(c, now);
@@ -240,7 +258,10 @@ impl Scheduler {
 
     fn filter_node(&self, st: &CycleState, pod: &PodInfo, node: &str) -> Result<(), Rejection> {
         let Some(info) = self.cache.nodes.get(node) else {
-            return Err(Rejection { resolvable: false, reasons: vec!["node(s) not found".into()] });
+            return Err(Rejection {
+                resolvable: false,
+                reasons: vec!["node(s) not found".into()],
+            });
         };
         match self.with_nominated(node, pod) {
             Some(extended) => {
@@ -271,7 +292,11 @@ impl Scheduler {
             .zip(models.iter())
             .enumerate()
             .map(|(i, (info, node))| {
-                let balanced = if balanced_skip { 0 } else { plugins::balanced_allocation(pod, info, node) };
+                let balanced = if balanced_skip {
+                    0
+                } else {
+                    plugins::balanced_allocation(pod, info, node)
+                };
                 taint.get(i).copied().unwrap_or(0) * W_TAINT
                     + affinity.get(i).copied().unwrap_or(0) * W_NODE_AFFINITY
                     + plugins::least_allocated(pod, info, node) * W_FIT
@@ -313,7 +338,9 @@ impl Scheduler {
         let start = self.next_start_node_index % nodes.len();
         let mut processed = 0;
         for i in 0..nodes.len() {
-            let Some(name) = nodes.get((start + i) % nodes.len()) else { continue };
+            let Some(name) = nodes.get((start + i) % nodes.len()) else {
+                continue;
+            };
             processed += 1;
             match self.filter_node(&st, &pod, name) {
                 Ok(()) => {
@@ -364,7 +391,16 @@ impl Scheduler {
                 pod.nominated_node_name.clear();
                 self.cache.set_pod(pod.clone());
                 let msg = format!("Successfully assigned {}/{} to {node}", pod.namespace, pod.name);
-                let _ = self.recorder.eventf(api, now, &self.source, pod_value, "Normal", "Scheduled", "Binding", &msg);
+                let _ = self.recorder.eventf(
+                    api,
+                    now,
+                    &self.source,
+                    pod_value,
+                    "Normal",
+                    "Scheduled",
+                    "Binding",
+                    &msg,
+                );
             }
             Err(e) if e.code() == 404 => self.queue.remove(&key),
             Err(e) => {
@@ -376,8 +412,25 @@ impl Scheduler {
     }
 
     /// handleSchedulingFailure: the FailedScheduling event and the PodScheduled condition.
-    fn fail(&mut self, api: &mut dyn ApiClient, now: SimTime, pod: &Value, reason: &str, msg: &str, nominated: Option<String>) {
-        let _ = self.recorder.eventf(api, now, &self.source, pod, "Warning", "FailedScheduling", "Scheduling", msg);
+    fn fail(
+        &mut self,
+        api: &mut dyn ApiClient,
+        now: SimTime,
+        pod: &Value,
+        reason: &str,
+        msg: &str,
+        nominated: Option<String>,
+    ) {
+        let _ = self.recorder.eventf(
+            api,
+            now,
+            &self.source,
+            pod,
+            "Warning",
+            "FailedScheduling",
+            "Scheduling",
+            msg,
+        );
         let stamp = apimachinery::time::format_rfc3339(now.unix_secs());
         let mut conditions: Vec<Value> = pod
             .pointer("/status/conditions")
@@ -402,7 +455,10 @@ impl Scheduler {
                     changed = false;
                 } else {
                     let transition = if same_status {
-                        c.get("lastTransitionTime").and_then(Value::as_str).unwrap_or(&stamp).to_string()
+                        c.get("lastTransitionTime")
+                            .and_then(Value::as_str)
+                            .unwrap_or(&stamp)
+                            .to_string()
                     } else {
                         stamp.clone()
                     };
@@ -411,7 +467,10 @@ impl Scheduler {
             }
             None => conditions.push(new_cond(&stamp)),
         }
-        let current_nominated = pod.pointer("/status/nominatedNodeName").and_then(Value::as_str).unwrap_or("");
+        let current_nominated = pod
+            .pointer("/status/nominatedNodeName")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let nominated_change = nominated.as_deref().is_some_and(|n| n != current_nominated);
         if !changed && !nominated_change {
             return;
@@ -448,7 +507,10 @@ impl Scheduler {
                     .any(|p| p.terminating && p.priority < pod.priority)
             });
             if terminating_lower {
-                return ("preemption: not eligible due to a terminating pod on the nominated node.".into(), None);
+                return (
+                    "preemption: not eligible due to a terminating pod on the nominated node.".into(),
+                    None,
+                );
             }
         }
         let potential: Vec<&String> = nodes
@@ -457,15 +519,25 @@ impl Scheduler {
             .collect();
         let mut dry: BTreeMap<String, Rejection> = nodes
             .iter()
-            .map(|n| (n.clone(), Rejection { resolvable: false, reasons: vec![NOT_HELPFUL.into()] }))
+            .map(|n| {
+                (
+                    n.clone(),
+                    Rejection {
+                        resolvable: false,
+                        reasons: vec![NOT_HELPFUL.into()],
+                    },
+                )
+            })
             .collect();
-        let mut candidates: Vec<(String, Vec<PodInfo>)> = Vec::new();
+        let mut candidates: Vec<(String, Vec<PodInfo>, usize)> = Vec::new();
         if !potential.is_empty() {
             let offset = rng.below(RNG_STREAM, potential.len() as u64) as usize;
             for i in 0..potential.len() {
-                let Some(node) = potential.get((offset + i) % potential.len()) else { continue };
+                let Some(node) = potential.get((offset + i) % potential.len()) else {
+                    continue;
+                };
                 match self.select_victims(pod, node) {
-                    Ok(victims) => candidates.push(((*node).clone(), victims)),
+                    Ok((victims, violations)) => candidates.push(((*node).clone(), victims, violations)),
                     Err(r) => {
                         dry.insert((*node).clone(), r);
                     }
@@ -473,15 +545,19 @@ impl Scheduler {
             }
         }
         if candidates.is_empty() {
-            return (format!("preemption: {}", fit_error_message(nodes.len(), &dry, "")), Some(String::new()));
+            return (
+                format!("preemption: {}", fit_error_message(nodes.len(), &dry, "")),
+                Some(String::new()),
+            );
         }
-        // pickOneNodeForPreemption: fewest high-priority victims, then the lowest sums.
-        let best = candidates.iter().min_by_key(|(_, v)| {
+        // pickOneNodeForPreemption: fewest PDB violations, lowest highest-priority victim,
+        // lowest sum of priorities, fewest victims; the first candidate wins ties.
+        let best = candidates.iter().min_by_key(|(_, v, violations)| {
             let highest = v.iter().map(|p| p.priority).max().unwrap_or(i64::MIN);
             let sum: i64 = v.iter().map(|p| p.priority + i64::from(i32::MAX) + 1).sum();
-            (highest, sum, v.len())
+            (*violations, highest, sum, v.len())
         });
-        let Some((node, victims)) = best.cloned() else {
+        let Some((node, victims, _)) = best.cloned() else {
             return (String::new(), None);
         };
         for v in &victims {
@@ -490,22 +566,80 @@ impl Scheduler {
                 "lastProbeTime": null, "lastTransitionTime": apimachinery::time::format_rfc3339(now.unix_secs()),
                 "reason": "PreemptionByScheduler",
                 "message": format!("{}: preempting to accommodate a higher priority pod", pod.scheduler_name)}]}});
-            let _ = api.request(ApiRequest::patch(format!("{path}/status"), PatchType::StrategicMerge, cond));
+            let _ = api.request(ApiRequest::patch(
+                format!("{path}/status"),
+                PatchType::StrategicMerge,
+                cond,
+            ));
             let victim_value = self.pods.get(&v.namespace, &v.name).cloned().unwrap_or(Value::Null);
             let _ = api.request(ApiRequest::delete(path));
             let msg = format!("Preempted by pod {} on node {node}", pod.uid);
-            let _ = self
-                .recorder
-                .eventf(api, now, &self.source, &victim_value, "Normal", "Preempted", "Preempting", &msg);
+            let _ = self.recorder.eventf(
+                api,
+                now,
+                &self.source,
+                &victim_value,
+                "Normal",
+                "Preempted",
+                "Preempting",
+                &msg,
+            );
         }
         (String::new(), Some(node))
     }
 
+    /// Splits `pods` (most important first) into those whose eviction would violate a
+    /// PodDisruptionBudget and the rest (filterPodsWithPDBViolation).
+    fn split_by_pdb(&self, pods: Vec<PodInfo>) -> (Vec<PodInfo>, Vec<PodInfo>) {
+        let mut allowed: BTreeMap<(String, String), i64> = BTreeMap::new();
+        let mut violating = Vec::new();
+        let mut fine = Vec::new();
+        for p in pods {
+            let mut violates = false;
+            for pdb in self.pdbs.list_namespace(&p.namespace) {
+                let selector = match pdb.pointer("/spec/selector") {
+                    Some(sel) if !sel.is_null() => apimachinery::Selector::from_label_selector(sel).ok(),
+                    _ => None,
+                };
+                let Some(selector) = selector.filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                if !selector.matches(&p.labels) {
+                    continue;
+                }
+                // A pod already being disrupted was counted by the PDB controller.
+                if pdb.pointer(&format!("/status/disruptedPods/{}", p.name)).is_some() {
+                    continue;
+                }
+                let key = (p.namespace.clone(), client::meta_str(pdb, "name").to_string());
+                let left = allowed.entry(key).or_insert_with(|| {
+                    pdb.pointer("/status/disruptionsAllowed")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0)
+                });
+                *left -= 1;
+                if *left < 0 {
+                    violates = true;
+                }
+            }
+            if violates {
+                violating.push(p);
+            } else {
+                fine.push(p);
+            }
+        }
+        (violating, fine)
+    }
+
     /// SelectVictimsOnNode: remove every lower-priority pod, check the pod fits, then give
-    /// back (reprieve) as many as possible, most important first.
-    fn select_victims(&mut self, pod: &PodInfo, node: &str) -> Result<Vec<PodInfo>, Rejection> {
+    /// back (reprieve) as many as possible, PDB-protected and most important first. Returns
+    /// the victims and how many of them violate a PodDisruptionBudget.
+    fn select_victims(&mut self, pod: &PodInfo, node: &str) -> Result<(Vec<PodInfo>, usize), Rejection> {
         let Some(info) = self.cache.nodes.get(node) else {
-            return Err(Rejection { resolvable: false, reasons: vec![NOT_HELPFUL.into()] });
+            return Err(Rejection {
+                resolvable: false,
+                reasons: vec![NOT_HELPFUL.into()],
+            });
         };
         let mut lower: Vec<PodInfo> = info
             .pods
@@ -515,7 +649,10 @@ impl Scheduler {
             .cloned()
             .collect();
         if lower.is_empty() {
-            return Err(Rejection { resolvable: false, reasons: vec![NO_VICTIMS.into()] });
+            return Err(Rejection {
+                resolvable: false,
+                reasons: vec![NO_VICTIMS.into()],
+            });
         }
         for p in &lower {
             self.cache.remove_pod(&p.key());
@@ -528,20 +665,35 @@ impl Scheduler {
             return Err(r);
         }
         // MoreImportantPod: higher priority first, then the earlier start.
-        lower.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.start_time.cmp(&b.start_time)));
+        lower.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| a.start_time.cmp(&b.start_time))
+        });
+        let (violating, fine) = self.split_by_pdb(lower);
         let mut victims = Vec::new();
-        for p in &lower {
-            self.cache.set_pod(p.clone());
-            let st = plugins::prefilter(&self.cache, pod);
-            if self.filter_node(&st, pod, node).is_err() {
-                self.cache.remove_pod(&p.key());
-                victims.push(p.clone());
+        let mut violations = 0;
+        for (group, counts) in [(violating, true), (fine, false)] {
+            for p in group {
+                self.cache.set_pod(p.clone());
+                let st = plugins::prefilter(&self.cache, pod);
+                if self.filter_node(&st, pod, node).is_err() {
+                    self.cache.remove_pod(&p.key());
+                    violations += usize::from(counts);
+                    victims.push(p);
+                }
             }
         }
         for v in &victims {
             self.cache.set_pod(v.clone());
         }
-        Ok(victims)
+        // Victims are listed most important first, as upstream's Victims.Pods.
+        victims.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| a.start_time.cmp(&b.start_time))
+        });
+        Ok((victims, violations))
     }
 }
 
@@ -576,7 +728,10 @@ impl Component for Scheduler {
             worked = true;
             self.schedule_one(api, now, rng, key);
         }
-        StepResult { did_work: worked, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work: worked,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 
@@ -585,7 +740,10 @@ mod tests {
     use super::*;
 
     fn rej(resolvable: bool, r: &[&str]) -> Rejection {
-        Rejection { resolvable, reasons: r.iter().map(|s| s.to_string()).collect() }
+        Rejection {
+            resolvable,
+            reasons: r.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -621,6 +779,9 @@ mod tests {
         for _ in 0..50 {
             seen.insert(select_host(&nodes, &[7, 7, 3], &mut rng).unwrap());
         }
-        assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            vec!["a".to_string(), "b".to_string()]
+        );
     }
 }

@@ -24,7 +24,9 @@ impl Resource {
     /// From a `{cpu: …, memory: …}` map.
     pub fn from_list(list: Option<&Value>) -> Resource {
         let mut r = Resource::default();
-        let Some(m) = list.and_then(Value::as_object) else { return r };
+        let Some(m) = list.and_then(Value::as_object) else {
+            return r;
+        };
         for (name, v) in m {
             let Some(q) = quantity(v) else { continue };
             match name.as_str() {
@@ -169,7 +171,11 @@ impl AffinityTerm {
         }
         if !extra.is_empty() {
             let base = selector.to_string();
-            let text = if base.is_empty() { extra.join(",") } else { format!("{base},{}", extra.join(",")) };
+            let text = if base.is_empty() {
+                extra.join(",")
+            } else {
+                format!("{base},{}", extra.join(","))
+            };
             selector = Selector::parse(&text).ok()?;
         }
         let namespaces: BTreeSet<String> = term
@@ -192,7 +198,11 @@ impl AffinityTerm {
             selector,
             namespaces,
             namespace_selector,
-            topology_key: term.get("topologyKey").and_then(Value::as_str).unwrap_or("").to_string(),
+            topology_key: term
+                .get("topologyKey")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
         })
     }
 
@@ -265,7 +275,10 @@ fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
 }
 
 fn arr<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
-    v.pointer(ptr).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.pointer(ptr)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
@@ -312,9 +325,15 @@ impl PodInfo {
         let mut images = Vec::new();
         let container_nz = |c: &Value| -> (i64, i64) {
             let req = c.pointer("/resources/requests");
-            let cpu = req.and_then(|r| r.get("cpu")).and_then(quantity).map(|q| q.milli_value());
+            let cpu = req
+                .and_then(|r| r.get("cpu"))
+                .and_then(quantity)
+                .map(|q| q.milli_value());
             let mem = req.and_then(|r| r.get("memory")).and_then(quantity).map(|q| q.value());
-            (cpu.unwrap_or(DEFAULT_MILLI_CPU_REQUEST), mem.unwrap_or(DEFAULT_MEMORY_REQUEST))
+            (
+                cpu.unwrap_or(DEFAULT_MILLI_CPU_REQUEST),
+                mem.unwrap_or(DEFAULT_MEMORY_REQUEST),
+            )
         };
         for c in arr(pod, "/spec/containers") {
             sum.add(&Resource::from_list(c.pointer("/resources/requests")));
@@ -333,7 +352,11 @@ impl PodInfo {
                         "" => "TCP",
                         pr => pr,
                     };
-                    host_ports.push(HostPort { ip: ip.to_string(), protocol: protocol.to_string(), port });
+                    host_ports.push(HostPort {
+                        ip: ip.to_string(),
+                        protocol: protocol.to_string(),
+                        port,
+                    });
                 }
             }
         }
@@ -382,13 +405,23 @@ impl PodInfo {
 
         let affinity = |p: &str| format!("/spec/affinity/{p}");
         let required_node_terms = pod
-            .pointer(&affinity("nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms"))
+            .pointer(&affinity(
+                "nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms",
+            ))
             .and_then(Value::as_array)
             .cloned();
-        let preferred_node_terms = arr(pod, &affinity("nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution"))
-            .iter()
-            .filter_map(|w| Some((w.get("weight").and_then(Value::as_i64).unwrap_or(0), w.get("preference")?.clone())))
-            .collect();
+        let preferred_node_terms = arr(
+            pod,
+            &affinity("nodeAffinity/preferredDuringSchedulingIgnoredDuringExecution"),
+        )
+        .iter()
+        .filter_map(|w| {
+            Some((
+                w.get("weight").and_then(Value::as_i64).unwrap_or(0),
+                w.get("preference")?.clone(),
+            ))
+        })
+        .collect();
         let required = |p: &str| -> Vec<AffinityTerm> {
             arr(pod, &affinity(p))
                 .iter()
@@ -423,7 +456,11 @@ impl PodInfo {
                     .collect();
                 if !keys.is_empty() && !selector.matches_nothing() {
                     let base = selector.to_string();
-                    let text = if base.is_empty() { keys.join(",") } else { format!("{base},{}", keys.join(",")) };
+                    let text = if base.is_empty() {
+                        keys.join(",")
+                    } else {
+                        format!("{base},{}", keys.join(","))
+                    };
                     selector = Selector::parse(&text).ok()?;
                 }
                 Some(SpreadConstraint {
@@ -521,7 +558,10 @@ impl NodeModel {
                     effect: str_at(t, "/effect").to_string(),
                 })
                 .collect(),
-            unschedulable: node.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false),
+            unschedulable: node
+                .pointer("/spec/unschedulable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             allocatable: Resource::from_list(node.pointer("/status/allocatable")),
             images,
         }
@@ -573,7 +613,11 @@ pub fn node_selector_term_matches(term: &Value, node: &NodeModel) -> bool {
         .iter()
         .all(|e| expr_ok(e, node.labels.get(str_at(e, "/key")).map(String::as_str)))
         && fields.iter().all(|e| {
-            let v = if str_at(e, "/key") == "metadata.name" { Some(node.name.as_str()) } else { None };
+            let v = if str_at(e, "/key") == "metadata.name" {
+                Some(node.name.as_str())
+            } else {
+                None
+            };
             expr_ok(e, v)
         })
 }
@@ -611,7 +655,11 @@ mod tests {
 
     #[test]
     fn tolerations_follow_the_operator_rules() {
-        let taint = Taint { key: "k".into(), value: "v".into(), effect: "NoSchedule".into() };
+        let taint = Taint {
+            key: "k".into(),
+            value: "v".into(),
+            effect: "NoSchedule".into(),
+        };
         let tol = |k: &str, op: &str, v: &str, e: &str| Toleration {
             key: k.into(),
             operator: op.into(),
@@ -629,11 +677,26 @@ mod tests {
     fn node_selector_terms_match_labels_and_fields() {
         let node = NodeModel::from_value(&json!({"metadata": {"name": "n1", "labels": {"disk": "ssd", "gen": "5"}}}));
         for (term, want) in [
-            (json!({"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}), true),
-            (json!({"matchExpressions": [{"key": "disk", "operator": "NotIn", "values": ["ssd"]}]}), false),
-            (json!({"matchExpressions": [{"key": "gpu", "operator": "DoesNotExist"}]}), true),
-            (json!({"matchExpressions": [{"key": "gen", "operator": "Gt", "values": ["4"]}]}), true),
-            (json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n2"]}]}), false),
+            (
+                json!({"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "disk", "operator": "NotIn", "values": ["ssd"]}]}),
+                false,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "gpu", "operator": "DoesNotExist"}]}),
+                true,
+            ),
+            (
+                json!({"matchExpressions": [{"key": "gen", "operator": "Gt", "values": ["4"]}]}),
+                true,
+            ),
+            (
+                json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n2"]}]}),
+                false,
+            ),
             (json!({}), false),
         ] {
             assert_eq!(node_selector_term_matches(&term, &node), want, "{term}");

@@ -30,10 +30,16 @@ pub struct Rejection {
 
 impl Rejection {
     fn unresolvable(r: &str) -> Self {
-        Rejection { resolvable: false, reasons: vec![r.to_string()] }
+        Rejection {
+            resolvable: false,
+            reasons: vec![r.to_string()],
+        }
     }
     fn resolvable(r: &str) -> Self {
-        Rejection { resolvable: true, reasons: vec![r.to_string()] }
+        Rejection {
+            resolvable: true,
+            reasons: vec![r.to_string()],
+        }
     }
 }
 
@@ -82,11 +88,15 @@ pub fn prefilter(cache: &Cache, pod: &PodInfo) -> CycleState {
         let mut counts: BTreeMap<String, i64> = BTreeMap::new();
         for info in cache.nodes.values() {
             let Some(node) = node_of(info) else { continue };
-            let Some(value) = node.labels.get(&c.topology_key) else { continue };
+            let Some(value) = node.labels.get(&c.topology_key) else {
+                continue;
+            };
             if c.honor_node_affinity && !matches_node_affinity(pod, node) {
                 continue;
             }
-            if c.honor_taints && untolerated_taint(&node.taints, &pod.tolerations, &["NoSchedule", "NoExecute"]).is_some() {
+            if c.honor_taints
+                && untolerated_taint(&node.taints, &pod.tolerations, &["NoSchedule", "NoExecute"]).is_some()
+            {
                 continue;
             }
             let n = count_matching(cache, info, &pod.namespace, &c.selector);
@@ -107,7 +117,9 @@ pub fn prefilter(cache: &Cache, pod: &PodInfo) -> CycleState {
             for t in &existing.required_anti_affinity {
                 if let Some(v) = node.labels.get(&t.topology_key) {
                     if t.matches(pod, &ns_labels) {
-                        *st.existing_anti_affinity.entry((t.topology_key.clone(), v.clone())).or_insert(0) += 1;
+                        *st.existing_anti_affinity
+                            .entry((t.topology_key.clone(), v.clone()))
+                            .or_insert(0) += 1;
                     }
                 }
             }
@@ -117,17 +129,23 @@ pub fn prefilter(cache: &Cache, pod: &PodInfo) -> CycleState {
         }
         for key in &info.pods {
             let Some(existing) = cache.pods.get(key) else { continue };
-            if !pod.required_affinity.is_empty() && pod.required_affinity.iter().all(|t| t.matches(existing, &ns_labels)) {
+            if !pod.required_affinity.is_empty()
+                && pod.required_affinity.iter().all(|t| t.matches(existing, &ns_labels))
+            {
                 for t in &pod.required_affinity {
                     if let Some(v) = node.labels.get(&t.topology_key) {
-                        *st.affinity_counts.entry((t.topology_key.clone(), v.clone())).or_insert(0) += 1;
+                        *st.affinity_counts
+                            .entry((t.topology_key.clone(), v.clone()))
+                            .or_insert(0) += 1;
                     }
                 }
             }
             for t in &pod.required_anti_affinity {
                 if t.matches(existing, &ns_labels) {
                     if let Some(v) = node.labels.get(&t.topology_key) {
-                        *st.anti_affinity_counts.entry((t.topology_key.clone(), v.clone())).or_insert(0) += 1;
+                        *st.anti_affinity_counts
+                            .entry((t.topology_key.clone(), v.clone()))
+                            .or_insert(0) += 1;
                     }
                 }
             }
@@ -153,7 +171,11 @@ pub fn filter(cache: &Cache, st: &CycleState, pod: &PodInfo, info: &NodeInfo) ->
     };
     // NodeUnschedulable
     if node.unschedulable {
-        let t = Taint { key: "node.kubernetes.io/unschedulable".into(), value: String::new(), effect: "NoSchedule".into() };
+        let t = Taint {
+            key: "node.kubernetes.io/unschedulable".into(),
+            value: String::new(),
+            effect: "NoSchedule".into(),
+        };
         if !tolerated(&pod.tolerations, &t) {
             return Err(Rejection::unresolvable(ERR_UNSCHEDULABLE));
         }
@@ -171,13 +193,20 @@ pub fn filter(cache: &Cache, st: &CycleState, pod: &PodInfo, info: &NodeInfo) ->
         return Err(Rejection::unresolvable(ERR_NODE_AFFINITY));
     }
     // NodePorts
-    if pod.host_ports.iter().any(|want| info.ports.iter().any(|used| want.conflicts(used))) {
+    if pod
+        .host_ports
+        .iter()
+        .any(|want| info.ports.iter().any(|used| want.conflicts(used)))
+    {
         return Err(Rejection::resolvable(ERR_NODE_PORTS));
     }
     // NodeResourcesFit
     let (insufficient, unresolvable) = fit_reasons(pod, info, node);
     if !insufficient.is_empty() {
-        return Err(Rejection { resolvable: !unresolvable, reasons: insufficient });
+        return Err(Rejection {
+            resolvable: !unresolvable,
+            reasons: insufficient,
+        });
     }
     // PodTopologySpread
     for (c, counts, min) in &st.spread {
@@ -196,7 +225,13 @@ pub fn filter(cache: &Cache, st: &CycleState, pod: &PodInfo, info: &NodeInfo) ->
     }
     for t in &pod.required_anti_affinity {
         if let Some(v) = node.labels.get(&t.topology_key) {
-            if st.anti_affinity_counts.get(&(t.topology_key.clone(), v.clone())).copied().unwrap_or(0) > 0 {
+            if st
+                .anti_affinity_counts
+                .get(&(t.topology_key.clone(), v.clone()))
+                .copied()
+                .unwrap_or(0)
+                > 0
+            {
                 return Err(Rejection::resolvable(ERR_ANTI_AFFINITY));
             }
         }
@@ -218,7 +253,13 @@ fn satisfies_affinity(st: &CycleState, pod: &PodInfo, node: &NodeModel) -> bool 
     for t in &pod.required_affinity {
         match node.labels.get(&t.topology_key) {
             Some(v) => {
-                if st.affinity_counts.get(&(t.topology_key.clone(), v.clone())).copied().unwrap_or(0) <= 0 {
+                if st
+                    .affinity_counts
+                    .get(&(t.topology_key.clone(), v.clone()))
+                    .copied()
+                    .unwrap_or(0)
+                    <= 0
+                {
                     pods_exist = false;
                 }
             }
@@ -251,7 +292,12 @@ pub fn fit_reasons(pod: &PodInfo, info: &NodeInfo, node: &NodeModel) -> (Vec<Str
     };
     check("cpu", r.milli_cpu, alloc.milli_cpu, used.milli_cpu);
     check("memory", r.memory, alloc.memory, used.memory);
-    check("ephemeral-storage", r.ephemeral_storage, alloc.ephemeral_storage, used.ephemeral_storage);
+    check(
+        "ephemeral-storage",
+        r.ephemeral_storage,
+        alloc.ephemeral_storage,
+        used.ephemeral_storage,
+    );
     for (name, q) in &r.scalar {
         check(
             name,
@@ -325,7 +371,10 @@ pub fn balanced_allocation(pod: &PodInfo, info: &NodeInfo, node: &NodeModel) -> 
         }
         (req as f64 / cap as f64).min(1.0)
     };
-    let f_cpu = frac(info.requested.milli_cpu + pod.requests.milli_cpu, node.allocatable.milli_cpu);
+    let f_cpu = frac(
+        info.requested.milli_cpu + pod.requests.milli_cpu,
+        node.allocatable.milli_cpu,
+    );
     let f_mem = frac(info.requested.memory + pod.requests.memory, node.allocatable.memory);
     let std = (f_cpu - f_mem).abs() / 2.0;
     ((1.0 - std) * MAX_NODE_SCORE as f64) as i64
@@ -400,14 +449,18 @@ pub fn topology_spread_scores(cache: &Cache, pod: &PodInfo, feasible: &[&NodeInf
     let mut weights = Vec::new();
     let mut counts: Vec<BTreeMap<String, i64>> = Vec::new();
     for c in &constraints {
-        let values: std::collections::BTreeSet<&String> =
-            feasible.iter().filter_map(|i| i.node.as_ref()?.labels.get(&c.topology_key)).collect();
+        let values: std::collections::BTreeSet<&String> = feasible
+            .iter()
+            .filter_map(|i| i.node.as_ref()?.labels.get(&c.topology_key))
+            .collect();
         weights.push(((values.len() + 2) as f64).ln());
         let mut m = BTreeMap::new();
         if c.topology_key != "kubernetes.io/hostname" {
             for info in cache.nodes.values() {
                 let Some(node) = &info.node else { continue };
-                let Some(v) = node.labels.get(&c.topology_key) else { continue };
+                let Some(v) = node.labels.get(&c.topology_key) else {
+                    continue;
+                };
                 if !values.contains(v) {
                     continue;
                 }
@@ -431,7 +484,9 @@ pub fn topology_spread_scores(cache: &Cache, pod: &PodInfo, feasible: &[&NodeInf
         }
         let mut score = 0.0f64;
         for (i, c) in constraints.iter().enumerate() {
-            let Some(v) = node.labels.get(&c.topology_key) else { continue };
+            let Some(v) = node.labels.get(&c.topology_key) else {
+                continue;
+            };
             let cnt = if c.topology_key == "kubernetes.io/hostname" {
                 count_matching(cache, info, &pod.namespace, &c.selector)
             } else {
@@ -527,7 +582,13 @@ pub fn inter_pod_affinity_scores(cache: &Cache, pod: &PodInfo, feasible: &[&Node
     let max = raw.iter().copied().max().unwrap_or(0);
     let diff = max - min;
     raw.iter()
-        .map(|s| if diff > 0 { (MAX_NODE_SCORE as f64 * ((s - min) as f64 / diff as f64)) as i64 } else { 0 })
+        .map(|s| {
+            if diff > 0 {
+                (MAX_NODE_SCORE as f64 * ((s - min) as f64 / diff as f64)) as i64
+            } else {
+                0
+            }
+        })
         .collect()
 }
 
@@ -538,7 +599,10 @@ mod tests {
     use serde_json::json;
 
     fn node(v: serde_json::Value) -> NodeInfo {
-        NodeInfo { node: Some(NodeModel::from_value(&v)), ..Default::default() }
+        NodeInfo {
+            node: Some(NodeModel::from_value(&v)),
+            ..Default::default()
+        }
     }
 
     fn worker(name: &str) -> serde_json::Value {
@@ -547,7 +611,9 @@ mod tests {
     }
 
     fn pod(spec: serde_json::Value) -> PodInfo {
-        PodInfo::from_value(&json!({"metadata": {"name": "p", "namespace": "default", "labels": {"app": "a"}}, "spec": spec}))
+        PodInfo::from_value(
+            &json!({"metadata": {"name": "p", "namespace": "default", "labels": {"app": "a"}}, "spec": spec}),
+        )
     }
 
     fn reasons(p: &PodInfo, n: &NodeInfo) -> Result<(), Rejection> {
@@ -558,8 +624,10 @@ mod tests {
 
     #[test]
     fn filter_reasons_match_upstream_texts() {
-        let cp = node(json!({"metadata": {"name": "cp"}, "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]},
-            "status": {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"}}}));
+        let cp = node(
+            json!({"metadata": {"name": "cp"}, "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]},
+            "status": {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"}}}),
+        );
         let plain = pod(json!({"containers": [{"name": "c", "image": "nginx"}]}));
         assert_eq!(
             reasons(&plain, &cp),
@@ -568,26 +636,50 @@ mod tests {
                 reasons: vec![ERR_TAINT.into()]
             })
         );
-        let big = pod(json!({"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "100", "memory": "8Gi"}}}]}));
+        let big = pod(
+            json!({"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "100", "memory": "8Gi"}}}]}),
+        );
         // Requests beyond the node's whole allocatable cannot be helped by preemption.
         assert_eq!(
             reasons(&big, &node(worker("w"))),
-            Err(Rejection { resolvable: false, reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()] })
+            Err(Rejection {
+                resolvable: false,
+                reasons: vec!["Insufficient cpu".into(), "Insufficient memory".into()]
+            })
         );
         let mut busy = node(worker("w"));
         busy.requested.milli_cpu = 1500;
         let half = pod(json!({"containers": [{"name": "c", "resources": {"requests": {"cpu": "1"}}}]}));
         assert_eq!(
             reasons(&half, &busy),
-            Err(Rejection { resolvable: true, reasons: vec!["Insufficient cpu".into()] })
+            Err(Rejection {
+                resolvable: true,
+                reasons: vec!["Insufficient cpu".into()]
+            })
         );
         let sel = pod(json!({"nodeSelector": {"disk": "ssd"}, "containers": []}));
-        assert_eq!(reasons(&sel, &node(worker("w"))).unwrap_err().reasons, vec![ERR_NODE_AFFINITY.to_string()]);
-        let cordoned = node(json!({"metadata": {"name": "c"}, "spec": {"unschedulable": true}, "status": {"allocatable": {"pods": "110"}}}));
-        assert_eq!(reasons(&plain, &cordoned).unwrap_err().reasons, vec![ERR_UNSCHEDULABLE.to_string()]);
-        let full = NodeInfo { pods: (0..110).map(|i| ("d".to_string(), format!("p{i}"))).collect(), ..node(worker("w")) };
-        assert_eq!(reasons(&plain, &full).unwrap_err().reasons, vec!["Too many pods".to_string()]);
-        let tolerant = pod(json!({"tolerations": [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}], "containers": []}));
+        assert_eq!(
+            reasons(&sel, &node(worker("w"))).unwrap_err().reasons,
+            vec![ERR_NODE_AFFINITY.to_string()]
+        );
+        let cordoned = node(
+            json!({"metadata": {"name": "c"}, "spec": {"unschedulable": true}, "status": {"allocatable": {"pods": "110"}}}),
+        );
+        assert_eq!(
+            reasons(&plain, &cordoned).unwrap_err().reasons,
+            vec![ERR_UNSCHEDULABLE.to_string()]
+        );
+        let full = NodeInfo {
+            pods: (0..110).map(|i| ("d".to_string(), format!("p{i}"))).collect(),
+            ..node(worker("w"))
+        };
+        assert_eq!(
+            reasons(&plain, &full).unwrap_err().reasons,
+            vec!["Too many pods".to_string()]
+        );
+        let tolerant = pod(
+            json!({"tolerations": [{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}], "containers": []}),
+        );
         assert_eq!(reasons(&tolerant, &cp), Ok(()));
     }
 
@@ -597,8 +689,13 @@ mod tests {
         let used = pod(json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 8080}]}]}));
         n.ports = used.host_ports.clone();
         let same = pod(json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 8080}]}]}));
-        let udp = pod(json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 8080, "protocol": "UDP"}]}]}));
-        assert_eq!(reasons(&same, &n).unwrap_err().reasons, vec![ERR_NODE_PORTS.to_string()]);
+        let udp = pod(
+            json!({"containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 8080, "protocol": "UDP"}]}]}),
+        );
+        assert_eq!(
+            reasons(&same, &n).unwrap_err().reasons,
+            vec![ERR_NODE_PORTS.to_string()]
+        );
         assert_eq!(reasons(&udp, &n), Ok(()));
     }
 
@@ -629,13 +726,18 @@ mod tests {
     #[test]
     fn image_locality_scales_by_size_and_spread() {
         let mut cache = Cache::default();
-        let n = NodeModel::from_value(&json!({"metadata": {"name": "w"}, "status": {"images": [{"names": ["nginx:latest"], "sizeBytes": 523 * MB}]}}));
+        let n = NodeModel::from_value(
+            &json!({"metadata": {"name": "w"}, "status": {"images": [{"names": ["nginx:latest"], "sizeBytes": 523 * MB}]}}),
+        );
         cache.set_node(n.clone());
         cache.set_node(NodeModel::from_value(&worker("x")));
         let p = pod(json!({"containers": [{"name": "c", "image": "nginx"}]}));
         // 523 MiB × 1/2 nodes = 261.5 MiB; (261.5-23)/(1000-23) → 24.
         assert_eq!(image_locality(&cache, &p, &n, 2), 24);
-        assert_eq!(normalized_image_name("registry.k8s.io/pause:3.10"), "registry.k8s.io/pause:3.10");
+        assert_eq!(
+            normalized_image_name("registry.k8s.io/pause:3.10"),
+            "registry.k8s.io/pause:3.10"
+        );
         assert_eq!(normalized_image_name("localhost:5000/app"), "localhost:5000/app:latest");
     }
 }

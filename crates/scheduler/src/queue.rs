@@ -137,7 +137,11 @@ impl SchedulingQueue {
         let Some(e) = self.entries.get_mut(key) else { return };
         e.backoff_until = now.add(backoff_duration(e.attempts));
         e.unschedulable_since = now;
-        let place = if unschedulable { Where::Unschedulable } else { Where::Backoff };
+        let place = if unschedulable {
+            Where::Unschedulable
+        } else {
+            Where::Backoff
+        };
         self.set_place(key, place, now);
     }
 
@@ -164,9 +168,14 @@ impl SchedulingQueue {
             .iter()
             .filter_map(|(k, e)| match e.place {
                 Where::Backoff if e.backoff_until <= now => Some((k.clone(), Where::Active)),
-                Where::Unschedulable if now.since(e.unschedulable_since) >= MAX_IN_UNSCHEDULABLE => {
-                    Some((k.clone(), if e.backoff_until > now { Where::Backoff } else { Where::Active }))
-                }
+                Where::Unschedulable if now.since(e.unschedulable_since) >= MAX_IN_UNSCHEDULABLE => Some((
+                    k.clone(),
+                    if e.backoff_until > now {
+                        Where::Backoff
+                    } else {
+                        Where::Active
+                    },
+                )),
                 _ => None,
             })
             .collect();

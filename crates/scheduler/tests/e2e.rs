@@ -32,11 +32,19 @@ fn add_node(api: &mut Local, name: &str, control_plane: bool, cpu: &str) {
         "capacity": {"cpu": cpu, "memory": "4015504Ki", "pods": "110", "ephemeral-storage": "19221248Ki"},
         "allocatable": {"cpu": cpu, "memory": "3913104Ki", "pods": "110", "ephemeral-storage": "17714278528"},
         "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}]}});
-    api.request(ApiRequest::patch(format!("/api/v1/nodes/{name}/status"), PatchType::Merge, status)).unwrap();
+    api.request(ApiRequest::patch(
+        format!("/api/v1/nodes/{name}/status"),
+        PatchType::Merge,
+        status,
+    ))
+    .unwrap();
 }
 
 fn cluster() -> Local {
-    let mut server = ApiServer::with_config(ApiServerConfig { require_service_account: false, ..Default::default() });
+    let mut server = ApiServer::with_config(ApiServerConfig {
+        require_service_account: false,
+        ..Default::default()
+    });
     let mut ctx = SimContext::new(7, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
     server.bootstrap(&mut ctx).unwrap();
     let mut api = Local { server, ctx };
@@ -55,7 +63,8 @@ fn pod(name: &str, cpu: Option<&str>) -> Value {
 }
 
 fn create(api: &mut Local, obj: Value) {
-    api.request(ApiRequest::post("/api/v1/namespaces/default/pods", obj)).unwrap();
+    api.request(ApiRequest::post("/api/v1/namespaces/default/pods", obj))
+        .unwrap();
 }
 
 /// Steps until idle, as the cluster loop does.
@@ -73,11 +82,14 @@ fn run(api: &mut Local, s: &mut Scheduler) {
 }
 
 fn get_pod(api: &mut Local, name: &str) -> Value {
-    api.request(ApiRequest::get(format!("/api/v1/namespaces/default/pods/{name}"))).unwrap()
+    api.request(ApiRequest::get(format!("/api/v1/namespaces/default/pods/{name}")))
+        .unwrap()
 }
 
 fn events_for(api: &mut Local, name: &str) -> Vec<Value> {
-    let list = api.request(ApiRequest::get("/api/v1/namespaces/default/events")).unwrap();
+    let list = api
+        .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+        .unwrap();
     list["items"]
         .as_array()
         .unwrap()
@@ -105,12 +117,18 @@ fn three_pods_land_on_the_two_workers_with_scheduled_events() {
         assert_eq!(evs.len(), 1);
         assert_eq!(evs[0]["reason"], "Scheduled");
         assert_eq!(evs[0]["type"], "Normal");
-        assert_eq!(evs[0]["message"], format!("Successfully assigned default/{n} to {node}"));
+        assert_eq!(
+            evs[0]["message"],
+            format!("Successfully assigned default/{n} to {node}")
+        );
         assert_eq!(evs[0]["reportingComponent"], "default-scheduler");
         assert_eq!(evs[0]["reportingInstance"], "default-scheduler-controlplane");
         assert_eq!(evs[0]["action"], "Binding");
         let cond = &p["status"]["conditions"][0];
-        assert_eq!((cond["type"].as_str(), cond["status"].as_str()), (Some("PodScheduled"), Some("True")));
+        assert_eq!(
+            (cond["type"].as_str(), cond["status"].as_str()),
+            (Some("PodScheduled"), Some("True"))
+        );
     }
     assert_eq!(per_node.len(), 2, "{per_node:?}");
     assert_eq!(s.pending(), 0);
@@ -159,7 +177,9 @@ fn a_hundred_cpu_pod_stays_pending_with_upstreams_message() {
     add_node(&mut api, "node03", false, "128");
     api.ctx.advance(Duration::from_secs(1));
     run(&mut api, &mut s);
-    assert!(get_pod(&mut api, "big")["spec"].get("nodeName").is_none_or(Value::is_null));
+    assert!(get_pod(&mut api, "big")["spec"]
+        .get("nodeName")
+        .is_none_or(Value::is_null));
     api.ctx.advance(Duration::from_secs(1));
     run(&mut api, &mut s);
     assert_eq!(get_pod(&mut api, "big")["spec"]["nodeName"], "node03");
@@ -174,7 +194,8 @@ fn node_selectors_and_taints_are_honoured() {
     create(&mut api, p);
     let mut t = pod("cp", None);
     t["spec"]["nodeSelector"] = json!({"node-role.kubernetes.io/control-plane": ""});
-    t["spec"]["tolerations"] = json!([{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}]);
+    t["spec"]["tolerations"] =
+        json!([{"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}]);
     create(&mut api, t);
     let mut nowhere = pod("nowhere", None);
     nowhere["spec"]["nodeSelector"] = json!({"disk": "ssd"});
@@ -224,8 +245,17 @@ fn a_higher_priority_pod_preempts_and_is_nominated() {
         .map(|n| n.to_string())
         .collect();
     assert_eq!(victims.len(), 1);
-    let ev = events_for(&mut api, &victims[0]).into_iter().find(|e| e["reason"] == "Preempted").unwrap();
-    assert_eq!(ev["message"], format!("Preempted by pod {} on node {nominated}", p["metadata"]["uid"].as_str().unwrap()));
+    let ev = events_for(&mut api, &victims[0])
+        .into_iter()
+        .find(|e| e["reason"] == "Preempted")
+        .unwrap();
+    assert_eq!(
+        ev["message"],
+        format!(
+            "Preempted by pod {} on node {nominated}",
+            p["metadata"]["uid"].as_str().unwrap()
+        )
+    );
 }
 
 #[test]
@@ -244,13 +274,69 @@ fn a_pod_that_fits_an_empty_worker_but_not_a_busy_one_finds_no_victims() {
     );
     // A terminating pod still holds its room; once it is gone the pending pod moves and is
     // bound after its backoff.
-    api.request(ApiRequest::delete("/api/v1/namespaces/default/pods/a")).unwrap();
+    api.request(ApiRequest::delete("/api/v1/namespaces/default/pods/a"))
+        .unwrap();
     run(&mut api, &mut s);
-    assert!(get_pod(&mut api, "late")["spec"].get("nodeName").is_none_or(Value::is_null));
+    assert!(get_pod(&mut api, "late")["spec"]
+        .get("nodeName")
+        .is_none_or(Value::is_null));
     api.request(ApiRequest::delete("/api/v1/namespaces/default/pods/a").with_query("gracePeriodSeconds", "0"))
         .unwrap();
     run(&mut api, &mut s);
     api.ctx.advance(Duration::from_secs(1));
     run(&mut api, &mut s);
     assert!(get_pod(&mut api, "late")["spec"]["nodeName"].is_string());
+}
+
+#[test]
+fn preemption_prefers_the_node_whose_victims_break_no_disruption_budget() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    api.request(ApiRequest::post(
+        "/apis/scheduling.k8s.io/v1/priorityclasses",
+        json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "high"}, "value": 1000}),
+    ))
+    .unwrap();
+    api.request(ApiRequest::post(
+        "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+        json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "keep"},
+               "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "protected"}}}}),
+    ))
+    .unwrap();
+    let mut protected = pod("protected", Some("1500m"));
+    protected["metadata"]["labels"] = json!({"app": "protected"});
+    protected["spec"]["nodeSelector"] = json!({"kubernetes.io/hostname": "node01"});
+    create(&mut api, protected);
+    let mut plain = pod("plain", Some("1500m"));
+    plain["spec"]["nodeSelector"] = json!({"kubernetes.io/hostname": "node02"});
+    create(&mut api, plain);
+    run(&mut api, &mut s);
+    let mut high = pod("high", Some("1500m"));
+    high["spec"]["priorityClassName"] = json!("high");
+    create(&mut api, high);
+    run(&mut api, &mut s);
+    assert_eq!(get_pod(&mut api, "high")["status"]["nominatedNodeName"], "node02");
+    assert!(get_pod(&mut api, "protected")["metadata"]
+        .get("deletionTimestamp")
+        .is_none());
+}
+
+#[test]
+fn gated_pods_wait_until_their_scheduling_gates_are_removed() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    let mut p = pod("gated", None);
+    p["spec"]["schedulingGates"] = json!([{"name": "example.com/wait"}]);
+    create(&mut api, p);
+    run(&mut api, &mut s);
+    assert_eq!(s.pending(), 0);
+    assert!(events_for(&mut api, "gated").is_empty());
+    api.request(ApiRequest::patch(
+        "/api/v1/namespaces/default/pods/gated",
+        PatchType::Merge,
+        json!({"spec": {"schedulingGates": null}}),
+    ))
+    .unwrap();
+    run(&mut api, &mut s);
+    assert!(get_pod(&mut api, "gated")["spec"]["nodeName"].is_string());
 }

@@ -9,7 +9,7 @@ use crate::flags::Parsed;
 use crate::output::{print_result, DryRun};
 use crate::resource::{kind_group_of, Builder, Item};
 use apimachinery::request::PatchType;
-use apimachinery::{ApiRequest, GroupVersionKind};
+use apimachinery::ApiRequest;
 use serde_json::{json, Map, Value};
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -54,11 +54,21 @@ fn replica_sets(ctx: &mut Ctx<'_>, deploy: &Value) -> CmdResult<Vec<(i64, Value)
         let owned = rs
             .pointer("/metadata/ownerReferences")
             .and_then(Value::as_array)
-            .is_some_and(|refs| refs.iter().any(|r| r.get("uid").and_then(Value::as_str) == Some(&uid) && r.get("controller") == Some(&json!(true))));
+            .is_some_and(|refs| {
+                refs.iter().any(|r| {
+                    r.get("uid").and_then(Value::as_str) == Some(&uid) && r.get("controller") == Some(&json!(true))
+                })
+            });
         if !owned {
             continue;
         }
-        let Some(rev) = rs.pointer("/metadata/annotations").and_then(|a| a.get(REVISION)).and_then(Value::as_str) else { continue };
+        let Some(rev) = rs
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(REVISION))
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
         if let Ok(r) = rev.parse::<i64>() {
             out.push((r, rs));
         }
@@ -71,7 +81,11 @@ fn only_deployments(item: &Item) -> CmdResult {
     if item.info.kind != "Deployment" {
         return Err(CmdError::msg(format!(
             "no rollbacker has been implemented for \"{}\" in kubeplay",
-            if item.info.group.is_empty() { item.info.kind.clone() } else { format!("{}.{}", item.info.kind, item.info.group) }
+            if item.info.group.is_empty() {
+                item.info.kind.clone()
+            } else {
+                format!("{}.{}", item.info.kind, item.info.group)
+            }
         )));
     }
     Ok(())
@@ -80,7 +94,9 @@ fn only_deployments(item: &Item) -> CmdResult {
 /// Go's tabwriter with minwidth 0, tabwidth 8, padding 2 (rollout history's tabbedString).
 fn tabbed(rows: &[(String, String)]) -> String {
     let w = rows.iter().map(|(a, _)| a.chars().count()).max().unwrap_or(0) + 2;
-    rows.iter().map(|(a, b)| format!("{a}{}{b}\n", " ".repeat(w.saturating_sub(a.chars().count())))).collect()
+    rows.iter()
+        .map(|(a, b)| format!("{a}{}{b}\n", " ".repeat(w.saturating_sub(a.chars().count()))))
+        .collect()
 }
 
 pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -109,13 +125,32 @@ pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         } else {
             let mut rows = vec![("REVISION".to_string(), "CHANGE-CAUSE".to_string())];
             for (r, rs) in &rss {
-                let cause = rs.pointer("/metadata/annotations").and_then(|a| a.get(CHANGE_CAUSE)).and_then(Value::as_str).unwrap_or("");
-                rows.push((r.to_string(), if cause.is_empty() { "<none>".to_string() } else { cause.to_string() }));
+                let cause = rs
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(CHANGE_CAUSE))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                rows.push((
+                    r.to_string(),
+                    if cause.is_empty() {
+                        "<none>".to_string()
+                    } else {
+                        cause.to_string()
+                    },
+                ));
             }
             tabbed(&rows)
         };
-        let with_revision = if revision > 0 { format!("with revision #{revision}") } else { String::new() };
-        ctx.stdout(format!("{}/{} {with_revision}\n{body}\n", kind_group_of(&item.info), item.name));
+        let with_revision = if revision > 0 {
+            format!("with revision #{revision}")
+        } else {
+            String::new()
+        };
+        ctx.stdout(format!(
+            "{}/{} {with_revision}\n{body}\n",
+            kind_group_of(&item.info),
+            item.name
+        ));
     }
     CmdError::aggregate(errs)
 }
@@ -130,12 +165,32 @@ fn template_text(rs: &Value) -> String {
     let labels: Vec<String> = t
         .pointer("/metadata/labels")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or(""))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect()
+        })
         .unwrap_or_default();
-    out.push_str(&format!("  Labels:\t{}\n", if labels.is_empty() { "<none>".to_string() } else { labels.join("\n\t") }));
+    out.push_str(&format!(
+        "  Labels:\t{}\n",
+        if labels.is_empty() {
+            "<none>".to_string()
+        } else {
+            labels.join("\n\t")
+        }
+    ));
     out.push_str("  Containers:\n");
-    for c in t.pointer("/spec/containers").and_then(Value::as_array).into_iter().flatten() {
-        out.push_str(&format!("   {}:\n    Image:\t{}\n", str_at(c, "/name"), str_at(c, "/image")));
+    for c in t
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        out.push_str(&format!(
+            "   {}:\n    Image:\t{}\n",
+            str_at(c, "/name"),
+            str_at(c, "/image")
+        ));
     }
     out
 }
@@ -157,7 +212,9 @@ pub fn undo(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_run: DryRun) -> CmdResult {
     only_deployments(item)?;
     if to_revision < 0 {
-        return Err(CmdError::msg(format!("unable to find specified revision {to_revision} in history")));
+        return Err(CmdError::msg(format!(
+            "unable to find specified revision {to_revision} in history"
+        )));
     }
     let deploy = item.object.clone().unwrap_or(Value::Null);
     if deploy.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
@@ -167,19 +224,30 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
     }
     let rss = replica_sets(ctx, &deploy)?;
     let target = if to_revision > 0 {
-        rss.iter().find(|(r, _)| *r == to_revision).map(|(_, rs)| rs.clone()).ok_or_else(|| {
-            CmdError::msg(format!("unable to find specified revision {to_revision} in history"))
-        })?
+        rss.iter()
+            .find(|(r, _)| *r == to_revision)
+            .map(|(_, rs)| rs.clone())
+            .ok_or_else(|| CmdError::msg(format!("unable to find specified revision {to_revision} in history")))?
     } else {
         // The second-newest revision.
         let n = rss.len();
         match n.checked_sub(2).and_then(|i| rss.get(i)) {
             Some((_, rs)) => rs.clone(),
-            None => return Err(CmdError::msg(format!("no rollout history found for deployment \"{}\"", item.name))),
+            None => {
+                return Err(CmdError::msg(format!(
+                    "no rollout history found for deployment \"{}\"",
+                    item.name
+                )))
+            }
         }
     };
     let revision = to_revision.max(
-        target.pointer("/metadata/annotations").and_then(|a| a.get(REVISION)).and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(0),
+        target
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(REVISION))
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
     );
     let mut template = target.pointer("/spec/template").cloned().unwrap_or(json!({}));
     if let Some(l) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
@@ -192,7 +260,10 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
     }
     let current = deploy.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let mut current_cmp = current.clone();
-    if let Some(l) = current_cmp.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+    if let Some(l) = current_cmp
+        .pointer_mut("/metadata/labels")
+        .and_then(Value::as_object_mut)
+    {
         l.remove(HASH_LABEL);
     }
     if current_cmp == template {
@@ -200,13 +271,22 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
         return print_result(ctx, &deploy, format, &op, dry_run);
     }
     let mut annotations = Map::new();
-    let deploy_ann = deploy.pointer("/metadata/annotations").and_then(Value::as_object).cloned().unwrap_or_default();
+    let deploy_ann = deploy
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     for k in ANNOTATIONS_TO_SKIP {
         if let Some(v) = deploy_ann.get(*k) {
             annotations.insert(k.to_string(), v.clone());
         }
     }
-    for (k, v) in target.pointer("/metadata/annotations").and_then(Value::as_object).cloned().unwrap_or_default() {
+    for (k, v) in target
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+    {
         if !ANNOTATIONS_TO_SKIP.contains(&k.as_str()) {
             annotations.insert(k, v);
         }
@@ -218,7 +298,10 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
     let req = dry_run.apply(ApiRequest::patch(item.path(), PatchType::Json, patch));
     match ctx.request(req) {
         Ok(_) => print_result(ctx, &deploy, format, "rolled back", dry_run),
-        Err(e) => Err(CmdError::msg(format!("failed restoring revision {revision}: {}", e.message()))),
+        Err(e) => Err(CmdError::msg(format!(
+            "failed restoring revision {revision}: {}",
+            e.message()
+        ))),
     }
 }
 
@@ -231,13 +314,23 @@ fn status_line(obj: &Value, kind: &str) -> CmdResult<(String, bool)> {
     match kind {
         "Deployment" => {
             if generation > observed {
-                return Ok(("Waiting for deployment spec update to be observed...\n".to_string(), false));
+                return Ok((
+                    "Waiting for deployment spec update to be observed...\n".to_string(),
+                    false,
+                ));
             }
-            let timed_out = obj.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|cs| {
-                cs.iter().any(|c| str_at(c, "/type") == "Progressing" && str_at(c, "/reason") == "ProgressDeadlineExceeded")
-            });
+            let timed_out = obj
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .is_some_and(|cs| {
+                    cs.iter().any(|c| {
+                        str_at(c, "/type") == "Progressing" && str_at(c, "/reason") == "ProgressDeadlineExceeded"
+                    })
+                });
             if timed_out {
-                return Err(CmdError::msg(format!("deployment \"{name}\" exceeded its progress deadline")));
+                return Err(CmdError::msg(format!(
+                    "deployment \"{name}\" exceeded its progress deadline"
+                )));
             }
             let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
             let updated = int_at(obj, "/status/updatedReplicas");
@@ -256,7 +349,10 @@ fn status_line(obj: &Value, kind: &str) -> CmdResult<(String, bool)> {
         }
         "DaemonSet" => {
             if generation > observed {
-                return Ok(("Waiting for daemon set spec update to be observed...\n".to_string(), false));
+                return Ok((
+                    "Waiting for daemon set spec update to be observed...\n".to_string(),
+                    false,
+                ));
             }
             let desired = int_at(obj, "/status/desiredNumberScheduled");
             let updated = int_at(obj, "/status/updatedNumberScheduled");
@@ -269,20 +365,27 @@ fn status_line(obj: &Value, kind: &str) -> CmdResult<(String, bool)> {
             }
             Ok((format!("daemon set \"{name}\" successfully rolled out\n"), true))
         }
-        other => Err(CmdError::msg(format!("no status viewer has been implemented for {other}"))),
+        other => Err(CmdError::msg(format!(
+            "no status viewer has been implemented for {other}"
+        ))),
     }
 }
 
 pub fn status(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if flags.int("revision") < 0 {
-        return Err(CmdError::msg(format!("revision must be a positive integer: {}", flags.int("revision"))));
+        return Err(CmdError::msg(format!(
+            "revision must be a positive integer: {}",
+            flags.int("revision")
+        )));
     }
     let watch = flags.bool("watch");
     let timeout = flags.duration_secs("timeout");
     // Without a timeout kubectl waits forever; kubeplay stops after ten virtual minutes.
     let limit = if timeout > 0 { timeout } else { 600 };
     let items = items(ctx, flags)?;
-    let Some(first) = items.into_iter().next() else { return Ok(()) };
+    let Some(first) = items.into_iter().next() else {
+        return Ok(());
+    };
     let item = first?;
     let mut obj = item.object.clone().unwrap_or(Value::Null);
     let mut last = String::new();
@@ -321,16 +424,23 @@ pub fn restart(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             }
         };
         if !matches!(item.info.kind.as_str(), "Deployment" | "DaemonSet" | "StatefulSet") {
-            errs.push(CmdError::msg(format!("error: {} \"{}\" restarting is not supported", item.info.group_resource(), item.name)));
+            errs.push(CmdError::msg(format!(
+                "error: {} \"{}\" restarting is not supported",
+                item.info.group_resource(),
+                item.name
+            )));
             continue;
         }
-        let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
+        let patch =
+            json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
         let obj = item.object.clone().unwrap_or(Value::Null);
         if dry_run == DryRun::Client {
             print_result(ctx, &obj, &format, "restarted", dry_run)?;
             continue;
         }
-        let req = dry_run.apply(ApiRequest::patch(item.path(), PatchType::StrategicMerge, patch)).with_query("fieldManager", "kubectl-rollout");
+        let req = dry_run
+            .apply(ApiRequest::patch(item.path(), PatchType::StrategicMerge, patch))
+            .with_query("fieldManager", "kubectl-rollout");
         match ctx.request(req) {
             Ok(updated) => print_result(ctx, &updated, &format, "restarted", dry_run)?,
             Err(e) => errs.push(CmdError::msg(format!("failed to patch: {}", e.message()))),
@@ -354,7 +464,10 @@ fn set_paused(ctx: &mut Ctx<'_>, flags: &Parsed, paused: bool) -> CmdResult {
         let gr = item.info.group_resource();
         if item.info.kind != "Deployment" {
             let what = if paused { "pausing" } else { "resuming" };
-            errs.push(CmdError::msg(format!("error: {gr} \"{}\" {what} is not supported", item.name)));
+            errs.push(CmdError::msg(format!(
+                "error: {gr} \"{}\" {what} is not supported",
+                item.name
+            )));
             continue;
         }
         let current = obj.pointer("/spec/paused").and_then(Value::as_bool).unwrap_or(false);
@@ -364,11 +477,16 @@ fn set_paused(ctx: &mut Ctx<'_>, flags: &Parsed, paused: bool) -> CmdResult {
             continue;
         }
         let patch = json!({"spec": {"paused": if paused { json!(true) } else { Value::Null }}});
-        let gvk = GroupVersionKind::new(&item.info.group, &item.info.version, &item.info.kind);
-        let _ = gvk;
-        let req = ApiRequest::patch(item.path(), PatchType::StrategicMerge, patch).with_query("fieldManager", "kubectl-rollout");
+        let req = ApiRequest::patch(item.path(), PatchType::StrategicMerge, patch)
+            .with_query("fieldManager", "kubectl-rollout");
         match ctx.request(req) {
-            Ok(updated) => print_result(ctx, &updated, &format, if paused { "paused" } else { "resumed" }, DryRun::None)?,
+            Ok(updated) => print_result(
+                ctx,
+                &updated,
+                &format,
+                if paused { "paused" } else { "resumed" },
+                DryRun::None,
+            )?,
             Err(e) => errs.push(CmdError::msg(format!("failed to patch: {}", e.message()))),
         }
     }
@@ -394,16 +512,34 @@ mod tests {
                 "status": {"observedGeneration": obs, "updatedReplicas": upd, "replicas": total, "availableReplicas": avail}})
         };
         let line = |v: Value| status_line(&v, "Deployment").unwrap();
-        assert_eq!(line(d(2, 1, 3, 0, 0, 0)).0, "Waiting for deployment spec update to be observed...\n");
-        assert_eq!(line(d(1, 1, 3, 1, 3, 1)).0, "Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...\n");
-        assert_eq!(line(d(1, 1, 3, 3, 4, 3)).0, "Waiting for deployment \"web\" rollout to finish: 1 old replicas are pending termination...\n");
-        assert_eq!(line(d(1, 1, 3, 3, 3, 2)).0, "Waiting for deployment \"web\" rollout to finish: 2 of 3 updated replicas are available...\n");
-        assert_eq!(line(d(1, 1, 3, 3, 3, 3)), ("deployment \"web\" successfully rolled out\n".to_string(), true));
+        assert_eq!(
+            line(d(2, 1, 3, 0, 0, 0)).0,
+            "Waiting for deployment spec update to be observed...\n"
+        );
+        assert_eq!(
+            line(d(1, 1, 3, 1, 3, 1)).0,
+            "Waiting for deployment \"web\" rollout to finish: 1 out of 3 new replicas have been updated...\n"
+        );
+        assert_eq!(
+            line(d(1, 1, 3, 3, 4, 3)).0,
+            "Waiting for deployment \"web\" rollout to finish: 1 old replicas are pending termination...\n"
+        );
+        assert_eq!(
+            line(d(1, 1, 3, 3, 3, 2)).0,
+            "Waiting for deployment \"web\" rollout to finish: 2 of 3 updated replicas are available...\n"
+        );
+        assert_eq!(
+            line(d(1, 1, 3, 3, 3, 3)),
+            ("deployment \"web\" successfully rolled out\n".to_string(), true)
+        );
     }
 
     #[test]
     fn history_table_uses_two_space_padding() {
-        let rows = vec![("REVISION".to_string(), "CHANGE-CAUSE".to_string()), ("1".to_string(), "<none>".to_string())];
+        let rows = vec![
+            ("REVISION".to_string(), "CHANGE-CAUSE".to_string()),
+            ("1".to_string(), "<none>".to_string()),
+        ];
         assert_eq!(tabbed(&rows), "REVISION  CHANGE-CAUSE\n1         <none>\n");
     }
 }

@@ -48,6 +48,10 @@ pub fn describe(group: &str, kind: &str, obj: &Value, rel: &Related, now: i64) -
         ("", "PersistentVolume") => describe_pv(obj, rel, now),
         ("", "ResourceQuota") => describe_quota(obj),
         ("", "LimitRange") => describe_limit_range(obj),
+        ("", "Endpoints") => describe_endpoints(obj, rel, now),
+        ("storage.k8s.io", "StorageClass") => describe_storage_class(obj, rel, now),
+        ("policy", "PodDisruptionBudget") => describe_pdb(obj, rel, now),
+        ("scheduling.k8s.io", "PriorityClass") => describe_priority_class(obj, rel, now),
         ("autoscaling", "HorizontalPodAutoscaler") if at(obj, "spec.targetCPUUtilizationPercentage").is_null() => {
             describe_hpa(obj, rel, now)
         }
@@ -2397,6 +2401,133 @@ pub fn describe_hpa(hpa: &Value, rel: &Related, now: i64) -> String {
             );
         }
     }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_endpoints(ep: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, ep);
+    labels_multiline(&mut w, "", "Labels", at(ep, "metadata.labels"));
+    annotations_multiline(&mut w, "Annotations", at(ep, "metadata.annotations"));
+    w.write(L0, "Subsets:\n");
+    for subset in arr(ep, "subsets") {
+        let ips = |key: &str| {
+            let list: Vec<&str> = arr(subset, key).iter().map(|a| s(a, "ip")).collect();
+            if list.is_empty() {
+                "<none>".to_string()
+            } else {
+                list.join(",")
+            }
+        };
+        w.write(L1, &format!("Addresses:\t{}\n", ips("addresses")));
+        w.write(L1, &format!("NotReadyAddresses:\t{}\n", ips("notReadyAddresses")));
+        let ports = arr(subset, "ports");
+        if !ports.is_empty() {
+            w.write(L1, "Ports:\n");
+            w.write(L2, "Name\tPort\tProtocol\n");
+            w.write(L2, "----\t----\t--------\n");
+            for p in ports {
+                let name = if s(p, "name").is_empty() {
+                    "<unset>"
+                } else {
+                    s(p, "name")
+                };
+                w.write(L2, &format!("{name}\t{}\t{}\n", i(p, "port"), s(p, "protocol")));
+            }
+        }
+        w.write(L0, "\n");
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_storage_class(sc: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    w.write(L0, &format!("Name:\t{}\n", s(sc, "metadata.name")));
+    let ann = at(sc, "metadata.annotations");
+    let is_default = [
+        "storageclass.kubernetes.io/is-default-class",
+        "storageclass.beta.kubernetes.io/is-default-class",
+    ]
+    .iter()
+    .any(|k| ann.get(*k).and_then(Value::as_str) == Some("true"));
+    w.write(
+        L0,
+        &format!("IsDefaultClass:\t{}\n", if is_default { "Yes" } else { "No" }),
+    );
+    w.write(L0, &format!("Annotations:\t{}\n", format_labels(ann)));
+    w.write(L0, &format!("Provisioner:\t{}\n", s(sc, "provisioner")));
+    w.write(L0, &format!("Parameters:\t{}\n", format_labels(at(sc, "parameters"))));
+    let expansion = match at(sc, "allowVolumeExpansion").as_bool() {
+        Some(v) => bool_text(v),
+        None => "<unset>",
+    };
+    w.write(L0, &format!("AllowVolumeExpansion:\t{expansion}\n"));
+    let opts = arr(sc, "mountOptions");
+    if opts.is_empty() {
+        w.write(L0, "MountOptions:\t<none>\n");
+    } else {
+        w.write(L0, "MountOptions:\n");
+        for o in opts {
+            w.write(L1, &format!("{}\n", scalar_string(o)));
+        }
+    }
+    if let Some(p) = opt_s(sc, "reclaimPolicy") {
+        w.write(L0, &format!("ReclaimPolicy:\t{p}\n"));
+    }
+    if let Some(m) = opt_s(sc, "volumeBindingMode") {
+        w.write(L0, &format!("VolumeBindingMode:\t{m}\n"));
+    }
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_pdb(pdb: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    header(&mut w, pdb);
+    if !at(pdb, "spec.minAvailable").is_null() {
+        w.write(
+            L0,
+            &format!("Min available:\t{}\n", scalar_string(at(pdb, "spec.minAvailable"))),
+        );
+    } else if !at(pdb, "spec.maxUnavailable").is_null() {
+        w.write(
+            L0,
+            &format!("Max unavailable:\t{}\n", scalar_string(at(pdb, "spec.maxUnavailable"))),
+        );
+    }
+    if at(pdb, "spec.selector").is_null() {
+        w.write(L0, "Selector:\t<unset>\n");
+    } else {
+        w.write(
+            L0,
+            &format!("Selector:\t{}\n", format_label_selector(at(pdb, "spec.selector"))),
+        );
+    }
+    w.write(L0, "Status:\n");
+    w.write(
+        L2,
+        &format!("Allowed disruptions:\t{}\n", i(pdb, "status.disruptionsAllowed")),
+    );
+    w.write(L2, &format!("Current:\t{}\n", i(pdb, "status.currentHealthy")));
+    w.write(L2, &format!("Desired:\t{}\n", i(pdb, "status.desiredHealthy")));
+    w.write(L2, &format!("Total:\t{}\n", i(pdb, "status.expectedPods")));
+    describe_events(&mut w, rel, now);
+    w.finish()
+}
+
+pub fn describe_priority_class(pc: &Value, rel: &Related, now: i64) -> String {
+    let mut w = Writer::new();
+    w.write(L0, &format!("Name:\t{}\n", s(pc, "metadata.name")));
+    w.write(L0, &format!("Value:\t{}\n", i(pc, "value")));
+    w.write(L0, &format!("GlobalDefault:\t{}\n", b(pc, "globalDefault")));
+    w.write(L0, &format!("PreemptionPolicy:\t{}\n", s(pc, "preemptionPolicy")));
+    w.write(L0, &format!("Description:\t{}\n", s(pc, "description")));
+    w.write(
+        L0,
+        &format!("Annotations:\t{}\n", format_labels(at(pc, "metadata.annotations"))),
+    );
     describe_events(&mut w, rel, now);
     w.finish()
 }

@@ -400,3 +400,18 @@ fn hpa_describe_shows_metrics_against_targets() {
         "Name:                                                  web\nNamespace:                                             default\nLabels:                                                <none>\nAnnotations:                                           <none>\nCreationTimestamp:                                     Thu, 01 Jan 2026 00:00:00 +0000\nReference:                                             Deployment/web\nMetrics:                                               ( current / target )\n  resource cpu on pods  (as a percentage of request):  <unknown> / 50%\nMin replicas:                                          1\nMax replicas:                                          5\nDeployment pods:                                       1 current / 1 desired\nEvents:                                                <none>\n"
     );
 }
+
+#[test]
+fn storage_class_and_priority_class_describers() {
+    let sc = json!({"metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"});
+    assert_eq!(
+        describe("storage.k8s.io", "StorageClass", &sc, &Related { events: Some(vec![]), ..Default::default() }, T0),
+        "Name:                  standard\nIsDefaultClass:        Yes\nAnnotations:           storageclass.kubernetes.io/is-default-class=true\nProvisioner:           rancher.io/local-path\nParameters:            <none>\nAllowVolumeExpansion:  <unset>\nMountOptions:          <none>\nReclaimPolicy:         Delete\nVolumeBindingMode:     WaitForFirstConsumer\nEvents:                <none>\n"
+    );
+    let pc = json!({"metadata": {"name": "high"}, "value": 1000, "preemptionPolicy": "PreemptLowerPriority", "description": "x"});
+    assert_eq!(
+        describe("scheduling.k8s.io", "PriorityClass", &pc, &Related::default(), T0),
+        "Name:              high\nValue:             1000\nGlobalDefault:     false\nPreemptionPolicy:  PreemptLowerPriority\nDescription:       x\nAnnotations:       <none>\n"
+    );
+}
