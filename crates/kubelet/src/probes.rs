@@ -59,6 +59,10 @@ pub fn schedule_initial(c: &mut ContainerRt, now: SimTime) {
 /// Outcome of one probe: Ok, or the failure text kubelet reports.
 fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Result<(), String> {
     let Some(p) = c.process_ref() else { return Err("container is not running".into()) };
+    // Control-plane daemons and add-ons answer their health endpoints.
+    if c.image_kind() == Some(ImageKind::Daemon) {
+        return Ok(());
+    }
     let named_port = |port: &Value| -> i64 {
         match port {
             Value::Number(n) => n.as_i64().unwrap_or(0),
@@ -157,6 +161,9 @@ pub fn run(
             Kind::Liveness => c.probe_state_mut().liveness_next = next,
             Kind::Readiness => c.probe_state_mut().readiness_next = next,
         }
+        // Only exec probes can change their answer while the process runs (files change);
+        // a passing network probe is not re-run, so idle pods do not wake the loop.
+        let stable = probe.get("exec").is_none();
         match result {
             Ok(()) => match kind {
                 Kind::Startup => {
@@ -175,14 +182,25 @@ pub fn run(
                     }
                     changed = true;
                 }
-                Kind::Liveness => c.probe_state_mut().liveness_failures = 0,
+                Kind::Liveness => {
+                    let st = c.probe_state_mut();
+                    st.liveness_failures = 0;
+                    if stable {
+                        st.liveness_next = None;
+                    }
+                }
                 Kind::Readiness => {
                     let st = c.probe_state_mut();
                     st.readiness_failures = 0;
                     st.readiness_successes += 1;
-                    if st.readiness_successes >= success_threshold && !c.ready {
-                        c.ready = true;
-                        changed = true;
+                    if st.readiness_successes >= success_threshold {
+                        if stable {
+                            st.readiness_next = None;
+                        }
+                        if !c.ready {
+                            c.ready = true;
+                            changed = true;
+                        }
                     }
                 }
             },

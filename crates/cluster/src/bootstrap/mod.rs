@@ -11,7 +11,7 @@ pub const OS_IMAGE: &str = "Ubuntu 24.04.3 LTS";
 pub const KERNEL_VERSION: &str = "6.8.0-79-generic";
 
 /// The control-plane endpoint kubeadm advertises.
-pub const CONTROL_PLANE_IP: &str = "192.168.56.10";
+pub const CONTROL_PLANE_IP: &str = "192.168.0.10";
 
 /// A node of the default cluster.
 pub struct NodeSpec {
@@ -23,8 +23,8 @@ pub struct NodeSpec {
 
 pub const DEFAULT_NODES: [NodeSpec; 3] = [
     NodeSpec { name: "controlplane", ip: CONTROL_PLANE_IP, pod_cidr: "10.244.0.0/24", control_plane: true },
-    NodeSpec { name: "node01", ip: "192.168.56.11", pod_cidr: "10.244.1.0/24", control_plane: false },
-    NodeSpec { name: "node02", ip: "192.168.56.12", pod_cidr: "10.244.2.0/24", control_plane: false },
+    NodeSpec { name: "node01", ip: "192.168.0.11", pod_cidr: "10.244.1.0/24", control_plane: false },
+    NodeSpec { name: "node02", ip: "192.168.0.12", pod_cidr: "10.244.2.0/24", control_plane: false },
 ];
 
 pub const DEFAULT_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
