@@ -460,7 +460,7 @@ impl ApiServer {
         self.schema_and_defaults(t, &mut new, strict)?;
 
         let mut new = match t.sub.as_deref() {
-            Some("status") => strategy::prepare_for_status_update(&old, &new),
+            Some("status") => strategy::prepare_for_status_update(&t.info, &old, &new),
             Some("finalize") => {
                 let mut out = old.clone();
                 let fin = new.pointer("/spec/finalizers").cloned();

@@ -169,12 +169,21 @@ pub(crate) fn prepare_for_update(info: &ResourceInfo, old: &Value, new: &mut Val
 }
 
 /// PrepareForUpdate of `/status`: everything but status comes from the stored object.
-pub(crate) fn prepare_for_status_update(old: &Value, new: &Value) -> Value {
+pub(crate) fn prepare_for_status_update(info: &ResourceInfo, old: &Value, new: &Value) -> Value {
     let mut out = old.clone();
     if let Some(m) = out.as_object_mut() {
         match new.get("status") {
             Some(s) => m.insert("status".into(), s.clone()),
             None => m.remove("status"),
+        };
+    }
+    // (added by H10) deploymentStatusStrategy resets only spec and labels: the deployment
+    // controller writes the revision annotation through /status, without a new generation.
+    if info.group == "apps" && info.plural == "deployments" {
+        let meta = child_map(&mut out, "metadata");
+        match new.pointer("/metadata/annotations") {
+            Some(a) => meta.insert("annotations".into(), a.clone()),
+            None => meta.remove("annotations"),
         };
     }
     out

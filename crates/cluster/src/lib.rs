@@ -55,11 +55,16 @@ pub const SNAPSHOT_VERSION: u32 = 1;
 /// A whole simulated cluster.
 #[derive(Serialize, Deserialize)]
 pub struct Cluster {
+    /// The seed the cluster was built from (`kubeplay reset` builds a fresh one from it).
+    seed: u64,
     ctx: SimContext,
     apiserver: ApiServer,
     components: Vec<Component>,
     /// Randomness the components draw (scheduler tie-breaks, …), apart from the API server's.
     component_rng: RngStreams,
+    /// Nodes whose kubelet `kubeplay node stop` stopped.
+    #[serde(default)]
+    stopped_nodes: std::collections::BTreeSet<String>,
 }
 
 /// Why a saved cluster could not be restored.
@@ -76,7 +81,10 @@ impl std::fmt::Display for RestoreError {
         match self {
             RestoreError::Corrupt(why) => write!(f, "the saved cluster is corrupt: {why}"),
             RestoreError::Version(v) => {
-                write!(f, "the saved cluster has format version {v}; this kubeplay reads version {SNAPSHOT_VERSION}")
+                write!(
+                    f,
+                    "the saved cluster has format version {v}; this kubeplay reads version {SNAPSHOT_VERSION}"
+                )
             }
         }
     }
@@ -86,9 +94,18 @@ impl Cluster {
     /// The default cluster (kubeadm v1.37: controlplane, node01, node02) from a seed.
     pub fn new(seed: u64) -> Self {
         let ctx = SimContext::new(seed, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
-        let components = vec![Component::Scheduler(Box::new(scheduler::Scheduler::new("controlplane")))];
+        let components = vec![Component::Scheduler(Box::new(scheduler::Scheduler::new(
+            "controlplane",
+        )))];
         let component_rng = RngStreams::new(seed ^ 0x6b75_6265_706c_6179);
-        let mut cluster = Cluster { ctx, apiserver: ApiServer::new(), components, component_rng };
+        let mut cluster = Cluster {
+            seed,
+            ctx,
+            apiserver: ApiServer::new(),
+            components,
+            component_rng,
+            stopped_nodes: Default::default(),
+        };
         cluster.bootstrap();
         cluster.advance(SETUP_TIME);
         cluster
@@ -96,6 +113,26 @@ impl Cluster {
 
     pub fn now(&self) -> SimTime {
         self.ctx.now()
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The node names of the cluster, as the API lists them.
+    pub fn node_names(&mut self) -> Vec<String> {
+        let Ok(list) = self.call(ApiRequest::get("/api/v1/nodes")) else {
+            return Vec::new();
+        };
+        list.get("items")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|n| n.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Advances virtual time by `d`, running every component's due work on the way: at each
@@ -129,7 +166,10 @@ impl Cluster {
             let now = self.ctx.now();
             let mut did_work = false;
             next = None;
-            let mut api = ServerClient { server: &mut self.apiserver, ctx: &mut self.ctx };
+            let mut api = ServerClient {
+                server: &mut self.apiserver,
+                ctx: &mut self.ctx,
+            };
             for component in &mut self.components {
                 let r = component.as_dyn().step(&mut api, now, &mut self.component_rng);
                 did_work |= r.did_work;
@@ -182,35 +222,107 @@ impl Cluster {
         for pc in priority_classes() {
             create(self, &mut failures, "/apis/scheduling.k8s.io/v1/priorityclasses", pc);
         }
-        for (i, spec) in DEFAULT_NODES.iter().enumerate() {
-            let node_uid = match self.call(ApiRequest::post("/api/v1/nodes", node(spec))) {
-                Ok(created) => created.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default().to_string(),
-                Err(e) => {
-                    failures.push(format!("node {}: {e}", spec.name));
-                    String::new()
-                }
-            };
-            let renew = apimachinery::time::format_rfc3339_micro(self.now().unix_millis());
-            create(self, &mut failures, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", node_lease(spec.name, &node_uid, &renew));
-            let now = apimachinery::time::format_rfc3339(self.now().unix_secs());
-            let boot_id = self.ctx.uid();
-            let machine_id = self.ctx.uid().replace('-', "");
-            let system_uuid = self.ctx.uid();
-            let status = node_status(spec, &now, &boot_id, &machine_id, &system_uuid);
-            let path = format!("/api/v1/nodes/{}/status", spec.name);
-            if let Err(e) = self.call(ApiRequest::patch(
-                path.clone(),
-                apimachinery::request::PatchType::Merge,
-                serde_json::json!({ "status": status }),
-            )) {
-                failures.push(format!("{path} (node {i}): {e}"));
+        for spec in default_nodes() {
+            if let Err(e) = self.register_node(&spec) {
+                failures.push(e);
             }
         }
-        create(self, &mut failures, "/api/v1/namespaces/default/services", kubernetes_service());
-        create(self, &mut failures, "/api/v1/namespaces/default/endpoints", kubernetes_endpoints());
-        create(self, &mut failures, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices", kubernetes_endpoint_slice());
+        create(
+            self,
+            &mut failures,
+            "/api/v1/namespaces/default/services",
+            kubernetes_service(),
+        );
+        create(
+            self,
+            &mut failures,
+            "/api/v1/namespaces/default/endpoints",
+            kubernetes_endpoints(),
+        );
+        create(
+            self,
+            &mut failures,
+            "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices",
+            kubernetes_endpoint_slice(),
+        );
         self.reconcile();
         debug_assert!(failures.is_empty(), "bootstrap failed: {failures:?}");
+    }
+
+    /// What a kubelet does when it first starts: registers its Node, posts its status and
+    /// takes its Lease.
+    fn register_node(&mut self, spec: &bootstrap::NodeSpec) -> Result<(), String> {
+        use bootstrap::*;
+        let created = self
+            .call(ApiRequest::post("/api/v1/nodes", node(spec)))
+            .map_err(|e| format!("node {}: {e}", spec.name))?;
+        let node_uid = created
+            .pointer("/metadata/uid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let renew = apimachinery::time::format_rfc3339_micro(self.now().unix_millis());
+        self.call(ApiRequest::post(
+            "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+            node_lease(&spec.name, &node_uid, &renew),
+        ))
+        .map_err(|e| format!("lease {}: {e}", spec.name))?;
+        let now = apimachinery::time::format_rfc3339(self.now().unix_secs());
+        let boot_id = self.ctx.uid();
+        let machine_id = self.ctx.uid().replace('-', "");
+        let system_uuid = self.ctx.uid();
+        let status = node_status(spec, &now, &boot_id, &machine_id, &system_uuid);
+        self.call(ApiRequest::patch(
+            format!("/api/v1/nodes/{}/status", spec.name),
+            apimachinery::request::PatchType::Merge,
+            serde_json::json!({ "status": status }),
+        ))
+        .map_err(|e| format!("node {} status: {e}", spec.name))?;
+        Ok(())
+    }
+
+    /// `kubeplay node add [NAME]`: a new worker joins (named node03, node04, … by default).
+    pub fn add_node(&mut self, name: Option<&str>) -> Result<String, String> {
+        let existing = self.node_names();
+        let index = u8::try_from(existing.len()).map_err(|_| "the cluster has too many nodes".to_string())?;
+        if index >= 250 {
+            return Err("the cluster has too many nodes".to_string());
+        }
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => (index..=250)
+                .map(|i| format!("node{i:02}"))
+                .find(|n| !existing.contains(n))
+                .unwrap_or_default(),
+        };
+        if existing.contains(&name) {
+            return Err(format!("node {name} already exists"));
+        }
+        let errs = apimachinery::validation::is_dns1123_subdomain(&name);
+        if !errs.is_empty() {
+            return Err(format!("invalid node name {name:?}: {}", errs.join("; ")));
+        }
+        self.register_node(&bootstrap::NodeSpec::numbered(&name, index, false))?;
+        self.settle();
+        Ok(format!("node/{name} joined the cluster"))
+    }
+
+    /// `kubeplay node stop|start NAME`: the node's kubelet stops or resumes.
+    pub fn set_node_running(&mut self, name: &str, running: bool) -> Result<String, String> {
+        if !self.node_names().iter().any(|n| n == name) {
+            return Err(format!("node {name:?} not found"));
+        }
+        let changed = if running {
+            self.stopped_nodes.remove(name)
+        } else {
+            self.stopped_nodes.insert(name.to_string())
+        };
+        let what = if running { "started" } else { "stopped" };
+        Ok(if changed {
+            format!("node/{name}: kubelet {what}")
+        } else {
+            format!("node/{name}: kubelet already {what}")
+        })
     }
 
     /// Work that controllers do right after a change: every namespace gets its `default`
@@ -218,7 +330,9 @@ impl Cluster {
     fn reconcile(&mut self) {
         self.apiserver.run_namespace_finalizer(&mut self.ctx);
         self.apiserver.expire_events(&self.ctx);
-        let Ok(list) = self.call(ApiRequest::get("/api/v1/namespaces")) else { return };
+        let Ok(list) = self.call(ApiRequest::get("/api/v1/namespaces")) else {
+            return;
+        };
         let names: Vec<(String, bool)> = list
             .get("items")
             .and_then(Value::as_array)

@@ -440,12 +440,6 @@ impl Sync<'_> {
         Ok(())
     }
 
-    fn update_deployment(&mut self) -> Result<(), ApiError> {
-        let (ns, name) = key_of(&self.d);
-        self.d = self.api.request(ApiRequest::put(object_path("apps/v1", "deployments", &ns, &name), self.d.clone()))?;
-        Ok(())
-    }
-
     fn update_rs(&mut self, i: usize, rs: Value) -> Result<(), ApiError> {
         let (ns, name) = key_of(&rs);
         let stored = self.api.request(ApiRequest::put(object_path("apps/v1", "replicasets", &ns, &name), rs))?;
@@ -478,15 +472,16 @@ impl Sync<'_> {
                 }
                 return self.update_rs(i, rs);
             }
+            // The revision annotation goes with the status (no new generation).
             let rs_revision = annotation(&rs, REVISION).unwrap_or("").to_string();
-            if annotation(&self.d, REVISION) != Some(rs_revision.as_str()) {
-                set_annotation(&mut self.d, REVISION, &rs_revision);
-                self.update_deployment()?;
-            }
-            if has_progress_deadline(&self.d) && get_condition(&self.d["status"], "Progressing").is_none() {
+            let mut needs_update = set_annotation(&mut self.d, REVISION, &rs_revision);
+            let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
+            if has_progress_deadline(&self.d) && get_condition(&status, "Progressing").is_none() {
                 let msg = format!("Found new replica set \"{}\"", meta_str(&rs, "name"));
-                let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
                 set_condition(&mut status, condition("Progressing", "True", "FoundNewReplicaSet", &msg, self.now));
+                needs_update = true;
+            }
+            if needs_update {
                 self.update_status(status)?;
             }
             return Ok(());
@@ -576,14 +571,14 @@ impl Sync<'_> {
         let created_name = meta_str(&created, "name").to_string();
         self.rss.push(created);
         self.new_idx = Some(self.rss.len() - 1);
-        if annotation(&self.d, REVISION) != Some(new_revision.to_string().as_str()) {
-            set_annotation(&mut self.d, REVISION, &new_revision.to_string());
-            self.update_deployment()?;
-        }
+        let mut needs_update = set_annotation(&mut self.d, REVISION, &new_revision.to_string());
+        let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
         if !already_exists && has_progress_deadline(&self.d) {
             let msg = format!("Created new replica set \"{created_name}\"");
-            let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
             set_condition(&mut status, condition("Progressing", "True", "NewReplicaSetCreated", &msg, self.now));
+            needs_update = true;
+        }
+        if needs_update {
             self.update_status(status)?;
         }
         Ok(())

@@ -73,6 +73,8 @@ impl World {
                 self.api.request(ApiRequest::delete(&path).with_query("gracePeriodSeconds", "0")).unwrap();
                 did = true;
             } else if pod["status"]["phase"] == "Pending" {
+                let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name}, "target": {"apiVersion": "v1", "kind": "Node", "name": "node01"}});
+                self.api.request(ApiRequest::post(format!("{path}/binding"), binding)).unwrap();
                 let ip = format!("10.244.1.{}", self.next_ip);
                 self.next_ip += 1;
                 let status = json!({"status": {
@@ -100,6 +102,9 @@ impl World {
                 let mut rng = sim::RngStreams::new(1);
                 let r = c.step(&mut self.api, now, &mut rng);
                 did |= r.did_work;
+                if r.did_work && round > 20 && std::env::var("DEBUG_SETTLE").is_ok() {
+                    eprintln!("busy: {}", c.name());
+                }
                 if let Some(obs) = self.observer.as_mut() {
                     obs(&mut self.api);
                 }
@@ -107,6 +112,13 @@ impl World {
             did |= self.kubelet();
             if let Some(obs) = self.observer.as_mut() {
                 obs(&mut self.api);
+            }
+            if std::env::var("DEBUG_SETTLE").is_ok() {
+                let pods: Vec<String> = list(&mut self.api, "/api/v1/pods").iter().map(|p| format!("{} {} {}", p["metadata"]["name"], p["metadata"]["deletionTimestamp"], p["metadata"]["resourceVersion"])).collect();
+                let rss: Vec<String> = list(&mut self.api, "/apis/apps/v1/replicasets").iter().map(|p| format!("{} {} {}", p["metadata"]["name"], p["metadata"]["finalizers"], p["metadata"]["resourceVersion"])).collect();
+                let ds: Vec<String> = list(&mut self.api, "/apis/apps/v1/deployments").iter().map(|p| format!("{} {}", p["metadata"]["name"], p["metadata"]["finalizers"])).collect();
+                let eps: Vec<String> = list(&mut self.api, "/apis/discovery.k8s.io/v1/endpointslices").iter().map(|p| format!("{} {}", p["metadata"]["name"], p["metadata"]["resourceVersion"])).collect();
+                eprintln!("round {round}: pods {pods:?}\n rss {rss:?}\n ds {ds:?}\n slices {eps:?}");
             }
             if !did {
                 return round;
@@ -398,7 +410,7 @@ fn services_get_endpoints_and_an_endpoint_slice() {
     assert_eq!(addrs[0]["targetRef"]["kind"], "Pod");
     assert_eq!(ep["subsets"][0]["ports"], json!([{"port": 80, "protocol": "TCP"}]));
 
-    let slices = list(&mut w.api, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dweb");
+    let slices = list(&mut w.api, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices");
     let slices: Vec<Value> = slices.into_iter().filter(|s| s["metadata"]["labels"]["kubernetes.io/service-name"] == "web").collect();
     assert_eq!(slices.len(), 1);
     let s = &slices[0];

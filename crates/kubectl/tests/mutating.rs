@@ -594,3 +594,20 @@ fn rollout_status_pause_resume_and_restart() {
         "2026-09-21T14:13:20Z"
     );
 }
+
+#[test]
+fn malformed_local_objects_are_errors_not_panics() {
+    let mut w = World::new();
+    w.host.files.insert("odd.yaml".into(), "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  template:\n    spec:\n      containers: [\"c\", 3, null]\n".into());
+    for line in [
+        "set image -f odd.yaml *=nginx --local -o yaml",
+        "set env -f odd.yaml A=1 --local",
+        "set resources -f odd.yaml --limits=cpu=1 --local",
+        "label -f odd.yaml a=b --local",
+        "patch -f odd.yaml -p {\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\"}]}}}} --local",
+        "expose -f odd.yaml --port=80 --dry-run=client",
+        "apply -f odd.yaml --dry-run=client",
+    ] {
+        let _ = w.kubectl(line);
+    }
+}

@@ -531,6 +531,14 @@ impl Kubelet {
                 // A pod already finished before this kubelet saw it is left alone.
                 let phase = s(&pod, "/status/phase");
                 if phase == "Succeeded" || phase == "Failed" {
+                    if !s(&pod, "/metadata/deletionTimestamp").is_empty() {
+                        let req = ApiRequest::delete(pod_path(&s(&pod, "/metadata/namespace"), &s(&pod, "/metadata/name")))
+                            .with_body(json!({
+                                "kind": "DeleteOptions", "apiVersion": "v1",
+                                "gracePeriodSeconds": 0, "preconditions": {"uid": uid},
+                            }));
+                        did |= api.request(req).is_ok();
+                    }
                     continue;
                 }
                 let ip = if host_network { self.config.ip.clone() } else { self.allocate_ip() };

@@ -953,6 +953,10 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
     }
     out.events.push(PodEvent { type_: "Normal", reason: "Pulling", message: format!("Pulling image \"{image}\"") });
     let (done_at, failed) = match images::lookup(&image) {
+        // Layers already on the node: only the manifest is fetched again.
+        PullOutcome::Found(info) if present.is_some() => {
+            (now.add(Duration::from_millis(450 + info.size_bytes / 1_000_000)), None)
+        }
         PullOutcome::Found(info) => (now.add(Duration::from_millis(info.pull_millis())), None),
         PullOutcome::Failed(err) => (now.add(FAILED_PULL_DELAY), Some(err)),
     };

@@ -86,4 +86,33 @@ fn main() {
         "scheduled {bound}/{pods} pods on {nodes} nodes in {elapsed:?}: {:.0} pods/s",
         bound as f64 / elapsed.as_secs_f64().max(1e-9)
     );
+
+    // Typed views versus Values: decode every pod into k8s-openapi's Pod, and parse the
+    // scheduler's own summary from the Value.
+    let items: Vec<Value> = list
+        .as_ref()
+        .and_then(|l| l.get("items"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let t = Instant::now();
+    let mut ok = 0;
+    for item in &items {
+        if serde_json::from_value::<k8s_openapi::api::core::v1::Pod>(item.clone()).is_ok() {
+            ok += 1;
+        }
+    }
+    let typed = t.elapsed();
+    let t = Instant::now();
+    let mut cpu = 0;
+    for item in &items {
+        cpu += scheduler::model::PodInfo::from_value(item).requests.milli_cpu;
+    }
+    let summary = t.elapsed();
+    let n = items.len().max(1) as u32;
+    println!(
+        "typed decode: {ok} pods, {:?} per pod; PodInfo::from_value: {:?} per pod (cpu sum {cpu}m)",
+        typed / n,
+        summary / n
+    );
 }

@@ -119,6 +119,12 @@ Commands:
   ls, cd, pwd, mkdir, touch, cp, mv, rm, vi    files live in this tab only
   alias, unalias, export, unset, env, history, clear, type, which, source, exit
 
+Playground controls:
+  kubeplay time                 the virtual time
+  kubeplay node stop|start NAME stop or resume a node's kubelet
+  kubeplay node add [NAME]      a new worker joins the cluster
+  kubeplay reset                a fresh default cluster
+
 Shell syntax: quotes, $VAR, ${VAR:-x}, $(...), $((...)), pipes |, && ||, ;,
 > >> 2>&1 redirections, here-documents (kubectl apply -f - <<EOF ... EOF),
 for/while/until/if/case, functions, !! history expansion.
@@ -467,6 +473,7 @@ impl Shell {
             "which" => normal(self.which(args, out)),
             "source" | "." => self.source(name, args, out, tty),
             "bash" | "sh" => normal(self.subshell_script(name, args, stdin, out, tty)),
+            "kubeplay" => normal(self.kubeplay(args, out)),
             // Hook: later emulations (kubeadm, systemctl, crictl) are added as arms here.
             _ => {
                 if name.contains('/') {
@@ -581,6 +588,52 @@ impl Shell {
         }
     }
 
+    /// `kubeplay …`: the playground's own controls (the browser offers the same as buttons).
+    fn kubeplay(&mut self, args: &[String], out: &mut Output) -> i32 {
+        const USAGE: &str =
+            "usage: kubeplay time | kubeplay reset | kubeplay node stop|start NAME | kubeplay node add [NAME]\n";
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["time"] => {
+                let now = self.cluster.now();
+                out.stdout(format!("{}\n", apimachinery::time::format_rfc3339(now.unix_secs())));
+                0
+            }
+            ["reset"] => {
+                let seed = self.cluster.seed();
+                self.cluster = cluster::Cluster::new(seed);
+                out.stdout("kubeplay: a fresh default cluster is ready (controlplane, node01, node02)\n");
+                0
+            }
+            ["node", action @ ("stop" | "start"), name] => {
+                match self.cluster.set_node_running(name, *action == "start") {
+                    Ok(msg) => {
+                        out.stdout(format!("{msg}\n"));
+                        0
+                    }
+                    Err(e) => {
+                        out.stderr(format!("kubeplay: {e}\n"));
+                        1
+                    }
+                }
+            }
+            ["node", "add"] | ["node", "add", _] => match self.cluster.add_node(words.get(2).copied()) {
+                Ok(msg) => {
+                    out.stdout(format!("{msg}\n"));
+                    0
+                }
+                Err(e) => {
+                    out.stderr(format!("kubeplay: {e}\n"));
+                    1
+                }
+            },
+            _ => {
+                out.stderr(USAGE);
+                2
+            }
+        }
+    }
+
     fn sleep(&mut self, args: &[String], out: &mut Output) -> i32 {
         if args.is_empty() {
             out.stderr("sleep: missing operand\nTry 'sleep --help' for more information.\n");
@@ -633,8 +686,8 @@ impl Shell {
     }
 
     fn exit(&mut self, args: &[String], out: &mut Output, tty: bool) -> (i32, Flow) {
-        // Only the interactive shell itself says goodbye; subshells exit silently.
-        if self.run.depth == 0 && tty {
+        // Only the interactive shell itself says goodbye; subshells and scripts exit silently.
+        if self.run.depth == 0 && tty && self.run.interactive {
             out.stderr("exit\n");
         }
         self.run.exit = true;

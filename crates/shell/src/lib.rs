@@ -106,6 +106,8 @@ impl Default for ShellState {
 struct RunFlags {
     clear: bool,
     exit: bool,
+    /// Typed at the prompt (`run_line`), not a script or `bash -c`: only then does `exit` say so.
+    interactive: bool,
     /// Nesting of command substitutions, subshells and functions: bounds recursion.
     depth: usize,
     /// Status of the last command substitution in the current simple command.
@@ -185,7 +187,7 @@ impl Shell {
         };
         let line = expanded.as_deref().unwrap_or(line);
         self.record_history(line);
-        let mut result = self.run_script(line);
+        let mut result = self.run_lines(line, true);
         if let Some(e) = &expanded {
             // bash shows the command it is about to run.
             if !result.clear {
@@ -201,7 +203,11 @@ impl Shell {
     /// Runs several lines non-interactively (a tutorial script, `kubeplay -c`): command by
     /// command, without history expansion or recording; stops at `exit`.
     pub fn run_script(&mut self, script: &str) -> LineResult {
-        self.run = RunFlags::default();
+        self.run_lines(script, false)
+    }
+
+    fn run_lines(&mut self, script: &str, interactive: bool) -> LineResult {
+        self.run = RunFlags { interactive, ..RunFlags::default() };
         // The top level has no positional parameters.
         let mut out = Output::default();
         self.exec_script(script, &mut out, true);

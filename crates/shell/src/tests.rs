@@ -377,6 +377,15 @@ fn clear_and_exit_are_signalled_to_the_front_end() {
 }
 
 #[test]
+fn exit_in_a_script_or_bash_c_line_is_silent() {
+    // `bash -c 'exit 3'` and `bash script.sh` are not interactive: bash prints no "exit".
+    let mut sh = shell();
+    let r = sh.run_script("echo a\nexit 3\necho not-run");
+    assert!(r.exit);
+    assert_eq!((r.exit_code, r.output.combined().as_str()), (3, "a\n"));
+}
+
+#[test]
 fn files_commands_use_the_in_memory_file_system() {
     let mut sh = shell();
     let (o, _) = run(&mut sh, "mkdir -p demo/sub && cd demo && touch a.yaml b.yaml && ls");

@@ -13,19 +13,34 @@ pub const KERNEL_VERSION: &str = "6.8.0-79-generic";
 /// The control-plane endpoint kubeadm advertises.
 pub const CONTROL_PLANE_IP: &str = "192.168.0.10";
 
-/// A node of the default cluster.
+/// A node of the cluster: the n-th node (0 = controlplane) gets address 192.168.0.(10+n) and
+/// pod CIDR 10.244.n.0/24, as kubeadm's node IPAM hands them out in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeSpec {
-    pub name: &'static str,
-    pub ip: &'static str,
-    pub pod_cidr: &'static str,
+    pub name: String,
+    pub ip: String,
+    pub pod_cidr: String,
     pub control_plane: bool,
 }
 
-pub const DEFAULT_NODES: [NodeSpec; 3] = [
-    NodeSpec { name: "controlplane", ip: CONTROL_PLANE_IP, pod_cidr: "10.244.0.0/24", control_plane: true },
-    NodeSpec { name: "node01", ip: "192.168.0.11", pod_cidr: "10.244.1.0/24", control_plane: false },
-    NodeSpec { name: "node02", ip: "192.168.0.12", pod_cidr: "10.244.2.0/24", control_plane: false },
-];
+impl NodeSpec {
+    pub fn numbered(name: &str, index: u8, control_plane: bool) -> Self {
+        NodeSpec {
+            name: name.to_string(),
+            ip: format!("192.168.0.{}", 10u16 + u16::from(index)),
+            pod_cidr: format!("10.244.{index}.0/24"),
+            control_plane,
+        }
+    }
+}
+
+pub fn default_nodes() -> Vec<NodeSpec> {
+    vec![
+        NodeSpec::numbered("controlplane", 0, true),
+        NodeSpec::numbered("node01", 1, false),
+        NodeSpec::numbered("node02", 2, false),
+    ]
+}
 
 pub const DEFAULT_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
 
@@ -39,14 +54,17 @@ pub fn node(spec: &NodeSpec) -> Value {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/os": "linux",
         "kubernetes.io/arch": "amd64",
-        "kubernetes.io/hostname": spec.name,
+        "kubernetes.io/hostname": &spec.name,
         "kubernetes.io/os": "linux",
     });
     let mut taints = json!([]);
     if spec.control_plane {
         if let Some(l) = labels.as_object_mut() {
             l.insert("node-role.kubernetes.io/control-plane".into(), json!(""));
-            l.insert("node.kubernetes.io/exclude-from-external-load-balancers".into(), json!(""));
+            l.insert(
+                "node.kubernetes.io/exclude-from-external-load-balancers".into(),
+                json!(""),
+            );
         }
         taints = json!([{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]);
     }
@@ -96,8 +114,8 @@ pub fn node_status(spec: &NodeSpec, now: &str, boot_id: &str, machine_id: &str, 
     };
     json!({
         "addresses": [
-            {"address": spec.ip, "type": "InternalIP"},
-            {"address": spec.name, "type": "Hostname"},
+            {"address": &spec.ip, "type": "InternalIP"},
+            {"address": &spec.name, "type": "Hostname"},
         ],
         "allocatable": allocatable,
         "capacity": capacity,

@@ -21,7 +21,16 @@ const PU: &[&str] = &["patch", "update"];
 const CPU: &[&str] = &["create", "patch", "update"];
 /// The write verbs of edit: everything but reading.
 const WRITE: &[&str] = &["create", "delete", "deletecollection", "patch", "update"];
-const READ_WRITE: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const READ_WRITE: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 
 /// Bootstrap token group kubeadm puts every `kubeadm join` token into.
 pub const BOOTSTRAP_TOKEN_GROUP: &str = "system:bootstrappers:kubeadm:default-node-token";
@@ -177,7 +186,11 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
             &[],
             vec![rule(&["*"], &["*"], &["*"]), urls(&["*"], &["*"])],
         ),
-        aggregated_cluster_role("edit", "edit", &[("rbac.authorization.k8s.io/aggregate-to-admin", "true")]),
+        aggregated_cluster_role(
+            "edit",
+            "edit",
+            &[("rbac.authorization.k8s.io/aggregate-to-admin", "true")],
+        ),
         bootstrap_cluster_role(
             "system:aggregate-to-admin",
             &[("rbac.authorization.k8s.io/aggregate-to-admin", "true")],
@@ -192,11 +205,22 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
             vec![
                 rule(
                     CORE,
-                    &["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "secrets", "services/proxy"],
+                    &[
+                        "pods/attach",
+                        "pods/exec",
+                        "pods/portforward",
+                        "pods/proxy",
+                        "secrets",
+                        "services/proxy",
+                    ],
                     GLW,
                 ),
                 rule(CORE, &["serviceaccounts"], &["impersonate"]),
-                rule(CORE, &["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"], WRITE),
+                rule(
+                    CORE,
+                    &["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"],
+                    WRITE,
+                ),
                 rule(CORE, &["pods/eviction"], CREATE),
                 rule(
                     CORE,
@@ -305,7 +329,11 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                     ],
                     GLW,
                 ),
-                rule(&["autoscaling"], &["horizontalpodautoscalers", "horizontalpodautoscalers/status"], GLW),
+                rule(
+                    &["autoscaling"],
+                    &["horizontalpodautoscalers", "horizontalpodautoscalers/status"],
+                    GLW,
+                ),
                 rule(&["batch"], &["cronjobs", "cronjobs/status", "jobs", "jobs/status"], GLW),
                 rule(
                     &["extensions"],
@@ -325,20 +353,35 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                     ],
                     GLW,
                 ),
-                rule(&["policy"], &["poddisruptionbudgets", "poddisruptionbudgets/status"], GLW),
-                rule(&["networking.k8s.io"], &["ingresses", "ingresses/status", "networkpolicies"], GLW),
+                rule(
+                    &["policy"],
+                    &["poddisruptionbudgets", "poddisruptionbudgets/status"],
+                    GLW,
+                ),
+                rule(
+                    &["networking.k8s.io"],
+                    &["ingresses", "ingresses/status", "networkpolicies"],
+                    GLW,
+                ),
             ],
         ),
         bootstrap_cluster_role(
             "system:auth-delegator",
             &[],
-            vec![rule(&[authn], &["tokenreviews"], CREATE), rule(&[authz], &["subjectaccessreviews"], CREATE)],
+            vec![
+                rule(&[authn], &["tokenreviews"], CREATE),
+                rule(&[authz], &["subjectaccessreviews"], CREATE),
+            ],
         ),
         bootstrap_cluster_role(
             "system:basic-user",
             &[],
             vec![
-                rule(&[authz], &["selfsubjectaccessreviews", "selfsubjectrulesreviews"], CREATE),
+                rule(
+                    &[authz],
+                    &["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                    CREATE,
+                ),
                 rule(&[authn], &["selfsubjectreviews"], CREATE),
             ],
         ),
@@ -352,13 +395,22 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
             &[],
             vec![rule(&[certs], &["certificatesigningrequests/selfnodeclient"], CREATE)],
         ),
-        approver("system:certificates.k8s.io:kube-apiserver-client-approver", "kubernetes.io/kube-apiserver-client"),
+        approver(
+            "system:certificates.k8s.io:kube-apiserver-client-approver",
+            "kubernetes.io/kube-apiserver-client",
+        ),
         approver(
             "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver",
             "kubernetes.io/kube-apiserver-client-kubelet",
         ),
-        approver("system:certificates.k8s.io:kubelet-serving-approver", "kubernetes.io/kubelet-serving"),
-        approver("system:certificates.k8s.io:legacy-unknown-approver", "kubernetes.io/legacy-unknown"),
+        approver(
+            "system:certificates.k8s.io:kubelet-serving-approver",
+            "kubernetes.io/kubelet-serving",
+        ),
+        approver(
+            "system:certificates.k8s.io:legacy-unknown-approver",
+            "kubernetes.io/legacy-unknown",
+        ),
         bootstrap_cluster_role(
             "system:discovery",
             &[],
@@ -387,7 +439,11 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 rule(&["extensions"], &["deployments"], GLW),
             ],
         ),
-        bootstrap_cluster_role("system:kube-aggregator", &[], vec![rule(CORE, &["endpoints", "services"], GLW)]),
+        bootstrap_cluster_role(
+            "system:kube-aggregator",
+            &[],
+            vec![rule(CORE, &["endpoints", "services"], GLW)],
+        ),
         bootstrap_cluster_role(
             "system:kube-controller-manager",
             &[],
@@ -412,7 +468,12 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
             vec![
                 events(),
                 rule(&[coord], &["leases"], CREATE),
-                named(&[coord], &["leases"], &["kube-scheduler"], &["get", "list", "update", "watch"]),
+                named(
+                    &[coord],
+                    &["leases"],
+                    &["kube-scheduler"],
+                    &["get", "list", "update", "watch"],
+                ),
                 rule(&[coord], &["leasecandidates"], READ_WRITE),
                 rule(CORE, &["nodes"], GLW),
                 rule(CORE, &["pods"], &["delete", "get", "list", "watch"]),
@@ -431,8 +492,16 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 rule(&[storage], &["csidrivers"], GLW),
                 rule(&[storage], &["csistoragecapacities"], GLW),
                 rule(&[resource], &["deviceclasses"], GLW),
-                rule(&[resource], &["resourceclaims"], &["get", "list", "patch", "update", "watch"]),
-                rule(&[resource], &["resourceclaims/status"], &["get", "list", "patch", "update", "watch"]),
+                rule(
+                    &[resource],
+                    &["resourceclaims"],
+                    &["get", "list", "patch", "update", "watch"],
+                ),
+                rule(
+                    &[resource],
+                    &["resourceclaims/status"],
+                    &["get", "list", "patch", "update", "watch"],
+                ),
                 rule(CORE, &["pods/finalizers"], &["get", "list", "patch", "update", "watch"]),
                 rule(&[resource], &["resourceslices"], GLW),
             ],
@@ -443,14 +512,27 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
             vec![
                 rule(CORE, &["nodes"], GLW),
                 rule(CORE, &["nodes"], &["proxy"]),
-                rule(CORE, &["nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats"], &["*"]),
+                rule(
+                    CORE,
+                    &["nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats"],
+                    &["*"],
+                ),
             ],
         ),
         bootstrap_cluster_role(
             "system:monitoring",
             &[],
             vec![urls(
-                &["/healthz", "/healthz/*", "/livez", "/livez/*", "/metrics", "/metrics/slis", "/readyz", "/readyz/*"],
+                &[
+                    "/healthz",
+                    "/healthz/*",
+                    "/livez",
+                    "/livez/*",
+                    "/metrics",
+                    "/metrics/slis",
+                    "/readyz",
+                    "/readyz/*",
+                ],
                 GET,
             )],
         ),
@@ -472,13 +554,21 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 rule(CORE, &["configmaps", "secrets"], GLW),
                 rule(CORE, &["persistentvolumeclaims", "persistentvolumes"], GET),
                 rule(CORE, &["endpoints"], GET),
-                rule(&[certs], &["certificatesigningrequests"], &["create", "get", "list", "watch"]),
+                rule(
+                    &[certs],
+                    &["certificatesigningrequests"],
+                    &["create", "get", "list", "watch"],
+                ),
                 rule(&[coord], &["leases"], &["create", "delete", "get", "patch", "update"]),
                 rule(&[storage], &["volumeattachments"], GET),
                 rule(CORE, &["serviceaccounts/token"], CREATE),
                 rule(CORE, &["persistentvolumeclaims/status"], &["get", "patch", "update"]),
                 rule(&[storage], &["csidrivers"], GLW),
-                rule(&[storage], &["csinodes"], &["create", "delete", "get", "patch", "update"]),
+                rule(
+                    &[storage],
+                    &["csinodes"],
+                    &["create", "delete", "get", "patch", "update"],
+                ),
                 rule(&["node.k8s.io"], &["runtimeclasses"], GLW),
                 rule(&[resource], &["resourceclaims"], GET),
                 rule(&[resource], &["resourceslices"], &["deletecollection"]),
@@ -487,12 +577,20 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
         bootstrap_cluster_role(
             "system:node-bootstrapper",
             &[],
-            vec![rule(&[certs], &["certificatesigningrequests"], &["create", "get", "list", "watch"])],
+            vec![rule(
+                &[certs],
+                &["certificatesigningrequests"],
+                &["create", "get", "list", "watch"],
+            )],
         ),
         bootstrap_cluster_role(
             "system:node-problem-detector",
             &[],
-            vec![rule(CORE, &["nodes"], GET), rule(CORE, &["nodes/status"], &["patch"]), events()],
+            vec![
+                rule(CORE, &["nodes"], GET),
+                rule(CORE, &["nodes/status"], &["patch"]),
+                events(),
+            ],
         ),
         bootstrap_cluster_role(
             "system:node-proxier",
@@ -508,7 +606,11 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
             "system:persistent-volume-provisioner",
             &[],
             vec![
-                rule(CORE, &["persistentvolumes"], &["create", "delete", "get", "list", "watch"]),
+                rule(
+                    CORE,
+                    &["persistentvolumes"],
+                    &["create", "delete", "get", "list", "watch"],
+                ),
                 rule(CORE, &["persistentvolumeclaims"], &["get", "list", "update", "watch"]),
                 rule(&[storage], &["storageclasses"], GLW),
                 rule(CORE, &["events"], &["watch"]),
@@ -537,12 +639,24 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
             "system:volume-scheduler",
             &[],
             vec![
-                rule(CORE, &["persistentvolumes"], &["get", "list", "patch", "update", "watch"]),
+                rule(
+                    CORE,
+                    &["persistentvolumes"],
+                    &["get", "list", "patch", "update", "watch"],
+                ),
                 rule(&[storage], &["storageclasses"], GLW),
-                rule(CORE, &["persistentvolumeclaims"], &["get", "list", "patch", "update", "watch"]),
+                rule(
+                    CORE,
+                    &["persistentvolumeclaims"],
+                    &["get", "list", "patch", "update", "watch"],
+                ),
             ],
         ),
-        aggregated_cluster_role("view", "view", &[("rbac.authorization.k8s.io/aggregate-to-edit", "true")]),
+        aggregated_cluster_role(
+            "view",
+            "view",
+            &[("rbac.authorization.k8s.io/aggregate-to-edit", "true")],
+        ),
     ];
     aggregate(&mut roles);
     roles
@@ -565,7 +679,11 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(CORE, &["nodes/status"], PU),
                 rule(CORE, &["pods"], LW),
                 events(),
-                rule(&[storage], &["volumeattachments"], &["create", "delete", "get", "list", "watch"]),
+                rule(
+                    &[storage],
+                    &["volumeattachments"],
+                    &["create", "delete", "get", "list", "watch"],
+                ),
                 rule(&[storage], &["csidrivers"], GLW),
                 rule(&[storage], &["csinodes"], GLW),
             ],
@@ -573,9 +691,25 @@ pub fn controller_roles() -> Vec<Value> {
         c(
             "certificate-controller",
             vec![
-                rule(&[certs], &["certificatesigningrequests"], &["delete", "get", "list", "watch"]),
-                rule(&[certs], &["certificatesigningrequests/approval", "certificatesigningrequests/status"], UPDATE),
-                named(&[certs], &["signers"], &["kubernetes.io/kube-apiserver-client-kubelet"], &["approve"]),
+                rule(
+                    &[certs],
+                    &["certificatesigningrequests"],
+                    &["delete", "get", "list", "watch"],
+                ),
+                rule(
+                    &[certs],
+                    &[
+                        "certificatesigningrequests/approval",
+                        "certificatesigningrequests/status",
+                    ],
+                    UPDATE,
+                ),
+                named(
+                    &[certs],
+                    &["signers"],
+                    &["kubernetes.io/kube-apiserver-client-kubelet"],
+                    &["approve"],
+                ),
                 named(
                     &[certs],
                     &["signers"],
@@ -593,13 +727,21 @@ pub fn controller_roles() -> Vec<Value> {
         ),
         c(
             "clusterrole-aggregation-controller",
-            vec![rule(&[RBAC_GROUP], &["clusterroles"], &["escalate", "get", "list", "patch", "update", "watch"])],
+            vec![rule(
+                &[RBAC_GROUP],
+                &["clusterroles"],
+                &["escalate", "get", "list", "patch", "update", "watch"],
+            )],
         ),
         c(
             "cronjob-controller",
             vec![
                 rule(&["batch"], &["cronjobs"], &["get", "list", "update", "watch"]),
-                rule(&["batch"], &["jobs"], &["create", "delete", "get", "list", "patch", "update", "watch"]),
+                rule(
+                    &["batch"],
+                    &["jobs"],
+                    &["create", "delete", "get", "list", "patch", "update", "watch"],
+                ),
                 rule(&["batch"], &["cronjobs/status"], UPDATE),
                 rule(&["batch"], &["cronjobs/finalizers"], UPDATE),
                 rule(CORE, &["pods"], &["delete", "list"]),
@@ -615,7 +757,11 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(CORE, &["nodes"], LW),
                 rule(CORE, &["pods"], &["create", "delete", "list", "patch", "watch"]),
                 rule(CORE, &["pods/binding"], CREATE),
-                rule(&["apps"], &["controllerrevisions"], &["create", "delete", "get", "list", "patch", "update", "watch"]),
+                rule(
+                    &["apps"],
+                    &["controllerrevisions"],
+                    &["create", "delete", "get", "list", "patch", "update", "watch"],
+                ),
                 events(),
             ],
         ),
@@ -625,7 +771,11 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(apps_ext, &["deployments"], &["get", "list", "update", "watch"]),
                 rule(apps_ext, &["deployments/status"], UPDATE),
                 rule(apps_ext, &["deployments/finalizers"], UPDATE),
-                rule(apps_ext, &["replicasets"], &["create", "delete", "get", "list", "patch", "update", "watch"]),
+                rule(
+                    apps_ext,
+                    &["replicasets"],
+                    &["create", "delete", "get", "list", "patch", "update", "watch"],
+                ),
                 rule(CORE, &["pods"], &["get", "list", "update", "watch"]),
                 events(),
             ],
@@ -658,7 +808,11 @@ pub fn controller_roles() -> Vec<Value> {
             vec![
                 rule(CORE, &["nodes", "pods", "services"], GLW),
                 rule(CORE, &["services/finalizers"], UPDATE),
-                rule(&["discovery.k8s.io"], &["endpointslices"], &["create", "delete", "get", "list", "update"]),
+                rule(
+                    &["discovery.k8s.io"],
+                    &["endpointslices"],
+                    &["create", "delete", "get", "list", "update"],
+                ),
                 events(),
             ],
         ),
@@ -668,7 +822,11 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(CORE, &["endpoints", "services"], GLW),
                 rule(CORE, &["services/finalizers"], UPDATE),
                 rule(CORE, &["endpoints/finalizers"], UPDATE),
-                rule(&["discovery.k8s.io"], &["endpointslices"], &["create", "delete", "get", "list", "update"]),
+                rule(
+                    &["discovery.k8s.io"],
+                    &["endpointslices"],
+                    &["create", "delete", "get", "list", "update"],
+                ),
                 events(),
             ],
         ),
@@ -684,7 +842,11 @@ pub fn controller_roles() -> Vec<Value> {
         c(
             "expand-controller",
             vec![
-                rule(CORE, &["persistentvolumes"], &["get", "list", "patch", "update", "watch"]),
+                rule(
+                    CORE,
+                    &["persistentvolumes"],
+                    &["get", "list", "patch", "update", "watch"],
+                ),
                 rule(CORE, &["persistentvolumeclaims/status"], PU),
                 rule(CORE, &["persistentvolumeclaims"], GLW),
                 events(),
@@ -693,7 +855,10 @@ pub fn controller_roles() -> Vec<Value> {
         ),
         c(
             "generic-garbage-collector",
-            vec![rule(&["*"], &["*"], &["delete", "get", "list", "patch", "update", "watch"]), events()],
+            vec![
+                rule(&["*"], &["*"], &["delete", "get", "list", "patch", "update", "watch"]),
+                events(),
+            ],
         ),
         c(
             "horizontal-pod-autoscaler",
@@ -721,7 +886,12 @@ pub fn controller_roles() -> Vec<Value> {
         c(
             "legacy-service-account-token-cleaner",
             vec![
-                named(CORE, &["configmaps"], &["kube-apiserver-legacy-service-account-token-tracking"], GET),
+                named(
+                    CORE,
+                    &["configmaps"],
+                    &["kube-apiserver-legacy-service-account-token-tracking"],
+                    GET,
+                ),
                 rule(CORE, &["secrets"], &["delete", "patch"]),
             ],
         ),
@@ -746,7 +916,11 @@ pub fn controller_roles() -> Vec<Value> {
         c(
             "persistent-volume-binder",
             vec![
-                rule(CORE, &["persistentvolumes"], &["create", "delete", "get", "list", "update", "watch"]),
+                rule(
+                    CORE,
+                    &["persistentvolumes"],
+                    &["create", "delete", "get", "list", "update", "watch"],
+                ),
                 rule(CORE, &["persistentvolumes/status"], UPDATE),
                 rule(CORE, &["persistentvolumeclaims"], &["get", "list", "update", "watch"]),
                 rule(CORE, &["persistentvolumeclaims/status"], UPDATE),
@@ -768,7 +942,10 @@ pub fn controller_roles() -> Vec<Value> {
         ),
         c(
             "pv-protection-controller",
-            vec![rule(CORE, &["persistentvolumes"], &["get", "list", "update", "watch"]), events()],
+            vec![
+                rule(CORE, &["persistentvolumes"], &["get", "list", "update", "watch"]),
+                events(),
+            ],
         ),
         c(
             "pvc-protection-controller",
@@ -803,7 +980,11 @@ pub fn controller_roles() -> Vec<Value> {
             vec![
                 rule(CORE, &["pods"], GLW),
                 rule(CORE, &["pods/finalizers"], UPDATE),
-                rule(&[resource], &["resourceclaims"], &["create", "delete", "get", "list", "watch"]),
+                rule(
+                    &[resource],
+                    &["resourceclaims"],
+                    &["create", "delete", "get", "list", "watch"],
+                ),
                 rule(&[resource], &["resourceclaims", "resourceclaims/status"], PU),
                 rule(CORE, &["pods/status"], PU),
                 events(),
@@ -811,12 +992,23 @@ pub fn controller_roles() -> Vec<Value> {
         ),
         c(
             "resourcequota-controller",
-            vec![rule(&["*"], &["*"], LW), rule(CORE, &["resourcequotas/status"], UPDATE), events()],
+            vec![
+                rule(&["*"], &["*"], LW),
+                rule(CORE, &["resourcequotas/status"], UPDATE),
+                events(),
+            ],
         ),
-        c("root-ca-cert-publisher", vec![rule(CORE, &["configmaps"], &["create", "update"]), events()]),
+        c(
+            "root-ca-cert-publisher",
+            vec![rule(CORE, &["configmaps"], &["create", "update"]), events()],
+        ),
         c(
             "route-controller",
-            vec![rule(CORE, &["nodes"], LW), rule(CORE, &["nodes/status"], &["patch"]), events()],
+            vec![
+                rule(CORE, &["nodes"], LW),
+                rule(CORE, &["nodes/status"], &["patch"]),
+                events(),
+            ],
         ),
         c(
             "selinux-warning-controller",
@@ -826,11 +1018,18 @@ pub fn controller_roles() -> Vec<Value> {
                 events(),
             ],
         ),
-        c("service-account-controller", vec![rule(CORE, &["serviceaccounts"], CREATE), events()]),
+        c(
+            "service-account-controller",
+            vec![rule(CORE, &["serviceaccounts"], CREATE), events()],
+        ),
         c(
             "service-cidrs-controller",
             vec![
-                rule(&["networking.k8s.io"], &["servicecidrs"], &["get", "list", "patch", "update", "watch"]),
+                rule(
+                    &["networking.k8s.io"],
+                    &["servicecidrs"],
+                    &["get", "list", "patch", "update", "watch"],
+                ),
                 rule(&["networking.k8s.io"], &["servicecidrs/finalizers"], PU),
                 rule(&["networking.k8s.io"], &["servicecidrs/status"], PU),
                 rule(&["networking.k8s.io"], &["ipaddresses"], GLW),
@@ -854,20 +1053,37 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(&["apps"], &["statefulsets/status"], UPDATE),
                 rule(&["apps"], &["statefulsets/finalizers"], UPDATE),
                 rule(CORE, &["pods"], &["create", "delete", "get", "patch", "update"]),
-                rule(&["apps"], &["controllerrevisions"], &["create", "delete", "get", "list", "patch", "update", "watch"]),
+                rule(
+                    &["apps"],
+                    &["controllerrevisions"],
+                    &["create", "delete", "get", "list", "patch", "update", "watch"],
+                ),
                 rule(CORE, &["persistentvolumeclaims"], &["create", "get", "list", "watch"]),
                 events(),
                 rule(CORE, &["persistentvolumeclaims"], &["delete", "update"]),
                 rule(CORE, &["pods/finalizers"], UPDATE),
             ],
         ),
-        c("ttl-after-finished-controller", vec![rule(&["batch"], &["jobs"], &["delete", "get", "list", "watch"]), events()]),
-        c("ttl-controller", vec![rule(CORE, &["nodes"], &["list", "patch", "update", "watch"]), events()]),
+        c(
+            "ttl-after-finished-controller",
+            vec![
+                rule(&["batch"], &["jobs"], &["delete", "get", "list", "watch"]),
+                events(),
+            ],
+        ),
+        c(
+            "ttl-controller",
+            vec![rule(CORE, &["nodes"], &["list", "patch", "update", "watch"]), events()],
+        ),
         c(
             "validatingadmissionpolicy-status-controller",
             vec![
                 rule(&["admissionregistration.k8s.io"], &["validatingadmissionpolicies"], GLW),
-                rule(&["admissionregistration.k8s.io"], &["validatingadmissionpolicies/status"], &["get", "patch", "update"]),
+                rule(
+                    &["admissionregistration.k8s.io"],
+                    &["validatingadmissionpolicies/status"],
+                    &["get", "patch", "update"],
+                ),
                 events(),
             ],
         ),
@@ -876,7 +1092,11 @@ pub fn controller_roles() -> Vec<Value> {
             vec![
                 rule(CORE, &["persistentvolumeclaims"], GLW),
                 rule(CORE, &["persistentvolumes"], GLW),
-                rule(&[storage], &["volumeattributesclasses"], &["get", "list", "patch", "update", "watch"]),
+                rule(
+                    &[storage],
+                    &["volumeattributesclasses"],
+                    &["get", "list", "patch", "update", "watch"],
+                ),
                 events(),
             ],
         ),
@@ -900,14 +1120,23 @@ pub fn bootstrap_cluster_role_bindings() -> Vec<Value> {
         b("cluster-admin", vec![group("system:masters")]),
         b("system:basic-user", vec![group("system:authenticated")]),
         b("system:discovery", vec![group("system:authenticated")]),
-        b("system:kube-controller-manager", vec![user("system:kube-controller-manager")]),
+        b(
+            "system:kube-controller-manager",
+            vec![user("system:kube-controller-manager")],
+        ),
         b("system:kube-dns", vec![service_account("kube-system", "kube-dns")]),
         b("system:kube-scheduler", vec![user("system:kube-scheduler")]),
         b("system:monitoring", vec![group("system:monitoring")]),
         b("system:node", Vec::new()),
         b("system:node-proxier", vec![user("system:kube-proxy")]),
-        b("system:public-info-viewer", vec![group("system:authenticated"), group("system:unauthenticated")]),
-        b("system:service-account-issuer-discovery", vec![group("system:serviceaccounts")]),
+        b(
+            "system:public-info-viewer",
+            vec![group("system:authenticated"), group("system:unauthenticated")],
+        ),
+        b(
+            "system:service-account-issuer-discovery",
+            vec![group("system:serviceaccounts")],
+        ),
         b("system:volume-scheduler", vec![user("system:kube-scheduler")]),
     ]
 }
@@ -917,7 +1146,10 @@ pub fn controller_role_bindings() -> Vec<Value> {
     controller_names()
         .iter()
         .map(|n| {
-            bootstrap_cluster_role_binding(&format!("system:controller:{n}"), vec![service_account("kube-system", n)])
+            bootstrap_cluster_role_binding(
+                &format!("system:controller:{n}"),
+                vec![service_account("kube-system", n)],
+            )
         })
         .collect()
 }
@@ -928,7 +1160,11 @@ pub fn bootstrap_roles() -> Vec<Value> {
     let leader_locking = || {
         vec![
             rule(&[coord], &["leases"], &["create", "get", "list", "update", "watch"]),
-            rule(&[coord], &["leasecandidates"], &["create", "get", "list", "update", "watch"]),
+            rule(
+                &[coord],
+                &["leasecandidates"],
+                &["create", "get", "list", "update", "watch"],
+            ),
         ]
     };
     vec![
@@ -944,11 +1180,24 @@ pub fn bootstrap_roles() -> Vec<Value> {
         role(
             "extension-apiserver-authentication-reader",
             "kube-system",
-            vec![named(CORE, &["configmaps"], &["extension-apiserver-authentication"], GLW)],
+            vec![named(
+                CORE,
+                &["configmaps"],
+                &["extension-apiserver-authentication"],
+                GLW,
+            )],
         ),
-        role("system::leader-locking-kube-controller-manager", "kube-system", leader_locking()),
+        role(
+            "system::leader-locking-kube-controller-manager",
+            "kube-system",
+            leader_locking(),
+        ),
         role("system::leader-locking-kube-scheduler", "kube-system", leader_locking()),
-        role("system:controller:bootstrap-signer", "kube-system", vec![rule(CORE, &["secrets"], GLW)]),
+        role(
+            "system:controller:bootstrap-signer",
+            "kube-system",
+            vec![rule(CORE, &["secrets"], GLW)],
+        ),
         role(
             "system:controller:cloud-provider",
             "kube-system",
@@ -992,7 +1241,10 @@ pub fn bootstrap_role_bindings() -> Vec<Value> {
             "system::leader-locking-kube-scheduler",
             "kube-system",
             "system::leader-locking-kube-scheduler",
-            vec![user("system:kube-scheduler"), service_account("kube-system", "kube-scheduler")],
+            vec![
+                user("system:kube-scheduler"),
+                service_account("kube-system", "kube-scheduler"),
+            ],
         ),
         b(
             "system:controller:bootstrap-signer",
@@ -1022,7 +1274,14 @@ pub fn bootstrap_role_bindings() -> Vec<Value> {
 pub fn kubeadm_rbac() -> Vec<Value> {
     let cr = |name: &str, rules: Vec<Value>| plain_rules("ClusterRole", name, None, None, rules);
     let crb = |name: &str, role: &str, subjects: Vec<Value>| {
-        plain_binding("ClusterRoleBinding", name, None, None, role_ref("ClusterRole", role), subjects)
+        plain_binding(
+            "ClusterRoleBinding",
+            name,
+            None,
+            None,
+            role_ref("ClusterRole", role),
+            subjects,
+        )
     };
     let r = |name: &str, ns: &str, rules: Vec<Value>| plain_rules("Role", name, Some(ns), None, rules);
     let rb = |name: &str, ns: &str, subjects: Vec<Value>| {
@@ -1037,9 +1296,21 @@ pub fn kubeadm_rbac() -> Vec<Value> {
                 rule(&["discovery.k8s.io"], &["endpointslices"], LW),
             ],
         ),
-        crb("kubeadm:cluster-admins", "cluster-admin", vec![group("kubeadm:cluster-admins")]),
-        crb("kubeadm:get-nodes", "kubeadm:get-nodes", vec![group(BOOTSTRAP_TOKEN_GROUP)]),
-        crb("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", vec![group(BOOTSTRAP_TOKEN_GROUP)]),
+        crb(
+            "kubeadm:cluster-admins",
+            "cluster-admin",
+            vec![group("kubeadm:cluster-admins")],
+        ),
+        crb(
+            "kubeadm:get-nodes",
+            "kubeadm:get-nodes",
+            vec![group(BOOTSTRAP_TOKEN_GROUP)],
+        ),
+        crb(
+            "kubeadm:kubelet-bootstrap",
+            "system:node-bootstrapper",
+            vec![group(BOOTSTRAP_TOKEN_GROUP)],
+        ),
         crb(
             "kubeadm:node-autoapprove-bootstrap",
             "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
@@ -1050,24 +1321,52 @@ pub fn kubeadm_rbac() -> Vec<Value> {
             "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
             vec![group("system:nodes")],
         ),
-        crb("kubeadm:node-proxier", "system:node-proxier", vec![service_account("kube-system", "kube-proxy")]),
-        crb("system:coredns", "system:coredns", vec![service_account("kube-system", "coredns")]),
+        crb(
+            "kubeadm:node-proxier",
+            "system:node-proxier",
+            vec![service_account("kube-system", "kube-proxy")],
+        ),
+        crb(
+            "system:coredns",
+            "system:coredns",
+            vec![service_account("kube-system", "coredns")],
+        ),
         r(
             "kubeadm:bootstrap-signer-clusterinfo",
             "kube-public",
             vec![named(CORE, &["configmaps"], &["cluster-info"], GET)],
         ),
-        r("kube-proxy", "kube-system", vec![named(CORE, &["configmaps"], &["kube-proxy"], GET)]),
-        r("kubeadm:kubelet-config", "kube-system", vec![named(CORE, &["configmaps"], &["kubelet-config"], GET)]),
+        r(
+            "kube-proxy",
+            "kube-system",
+            vec![named(CORE, &["configmaps"], &["kube-proxy"], GET)],
+        ),
+        r(
+            "kubeadm:kubelet-config",
+            "kube-system",
+            vec![named(CORE, &["configmaps"], &["kubelet-config"], GET)],
+        ),
         r(
             "kubeadm:nodes-kubeadm-config",
             "kube-system",
             vec![named(CORE, &["configmaps"], &["kubeadm-config"], GET)],
         ),
-        rb("kubeadm:bootstrap-signer-clusterinfo", "kube-public", vec![user("system:anonymous")]),
+        rb(
+            "kubeadm:bootstrap-signer-clusterinfo",
+            "kube-public",
+            vec![user("system:anonymous")],
+        ),
         rb("kube-proxy", "kube-system", vec![group(BOOTSTRAP_TOKEN_GROUP)]),
-        rb("kubeadm:kubelet-config", "kube-system", vec![group("system:nodes"), group(BOOTSTRAP_TOKEN_GROUP)]),
-        rb("kubeadm:nodes-kubeadm-config", "kube-system", vec![group(BOOTSTRAP_TOKEN_GROUP), group("system:nodes")]),
+        rb(
+            "kubeadm:kubelet-config",
+            "kube-system",
+            vec![group("system:nodes"), group(BOOTSTRAP_TOKEN_GROUP)],
+        ),
+        rb(
+            "kubeadm:nodes-kubeadm-config",
+            "kube-system",
+            vec![group(BOOTSTRAP_TOKEN_GROUP), group("system:nodes")],
+        ),
     ]
 }
 
@@ -1111,7 +1410,9 @@ pub fn all() -> Vec<Value> {
 }
 
 fn labels_match(role: &Value, selector: &Value) -> bool {
-    let Some(want) = selector.get("matchLabels").and_then(Value::as_object) else { return false };
+    let Some(want) = selector.get("matchLabels").and_then(Value::as_object) else {
+        return false;
+    };
     let labels = role.pointer("/metadata/labels");
     want.iter().all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
 }
@@ -1177,7 +1478,8 @@ mod tests {
         let source = find(&roles, "ClusterRole", "system:aggregate-to-view");
         assert_eq!(view["rules"], source["rules"]);
         assert_eq!(
-            view["aggregationRule"]["clusterRoleSelectors"][0]["matchLabels"]["rbac.authorization.k8s.io/aggregate-to-view"],
+            view["aggregationRule"]["clusterRoleSelectors"][0]["matchLabels"]
+                ["rbac.authorization.k8s.io/aggregate-to-view"],
             "true"
         );
     }
@@ -1185,8 +1487,15 @@ mod tests {
     #[test]
     fn admin_holds_edit_and_view_rules_without_duplicates() {
         let roles = bootstrap_cluster_roles();
-        let admin = find(&roles, "ClusterRole", "admin")["rules"].as_array().cloned().unwrap();
-        for source in ["system:aggregate-to-admin", "system:aggregate-to-edit", "system:aggregate-to-view"] {
+        let admin = find(&roles, "ClusterRole", "admin")["rules"]
+            .as_array()
+            .cloned()
+            .unwrap();
+        for source in [
+            "system:aggregate-to-admin",
+            "system:aggregate-to-edit",
+            "system:aggregate-to-view",
+        ] {
             for rule in find(&roles, "ClusterRole", source)["rules"].as_array().unwrap() {
                 assert!(admin.contains(rule), "admin lacks {rule} of {source}");
             }
@@ -1195,7 +1504,10 @@ mod tests {
             assert!(!admin[i + 1..].contains(r), "duplicate rule {r}");
         }
         // Sorted by source name: edit's rules (edit < system:aggregate-to-admin) come first.
-        let edit = find(&roles, "ClusterRole", "edit")["rules"].as_array().cloned().unwrap();
+        let edit = find(&roles, "ClusterRole", "edit")["rules"]
+            .as_array()
+            .cloned()
+            .unwrap();
         assert_eq!(admin[..edit.len()], edit[..]);
     }
 
@@ -1204,7 +1516,10 @@ mod tests {
         let bindings = controller_role_bindings();
         assert_eq!(bindings.len(), controller_roles().len());
         let b = find(&bindings, "ClusterRoleBinding", "system:controller:node-controller");
-        assert_eq!(b["subjects"], json!([{"kind": "ServiceAccount", "name": "node-controller", "namespace": "kube-system"}]));
+        assert_eq!(
+            b["subjects"],
+            json!([{"kind": "ServiceAccount", "name": "node-controller", "namespace": "kube-system"}])
+        );
         assert_eq!(b["roleRef"]["name"], "system:controller:node-controller");
     }
 
@@ -1213,8 +1528,15 @@ mod tests {
         let mut objs = bootstrap_cluster_roles();
         objs.extend(bootstrap_role_bindings());
         for o in &objs {
-            assert_eq!(o["metadata"]["labels"]["kubernetes.io/bootstrapping"], "rbac-defaults", "{}", o["metadata"]);
-            assert_eq!(o["metadata"]["annotations"]["rbac.authorization.kubernetes.io/autoupdate"], "true");
+            assert_eq!(
+                o["metadata"]["labels"]["kubernetes.io/bootstrapping"], "rbac-defaults",
+                "{}",
+                o["metadata"]
+            );
+            assert_eq!(
+                o["metadata"]["annotations"]["rbac.authorization.kubernetes.io/autoupdate"],
+                "true"
+            );
         }
         // kubeadm's own objects are plain.
         for o in kubeadm_rbac() {
@@ -1226,7 +1548,10 @@ mod tests {
     fn system_node_binding_has_no_subjects_and_cluster_admin_binds_masters() {
         let b = bootstrap_cluster_role_bindings();
         assert!(find(&b, "ClusterRoleBinding", "system:node").get("subjects").is_none());
-        assert_eq!(find(&b, "ClusterRoleBinding", "cluster-admin")["subjects"][0]["name"], "system:masters");
+        assert_eq!(
+            find(&b, "ClusterRoleBinding", "cluster-admin")["subjects"][0]["name"],
+            "system:masters"
+        );
     }
 
     #[test]
@@ -1234,7 +1559,11 @@ mod tests {
         let objs = all();
         let mut seen = std::collections::BTreeSet::new();
         for o in &objs {
-            let key = (o["kind"].to_string(), o["metadata"]["namespace"].to_string(), o["metadata"]["name"].to_string());
+            let key = (
+                o["kind"].to_string(),
+                o["metadata"]["namespace"].to_string(),
+                o["metadata"]["name"].to_string(),
+            );
             assert!(seen.insert(key.clone()), "duplicate {key:?}");
         }
     }

@@ -29,6 +29,9 @@ pub mod scale;
 pub mod set;
 pub mod taint;
 pub mod version;
+// H13 (cluster commands): wait, logs, drain, top, events, autoscale, watch machinery.
+pub mod wait;
+pub mod watch;
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
@@ -244,6 +247,7 @@ pub fn runner(path: &str) -> Option<RunFn> {
         "set serviceaccount" => set::serviceaccount,
         "taint" => taint::run,
         "version" => version::run,
+        "wait" => wait::run,
         _ => return None,
     })
 }

@@ -253,8 +253,10 @@ pub fn image(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             for key in ["initContainers", "containers"] {
                 for c in spec.get_mut(key).and_then(Value::as_array_mut).into_iter().flatten() {
                     if name == "*" || c.get("name").and_then(Value::as_str) == Some(name) {
-                        c["image"] = json!(img);
-                        found = true;
+                        if let Some(m) = c.as_object_mut() {
+                            m.insert("image".into(), json!(img));
+                            found = true;
+                        }
                     }
                 }
             }
