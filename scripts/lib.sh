@@ -63,3 +63,21 @@ ensure_web_toolchain() {
   ensure_wasm_opt
   check_trunk_pin
 }
+
+# ---- Browser tests (added by the web helper, H9; scripts/test should call run_browser_tests
+# after the release web build). Drives dist/ in Debian's headless Chromium via playwright-core.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    log "installing chromium (Debian package)"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update && $sudo apt-get install -y chromium
+  fi
+}
+
+run_browser_tests() {
+  ensure_chromium
+  log "browser tests (headless chromium)"
+  npm ci --prefix "$ROOT/tests/browser" --no-audit --no-fund --loglevel=error
+  CHROMIUM="${CHROMIUM:-$(command -v chromium)}" node "$ROOT/tests/browser/run.mjs" --dist "$ROOT/dist"
+}

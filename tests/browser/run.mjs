@@ -31,6 +31,11 @@ const MIME = {
 function startServer() {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
+    // Chromium asks the host root for a favicon on pages without an icon link (robots.txt).
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (url.pathname === BASE_PATH.slice(0, -1)) {
       res.writeHead(301, { location: BASE_PATH }).end();
       return;

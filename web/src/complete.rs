@@ -5,25 +5,84 @@
 /// Commands the shell runs (first word of a line).
 pub const COMMANDS: &[&str] = &[
     "alias", "awk", "bash", "cat", "cd", "clear", "cp", "cut", "date", "echo", "env", "exit", "export", "false",
-    "grep", "head", "help", "history", "kubectl", "less", "ls", "mkdir", "mv", "nano", "paste", "printenv",
-    "printf", "pwd", "rm", "seq", "sleep", "sort", "tail", "tee", "test", "touch", "tr", "true", "type",
-    "unalias", "uniq", "unset", "vi", "vim", "watch", "wc", "which", "xargs",
+    "grep", "head", "help", "history", "kubectl", "less", "ls", "mkdir", "mv", "nano", "paste", "printenv", "printf",
+    "pwd", "rm", "seq", "sleep", "sort", "tail", "tee", "test", "touch", "tr", "true", "type", "unalias", "uniq",
+    "unset", "vi", "vim", "watch", "wc", "which", "xargs",
 ];
 
 /// kubectl's subcommands.
 pub const SUBCOMMANDS: &[&str] = &[
-    "annotate", "api-resources", "api-versions", "apply", "attach", "auth", "autoscale", "certificate",
-    "cluster-info", "completion", "config", "cordon", "cp", "create", "debug", "delete", "describe", "diff",
-    "drain", "edit", "events", "exec", "explain", "expose", "get", "help", "kustomize", "label", "logs",
-    "options", "patch", "plugin", "port-forward", "proxy", "replace", "rollout", "run", "scale", "set", "taint",
-    "top", "uncordon", "version", "wait",
+    "annotate",
+    "api-resources",
+    "api-versions",
+    "apply",
+    "attach",
+    "auth",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "completion",
+    "config",
+    "cordon",
+    "cp",
+    "create",
+    "debug",
+    "delete",
+    "describe",
+    "diff",
+    "drain",
+    "edit",
+    "events",
+    "exec",
+    "explain",
+    "expose",
+    "get",
+    "help",
+    "kustomize",
+    "label",
+    "logs",
+    "options",
+    "patch",
+    "plugin",
+    "port-forward",
+    "proxy",
+    "replace",
+    "rollout",
+    "run",
+    "scale",
+    "set",
+    "taint",
+    "top",
+    "uncordon",
+    "version",
+    "wait",
 ];
 
 /// Flags offered after `-`: the common ones of the subcommands people use most.
 const FLAGS: &[&str] = &[
-    "--all-namespaces", "--dry-run=client", "--filename", "--force", "--grace-period", "--help", "--image",
-    "--labels", "--namespace", "--output", "--overwrite", "--port", "--recursive", "--replicas",
-    "--selector", "--show-labels", "--sort-by", "--watch", "-A", "-f", "-l", "-n", "-o",
+    "--all-namespaces",
+    "--dry-run=client",
+    "--filename",
+    "--force",
+    "--grace-period",
+    "--help",
+    "--image",
+    "--labels",
+    "--namespace",
+    "--output",
+    "--overwrite",
+    "--port",
+    "--recursive",
+    "--replicas",
+    "--selector",
+    "--show-labels",
+    "--sort-by",
+    "--watch",
+    "-A",
+    "-f",
+    "-l",
+    "-n",
+    "-o",
 ];
 
 /// Output formats offered after `-o`.
@@ -57,27 +116,63 @@ pub const RESOURCES: &[(&str, &str, bool)] = &[
 
 /// Other spellings of the types above (singular and short names).
 const ALIASES: &[(&str, &str)] = &[
-    ("cm", "configmaps"), ("configmap", "configmaps"), ("cj", "cronjobs"), ("cronjob", "cronjobs"),
-    ("ds", "daemonsets"), ("daemonset", "daemonsets"), ("deploy", "deployments"), ("deployment", "deployments"),
-    ("ep", "endpoints"), ("ev", "events"), ("event", "events"), ("ing", "ingresses"), ("ingress", "ingresses"),
-    ("job", "jobs"), ("ns", "namespaces"), ("namespace", "namespaces"), ("netpol", "networkpolicies"),
-    ("no", "nodes"), ("node", "nodes"), ("pvc", "persistentvolumeclaims"),
-    ("persistentvolumeclaim", "persistentvolumeclaims"), ("pv", "persistentvolumes"),
-    ("persistentvolume", "persistentvolumes"), ("po", "pods"), ("pod", "pods"), ("rs", "replicasets"),
-    ("replicaset", "replicasets"), ("role", "roles"), ("rolebinding", "rolebindings"), ("secret", "secrets"),
-    ("sa", "serviceaccounts"), ("serviceaccount", "serviceaccounts"), ("svc", "services"),
-    ("service", "services"), ("sts", "statefulsets"), ("statefulset", "statefulsets"), ("sc", "storageclasses"),
+    ("cm", "configmaps"),
+    ("configmap", "configmaps"),
+    ("cj", "cronjobs"),
+    ("cronjob", "cronjobs"),
+    ("ds", "daemonsets"),
+    ("daemonset", "daemonsets"),
+    ("deploy", "deployments"),
+    ("deployment", "deployments"),
+    ("ep", "endpoints"),
+    ("ev", "events"),
+    ("event", "events"),
+    ("ing", "ingresses"),
+    ("ingress", "ingresses"),
+    ("job", "jobs"),
+    ("ns", "namespaces"),
+    ("namespace", "namespaces"),
+    ("netpol", "networkpolicies"),
+    ("no", "nodes"),
+    ("node", "nodes"),
+    ("pvc", "persistentvolumeclaims"),
+    ("persistentvolumeclaim", "persistentvolumeclaims"),
+    ("pv", "persistentvolumes"),
+    ("persistentvolume", "persistentvolumes"),
+    ("po", "pods"),
+    ("pod", "pods"),
+    ("rs", "replicasets"),
+    ("replicaset", "replicasets"),
+    ("role", "roles"),
+    ("rolebinding", "rolebindings"),
+    ("secret", "secrets"),
+    ("sa", "serviceaccounts"),
+    ("serviceaccount", "serviceaccounts"),
+    ("svc", "services"),
+    ("service", "services"),
+    ("sts", "statefulsets"),
+    ("statefulset", "statefulsets"),
+    ("sc", "storageclasses"),
     ("storageclass", "storageclasses"),
 ];
 
 /// Subcommands whose first argument is a resource type and the second an object name.
-const TYPED: &[&str] = &["annotate", "delete", "describe", "edit", "get", "label", "patch", "scale", "explain"];
+const TYPED: &[&str] = &[
+    "annotate", "delete", "describe", "edit", "get", "label", "patch", "scale", "explain",
+];
 
 /// The collection path and namespacing of a resource type as typed (`po`, `deploy`, `pods`).
 pub fn resource(typed: &str) -> Option<(&'static str, bool)> {
     let typed = typed.to_ascii_lowercase();
-    let plural = ALIASES.iter().find(|(a, _)| *a == typed).map(|(_, p)| *p).unwrap_or(typed.as_str());
-    RESOURCES.iter().find(|(n, _, _)| *n == plural).map(|(_, path, ns)| (*path, *ns))
+    let plural = ALIASES
+        .iter()
+        .find(|(a, _)| *a == typed)
+        .map(|(_, p)| *p)
+        .unwrap_or(typed.as_str());
+    RESOURCES
+        .iter()
+        .find(|(n, _, _)| *n == plural)
+        .map(|(_, path, ns)| (*path, *ns))
 }
 
 /// What to ask the API for: names of objects of a type (a collection path), in a namespace.
@@ -108,7 +203,11 @@ pub struct Completion {
 }
 
 /// Completes the last word of `line`. `names` answers name queries (the caller asks the API).
-pub fn complete(line: &str, alias_kubectl: &dyn Fn(&str) -> bool, names: &mut dyn FnMut(&NameQuery) -> Vec<String>) -> Completion {
+pub fn complete(
+    line: &str,
+    alias_kubectl: &dyn Fn(&str) -> bool,
+    names: &mut dyn FnMut(&NameQuery) -> Vec<String>,
+) -> Completion {
     let start = line.rfind([' ', '\t', ';', '|', '&']).map(|i| i + 1).unwrap_or(0);
     let (head, word) = line.split_at(start);
     // Words of the current command (after the last ; | &&).
@@ -132,7 +231,13 @@ fn kubectl(args: &[&str], word: &str, names: &mut dyn FnMut(&NameQuery) -> Vec<S
             return owned(OUTPUTS.iter().copied().filter(|o| o.starts_with(word)));
         }
         if matches!(*prev, "-n" | "--namespace") {
-            return filter(names(&NameQuery { path: "/api/v1/namespaces", namespace: None }), word);
+            return filter(
+                names(&NameQuery {
+                    path: "/api/v1/namespaces",
+                    namespace: None,
+                }),
+                word,
+            );
         }
     }
     if word.starts_with('-') {
@@ -160,20 +265,40 @@ fn kubectl(args: &[&str], word: &str, names: &mut dyn FnMut(&NameQuery) -> Vec<S
         }
         i += 1;
     }
-    let namespace = if all_namespaces { None } else { Some(namespace.unwrap_or_else(|| "default".to_string())) };
+    let namespace = if all_namespaces {
+        None
+    } else {
+        Some(namespace.unwrap_or_else(|| "default".to_string()))
+    };
     match positional.as_slice() {
         [] => owned(SUBCOMMANDS.iter().copied().filter(|s| s.starts_with(word))),
-        ["cordon" | "uncordon" | "drain" | "taint"] => {
-            filter(names(&NameQuery { path: "/api/v1/nodes", namespace: None }), word)
-        }
-        ["logs" | "exec" | "attach" | "port-forward"] => filter(names(&NameQuery { path: "/api/v1/pods", namespace }), word),
+        ["cordon" | "uncordon" | "drain" | "taint"] => filter(
+            names(&NameQuery {
+                path: "/api/v1/nodes",
+                namespace: None,
+            }),
+            word,
+        ),
+        ["logs" | "exec" | "attach" | "port-forward"] => filter(
+            names(&NameQuery {
+                path: "/api/v1/pods",
+                namespace,
+            }),
+            word,
+        ),
         [sub] if TYPED.contains(sub) => {
             // `get pod/<TAB>` completes names of that type.
             if let Some((typed, partial)) = word.split_once('/') {
                 return match resource(typed) {
                     Some((path, namespaced)) => {
-                        let q = NameQuery { path, namespace: if namespaced { namespace } else { None } };
-                        filter(names(&q), partial).into_iter().map(|n| format!("{typed}/{n}")).collect()
+                        let q = NameQuery {
+                            path,
+                            namespace: if namespaced { namespace } else { None },
+                        };
+                        filter(names(&q), partial)
+                            .into_iter()
+                            .map(|n| format!("{typed}/{n}"))
+                            .collect()
                     }
                     None => Vec::new(),
                 };
@@ -181,19 +306,41 @@ fn kubectl(args: &[&str], word: &str, names: &mut dyn FnMut(&NameQuery) -> Vec<S
             owned(RESOURCES.iter().map(|(n, _, _)| *n).filter(|n| n.starts_with(word)))
         }
         [sub, typed, ..] if TYPED.contains(sub) => match resource(typed) {
-            Some((path, namespaced)) => {
-                filter(names(&NameQuery { path, namespace: if namespaced { namespace } else { None } }), word)
-            }
+            Some((path, namespaced)) => filter(
+                names(&NameQuery {
+                    path,
+                    namespace: if namespaced { namespace } else { None },
+                }),
+                word,
+            ),
             None => Vec::new(),
         },
-        ["rollout"] => owned(["history", "pause", "restart", "resume", "status", "undo"].into_iter().filter(|s| s.starts_with(word))),
-        ["create"] => owned(
-            ["configmap", "cronjob", "deployment", "ingress", "job", "namespace", "role", "rolebinding", "secret", "service", "serviceaccount"]
+        ["rollout"] => owned(
+            ["history", "pause", "restart", "resume", "status", "undo"]
                 .into_iter()
                 .filter(|s| s.starts_with(word)),
         ),
+        ["create"] => owned(
+            [
+                "configmap",
+                "cronjob",
+                "deployment",
+                "ingress",
+                "job",
+                "namespace",
+                "role",
+                "rolebinding",
+                "secret",
+                "service",
+                "serviceaccount",
+            ]
+            .into_iter()
+            .filter(|s| s.starts_with(word)),
+        ),
         ["config"] => owned(
-            ["current-context", "get-contexts", "set-context", "use-context", "view"].into_iter().filter(|s| s.starts_with(word)),
+            ["current-context", "get-contexts", "set-context", "use-context", "view"]
+                .into_iter()
+                .filter(|s| s.starts_with(word)),
         ),
         _ => Vec::new(),
     }
@@ -212,10 +359,20 @@ fn finish(head: &str, word: &str, mut candidates: Vec<String>) -> Completion {
     candidates.sort();
     candidates.dedup();
     match candidates.as_slice() {
-        [] => Completion { line: format!("{head}{word}"), listing: Vec::new() },
+        [] => Completion {
+            line: format!("{head}{word}"),
+            listing: Vec::new(),
+        },
         [only] => {
-            let space = if only.ends_with('=') || only.ends_with('/') { "" } else { " " };
-            Completion { line: format!("{head}{only}{space}"), listing: Vec::new() }
+            let space = if only.ends_with('=') || only.ends_with('/') {
+                ""
+            } else {
+                " "
+            };
+            Completion {
+                line: format!("{head}{only}{space}"),
+                listing: Vec::new(),
+            }
         }
         [first, rest @ ..] => {
             let mut prefix = first.clone();
@@ -225,9 +382,15 @@ fn finish(head: &str, word: &str, mut candidates: Vec<String>) -> Completion {
                 }
             }
             if prefix.len() > word.len() {
-                Completion { line: format!("{head}{prefix}"), listing: Vec::new() }
+                Completion {
+                    line: format!("{head}{prefix}"),
+                    listing: Vec::new(),
+                }
             } else {
-                Completion { line: format!("{head}{word}"), listing: candidates }
+                Completion {
+                    line: format!("{head}{word}"),
+                    listing: candidates,
+                }
             }
         }
     }
@@ -294,11 +457,29 @@ mod tests {
     #[test]
     fn name_queries_use_the_namespace_typed_on_the_line() {
         let (_, _, q) = run("kubectl -n dev get pods w");
-        assert_eq!(q, [NameQuery { path: "/api/v1/pods", namespace: Some("dev".into()) }]);
+        assert_eq!(
+            q,
+            [NameQuery {
+                path: "/api/v1/pods",
+                namespace: Some("dev".into())
+            }]
+        );
         let (_, _, q) = run("kubectl get pods -A w");
-        assert_eq!(q, [NameQuery { path: "/api/v1/pods", namespace: None }]);
+        assert_eq!(
+            q,
+            [NameQuery {
+                path: "/api/v1/pods",
+                namespace: None
+            }]
+        );
         let (_, _, q) = run("kubectl get no x");
-        assert_eq!(q, [NameQuery { path: "/api/v1/nodes", namespace: None }]);
+        assert_eq!(
+            q,
+            [NameQuery {
+                path: "/api/v1/nodes",
+                namespace: None
+            }]
+        );
         let (_, _, q) = run("kubectl get pods x");
         assert_eq!(q[0].namespace.as_deref(), Some("default"));
         let (_, _, q) = run("kubectl get widgets x");
@@ -307,9 +488,18 @@ mod tests {
 
     #[test]
     fn name_queries_become_namespaced_request_paths() {
-        let q = |path, ns: Option<&str>| NameQuery { path, namespace: ns.map(str::to_string) }.url();
+        let q = |path, ns: Option<&str>| {
+            NameQuery {
+                path,
+                namespace: ns.map(str::to_string),
+            }
+            .url()
+        };
         assert_eq!(q("/api/v1/pods", Some("dev")), "/api/v1/namespaces/dev/pods");
-        assert_eq!(q("/apis/apps/v1/deployments", Some("default")), "/apis/apps/v1/namespaces/default/deployments");
+        assert_eq!(
+            q("/apis/apps/v1/deployments", Some("default")),
+            "/apis/apps/v1/namespaces/default/deployments"
+        );
         assert_eq!(q("/api/v1/pods", None), "/api/v1/pods");
         assert_eq!(q("/api/v1/nodes", Some("x")), "/api/v1/nodes");
     }

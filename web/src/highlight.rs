@@ -160,7 +160,10 @@ mod tests {
     use super::*;
 
     fn show(text: &str) -> String {
-        line(text).iter().map(|(t, s)| format!("{}[{s}]", t.class().trim_start_matches("t-"))).collect()
+        line(text)
+            .iter()
+            .map(|(t, s)| format!("{}[{s}]", t.class().trim_start_matches("t-")))
+            .collect()
     }
 
     #[test]
@@ -168,12 +171,21 @@ mod tests {
         let cases = [
             ("apiVersion: apps/v1", "key[apiVersion]punct[:]plain[ ]str[apps/v1]"),
             ("  replicas: 3", "plain[  ]key[replicas]punct[:]plain[ ]num[3]"),
-            ("- name: web # the app", "punct[- ]key[name]punct[:]plain[ ]str[web]plain[ ]comment[# the app]"),
+            (
+                "- name: web # the app",
+                "punct[- ]key[name]punct[:]plain[ ]str[web]plain[ ]comment[# the app]",
+            ),
             ("---", "doc[---]"),
             ("# only a comment", "comment[# only a comment]"),
             ("    - \"a: b\"", "plain[    ]punct[- ]str[\"a: b\"]"),
-            ("  image: nginx:1.27", "plain[  ]key[image]punct[:]plain[ ]str[nginx:1.27]"),
-            ("  hostNetwork: true", "plain[  ]key[hostNetwork]punct[:]plain[ ]bool[true]"),
+            (
+                "  image: nginx:1.27",
+                "plain[  ]key[image]punct[:]plain[ ]str[nginx:1.27]",
+            ),
+            (
+                "  hostNetwork: true",
+                "plain[  ]key[hostNetwork]punct[:]plain[ ]bool[true]",
+            ),
             ("  script: |", "plain[  ]key[script]punct[:]plain[ ]punct[|]"),
             ("metadata:", "key[metadata]punct[:]"),
             ("url: http://x#y", "key[url]punct[:]plain[ ]str[http://x#y]"),
@@ -187,7 +199,14 @@ mod tests {
 
     #[test]
     fn pieces_always_rebuild_the_line() {
-        for text in ["  a: 'x # y' # z", "ü: é", "\t- - k: v", ": x", "a:b", "- 'unterminated: x"] {
+        for text in [
+            "  a: 'x # y' # z",
+            "ü: é",
+            "\t- - k: v",
+            ": x",
+            "a:b",
+            "- 'unterminated: x",
+        ] {
             let joined: String = line(text).into_iter().map(|(_, s)| s).collect();
             assert_eq!(joined, text);
         }
@@ -196,7 +215,10 @@ mod tests {
     #[test]
     fn error_messages_point_at_their_line() {
         let cases = [
-            ("error: error parsing STDIN: error converting YAML to JSON: yaml: line 7: mapping values", Some(7)),
+            (
+                "error: error parsing STDIN: error converting YAML to JSON: yaml: line 7: mapping values",
+                Some(7),
+            ),
             ("error: yaml: line 0: nothing", None),
             ("no line here", None),
             ("at line 12 column 3", Some(12)),

@@ -406,12 +406,19 @@ fn editor_script(verb: &str, text: &str) -> String {
     while text.lines().any(|l| l == delimiter) {
         delimiter.push('_');
     }
-    let newline = if text.ends_with('\n') || text.is_empty() { "" } else { "\n" };
+    let newline = if text.ends_with('\n') || text.is_empty() {
+        ""
+    } else {
+        "\n"
+    };
     format!("kubectl {verb} -f - <<'{delimiter}'\n{text}{newline}{delimiter}\n")
 }
 
 fn chunks(out: &kubectl::Output) -> Vec<(bool, String)> {
-    out.chunks.iter().map(|(stream, text)| (*stream == kubectl::Stream::Stderr, text.clone())).collect()
+    out.chunks
+        .iter()
+        .map(|(stream, text)| (*stream == kubectl::Stream::Stderr, text.clone()))
+        .collect()
 }
 
 /// The prompt bash prints on Ubuntu for root: `root@controlplane:~# `.
@@ -543,7 +550,11 @@ impl App {
     fn apply_editor(&mut self, verb: &str) {
         let (code, out) = self.run_quiet(&editor_script(verb, &self.editor_text));
         let errors: String = out.iter().filter(|(e, _)| *e).map(|(_, t)| t.as_str()).collect();
-        self.editor_error_line = if code != 0 { highlight::error_line(&errors) } else { None };
+        self.editor_error_line = if code != 0 {
+            highlight::error_line(&errors)
+        } else {
+            None
+        };
         self.editor_output = out;
         self.share_link = None;
         self.refresh(true);
@@ -566,16 +577,31 @@ impl App {
         if result.clear {
             entries.clear();
             if !result.output.chunks.is_empty() {
-                entries.push(Entry { prompt: String::new(), line: String::new(), chunks: chunks(&result.output) });
+                entries.push(Entry {
+                    prompt: String::new(),
+                    line: String::new(),
+                    chunks: chunks(&result.output),
+                });
             }
         } else {
-            entries.push(Entry { prompt, line: line.to_string(), chunks: chunks(&result.output) });
+            entries.push(Entry {
+                prompt,
+                line: line.to_string(),
+                chunks: chunks(&result.output),
+            });
         }
         if result.exit {
             // There is no window to close: a new login shell starts, keeping the history.
             let history = std::mem::take(&mut self.shell.state_mut().history);
-            *self.shell.state_mut() = ShellState { history, ..ShellState::default() };
-            entries.push(Entry { prompt: String::new(), line: String::new(), chunks: vec![(false, "logout\n".into())] });
+            *self.shell.state_mut() = ShellState {
+                history,
+                ..ShellState::default()
+            };
+            entries.push(Entry {
+                prompt: String::new(),
+                line: String::new(),
+                chunks: vec![(false, "logout\n".into())],
+            });
         }
         if entries.len() > MAX_ENTRIES {
             let extra = entries.len() - MAX_ENTRIES;
@@ -670,7 +696,11 @@ impl App {
         self.pending.clear();
         let prompt = prompt(self.shell.state());
         if full.trim().is_empty() {
-            Rc::make_mut(&mut self.entries).push(Entry { prompt, line: String::new(), chunks: Vec::new() });
+            Rc::make_mut(&mut self.entries).push(Entry {
+                prompt,
+                line: String::new(),
+                chunks: Vec::new(),
+            });
             self.scroll_output = true;
             return;
         }
@@ -684,7 +714,11 @@ impl App {
         let mut lines: Vec<&str> = text.split('\n').collect();
         let last = lines.pop().unwrap_or("");
         for (i, line) in lines.into_iter().enumerate() {
-            let line = if i == 0 { format!("{}{line}", input.value()) } else { line.to_string() };
+            let line = if i == 0 {
+                format!("{}{line}", input.value())
+            } else {
+                line.to_string()
+            };
             input.set_value("");
             self.submit_line(line);
         }
@@ -693,7 +727,12 @@ impl App {
 
     fn complete(&mut self, input: &HtmlInputElement) -> bool {
         let value = input.value();
-        let cursor = input.selection_start().ok().flatten().map(|c| c as usize).unwrap_or(value.len());
+        let cursor = input
+            .selection_start()
+            .ok()
+            .flatten()
+            .map(|c| c as usize)
+            .unwrap_or(value.len());
         // The caret position is in UTF-16 units; complete at the end when it is not a boundary.
         let (before, after) = match value.char_indices().nth(cursor) {
             Some((i, _)) if value.encode_utf16().count() == value.chars().count() => value.split_at(i),
@@ -703,7 +742,9 @@ impl App {
         let is_kubectl = |w: &str| aliases.get(w).is_some_and(|a| a.trim() == "kubectl");
         let cluster = self.shell.cluster_mut();
         let mut names = |q: &complete::NameQuery| -> Vec<String> {
-            let Ok(list) = cluster.request(ApiRequest::get(q.url())) else { return Vec::new() };
+            let Ok(list) = cluster.request(ApiRequest::get(q.url())) else {
+                return Vec::new();
+            };
             list.get("items")
                 .and_then(Value::as_array)
                 .map(|items| {
@@ -818,7 +859,11 @@ impl App {
                 return;
             }
             (Some(obj), mode) => {
-                let ns = if obj.namespace.is_empty() { String::new() } else { format!(" -n {}", obj.namespace) };
+                let ns = if obj.namespace.is_empty() {
+                    String::new()
+                } else {
+                    format!(" -n {}", obj.namespace)
+                };
                 match mode {
                     InspectMode::Yaml => format!("kubectl get {} {}{ns} -o yaml", obj.kind, obj.name),
                     _ => format!("kubectl describe {} {}{ns}", obj.kind, obj.name),
@@ -834,13 +879,20 @@ impl App {
     fn view_header(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let on_speed = link.callback(|e: Event| {
-            let speed = e.target_dyn_into::<HtmlSelectElement>().and_then(|s| s.value().parse().ok()).unwrap_or(1);
+            let speed = e
+                .target_dyn_into::<HtmlSelectElement>()
+                .and_then(|s| s.value().parse().ok())
+                .unwrap_or(1);
             Msg::Speed(speed)
         });
         let import_link = link.clone();
         let on_import = Callback::from(move |e: Event| {
-            let Some(input) = e.target_dyn_into::<HtmlInputElement>() else { return };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let Some(input) = e.target_dyn_into::<HtmlInputElement>() else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
             input.set_value("");
             let link = import_link.clone();
             page::read_file(file, move |result| match result {
@@ -848,7 +900,11 @@ impl App {
                 Err(why) => link.send_message(Msg::ImportFailed(why)),
             });
         });
-        let avg = if self.ticks == 0 { 0.0 } else { self.tick_total_ms / self.ticks as f64 };
+        let avg = if self.ticks == 0 {
+            0.0
+        } else {
+            self.tick_total_ms / self.ticks as f64
+        };
         html! {
             <header class="bar">
                 <h1>{ "kubeplay" }</h1>
@@ -888,7 +944,9 @@ impl App {
     }
 
     fn view_notice(&self, ctx: &Context<Self>) -> Html {
-        let Some((error, text)) = &self.notice else { return html! {} };
+        let Some((error, text)) = &self.notice else {
+            return html! {};
+        };
         html! {
             <div class={classes!("notice", error.then_some("error"))} data-testid="notice" role="status">
                 <span>{ text }</span>
@@ -934,7 +992,11 @@ impl App {
         let files = self.editor_files();
         let current = self.prefs.editor_file.clone();
         let oninput = link.callback(|e: InputEvent| {
-            Msg::EditorInput(e.target_dyn_into::<HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default())
+            Msg::EditorInput(
+                e.target_dyn_into::<HtmlTextAreaElement>()
+                    .map(|t| t.value())
+                    .unwrap_or_default(),
+            )
         });
         let on_template = link.batch_callback(|e: Event| {
             let select = e.target_dyn_into::<HtmlSelectElement>()?;
@@ -1048,8 +1110,16 @@ impl App {
 
     fn view_node(&self, ctx: &Context<Self>, n: &NodeView) -> Html {
         let link = ctx.link();
-        let obj = ObjRef { kind: "node".into(), namespace: String::new(), name: n.name.clone() };
-        let (verb, label) = if n.unschedulable { ("uncordon", "Uncordon") } else { ("cordon", "Cordon") };
+        let obj = ObjRef {
+            kind: "node".into(),
+            namespace: String::new(),
+            name: n.name.clone(),
+        };
+        let (verb, label) = if n.unschedulable {
+            ("uncordon", "Uncordon")
+        } else {
+            ("cordon", "Cordon")
+        };
         let name = n.name.clone();
         let status = match (n.ready, n.unschedulable) {
             (true, false) => "Ready",
@@ -1073,14 +1143,22 @@ impl App {
     }
 
     fn view_pod(&self, ctx: &Context<Self>, p: &PodView) -> Html {
-        let obj = ObjRef { kind: "pod".into(), namespace: p.namespace.clone(), name: p.name.clone() };
+        let obj = ObjRef {
+            kind: "pod".into(),
+            namespace: p.namespace.clone(),
+            name: p.name.clone(),
+        };
         let title = format!(
             "{}/{} — {}{}{}",
             p.namespace,
             p.name,
             p.phase,
             if p.ready { ", ready" } else { ", not ready" },
-            if p.restarts > 0 { format!(", {} restarts", p.restarts) } else { String::new() }
+            if p.restarts > 0 {
+                format!(", {} restarts", p.restarts)
+            } else {
+                String::new()
+            }
         );
         html! {
             <button class={classes!("pod", format!("phase-{}", p.phase.to_ascii_lowercase()), p.ready.then_some("ready"),
@@ -1095,7 +1173,11 @@ impl App {
     }
 
     fn view_workload(&self, ctx: &Context<Self>, w: &WorkloadView) -> Html {
-        let obj = ObjRef { kind: w.kind.to_ascii_lowercase(), namespace: w.namespace.clone(), name: w.name.clone() };
+        let obj = ObjRef {
+            kind: w.kind.to_ascii_lowercase(),
+            namespace: w.namespace.clone(),
+            name: w.name.clone(),
+        };
         let (children, pods) = self.model.children(&w.namespace, &format!("{}/{}", w.kind, w.name));
         html! {
             <li data-testid="workload" data-kind={w.kind.clone()} data-name={w.name.clone()}>
@@ -1188,17 +1270,26 @@ mod tests {
         let mut sh = shell();
         let text = templates::find("ConfigMap").unwrap().1;
         let r = sh.run_script(&editor_script("apply", text));
-        assert_eq!(r.output.chunks, [(kubectl::Stream::Stdout, "configmap/app-config created\n".to_string())]);
+        assert_eq!(
+            r.output.chunks,
+            [(kubectl::Stream::Stdout, "configmap/app-config created\n".to_string())]
+        );
         let r = sh.run_script(&editor_script("delete", text));
         assert_eq!(r.exit_code, 0, "{:?}", r.output.chunks);
-        assert!(sh.state().history.is_empty(), "the editor does not write the terminal's history");
+        assert!(
+            sh.state().history.is_empty(),
+            "the editor does not write the terminal's history"
+        );
     }
 
     #[test]
     fn editor_text_is_never_expanded_by_the_shell() {
         let mut sh = shell();
         let script = editor_script("apply", "a: 1\nKUBEPLAY_EOF\n");
-        assert!(script.contains("<<'KUBEPLAY_EOF_'\n") && script.ends_with("\nKUBEPLAY_EOF_\n"), "{script}");
+        assert!(
+            script.contains("<<'KUBEPLAY_EOF_'\n") && script.ends_with("\nKUBEPLAY_EOF_\n"),
+            "{script}"
+        );
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"$HOME `id` $(echo hi)\"";
         let script = editor_script("apply", text);
         let r = sh.run_script(&script);

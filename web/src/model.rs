@@ -70,7 +70,11 @@ pub struct Lists {
 }
 
 fn items(list: &Option<Value>) -> &[Value] {
-    list.as_ref().and_then(|l| l.get("items")).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    list.as_ref()
+        .and_then(|l| l.get("items"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn text(v: &Value, pointer: &str) -> String {
@@ -85,7 +89,8 @@ fn condition_true(v: &Value, kind: &str) -> bool {
     v.pointer("/status/conditions")
         .and_then(Value::as_array)
         .map(|cs| {
-            cs.iter().any(|c| c.get("type").and_then(Value::as_str) == Some(kind) && text(c, "/status") == "True")
+            cs.iter()
+                .any(|c| c.get("type").and_then(Value::as_str) == Some(kind) && text(c, "/status") == "True")
         })
         .unwrap_or(false)
 }
@@ -93,9 +98,13 @@ fn condition_true(v: &Value, kind: &str) -> bool {
 fn controller_owner(v: &Value) -> String {
     let owners = v.pointer("/metadata/ownerReferences").and_then(Value::as_array);
     let owner = owners.and_then(|os| {
-        os.iter().find(|o| o.get("controller").and_then(Value::as_bool) == Some(true)).or_else(|| os.first())
+        os.iter()
+            .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
+            .or_else(|| os.first())
     });
-    owner.map(|o| format!("{}/{}", text(o, "/kind"), text(o, "/name"))).unwrap_or_default()
+    owner
+        .map(|o| format!("{}/{}", text(o, "/kind"), text(o, "/name")))
+        .unwrap_or_default()
 }
 
 fn pod(v: &Value) -> PodView {
@@ -122,7 +131,12 @@ fn roles(v: &Value) -> String {
     let mut roles: Vec<&str> = v
         .pointer("/metadata/labels")
         .and_then(Value::as_object)
-        .map(|labels| labels.keys().filter_map(|k| k.strip_prefix("node-role.kubernetes.io/")).collect())
+        .map(|labels| {
+            labels
+                .keys()
+                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+                .collect()
+        })
         .unwrap_or_default();
     roles.sort_unstable();
     if roles.is_empty() {
@@ -152,13 +166,23 @@ fn workload(kind: &str, v: &Value) -> WorkloadView {
 
 fn endpoint_addresses(ep: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for subset in ep.get("subsets").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+    for subset in ep
+        .get("subsets")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let ports: Vec<i64> = subset
             .get("ports")
             .and_then(Value::as_array)
             .map(|ps| ps.iter().map(|p| int(p, "/port")).collect())
             .unwrap_or_default();
-        for addr in subset.get("addresses").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]) {
+        for addr in subset
+            .get("addresses")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             let ip = text(addr, "/ip");
             if ports.is_empty() {
                 out.push(ip);
@@ -177,7 +201,10 @@ impl ClusterModel {
             .map(|n| NodeView {
                 name: text(n, "/metadata/name"),
                 ready: condition_true(n, "Ready"),
-                unschedulable: n.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false),
+                unschedulable: n
+                    .pointer("/spec/unschedulable")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 roles: roles(n),
                 pods: Vec::new(),
             })
@@ -221,7 +248,12 @@ impl ClusterModel {
             })
             .collect();
         services.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        ClusterModel { nodes, unscheduled, workloads, services }
+        ClusterModel {
+            nodes,
+            unscheduled,
+            workloads,
+            services,
+        }
     }
 
     /// Workloads owned by nobody (Deployments, StatefulSets, DaemonSets, bare ReplicaSets).
@@ -231,7 +263,11 @@ impl ClusterModel {
 
     /// What `owner` (`Kind/name` in `namespace`) directly controls: workloads, then pods.
     pub fn children(&self, namespace: &str, owner: &str) -> (Vec<&WorkloadView>, Vec<&PodView>) {
-        let workloads = self.workloads.iter().filter(|w| w.namespace == namespace && w.owner == owner).collect();
+        let workloads = self
+            .workloads
+            .iter()
+            .filter(|w| w.namespace == namespace && w.owner == owner)
+            .collect();
         let pods = self
             .nodes
             .iter()
@@ -285,19 +321,34 @@ mod tests {
     #[test]
     fn nodes_are_sorted_with_readiness_roles_and_cordons() {
         let m = sample();
-        let got: Vec<(&str, bool, bool, &str)> =
-            m.nodes.iter().map(|n| (n.name.as_str(), n.ready, n.unschedulable, n.roles.as_str())).collect();
-        assert_eq!(got, [("controlplane", false, false, "control-plane"), ("node01", true, true, "<none>")]);
+        let got: Vec<(&str, bool, bool, &str)> = m
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), n.ready, n.unschedulable, n.roles.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("controlplane", false, false, "control-plane"),
+                ("node01", true, true, "<none>")
+            ]
+        );
     }
 
     #[test]
     fn pods_go_under_their_node_or_into_unscheduled() {
         let m = sample();
         let p = &m.nodes[1].pods[0];
-        assert_eq!((p.name.as_str(), p.phase.as_str(), p.ready, p.restarts), ("web-1", "Running", true, 3));
+        assert_eq!(
+            (p.name.as_str(), p.phase.as_str(), p.ready, p.restarts),
+            ("web-1", "Running", true, 3)
+        );
         assert_eq!(p.owner, "ReplicaSet/web-abc");
-        let un: Vec<(&str, &str, bool)> =
-            m.unscheduled.iter().map(|p| (p.name.as_str(), p.phase.as_str(), p.terminating)).collect();
+        let un: Vec<(&str, &str, bool)> = m
+            .unscheduled
+            .iter()
+            .map(|p| (p.name.as_str(), p.phase.as_str(), p.terminating))
+            .collect();
         assert_eq!(un, [("ghost", "Failed", true), ("lonely", "Pending", false)]);
     }
 
@@ -323,7 +374,10 @@ mod tests {
 
     #[test]
     fn missing_or_odd_lists_give_an_empty_model() {
-        let m = ClusterModel::build(&Lists { nodes: Some(json!({"items": "nope"})), ..Lists::default() });
+        let m = ClusterModel::build(&Lists {
+            nodes: Some(json!({"items": "nope"})),
+            ..Lists::default()
+        });
         assert_eq!(m, ClusterModel::default());
     }
 }

@@ -36,12 +36,16 @@ pub fn discard_saved(why: &str) -> (bool, String) {
         }
         let _ = s.remove_item(persist::STORAGE_KEY);
     }
-    (true, format!("Your saved playground could not be loaded: {why}. A fresh cluster was started."))
+    (
+        true,
+        format!("Your saved playground could not be loaded: {why}. A fresh cluster was started."),
+    )
 }
 
 pub fn store(key: &str, text: &str) -> Result<(), String> {
     let s = storage().ok_or("localStorage is not available")?;
-    s.set_item(key, text).map_err(|_| "the browser refused to store it (storage full or disabled)".to_string())
+    s.set_item(key, text)
+        .map_err(|_| "the browser refused to store it (storage full or disabled)".to_string())
 }
 
 pub fn now_ms() -> f64 {
@@ -61,7 +65,10 @@ pub fn has_selection() -> bool {
 }
 
 pub fn is_narrow() -> bool {
-    window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).is_some_and(|w| w < 1000.0)
+    window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_some_and(|w| w < 1000.0)
 }
 
 pub fn location_hash() -> String {
@@ -109,8 +116,11 @@ pub fn download(name: &str, text: &str) -> Result<(), String> {
     options.set_type("application/json");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| "cannot make a file")?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot make a download link")?;
-    let a: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(|_| "no link")?.dyn_into().map_err(|_| "no link")?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| "no link")?
+        .dyn_into()
+        .map_err(|_| "no link")?;
     a.set_href(&url);
     a.set_download(name);
     a.click();
@@ -155,7 +165,10 @@ pub fn register_service_worker() {
 
 /// The "Starting…" text index.html shows until the app renders.
 pub fn remove_boot_message() {
-    if let Some(el) = window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
+    if let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("boot"))
+    {
         el.remove();
     }
 }
@@ -170,9 +183,13 @@ pub fn install_panic_hook() {
 }
 
 fn show_panic(message: &str) {
-    let Some(document) = window().and_then(|w| w.document()) else { return };
+    let Some(document) = window().and_then(|w| w.document()) else {
+        return;
+    };
     let Some(body) = document.body() else { return };
-    let Ok(panel) = document.create_element("div") else { return };
+    let Ok(panel) = document.create_element("div") else {
+        return;
+    };
     panel.set_class_name("panic");
     panel.set_attribute("role", "alert").ok();
     panel.set_attribute("data-testid", "panic").ok();

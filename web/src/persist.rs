@@ -43,7 +43,12 @@ pub struct Prefs {
 
 impl Default for Prefs {
     fn default() -> Self {
-        Prefs { dark: true, speed: 1, paused: false, editor_file: String::new() }
+        Prefs {
+            dark: true,
+            speed: 1,
+            paused: false,
+            editor_file: String::new(),
+        }
     }
 }
 
@@ -53,7 +58,9 @@ pub fn decode(text: &str) -> Result<Saved, String> {
     match value.get("format").and_then(Value::as_u64) {
         Some(v) if v == u64::from(SAVE_FORMAT) => {}
         Some(v) => {
-            return Err(format!("the saved data has format version {v}; this kubeplay reads version {SAVE_FORMAT}"))
+            return Err(format!(
+                "the saved data has format version {v}; this kubeplay reads version {SAVE_FORMAT}"
+            ))
         }
         None => return Err("the saved data is not a kubeplay snapshot (no format version)".to_string()),
     }
@@ -81,7 +88,9 @@ pub fn share_fragment(manifests: &str) -> Result<String, String> {
 /// not a share link, `Err` when it is one but cannot be read. The result is plain text for
 /// the editor, never markup.
 pub fn parse_share_fragment(fragment: &str) -> Result<Option<String>, String> {
-    let Some(encoded) = fragment.strip_prefix(SHARE_PREFIX) else { return Ok(None) };
+    let Some(encoded) = fragment.strip_prefix(SHARE_PREFIX) else {
+        return Ok(None);
+    };
     if fragment.len() > SHARE_LIMIT {
         return Err(format!("the share link is too long (limit {SHARE_LIMIT} bytes)"));
     }
@@ -90,7 +99,10 @@ pub fn parse_share_fragment(fragment: &str) -> Result<Option<String>, String> {
         .map_err(|e| format!("the share link is damaged ({e})"))?;
     let text = String::from_utf8(bytes).map_err(|_| "the share link does not hold text".to_string())?;
     // Control characters other than newlines and tabs have no place in a manifest.
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return Err("the share link holds control characters".to_string());
     }
     Ok(Some(text))
@@ -106,7 +118,12 @@ mod tests {
             cluster: serde_json::json!({"version": 1}),
             shell: ShellState::default(),
             fs: MemoryFs::default().with_file("/root/a.yaml", "kind: Pod\n"),
-            prefs: Prefs { dark: false, speed: 5, paused: true, editor_file: "/root/a.yaml".into() },
+            prefs: Prefs {
+                dark: false,
+                speed: 5,
+                paused: true,
+                editor_file: "/root/a.yaml".into(),
+            },
         }
     }
 
@@ -160,6 +177,8 @@ mod tests {
         assert!(parse_share_fragment("#manifests=__4").unwrap_err().contains("text"));
         let long = format!("{SHARE_PREFIX}{}", "A".repeat(SHARE_LIMIT));
         assert!(parse_share_fragment(&long).unwrap_err().contains("too long"));
-        assert!(share_fragment(&"x".repeat(SHARE_LIMIT)).unwrap_err().contains("too large"));
+        assert!(share_fragment(&"x".repeat(SHARE_LIMIT))
+            .unwrap_err()
+            .contains("too large"));
     }
 }

@@ -18,7 +18,10 @@ pub const TEMPLATES: &[(&str, &str, &str)] = &[
 ];
 
 pub fn find(kind: &str) -> Option<(&'static str, &'static str)> {
-    TEMPLATES.iter().find(|(k, _, _)| *k == kind).map(|(_, file, text)| (*file, *text))
+    TEMPLATES
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, file, text)| (*file, *text))
 }
 
 const POD: &str = "apiVersion: v1

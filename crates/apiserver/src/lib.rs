@@ -503,9 +503,6 @@ impl ApiServer {
         let mut obj = self.store.get_mut(prefix)?.remove(key)?;
         let rv = self.next_rv();
         meta::set_meta(&mut obj, "resourceVersion", Value::String(rv.to_string()));
-        if prefix == "/registry/services/specs" {
-            self.release_service(key);
-        }
         self.watch.record(HistoryEvent {
             rv,
             prefix: prefix.to_string(),
@@ -513,6 +510,12 @@ impl ApiServer {
             object: obj.clone(),
             prev: None,
         });
+        // (fixed by H10) Released IPAddresses are later writes: recording them before the
+        // Service's own event left the history out of resourceVersion order, and a watch
+        // from the Service's deletion kept replaying it.
+        if prefix == "/registry/services/specs" {
+            self.release_service(key);
+        }
         Some(obj)
     }
 

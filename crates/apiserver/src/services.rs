@@ -162,13 +162,14 @@ impl ApiServer {
                             &name,
                             vec![FieldError::invalid(
                                 "spec.clusterIPs",
-                                "[]string(nil)",
+                                // Since v1.34 field errors render bad values as JSON.
+                                "null",
                                 "failed to allocate IP: range is full",
                             )],
                         )
                     })?
                 } else {
-                    let bad = format!("[]string{{\"{requested}\"}}");
+                    let bad = format!("[\"{requested}\"]");
                     let ip = parse_ipv4(&requested).ok_or_else(|| {
                         invalid(
                             &name,

@@ -523,7 +523,7 @@ fn cluster_ips_are_allocated_and_conflicts_use_upstream_text() {
     assert_eq!(e.code(), 422);
     assert_eq!(
         e.message(),
-        "Service \"dup\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.10\"}: failed to allocate IP 10.96.0.10: provided IP is already allocated"
+        "Service \"dup\" is invalid: spec.clusterIPs: Invalid value: [\"10.96.0.10\"]: failed to allocate IP 10.96.0.10: provided IP is already allocated"
     );
     // Released on delete.
     api.delete(&format!("{svcs}/dns")).unwrap();

@@ -245,6 +245,14 @@ impl Cluster {
             "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices",
             kubernetes_endpoint_slice(),
         );
+        // RBAC, kubeadm's ConfigMaps and token, the add-ons: what kubeadm init leaves behind.
+        let discovery = api::discovery::Discovery::builtin();
+        for obj in apply::system_objects(self.now().unix_secs()) {
+            match apply::create_path(&discovery, &obj) {
+                Some(path) => create(self, &mut failures, &path, obj),
+                None => failures.push(format!("no API serves {}", obj["kind"])),
+            }
+        }
         self.reconcile();
         debug_assert!(failures.is_empty(), "bootstrap failed: {failures:?}");
     }

@@ -38,7 +38,14 @@ const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 /// `rand.SafeEncodeString`.
 pub fn safe_encode_string(s: &str) -> String {
     s.bytes()
-        .map(|b| char::from(SAFE_ALPHABET.get(usize::from(b) % SAFE_ALPHABET.len()).copied().unwrap_or(b'x')))
+        .map(|b| {
+            char::from(
+                SAFE_ALPHABET
+                    .get(usize::from(b) % SAFE_ALPHABET.len())
+                    .copied()
+                    .unwrap_or(b'x'),
+            )
+        })
         .collect()
 }
 
@@ -70,7 +77,11 @@ pub fn scaled_value(v: Option<&Value>, total: i64, round_up: bool) -> Option<i64
         Value::String(s) => {
             let p: i64 = s.strip_suffix('%')?.parse().ok()?;
             let prod = p.saturating_mul(total);
-            Some(if round_up { (prod + 99).div_euclid(100) } else { prod.div_euclid(100) })
+            Some(if round_up {
+                (prod + 99).div_euclid(100)
+            } else {
+                prod.div_euclid(100)
+            })
         }
         _ => None,
     }
@@ -161,7 +172,9 @@ pub fn equal_ignore_hash(a: Option<&Value>, b: Option<&Value>) -> bool {
 
 /// Oldest first, ties by name (`ReplicaSetsByCreationTimestamp`).
 fn by_creation(a: &Value, b: &Value) -> Ordering {
-    creation_secs(a).cmp(&creation_secs(b)).then_with(|| meta_str(a, "name").cmp(meta_str(b, "name")))
+    creation_secs(a)
+        .cmp(&creation_secs(b))
+        .then_with(|| meta_str(a, "name").cmp(meta_str(b, "name")))
 }
 
 /// `SetReplicasAnnotations`; returns whether anything changed.
@@ -172,7 +185,15 @@ fn set_replicas_annotations(rs: &mut Value, desired: i64, max: i64) -> bool {
 }
 
 fn skip_copy_annotation(key: &str) -> bool {
-    [LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO].contains(&key)
+    [
+        LAST_APPLIED,
+        REVISION,
+        REVISION_HISTORY,
+        DESIRED_REPLICAS,
+        MAX_REPLICAS,
+        ROLLBACK_TO,
+    ]
+    .contains(&key)
 }
 
 /// `SetNewReplicaSetAnnotations`: copies the Deployment's annotations, sets the revision
@@ -270,7 +291,11 @@ fn condition(type_: &str, status: &str, reason: &str, message: &str, now: SimTim
 }
 
 fn get_condition<'a>(status: &'a Value, type_: &str) -> Option<&'a Value> {
-    status.get("conditions")?.as_array()?.iter().find(|c| str_at(c, "/type") == type_)
+    status
+        .get("conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| str_at(c, "/type") == type_)
 }
 
 /// `SetDeploymentCondition`: no-op when status and reason are unchanged; keeps the
@@ -316,7 +341,10 @@ pub fn calculate_status(all: &[&Value], new_rs: Option<&Value>, d: &Value, now: 
     let fields = [
         ("observedGeneration", int_at(d, "/metadata/generation")),
         ("replicas", sum(all, "/status/replicas")),
-        ("updatedReplicas", new_rs.map(|rs| int_at(rs, "/status/replicas")).unwrap_or(0)),
+        (
+            "updatedReplicas",
+            new_rs.map(|rs| int_at(rs, "/status/replicas")).unwrap_or(0),
+        ),
         ("readyReplicas", sum(all, "/status/readyReplicas")),
         ("availableReplicas", available),
         ("unavailableReplicas", unavailable),
@@ -329,19 +357,34 @@ pub fn calculate_status(all: &[&Value], new_rs: Option<&Value>, d: &Value, now: 
     if let Some(c) = d.pointer("/status/collisionCount") {
         status.insert("collisionCount".into(), c.clone());
     }
-    if let Some(c) = d.pointer("/status/conditions").filter(|c| c.as_array().is_some_and(|a| !a.is_empty())) {
+    if let Some(c) = d
+        .pointer("/status/conditions")
+        .filter(|c| c.as_array().is_some_and(|a| !a.is_empty()))
+    {
         status.insert("conditions".into(), c.clone());
     }
     let mut status = Value::Object(status);
     if available >= replicas(d) - max_unavailable(d) {
         set_condition(
             &mut status,
-            condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", now),
+            condition(
+                "Available",
+                "True",
+                "MinimumReplicasAvailable",
+                "Deployment has minimum availability.",
+                now,
+            ),
         );
     } else {
         set_condition(
             &mut status,
-            condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", now),
+            condition(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+                now,
+            ),
         );
     }
     status
@@ -376,7 +419,9 @@ pub fn deployment_timed_out(d: &Value, status: &Value, now: SimTime) -> bool {
     if !has_progress_deadline(d) {
         return false;
     }
-    let Some(cond) = get_condition(status, "Progressing") else { return false };
+    let Some(cond) = get_condition(status, "Progressing") else {
+        return false;
+    };
     match str_at(cond, "/reason") {
         "NewReplicaSetAvailable" => false,
         "ProgressDeadlineExceeded" => true,
@@ -404,7 +449,9 @@ struct Sync<'a> {
 impl Sync<'_> {
     fn event(&mut self, type_: &str, reason: &str, message: &str) {
         let d = self.d.clone();
-        let _ = self.recorder.record(self.api, self.now, &d, type_, reason, message, COMPONENT, "");
+        let _ = self
+            .recorder
+            .record(self.api, self.now, &d, type_, reason, message, COMPONENT, "");
     }
 
     fn ns(&self) -> String {
@@ -442,7 +489,9 @@ impl Sync<'_> {
 
     fn update_rs(&mut self, i: usize, rs: Value) -> Result<(), ApiError> {
         let (ns, name) = key_of(&rs);
-        let stored = self.api.request(ApiRequest::put(object_path("apps/v1", "replicasets", &ns, &name), rs))?;
+        let stored = self
+            .api
+            .request(ApiRequest::put(object_path("apps/v1", "replicasets", &ns, &name), rs))?;
         if let Some(slot) = self.rss.get_mut(i) {
             *slot = stored;
         }
@@ -453,14 +502,23 @@ impl Sync<'_> {
         let template = self.d.pointer("/spec/template");
         let mut idx: Vec<usize> = (0..self.rss.len()).collect();
         idx.sort_by(|a, b| by_creation(&self.rss[*a], &self.rss[*b]));
-        idx.into_iter()
-            .find(|i| self.rss.get(*i).is_some_and(|rs| equal_ignore_hash(rs.pointer("/spec/template"), template)))
+        idx.into_iter().find(|i| {
+            self.rss
+                .get(*i)
+                .is_some_and(|rs| equal_ignore_hash(rs.pointer("/spec/template"), template))
+        })
     }
 
     /// `getAllReplicaSetsAndSyncRevision` / `getNewReplicaSet`.
     fn sync_revision(&mut self, create: bool) -> Result<(), ApiError> {
         self.new_idx = self.find_new();
-        let max_old = self.old_idx().iter().filter_map(|i| self.rss.get(*i)).map(revision).max().unwrap_or(0);
+        let max_old = self
+            .old_idx()
+            .iter()
+            .filter_map(|i| self.rss.get(*i))
+            .map(revision)
+            .max()
+            .unwrap_or(0);
         let new_revision = max_old + 1;
         if let Some(i) = self.new_idx {
             let mut rs = self.rss[i].clone();
@@ -478,7 +536,10 @@ impl Sync<'_> {
             let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
             if has_progress_deadline(&self.d) && get_condition(&status, "Progressing").is_none() {
                 let msg = format!("Found new replica set \"{}\"", meta_str(&rs, "name"));
-                set_condition(&mut status, condition("Progressing", "True", "FoundNewReplicaSet", &msg, self.now));
+                set_condition(
+                    &mut status,
+                    condition("Progressing", "True", "FoundNewReplicaSet", &msg, self.now),
+                );
                 needs_update = true;
             }
             if needs_update {
@@ -535,10 +596,15 @@ impl Sync<'_> {
         }
         set_new_replica_set_annotations(&self.d, &mut rs, new_revision, false);
         let mut already_exists = false;
-        let created = match self.api.request(ApiRequest::post(object_path("apps/v1", "replicasets", &ns, ""), rs)) {
+        let created = match self
+            .api
+            .request(ApiRequest::post(object_path("apps/v1", "replicasets", &ns, ""), rs))
+        {
             Ok(c) => c,
             Err(e) if e.code() == 409 => {
-                let existing = self.api.request(ApiRequest::get(object_path("apps/v1", "replicasets", &ns, &name)))?;
+                let existing = self
+                    .api
+                    .request(ApiRequest::get(object_path("apps/v1", "replicasets", &ns, &name)))?;
                 if controller_uid(&existing) == meta_str(&self.d, "uid")
                     && equal_ignore_hash(existing.pointer("/spec/template"), self.d.pointer("/spec/template"))
                 {
@@ -557,7 +623,10 @@ impl Sync<'_> {
                 let msg = format!("Failed to create new replica set \"{name}\": {}", e.message());
                 if has_progress_deadline(&self.d) {
                     let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
-                    set_condition(&mut status, condition("Progressing", "False", "ReplicaSetCreateError", &msg, self.now));
+                    set_condition(
+                        &mut status,
+                        condition("Progressing", "False", "ReplicaSetCreateError", &msg, self.now),
+                    );
                     let _ = self.update_status(status);
                 }
                 self.event("Warning", "ReplicaSetCreateError", &msg);
@@ -575,7 +644,10 @@ impl Sync<'_> {
         let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
         if !already_exists && has_progress_deadline(&self.d) {
             let msg = format!("Created new replica set \"{created_name}\"");
-            set_condition(&mut status, condition("Progressing", "True", "NewReplicaSetCreated", &msg, self.now));
+            set_condition(
+                &mut status,
+                condition("Progressing", "True", "NewReplicaSetCreated", &msg, self.now),
+            );
             needs_update = true;
         }
         if needs_update {
@@ -586,13 +658,15 @@ impl Sync<'_> {
 
     /// `scaleReplicaSet`.
     fn scale_rs(&mut self, i: usize, new_scale: i64) -> Result<bool, ApiError> {
-        let Some(rs) = self.rss.get(i).cloned() else { return Ok(false) };
+        let Some(rs) = self.rss.get(i).cloned() else {
+            return Ok(false);
+        };
         let old_scale = spec_replicas(&rs);
         let desired = replicas(&self.d);
         let max = desired + max_surge(&self.d);
         let size_changes = old_scale != new_scale;
-        let annotations_change =
-            annotation(&rs, DESIRED_REPLICAS) != Some(desired.to_string().as_str()) || annotation(&rs, MAX_REPLICAS) != Some(max.to_string().as_str());
+        let annotations_change = annotation(&rs, DESIRED_REPLICAS) != Some(desired.to_string().as_str())
+            || annotation(&rs, MAX_REPLICAS) != Some(max.to_string().as_str());
         if !size_changes && !annotations_change {
             return Ok(false);
         }
@@ -604,7 +678,10 @@ impl Sync<'_> {
         self.update_rs(i, copy)?;
         if size_changes {
             let op = if old_scale < new_scale { "up" } else { "down" };
-            let msg = format!("Scaled {op} replica set {} from {old_scale} to {new_scale}", meta_str(&rs, "name"));
+            let msg = format!(
+                "Scaled {op} replica set {} from {old_scale} to {new_scale}",
+                meta_str(&rs, "name")
+            );
             self.event("Normal", "ScalingReplicaSet", &msg);
         }
         Ok(size_changes)
@@ -619,7 +696,10 @@ impl Sync<'_> {
     }
 
     fn active(&self, idx: &[usize]) -> Vec<usize> {
-        idx.iter().copied().filter(|i| self.rss.get(*i).is_some_and(|rs| spec_replicas(rs) > 0)).collect()
+        idx.iter()
+            .copied()
+            .filter(|i| self.rss.get(*i).is_some_and(|rs| spec_replicas(rs) > 0))
+            .collect()
     }
 
     /// `scale`: proportional scaling when the Deployment's size changes mid-rollout.
@@ -663,7 +743,13 @@ impl Sync<'_> {
         // BySizeNewer (up) / BySizeOlder (down): larger first, then newer / older first.
         all.sort_by(|a, b| {
             let (ra, rb) = (&self.rss[*a], &self.rss[*b]);
-            spec_replicas(rb).cmp(&spec_replicas(ra)).then_with(|| if op_up { by_creation(rb, ra) } else { by_creation(ra, rb) })
+            spec_replicas(rb).cmp(&spec_replicas(ra)).then_with(|| {
+                if op_up {
+                    by_creation(rb, ra)
+                } else {
+                    by_creation(ra, rb)
+                }
+            })
         });
         let mut added = 0;
         let mut sizes: Vec<(usize, i64)> = Vec::new();
@@ -692,8 +778,11 @@ impl Sync<'_> {
         let Some(limit) = int_opt(&self.d, "/spec/revisionHistoryLimit").filter(|l| *l != MAX_INT32) else {
             return Ok(());
         };
-        let mut cleanable: Vec<usize> =
-            self.old_idx().into_iter().filter(|i| self.rss.get(*i).is_some_and(|rs| !is_being_deleted(rs))).collect();
+        let mut cleanable: Vec<usize> = self
+            .old_idx()
+            .into_iter()
+            .filter(|i| self.rss.get(*i).is_some_and(|rs| !is_being_deleted(rs)))
+            .collect();
         let diff = cleanable.len() as i64 - limit;
         if diff <= 0 {
             return Ok(());
@@ -713,7 +802,10 @@ impl Sync<'_> {
                 continue;
             }
             let name = meta_str(rs, "name").to_string();
-            match self.api.request(ApiRequest::delete(object_path("apps/v1", "replicasets", &ns, &name))) {
+            match self
+                .api
+                .request(ApiRequest::delete(object_path("apps/v1", "replicasets", &ns, &name)))
+            {
                 Ok(_) => {}
                 Err(e) if e.code() == 404 => {}
                 Err(e) => return Err(e),
@@ -749,9 +841,15 @@ impl Sync<'_> {
     fn is_scaling_event(&mut self) -> Result<bool, ApiError> {
         self.sync_revision(false)?;
         let desired = replicas(&self.d);
-        Ok(self.active(&self.all_idx()).iter().filter_map(|i| self.rss.get(*i)).any(|rs| {
-            annotation(rs, DESIRED_REPLICAS).and_then(|v| v.parse::<i64>().ok()).is_some_and(|v| v != desired)
-        }))
+        Ok(self
+            .active(&self.all_idx())
+            .iter()
+            .filter_map(|i| self.rss.get(*i))
+            .any(|rs| {
+                annotation(rs, DESIRED_REPLICAS)
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .is_some_and(|v| v != desired)
+            }))
     }
 
     /// `checkPausedConditions`.
@@ -768,9 +866,27 @@ impl Sync<'_> {
         let paused = bool_at(&self.d, "/spec/paused");
         let mut status = status;
         if paused && !paused_cond {
-            set_condition(&mut status, condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", self.now));
+            set_condition(
+                &mut status,
+                condition(
+                    "Progressing",
+                    "Unknown",
+                    "DeploymentPaused",
+                    "Deployment is paused",
+                    self.now,
+                ),
+            );
         } else if !paused && paused_cond {
-            set_condition(&mut status, condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed", self.now));
+            set_condition(
+                &mut status,
+                condition(
+                    "Progressing",
+                    "Unknown",
+                    "DeploymentResumed",
+                    "Deployment is resumed",
+                    self.now,
+                ),
+            );
         } else {
             return Ok(());
         }
@@ -786,15 +902,23 @@ impl Sync<'_> {
         let d_status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
         let current = get_condition(&d_status, "Progressing").cloned();
         let complete_already = status_int(&status, "replicas") == status_int(&status, "updatedReplicas")
-            && current.as_ref().is_some_and(|c| str_at(c, "/reason") == "NewReplicaSetAvailable");
+            && current
+                .as_ref()
+                .is_some_and(|c| str_at(c, "/reason") == "NewReplicaSetAvailable");
         let new_name = self.new_rs().map(|rs| meta_str(rs, "name").to_string());
         if has_progress_deadline(&self.d) && !complete_already {
             if deployment_complete(&self.d, &status) {
                 let msg = match &new_name {
                     Some(n) => format!("ReplicaSet \"{n}\" has successfully progressed."),
-                    None => format!("Deployment \"{}\" has successfully progressed.", meta_str(&self.d, "name")),
+                    None => format!(
+                        "Deployment \"{}\" has successfully progressed.",
+                        meta_str(&self.d, "name")
+                    ),
                 };
-                set_condition(&mut status, condition("Progressing", "True", "NewReplicaSetAvailable", &msg, self.now));
+                set_condition(
+                    &mut status,
+                    condition("Progressing", "True", "NewReplicaSetAvailable", &msg, self.now),
+                );
             } else if deployment_progressing(&self.d, &status) {
                 let msg = match &new_name {
                     Some(n) => format!("ReplicaSet \"{n}\" is progressing."),
@@ -813,9 +937,15 @@ impl Sync<'_> {
             } else if deployment_timed_out(&self.d, &status, self.now) {
                 let msg = match &new_name {
                     Some(n) => format!("ReplicaSet \"{n}\" has timed out progressing."),
-                    None => format!("Deployment \"{}\" has timed out progressing.", meta_str(&self.d, "name")),
+                    None => format!(
+                        "Deployment \"{}\" has timed out progressing.",
+                        meta_str(&self.d, "name")
+                    ),
                 };
-                set_condition(&mut status, condition("Progressing", "False", "ProgressDeadlineExceeded", &msg, self.now));
+                set_condition(
+                    &mut status,
+                    condition("Progressing", "False", "ProgressDeadlineExceeded", &msg, self.now),
+                );
             }
         }
         // ReplicaFailure mirrors the first failing ReplicaSet (the new one first).
@@ -826,7 +956,13 @@ impl Sync<'_> {
             .find_map(|rs| get_condition(rs.get("status").unwrap_or(&Value::Null), "ReplicaFailure").cloned());
         match failure {
             Some(f) if str_at(&f, "/status") == "True" => {
-                let c = condition("ReplicaFailure", "True", str_at(&f, "/reason"), str_at(&f, "/message"), self.now);
+                let c = condition(
+                    "ReplicaFailure",
+                    "True",
+                    str_at(&f, "/reason"),
+                    str_at(&f, "/message"),
+                    self.now,
+                );
                 set_condition(&mut status, c);
             }
             _ => remove_condition(&mut status, "ReplicaFailure"),
@@ -841,7 +977,9 @@ impl Sync<'_> {
     /// `requeueStuckDeployment`: come back when the progress deadline would pass.
     fn requeue_stuck(&mut self, status: &Value) {
         let d_status = self.d.get("status").cloned().unwrap_or(Value::Null);
-        let Some(cur) = get_condition(&d_status, "Progressing") else { return };
+        let Some(cur) = get_condition(&d_status, "Progressing") else {
+            return;
+        };
         if !has_progress_deadline(&self.d)
             || deployment_complete(&self.d, status)
             || str_at(cur, "/reason") == "ProgressDeadlineExceeded"
@@ -899,7 +1037,10 @@ impl Sync<'_> {
         }
         let all_count = spec_sum(&self.all_refs());
         let min_available = replicas(&self.d) - max_unavailable(&self.d);
-        let new_unavailable = self.new_rs().map(|rs| spec_replicas(rs) - int_at(rs, "/status/availableReplicas")).unwrap_or(0);
+        let new_unavailable = self
+            .new_rs()
+            .map(|rs| spec_replicas(rs) - int_at(rs, "/status/availableReplicas"))
+            .unwrap_or(0);
         let max_scaled_down = all_count - min_available - new_unavailable;
         if max_scaled_down <= 0 {
             return Ok(false);
@@ -976,12 +1117,15 @@ impl Sync<'_> {
             return true;
         }
         let new_uid = self.new_rs().map(|rs| meta_str(rs, "uid")).unwrap_or("");
-        self.pods_by_rs.iter().filter(|(uid, _)| uid.as_str() != new_uid).any(|(_, pods)| {
-            pods.iter().any(|p| {
-                let phase = pod_phase(p);
-                phase != "Failed" && phase != "Succeeded"
+        self.pods_by_rs
+            .iter()
+            .filter(|(uid, _)| uid.as_str() != new_uid)
+            .any(|(_, pods)| {
+                pods.iter().any(|p| {
+                    let phase = pod_phase(p);
+                    phase != "Failed" && phase != "Succeeded"
+                })
             })
-        })
     }
 }
 
@@ -1016,7 +1160,9 @@ impl DeploymentController {
         if r.get("kind").and_then(Value::as_str) != Some("Deployment") {
             return None;
         }
-        let d = self.deployments.get(meta_str(obj, "namespace"), r.get("name").and_then(Value::as_str)?)?;
+        let d = self
+            .deployments
+            .get(meta_str(obj, "namespace"), r.get("name").and_then(Value::as_str)?)?;
         (meta_str(d, "uid") == r.get("uid").and_then(Value::as_str).unwrap_or("")).then(|| key_of(d))
     }
 
@@ -1047,7 +1193,13 @@ impl DeploymentController {
     fn on_pod_deleted(&mut self, pod: &Value) {
         let ns = meta_str(pod, "namespace");
         let Some(r) = controller_ref(pod) else { return };
-        let Some(rs) = r.get("name").and_then(Value::as_str).and_then(|n| self.replica_sets.get(ns, n)) else { return };
+        let Some(rs) = r
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(|n| self.replica_sets.get(ns, n))
+        else {
+            return;
+        };
         if let Some(k) = self.owner_of(rs) {
             let recreate = self.deployments.get(&k.0, &k.1).is_some_and(|d| !is_rolling_update(d));
             if recreate {
@@ -1057,10 +1209,14 @@ impl DeploymentController {
     }
 
     fn sync(&mut self, api: &mut dyn ApiClient, now: SimTime, key: &Key) -> Result<Option<SimTime>, ApiError> {
-        let Some(d) = self.deployments.get(&key.0, &key.1).cloned() else { return Ok(None) };
+        let Some(d) = self.deployments.get(&key.0, &key.1).cloned() else {
+            return Ok(None);
+        };
         let Some(selector) = selector_of(&d) else {
             let msg = "This deployment is selecting all pods. A non-empty selector is required.";
-            let _ = self.recorder.record(api, now, &d, "Warning", "SelectorOverride", msg, COMPONENT, "");
+            let _ = self
+                .recorder
+                .record(api, now, &d, "Warning", "SelectorOverride", msg, COMPONENT, "");
             return Ok(None);
         };
         let rss = self.claim_replica_sets(api, &d, &selector)?;
@@ -1107,7 +1263,12 @@ impl DeploymentController {
     }
 
     /// `ClaimReplicaSets`.
-    fn claim_replica_sets(&self, api: &mut dyn ApiClient, d: &Value, selector: &Selector) -> Result<Vec<Value>, ApiError> {
+    fn claim_replica_sets(
+        &self,
+        api: &mut dyn ApiClient,
+        d: &Value,
+        selector: &Selector,
+    ) -> Result<Vec<Value>, ApiError> {
         let uid = meta_str(d, "uid");
         let mut out = Vec::new();
         for rs in self.replica_sets.list_namespace(meta_str(d, "namespace")) {
@@ -1124,7 +1285,11 @@ impl DeploymentController {
                             .filter(|r| r.get("uid").and_then(Value::as_str) != Some(uid))
                             .cloned()
                             .collect();
-                        let refs = if refs.is_empty() { Value::Null } else { Value::Array(refs) };
+                        let refs = if refs.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::Array(refs)
+                        };
                         let patch = json!({"metadata": {"ownerReferences": refs, "uid": meta_str(rs, "uid")}});
                         match api.request(ApiRequest::patch(path, apimachinery::request::PatchType::Merge, patch)) {
                             Ok(_) => {}
@@ -1161,14 +1326,18 @@ impl Component for DeploymentController {
     fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, _rng: &mut RngStreams) -> StepResult {
         let retry = StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1))));
         let mut did_work = false;
-        let Ok(changes) = self.deployments.sync(api) else { return retry };
+        let Ok(changes) = self.deployments.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             if c.kind != ChangeKind::Deleted {
                 self.queue.add(c.key());
             }
         }
-        let Ok(changes) = self.replica_sets.sync(api) else { return retry };
+        let Ok(changes) = self.replica_sets.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             self.on_rs_change(c.kind, &c.object, c.old.as_ref());
@@ -1192,7 +1361,10 @@ impl Component for DeploymentController {
                 Err(_) => self.queue.add_rate_limited(key, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 
@@ -1220,9 +1392,18 @@ mod tests {
     #[test]
     fn safe_encoding_maps_digits_onto_the_name_alphabet() {
         assert_eq!(safe_encode_string("0123456789"), "456789bcdf");
-        let h = compute_hash(&json!({"spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}), None);
+        let h = compute_hash(
+            &json!({"spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}),
+            None,
+        );
         assert!(h.chars().all(|c| "456789bcdf".contains(c)), "{h}");
-        assert_ne!(h, compute_hash(&json!({"spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}), Some(1)));
+        assert_ne!(
+            h,
+            compute_hash(
+                &json!({"spec": {"containers": [{"name": "nginx", "image": "nginx"}]}}),
+                Some(1)
+            )
+        );
         assert_eq!(fnv32a(b""), 0x811c9dc5);
         assert_eq!(fnv32a(b"a"), 0xe40c292c);
     }
@@ -1237,7 +1418,11 @@ mod tests {
             (json!("0%"), json!("0%"), 4, (0, 1)),
         ];
         for (surge, unavail, desired, want) in cases {
-            assert_eq!(resolve_fenceposts(Some(&surge), Some(&unavail), desired), want, "{surge} {unavail} {desired}");
+            assert_eq!(
+                resolve_fenceposts(Some(&surge), Some(&unavail), desired),
+                want,
+                "{surge} {unavail} {desired}"
+            );
         }
         let d = deployment(2, json!("25%"), json!("25%"));
         assert_eq!(max_unavailable(&d), 0);
@@ -1290,24 +1475,39 @@ mod tests {
         assert_eq!(annotations(&fresh).get(REVISION).map(String::as_str), Some("3"));
         assert_eq!(annotations(&fresh).get(REVISION_HISTORY).map(String::as_str), Some("1"));
         assert!(set_new_replica_set_annotations(&d, &mut fresh, 5, true));
-        assert_eq!(annotations(&fresh).get(REVISION_HISTORY).map(String::as_str), Some("1,3"));
+        assert_eq!(
+            annotations(&fresh).get(REVISION_HISTORY).map(String::as_str),
+            Some("1,3")
+        );
         assert!(!set_new_replica_set_annotations(&d, &mut fresh, 5, true));
     }
 
     #[test]
     fn conditions_keep_transition_time_and_move_last_when_updated() {
         let mut status = json!({});
-        set_condition(&mut status, condition("Progressing", "True", "NewReplicaSetCreated", "m1", NOW));
-        set_condition(&mut status, condition("Available", "False", "MinimumReplicasUnavailable", "m2", NOW));
+        set_condition(
+            &mut status,
+            condition("Progressing", "True", "NewReplicaSetCreated", "m1", NOW),
+        );
+        set_condition(
+            &mut status,
+            condition("Available", "False", "MinimumReplicasUnavailable", "m2", NOW),
+        );
         let later = NOW.add(Duration::from_secs(30));
-        set_condition(&mut status, condition("Progressing", "True", "ReplicaSetUpdated", "m3", later));
+        set_condition(
+            &mut status,
+            condition("Progressing", "True", "ReplicaSetUpdated", "m3", later),
+        );
         let conds = status["conditions"].as_array().unwrap();
         assert_eq!(conds[0]["type"], "Available");
         assert_eq!(conds[1]["reason"], "ReplicaSetUpdated");
         assert_eq!(conds[1]["lastTransitionTime"], "2026-01-01T00:00:00Z");
         assert_eq!(conds[1]["lastUpdateTime"], "2026-01-01T00:00:30Z");
         // Same status and reason: nothing changes, not even the message.
-        set_condition(&mut status, condition("Progressing", "True", "ReplicaSetUpdated", "m4", later));
+        set_condition(
+            &mut status,
+            condition("Progressing", "True", "ReplicaSetUpdated", "m4", later),
+        );
         assert_eq!(status["conditions"][1]["message"], "m3");
     }
 
@@ -1323,7 +1523,10 @@ mod tests {
         assert_eq!(s["conditions"][0]["reason"], "MinimumReplicasAvailable");
         a["status"]["availableReplicas"] = json!(2);
         let s = calculate_status(&[&a], Some(&a), &d, NOW);
-        assert_eq!(s["conditions"][0]["message"], "Deployment does not have minimum availability.");
+        assert_eq!(
+            s["conditions"][0]["message"],
+            "Deployment does not have minimum availability."
+        );
     }
 
     #[test]

@@ -42,7 +42,10 @@ pub fn should_pod_be_in_endpoints(pod: &Value, include_terminating: bool) -> boo
         return false;
     }
     let has_ip = !str_at(pod, "/status/podIP").is_empty()
-        || pod.pointer("/status/podIPs").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+        || pod
+            .pointer("/status/podIPs")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
     if !has_ip {
         return false;
     }
@@ -68,7 +71,11 @@ pub fn find_port(pod: &Value, svc_port: &Value) -> Option<i64> {
                 .into_iter()
                 .flatten()
                 .filter(|c| str_at(c, "/restartPolicy") == "Always");
-            let containers = pod.pointer("/spec/containers").and_then(Value::as_array).into_iter().flatten();
+            let containers = pod
+                .pointer("/spec/containers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten();
             containers.chain(sidecars).find_map(|c| {
                 c.get("ports")?.as_array()?.iter().find_map(|p| {
                     let p_proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
@@ -88,7 +95,10 @@ pub fn endpoint_port(svc_port: &Value, port: i64) -> Value {
         p.insert("name".into(), json!(n));
     }
     p.insert("port".into(), json!(port));
-    p.insert("protocol".into(), json!(svc_port.get("protocol").and_then(Value::as_str).unwrap_or("TCP")));
+    p.insert(
+        "protocol".into(),
+        json!(svc_port.get("protocol").and_then(Value::as_str).unwrap_or("TCP")),
+    );
     if let Some(a) = svc_port.get("appProtocol") {
         p.insert("appProtocol".into(), a.clone());
     }
@@ -112,7 +122,11 @@ fn pod_ip(pod: &Value) -> String {
 /// `RepackSubsets`).
 pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
     let tolerate = bool_at(svc, "/spec/publishNotReadyAddresses");
-    let svc_ports: Vec<Value> = svc.pointer("/spec/ports").and_then(Value::as_array).cloned().unwrap_or_default();
+    let svc_ports: Vec<Value> = svc
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     // port (as canonical JSON, "" for the no-port sentinel) → address key → (address, ready)
     let mut by_port: BTreeMap<String, (Option<Value>, BTreeMap<(String, String), (Value, bool)>)> = BTreeMap::new();
     for pod in pods {
@@ -131,7 +145,11 @@ pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
         let ready = tolerate || is_pod_ready(pod);
         if svc_ports.is_empty() {
             if is_headless(svc) {
-                by_port.entry(String::new()).or_insert((None, BTreeMap::new())).1.insert(key, (addr, ready));
+                by_port
+                    .entry(String::new())
+                    .or_insert((None, BTreeMap::new()))
+                    .1
+                    .insert(key, (addr, ready));
             }
             continue;
         }
@@ -139,13 +157,18 @@ pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
             let Some(port) = find_port(pod, sp) else { continue };
             let ep = endpoint_port(sp, port);
             let pk = serde_json::to_string(&ep).unwrap_or_default();
-            by_port.entry(pk).or_insert((Some(ep), BTreeMap::new())).1.insert(key.clone(), (addr.clone(), ready));
+            by_port
+                .entry(pk)
+                .or_insert((Some(ep), BTreeMap::new()))
+                .1
+                .insert(key.clone(), (addr.clone(), ready));
         }
     }
     // Group ports by the exact address set that offers them.
     let mut by_addrs: BTreeMap<String, (BTreeMap<(String, String), (Value, bool)>, Vec<Value>)> = BTreeMap::new();
     for (_, (port, addrs)) in by_port {
-        let key = serde_json::to_string(&addrs.iter().map(|(k, (_, r))| (k, r)).collect::<Vec<_>>()).unwrap_or_default();
+        let key =
+            serde_json::to_string(&addrs.iter().map(|(k, (_, r))| (k, r)).collect::<Vec<_>>()).unwrap_or_default();
         let entry = by_addrs.entry(key).or_insert_with(|| (addrs.clone(), Vec::new()));
         if let Some(p) = port {
             entry.1.push(p);
@@ -154,11 +177,23 @@ pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
     let mut subsets: Vec<Value> = by_addrs
         .into_values()
         .map(|(addrs, mut ports)| {
-            ports.sort_by(|a, b| str_at(a, "/name").cmp(str_at(b, "/name")).then(int_at(a, "/port").cmp(&int_at(b, "/port"))));
+            ports.sort_by(|a, b| {
+                str_at(a, "/name")
+                    .cmp(str_at(b, "/name"))
+                    .then(int_at(a, "/port").cmp(&int_at(b, "/port")))
+            });
             let mut sorted: Vec<(&(String, String), &(Value, bool))> = addrs.iter().collect();
             sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
-            let ready: Vec<Value> = sorted.iter().filter(|(_, (_, r))| *r).map(|(_, (a, _))| a.clone()).collect();
-            let not_ready: Vec<Value> = sorted.iter().filter(|(_, (_, r))| !*r).map(|(_, (a, _))| a.clone()).collect();
+            let ready: Vec<Value> = sorted
+                .iter()
+                .filter(|(_, (_, r))| *r)
+                .map(|(_, (a, _))| a.clone())
+                .collect();
+            let not_ready: Vec<Value> = sorted
+                .iter()
+                .filter(|(_, (_, r))| !*r)
+                .map(|(_, (a, _))| a.clone())
+                .collect();
             let mut s = Map::new();
             if !ready.is_empty() {
                 s.insert("addresses".into(), Value::Array(ready));
@@ -174,7 +209,11 @@ pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
         .collect();
     subsets.sort_by(|a, b| {
         let first = |s: &Value| {
-            s.pointer("/addresses/0/ip").or_else(|| s.pointer("/notReadyAddresses/0/ip")).and_then(Value::as_str).unwrap_or("").to_string()
+            s.pointer("/addresses/0/ip")
+                .or_else(|| s.pointer("/notReadyAddresses/0/ip"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
         };
         first(a).cmp(&first(b))
     });
@@ -228,7 +267,8 @@ pub fn services_for_pod(services: &Informer, pod: &Value, old: Option<&Value>) -
     services
         .list_namespace(ns)
         .filter(|svc| {
-            service_selector(svc).is_some_and(|s| s.matches(&new_labels) || old_labels.as_ref().is_some_and(|l| s.matches(l)))
+            service_selector(svc)
+                .is_some_and(|s| s.matches(&new_labels) || old_labels.as_ref().is_some_and(|l| s.matches(l)))
         })
         .map(key_of)
         .collect()
@@ -248,7 +288,9 @@ impl EndpointsController {
             }
             return Ok(());
         };
-        let Some(selector) = service_selector(&svc) else { return Ok(()) };
+        let Some(selector) = service_selector(&svc) else {
+            return Ok(());
+        };
         if is_being_deleted(&svc) {
             return Ok(());
         }
@@ -258,14 +300,18 @@ impl EndpointsController {
         new_labels.insert(MANAGED_BY_LABEL.into(), CONTROLLER_NAME.into());
         let current = self.endpoints.get(ns, name).cloned();
         if let Some(cur) = &current {
-            let cur_subsets = cur.get("subsets").and_then(Value::as_array).cloned().unwrap_or_default();
+            let cur_subsets = cur
+                .get("subsets")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             if cur_subsets == subsets && labels(cur) == new_labels {
                 return Ok(());
             }
         }
-        let mut ep = current.clone().unwrap_or_else(|| {
-            json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": ns}})
-        });
+        let mut ep = current.clone().unwrap_or_else(
+            || json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": ns}}),
+        );
         set_meta(&mut ep, "labels", json!(new_labels));
         match trigger_time(&svc, &pods) {
             Some(t) => {
@@ -306,7 +352,9 @@ impl Component for EndpointsController {
     fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, _rng: &mut RngStreams) -> StepResult {
         let retry = StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1))));
         let mut did_work = false;
-        let Ok(changes) = self.services.sync(api) else { return retry };
+        let Ok(changes) = self.services.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             self.queue.add(c.key());
@@ -314,12 +362,18 @@ impl Component for EndpointsController {
         let Ok(changes) = self.pods.sync(api) else { return retry };
         for c in changes {
             did_work = true;
-            let old = if c.kind == ChangeKind::Modified { c.old.as_ref() } else { None };
+            let old = if c.kind == ChangeKind::Modified {
+                c.old.as_ref()
+            } else {
+                None
+            };
             for k in services_for_pod(&self.services, &c.object, old) {
                 self.queue.add(k);
             }
         }
-        let Ok(changes) = self.endpoints.sync(api) else { return retry };
+        let Ok(changes) = self.endpoints.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             if c.kind == ChangeKind::Deleted && self.services.get(&c.key().0, &c.key().1).is_some() {
@@ -333,7 +387,10 @@ impl Component for EndpointsController {
                 Err(_) => self.queue.add_rate_limited(key, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 
@@ -356,12 +413,24 @@ mod tests {
     #[test]
     fn ready_and_not_ready_pods_share_a_subset_with_resolved_ports() {
         let s = svc(json!([{"port": 80, "targetPort": "http", "protocol": "TCP"}]));
-        let (a, b, c) = (pod("a", "10.244.1.5", true), pod("b", "10.244.2.3", false), pod("c", "10.244.1.10", true));
+        let (a, b, c) = (
+            pod("a", "10.244.1.5", true),
+            pod("b", "10.244.2.3", false),
+            pod("c", "10.244.1.10", true),
+        );
         let subsets = desired_subsets(&s, &[&a, &b, &c]);
         assert_eq!(subsets.len(), 1);
-        let ips: Vec<&str> = subsets[0]["addresses"].as_array().unwrap().iter().map(|a| a["ip"].as_str().unwrap()).collect();
+        let ips: Vec<&str> = subsets[0]["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["ip"].as_str().unwrap())
+            .collect();
         assert_eq!(ips, vec!["10.244.1.10", "10.244.1.5"]);
-        assert_eq!(subsets[0]["notReadyAddresses"][0]["targetRef"], json!({"kind": "Pod", "namespace": "default", "name": "b", "uid": "u-b"}));
+        assert_eq!(
+            subsets[0]["notReadyAddresses"][0]["targetRef"],
+            json!({"kind": "Pod", "namespace": "default", "name": "b", "uid": "u-b"})
+        );
         assert_eq!(subsets[0]["ports"], json!([{"port": 8080, "protocol": "TCP"}]));
     }
 
@@ -379,15 +448,23 @@ mod tests {
 
     #[test]
     fn a_named_port_missing_on_a_pod_drops_only_that_port() {
-        let s = svc(json!([{"name": "web", "port": 80, "targetPort": "http", "protocol": "TCP"}, {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}]));
+        let s = svc(
+            json!([{"name": "web", "port": 80, "targetPort": "http", "protocol": "TCP"}, {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"}]),
+        );
         let a = pod("a", "10.244.1.5", true);
         let mut b = pod("b", "10.244.2.5", true);
         b["spec"]["containers"][0]["ports"] = json!([{"name": "http", "containerPort": 8080, "protocol": "TCP"}, {"name": "metrics", "containerPort": 9100, "protocol": "TCP"}]);
         let subsets = desired_subsets(&s, &[&a, &b]);
         assert_eq!(subsets.len(), 2);
         assert_eq!(subsets[0]["addresses"].as_array().unwrap().len(), 2);
-        assert_eq!(subsets[0]["ports"], json!([{"name": "web", "port": 8080, "protocol": "TCP"}]));
+        assert_eq!(
+            subsets[0]["ports"],
+            json!([{"name": "web", "port": 8080, "protocol": "TCP"}])
+        );
         assert_eq!(subsets[1]["addresses"][0]["ip"], "10.244.2.5");
-        assert_eq!(subsets[1]["ports"], json!([{"name": "metrics", "port": 9100, "protocol": "TCP"}]));
+        assert_eq!(
+            subsets[1]["ports"],
+            json!([{"name": "metrics", "port": 9100, "protocol": "TCP"}])
+        );
     }
 }

@@ -41,7 +41,10 @@ pub fn pod_to_endpoint(pod: &Value, svc: &Value) -> Value {
     };
     let mut ep = Map::new();
     ep.insert("addresses".into(), Value::Array(ips));
-    ep.insert("conditions".into(), json!({"ready": ready, "serving": serving, "terminating": terminating}));
+    ep.insert(
+        "conditions".into(),
+        json!({"ready": ready, "serving": serving, "terminating": terminating}),
+    );
     if should_set_hostname(pod, svc) {
         ep.insert("hostname".into(), json!(str_at(pod, "/spec/hostname")));
     }
@@ -56,7 +59,11 @@ pub fn pod_to_endpoint(pod: &Value, svc: &Value) -> Value {
 /// Desired endpoints grouped by their port list (canonical JSON key → (ports, endpoints by
 /// pod uid)).
 pub fn desired_by_ports(svc: &Value, pods: &[&Value]) -> BTreeMap<String, (Value, Vec<(String, Value)>)> {
-    let svc_ports: Vec<Value> = svc.pointer("/spec/ports").and_then(Value::as_array).cloned().unwrap_or_default();
+    let svc_ports: Vec<Value> = svc
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut out: BTreeMap<String, (Value, Vec<(String, Value)>)> = BTreeMap::new();
     let mut sorted: Vec<&&Value> = pods.iter().collect();
     sorted.sort_by(|a, b| meta_str(a, "name").cmp(meta_str(b, "name")));
@@ -64,12 +71,20 @@ pub fn desired_by_ports(svc: &Value, pods: &[&Value]) -> BTreeMap<String, (Value
         if !should_pod_be_in_endpoints(pod, true) {
             continue;
         }
-        let mut ports: Vec<Value> =
-            svc_ports.iter().filter_map(|sp| find_port(pod, sp).map(|p| endpoint_port(sp, p))).collect();
-        ports.sort_by(|a, b| str_at(a, "/name").cmp(str_at(b, "/name")).then(int_at(a, "/port").cmp(&int_at(b, "/port"))));
+        let mut ports: Vec<Value> = svc_ports
+            .iter()
+            .filter_map(|sp| find_port(pod, sp).map(|p| endpoint_port(sp, p)))
+            .collect();
+        ports.sort_by(|a, b| {
+            str_at(a, "/name")
+                .cmp(str_at(b, "/name"))
+                .then(int_at(a, "/port").cmp(&int_at(b, "/port")))
+        });
         let key = serde_json::to_string(&ports).unwrap_or_default();
         let entry = out.entry(key).or_insert_with(|| (Value::Array(ports), Vec::new()));
-        entry.1.push((meta_str(pod, "uid").to_string(), pod_to_endpoint(pod, svc)));
+        entry
+            .1
+            .push((meta_str(pod, "uid").to_string(), pod_to_endpoint(pod, svc)));
     }
     out
 }
@@ -135,7 +150,11 @@ pub fn plan(svc: &Value, pods: &[&Value], existing: &[&Value], trigger: Option<&
         mine.sort_by(|a, b| meta_str(a, "name").cmp(meta_str(b, "name")));
         let mut partial: Vec<(Value, Vec<Value>, bool)> = Vec::new();
         for s in mine {
-            let old_eps: Vec<Value> = s.get("endpoints").and_then(Value::as_array).cloned().unwrap_or_default();
+            let old_eps: Vec<Value> = s
+                .get("endpoints")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let mut kept = Vec::new();
             let mut changed = false;
             for ep in &old_eps {
@@ -154,7 +173,11 @@ pub fn plan(svc: &Value, pods: &[&Value], existing: &[&Value], trigger: Option<&
             }
         }
         // New endpoints fill existing slices first, then new ones.
-        let mut rest: Vec<Value> = eps.iter().filter(|(uid, _)| wanted.contains_key(uid.as_str())).map(|(_, e)| e.clone()).collect();
+        let mut rest: Vec<Value> = eps
+            .iter()
+            .filter(|(uid, _)| wanted.contains_key(uid.as_str()))
+            .map(|(_, e)| e.clone())
+            .collect();
         for (_, kept, changed) in partial.iter_mut() {
             while kept.len() < MAX_ENDPOINTS_PER_SLICE && !rest.is_empty() {
                 kept.push(rest.remove(0));
@@ -181,7 +204,8 @@ pub fn plan(svc: &Value, pods: &[&Value], existing: &[&Value], trigger: Option<&
     if existing.len() == to_delete.len() && to_create.is_empty() && to_update.is_empty() {
         let placeholder = fresh(Value::Null, Value::Null);
         let is_placeholder = |s: &Value| {
-            s.get("endpoints").is_none_or(|e| e.is_null() || e.as_array().is_some_and(|a| a.is_empty()))
+            s.get("endpoints")
+                .is_none_or(|e| e.is_null() || e.as_array().is_some_and(|a| a.is_empty()))
                 && slice_ports_key(s) == "[]"
                 && !labels_differ(s, &labels)
         };
@@ -215,7 +239,11 @@ pub fn plan(svc: &Value, pods: &[&Value], existing: &[&Value], trigger: Option<&
     }
     ops.extend(to_update.into_iter().map(SliceOp::Update));
     ops.extend(to_create.into_iter().map(SliceOp::Create));
-    ops.extend(deletable.into_iter().map(|s| SliceOp::Delete(meta_str(s, "name").to_string())));
+    ops.extend(
+        deletable
+            .into_iter()
+            .map(|s| SliceOp::Delete(meta_str(s, "name").to_string())),
+    );
     ops
 }
 
@@ -247,8 +275,12 @@ impl EndpointSliceController {
     fn sync(&mut self, api: &mut dyn ApiClient, key: &Key) -> Result<(), ApiError> {
         let (ns, name) = key;
         // A deleted Service's slices go with it through the garbage collector.
-        let Some(svc) = self.services.get(ns, name).cloned() else { return Ok(()) };
-        let Some(selector) = service_selector(&svc) else { return Ok(()) };
+        let Some(svc) = self.services.get(ns, name).cloned() else {
+            return Ok(());
+        };
+        let Some(selector) = service_selector(&svc) else {
+            return Ok(());
+        };
         if is_being_deleted(&svc) {
             return Ok(());
         }
@@ -290,7 +322,9 @@ impl Component for EndpointSliceController {
     fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, _rng: &mut RngStreams) -> StepResult {
         let retry = StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1))));
         let mut did_work = false;
-        let Ok(changes) = self.services.sync(api) else { return retry };
+        let Ok(changes) = self.services.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             self.queue.add(c.key());
@@ -298,12 +332,18 @@ impl Component for EndpointSliceController {
         let Ok(changes) = self.pods.sync(api) else { return retry };
         for c in changes {
             did_work = true;
-            let old = if c.kind == ChangeKind::Modified { c.old.as_ref() } else { None };
+            let old = if c.kind == ChangeKind::Modified {
+                c.old.as_ref()
+            } else {
+                None
+            };
             for k in services_for_pod(&self.services, &c.object, old) {
                 self.queue.add(k);
             }
         }
-        let Ok(changes) = self.slices.sync(api) else { return retry };
+        let Ok(changes) = self.slices.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             if c.kind == ChangeKind::Deleted {
@@ -321,7 +361,10 @@ impl Component for EndpointSliceController {
                 Err(_) => self.queue.add_rate_limited(key, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 
@@ -355,15 +398,23 @@ mod tests {
         );
         assert_eq!(s["metadata"]["ownerReferences"][0]["kind"], "Service");
         assert_eq!(s["ports"], json!([{"port": 80, "protocol": "TCP"}]));
-        assert_eq!(s["endpoints"][0]["conditions"], json!({"ready": true, "serving": true, "terminating": false}));
-        assert_eq!(s["endpoints"][1]["conditions"], json!({"ready": false, "serving": false, "terminating": false}));
+        assert_eq!(
+            s["endpoints"][0]["conditions"],
+            json!({"ready": true, "serving": true, "terminating": false})
+        );
+        assert_eq!(
+            s["endpoints"][1]["conditions"],
+            json!({"ready": false, "serving": false, "terminating": false})
+        );
         assert_eq!(s["endpoints"][1]["addresses"], json!(["10.244.2.5"]));
     }
 
     #[test]
     fn no_pods_means_a_placeholder_and_the_slice_keeps_its_name() {
         let ops = plan(&svc(), &[], &[], None);
-        let SliceOp::Create(placeholder) = &ops[0] else { panic!("{ops:?}") };
+        let SliceOp::Create(placeholder) = &ops[0] else {
+            panic!("{ops:?}")
+        };
         assert_eq!(placeholder["endpoints"], Value::Null);
         let mut existing = placeholder.clone();
         existing["metadata"]["name"] = json!("web-abcde");
@@ -380,13 +431,24 @@ mod tests {
 
     #[test]
     fn endpoints_keep_their_order_and_newcomers_are_appended() {
-        let (a, b, c) = (pod("a", "10.244.1.5", true), pod("b", "10.244.2.5", true), pod("c", "10.244.2.9", true));
-        let SliceOp::Create(mut s) = plan(&svc(), &[&b, &c], &[], None).remove(0) else { panic!() };
+        let (a, b, c) = (
+            pod("a", "10.244.1.5", true),
+            pod("b", "10.244.2.5", true),
+            pod("c", "10.244.2.9", true),
+        );
+        let SliceOp::Create(mut s) = plan(&svc(), &[&b, &c], &[], None).remove(0) else {
+            panic!()
+        };
         s["metadata"]["name"] = json!("web-x");
         s["metadata"]["ownerReferences"][0]["uid"] = json!("u-svc");
         let ops = plan(&svc(), &[&a, &b], &[&s], None);
         let SliceOp::Update(u) = &ops[0] else { panic!("{ops:?}") };
-        let names: Vec<&str> = u["endpoints"].as_array().unwrap().iter().map(|e| e["targetRef"]["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = u["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["targetRef"]["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, vec!["b", "a"]);
         assert_eq!(plan(&svc(), &[&b, &c], &[&s], None), vec![]);
     }

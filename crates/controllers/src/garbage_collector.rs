@@ -34,8 +34,20 @@ pub struct Monitored {
     pub namespaced: bool,
 }
 
-const fn m(group: &'static str, version: &'static str, plural: &'static str, kind: &'static str, namespaced: bool) -> Monitored {
-    Monitored { group, version, plural, kind, namespaced }
+const fn m(
+    group: &'static str,
+    version: &'static str,
+    plural: &'static str,
+    kind: &'static str,
+    namespaced: bool,
+) -> Monitored {
+    Monitored {
+        group,
+        version,
+        plural,
+        kind,
+        namespaced,
+    }
 }
 
 /// The resources the collector watches (and can resolve as owners).
@@ -60,7 +72,13 @@ pub const MONITORED: [Monitored; 24] = [
     m("batch", "v1", "cronjobs", "CronJob", true),
     m("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
     m("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true),
-    m("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true),
+    m(
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        true,
+    ),
     m("coordination.k8s.io", "v1", "leases", "Lease", true),
     m("networking.k8s.io", "v1", "ingresses", "Ingress", true),
     m("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true),
@@ -128,11 +146,20 @@ pub enum Decision {
 /// `attemptToDeleteItem`'s decision from the classified owners.
 pub fn decide(owners: &[(String, OwnerState)], has_dependents: bool, finalizers: &[String]) -> Decision {
     let solid = owners.iter().filter(|(_, s)| *s == OwnerState::Solid).count();
-    let gone: Vec<String> =
-        owners.iter().filter(|(_, s)| *s != OwnerState::Solid).map(|(uid, _)| uid.clone()).collect();
-    let waiting = owners.iter().any(|(_, s)| *s == OwnerState::WaitingForDependentsDeletion);
+    let gone: Vec<String> = owners
+        .iter()
+        .filter(|(_, s)| *s != OwnerState::Solid)
+        .map(|(uid, _)| uid.clone())
+        .collect();
+    let waiting = owners
+        .iter()
+        .any(|(_, s)| *s == OwnerState::WaitingForDependentsDeletion);
     if solid > 0 {
-        return if gone.is_empty() { Decision::Keep } else { Decision::RemoveRefs(gone) };
+        return if gone.is_empty() {
+            Decision::Keep
+        } else {
+            Decision::RemoveRefs(gone)
+        };
     }
     if waiting && has_dependents {
         return Decision::Delete("Foreground");
@@ -160,7 +187,10 @@ pub struct GarbageCollector {
 
 pub fn garbage_collector() -> GarbageCollector {
     GarbageCollector {
-        informers: MONITORED.iter().map(|r| Informer::new(ResourcePath::new(r.group, r.version, r.plural))).collect(),
+        informers: MONITORED
+            .iter()
+            .map(|r| Informer::new(ResourcePath::new(r.group, r.version, r.plural)))
+            .collect(),
         nodes: BTreeMap::new(),
         dependents: BTreeMap::new(),
         queue: WorkQueue::default(),
@@ -184,7 +214,10 @@ impl GarbageCollector {
     }
 
     fn dependents_of(&self, uid: &str) -> Vec<String> {
-        self.dependents.get(uid).map(|s| s.iter().cloned().collect()).unwrap_or_default()
+        self.dependents
+            .get(uid)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     fn observe(&mut self, resource: usize, kind: ChangeKind, obj: &Value) {
@@ -215,7 +248,10 @@ impl GarbageCollector {
             finalizers: finalizers(obj),
         };
         for r in &node.owners {
-            self.dependents.entry(ref_uid(r).to_string()).or_default().insert(uid.clone());
+            self.dependents
+                .entry(ref_uid(r).to_string())
+                .or_default()
+                .insert(uid.clone());
         }
         // Owners no longer referenced may be waiting for this dependent.
         if let Some(o) = &old {
@@ -252,14 +288,20 @@ impl GarbageCollector {
         let kind = r.get("kind").and_then(Value::as_str).unwrap_or("");
         let name = r.get("name").and_then(Value::as_str).unwrap_or("");
         // An owner of a kind the collector cannot resolve is left alone.
-        let Some(res) = resource_for(api_version, kind) else { return Ok(OwnerState::Solid) };
+        let Some(res) = resource_for(api_version, kind) else {
+            return Ok(OwnerState::Solid);
+        };
         match api.request(ApiRequest::get(res.path(namespace, name))) {
             Ok(live) => {
                 if meta_str(&live, "uid") != uid {
                     return Ok(OwnerState::Dangling);
                 }
                 let waiting = is_being_deleted(&live) && finalizers(&live).iter().any(|f| f == FOREGROUND_FINALIZER);
-                Ok(if waiting { OwnerState::WaitingForDependentsDeletion } else { OwnerState::Solid })
+                Ok(if waiting {
+                    OwnerState::WaitingForDependentsDeletion
+                } else {
+                    OwnerState::Solid
+                })
             }
             Err(e) if e.code() == 404 => Ok(OwnerState::Dangling),
             Err(e) => Err(e),
@@ -267,8 +309,14 @@ impl GarbageCollector {
     }
 
     fn patch_meta(&self, api: &mut dyn ApiClient, node: &Node, meta: Value) -> Result<(), ApiError> {
-        let Some(res) = MONITORED.get(node.resource) else { return Ok(()) };
-        match api.request(ApiRequest::patch(res.path(&node.namespace, &node.name), PatchType::Merge, json!({"metadata": meta}))) {
+        let Some(res) = MONITORED.get(node.resource) else {
+            return Ok(());
+        };
+        match api.request(ApiRequest::patch(
+            res.path(&node.namespace, &node.name),
+            PatchType::Merge,
+            json!({"metadata": meta}),
+        )) {
             Ok(_) => Ok(()),
             Err(e) if e.code() == 404 => Ok(()),
             Err(e) => Err(e),
@@ -282,13 +330,19 @@ impl GarbageCollector {
     }
 
     fn remove_owner_refs(&self, api: &mut dyn ApiClient, node: &Node, uids: &[String]) -> Result<(), ApiError> {
-        let rest: Vec<&Value> = node.owners.iter().filter(|r| !uids.iter().any(|u| u == ref_uid(r))).collect();
+        let rest: Vec<&Value> = node
+            .owners
+            .iter()
+            .filter(|r| !uids.iter().any(|u| u == ref_uid(r)))
+            .collect();
         let value = if rest.is_empty() { Value::Null } else { json!(rest) };
         self.patch_meta(api, node, json!({"ownerReferences": value}))
     }
 
     fn delete(&self, api: &mut dyn ApiClient, uid: &str, node: &Node, policy: &str) -> Result<(), ApiError> {
-        let Some(res) = MONITORED.get(node.resource) else { return Ok(()) };
+        let Some(res) = MONITORED.get(node.resource) else {
+            return Ok(());
+        };
         let req = ApiRequest::delete(res.path(&node.namespace, &node.name))
             .with_query("propagationPolicy", policy)
             .with_body(json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": uid}}));
@@ -301,7 +355,9 @@ impl GarbageCollector {
     }
 
     fn process(&mut self, api: &mut dyn ApiClient, uid: &str) -> Result<(), ApiError> {
-        let Some(node) = self.nodes.get(uid).cloned() else { return Ok(()) };
+        let Some(node) = self.nodes.get(uid).cloned() else {
+            return Ok(());
+        };
         if node.orphaning() {
             // orphanDependents, then drop the finalizer.
             for d in self.dependents_of(uid) {
@@ -380,7 +436,11 @@ impl Component for GarbageCollector {
             }
         }
         let retry = failed.then(|| now.add(Duration::from_secs(1)));
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }.wake_at(retry)
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
+        .wake_at(retry)
     }
 }
 
@@ -396,18 +456,36 @@ mod tests {
     fn decisions_follow_attempt_to_delete_item() {
         use OwnerState::*;
         assert_eq!(decide(&[s("a", Solid)], false, &[]), Decision::Keep);
-        assert_eq!(decide(&[s("a", Solid), s("b", Dangling)], false, &[]), Decision::RemoveRefs(vec!["b".into()]));
+        assert_eq!(
+            decide(&[s("a", Solid), s("b", Dangling)], false, &[]),
+            Decision::RemoveRefs(vec!["b".into()])
+        );
         assert_eq!(decide(&[s("a", Dangling)], true, &[]), Decision::Delete("Background"));
-        assert_eq!(decide(&[s("a", WaitingForDependentsDeletion)], true, &[]), Decision::Delete("Foreground"));
-        assert_eq!(decide(&[s("a", WaitingForDependentsDeletion)], false, &[]), Decision::Delete("Background"));
-        assert_eq!(decide(&[s("a", Dangling)], false, &["orphan".into()]), Decision::Delete("Orphan"));
+        assert_eq!(
+            decide(&[s("a", WaitingForDependentsDeletion)], true, &[]),
+            Decision::Delete("Foreground")
+        );
+        assert_eq!(
+            decide(&[s("a", WaitingForDependentsDeletion)], false, &[]),
+            Decision::Delete("Background")
+        );
+        assert_eq!(
+            decide(&[s("a", Dangling)], false, &["orphan".into()]),
+            Decision::Delete("Orphan")
+        );
     }
 
     #[test]
     fn owner_kinds_resolve_to_monitored_resources_whatever_the_version() {
-        assert_eq!(resource_for("apps/v1", "ReplicaSet").map(|r| r.plural), Some("replicasets"));
+        assert_eq!(
+            resource_for("apps/v1", "ReplicaSet").map(|r| r.plural),
+            Some("replicasets")
+        );
         assert_eq!(resource_for("extensions/v1beta1", "ReplicaSet"), None);
-        assert_eq!(resource_for("v1", "Node").map(|r| r.path("ns", "n1")), Some("/api/v1/nodes/n1".to_string()));
+        assert_eq!(
+            resource_for("v1", "Node").map(|r| r.path("ns", "n1")),
+            Some("/api/v1/nodes/n1".to_string())
+        );
         assert_eq!(resource_for("example.com/v1", "Widget"), None);
     }
 

@@ -201,7 +201,12 @@ impl ReplicaSetController {
             return Ok(());
         };
         let needs_sync = self.expectations.satisfied(&key_string(key), now);
-        let active: Vec<Value> = self.pods.list_namespace(&key.0).filter(|p| is_pod_active(p)).cloned().collect();
+        let active: Vec<Value> = self
+            .pods
+            .list_namespace(&key.0)
+            .filter(|p| is_pod_active(p))
+            .cloned()
+            .collect();
         let owned = self.claim_pods(api, &set, &selector, active)?;
 
         let mut manage_err = None;
@@ -223,7 +228,8 @@ impl ReplicaSetController {
             && int_at(&updated, "/status/readyReplicas") == spec_replicas
             && int_at(&updated, "/status/availableReplicas") != spec_replicas
         {
-            self.queue.add_after(key.clone(), now.add(Duration::from_secs(min_ready)));
+            self.queue
+                .add_after(key.clone(), now.add(Duration::from_secs(min_ready)));
         }
         match manage_err {
             Some(e) => Err(e),
@@ -292,14 +298,32 @@ impl ReplicaSetController {
                         Ok(p) => {
                             created += 1;
                             let msg = format!("Created pod: {}", meta_str(&p, "name"));
-                            let _ = self.recorder.record(api, now, set, "Normal", "SuccessfulCreate", &msg, self.flavor.component(), "");
+                            let _ = self.recorder.record(
+                                api,
+                                now,
+                                set,
+                                "Normal",
+                                "SuccessfulCreate",
+                                &msg,
+                                self.flavor.component(),
+                                "",
+                            );
                         }
                         Err(e) => {
                             // The attempted create will never be observed.
                             self.expectations.lower_creations(&key, 1);
                             created += 1;
                             let msg = format!("Error creating: {}", e.message());
-                            let _ = self.recorder.record(api, now, set, "Warning", "FailedCreate", &msg, self.flavor.component(), "");
+                            let _ = self.recorder.record(
+                                api,
+                                now,
+                                set,
+                                "Warning",
+                                "FailedCreate",
+                                &msg,
+                                self.flavor.component(),
+                                "",
+                            );
                             failure = Some(e);
                         }
                     }
@@ -324,13 +348,31 @@ impl ReplicaSetController {
                 match api.request(ApiRequest::delete(object_path("v1", "pods", &ns, &name))) {
                     Ok(_) => {
                         let msg = format!("Deleted pod: {name}");
-                        let _ = self.recorder.record(api, now, set, "Normal", "SuccessfulDelete", &msg, self.flavor.component(), "");
+                        let _ = self.recorder.record(
+                            api,
+                            now,
+                            set,
+                            "Normal",
+                            "SuccessfulDelete",
+                            &msg,
+                            self.flavor.component(),
+                            "",
+                        );
                     }
                     Err(e) if e.code() == 404 => self.expectations.deletion_observed(&key),
                     Err(e) => {
                         self.expectations.deletion_observed(&key);
                         let msg = format!("Error deleting: {}", e.message());
-                        let _ = self.recorder.record(api, now, set, "Warning", "FailedDelete", &msg, self.flavor.component(), "");
+                        let _ = self.recorder.record(
+                            api,
+                            now,
+                            set,
+                            "Warning",
+                            "FailedDelete",
+                            &msg,
+                            self.flavor.component(),
+                            "",
+                        );
                         failure = Some(e);
                     }
                 }
@@ -356,14 +398,21 @@ impl ReplicaSetController {
             .filter(|s| controller_uid(s) == owner)
             .map(|s| meta_str(s, "uid"))
             .collect();
-        self.pods.list_namespace(ns).filter(|p| uids.contains(controller_uid(p))).cloned().collect()
+        self.pods
+            .list_namespace(ns)
+            .filter(|p| uids.contains(controller_uid(p)))
+            .cloned()
+            .collect()
     }
 
     fn update_status(&mut self, api: &mut dyn ApiClient, set: &Value, status: Value) -> Result<Value, ApiError> {
         let mut body = set.clone();
         set_field(&mut body, "status", status);
         let (ns, name) = key_of(set);
-        let path = format!("{}/status", object_path(self.flavor.api_version(), self.flavor.plural(), &ns, &name));
+        let path = format!(
+            "{}/status",
+            object_path(self.flavor.api_version(), self.flavor.plural(), &ns, &name)
+        );
         api.request(ApiRequest::put(path, body))
     }
 }
@@ -373,7 +422,11 @@ fn adopt(api: &mut dyn ApiClient, pod: &Value, reference: Value) -> Result<Value
     refs.push(reference);
     let (ns, name) = key_of(pod);
     let patch = json!({"metadata": {"ownerReferences": refs, "uid": meta_str(pod, "uid"), "resourceVersion": meta_str(pod, "resourceVersion")}});
-    api.request(ApiRequest::patch(object_path("v1", "pods", &ns, &name), apimachinery::request::PatchType::Merge, patch))
+    api.request(ApiRequest::patch(
+        object_path("v1", "pods", &ns, &name),
+        apimachinery::request::PatchType::Merge,
+        patch,
+    ))
 }
 
 fn release(api: &mut dyn ApiClient, pod: &Value, owner_uid: &str) -> Result<(), ApiError> {
@@ -383,9 +436,17 @@ fn release(api: &mut dyn ApiClient, pod: &Value, owner_uid: &str) -> Result<(), 
         .cloned()
         .collect();
     let (ns, name) = key_of(pod);
-    let refs = if refs.is_empty() { Value::Null } else { Value::Array(refs) };
+    let refs = if refs.is_empty() {
+        Value::Null
+    } else {
+        Value::Array(refs)
+    };
     let patch = json!({"metadata": {"ownerReferences": refs, "uid": meta_str(pod, "uid")}});
-    match api.request(ApiRequest::patch(object_path("v1", "pods", &ns, &name), apimachinery::request::PatchType::Merge, patch)) {
+    match api.request(ApiRequest::patch(
+        object_path("v1", "pods", &ns, &name),
+        apimachinery::request::PatchType::Merge,
+        patch,
+    )) {
         Ok(_) => Ok(()),
         Err(e) if e.code() == 404 || e.code() == 422 => Ok(()),
         Err(e) => Err(e),
@@ -416,7 +477,10 @@ pub fn pod_from_template(set: &Value, flavor: Flavor) -> Value {
             meta.insert(field.into(), v.clone());
         }
     }
-    meta.insert("ownerReferences".into(), json!([new_controller_ref(set, flavor.api_version(), flavor.kind())]));
+    meta.insert(
+        "ownerReferences".into(),
+        json!([new_controller_ref(set, flavor.api_version(), flavor.kind())]),
+    );
     json!({
         "apiVersion": "v1",
         "kind": "Pod",
@@ -463,7 +527,11 @@ pub fn delete_first(a: &Value, rank_a: i64, b: &Value, rank_b: i64, now: SimTime
     let node_b = str_at(b, "/spec/nodeName");
     // 1. Unassigned < assigned.
     if node_a.is_empty() != node_b.is_empty() {
-        return if node_a.is_empty() { Ordering::Less } else { Ordering::Greater };
+        return if node_a.is_empty() {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
     }
     // 2. Pending < Unknown < Running.
     let (pa, pb) = (phase_ordinal(a), phase_ordinal(b));
@@ -509,7 +577,10 @@ pub fn delete_first(a: &Value, rank_a: i64, b: &Value, rank_b: i64, now: SimTime
         return xb.cmp(&xa);
     }
     // 8. Newer first (logarithmic buckets).
-    let (ta, tb) = (time_at(a, "/metadata/creationTimestamp"), time_at(b, "/metadata/creationTimestamp"));
+    let (ta, tb) = (
+        time_at(a, "/metadata/creationTimestamp"),
+        time_at(b, "/metadata/creationTimestamp"),
+    );
     if ta != tb {
         return match (ta, tb) {
             (Some(x), Some(y)) => {
@@ -568,8 +639,11 @@ pub fn calculate_status(set: &Value, owned: &[Value], manage_err: Option<&str>, 
             }
         }
     }
-    let mut conditions: Vec<Value> =
-        set.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut conditions: Vec<Value> = set
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let has_failure = conditions.iter().any(|c| str_at(c, "/type") == "ReplicaFailure");
     match manage_err {
         Some(msg) if !has_failure => {
@@ -590,7 +664,11 @@ pub fn calculate_status(set: &Value, owned: &[Value], manage_err: Option<&str>, 
     // Go's omitempty drops zero counts; `replicas` is always written.
     let mut status = serde_json::Map::new();
     status.insert("replicas".into(), json!(owned.len()));
-    for (field, n) in [("fullyLabeledReplicas", fully_labeled), ("readyReplicas", ready), ("availableReplicas", available)] {
+    for (field, n) in [
+        ("fullyLabeledReplicas", fully_labeled),
+        ("readyReplicas", ready),
+        ("availableReplicas", available),
+    ] {
         if n != 0 {
             status.insert(field.into(), json!(n));
         }
@@ -641,7 +719,10 @@ impl Component for ReplicaSetController {
                 Err(_) => self.queue.add_rate_limited(key, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 
@@ -686,7 +767,10 @@ mod tests {
             pod("unknown", "n1", "Unknown", None, t),
         ];
         let order = pods_to_delete(&owned, &[], 4, NOW);
-        assert_eq!(names(&order), vec!["unassigned", "pending", "unknown", "running-notready"]);
+        assert_eq!(
+            names(&order),
+            vec!["unassigned", "pending", "unknown", "running-notready"]
+        );
     }
 
     #[test]
@@ -724,9 +808,21 @@ mod tests {
             "metadata": {"name": "web", "namespace": "default", "generation": 2},
             "spec": {"replicas": 3, "minReadySeconds": 30, "template": {"metadata": {"labels": {"app": "web", "tier": "fe"}}}},
         });
-        let mut a = pod("a", "n1", "Running", Some("2026-01-01T00:00:00Z"), "2026-01-01T00:00:00Z");
+        let mut a = pod(
+            "a",
+            "n1",
+            "Running",
+            Some("2026-01-01T00:00:00Z"),
+            "2026-01-01T00:00:00Z",
+        );
         a["metadata"]["labels"] = json!({"app": "web", "tier": "fe"});
-        let mut b = pod("b", "n1", "Running", Some("2026-01-01T00:59:50Z"), "2026-01-01T00:00:00Z");
+        let mut b = pod(
+            "b",
+            "n1",
+            "Running",
+            Some("2026-01-01T00:59:50Z"),
+            "2026-01-01T00:00:00Z",
+        );
         b["metadata"]["labels"] = json!({"app": "web"});
         let status = calculate_status(&set, &[a, b], None, NOW);
         assert_eq!(

@@ -34,7 +34,9 @@ pub fn root_ca_cert_publisher(root_ca: &str) -> RootCaCertPublisher {
 
 impl RootCaCertPublisher {
     fn sync(&mut self, api: &mut dyn ApiClient, ns: &str) -> Result<(), apimachinery::ApiError> {
-        let Some(namespace) = self.namespaces.get("", ns) else { return Ok(()) };
+        let Some(namespace) = self.namespaces.get("", ns) else {
+            return Ok(());
+        };
         if is_being_deleted(namespace) {
             return Ok(());
         }
@@ -76,14 +78,18 @@ impl Component for RootCaCertPublisher {
     fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, _rng: &mut RngStreams) -> StepResult {
         let retry = StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1))));
         let mut did_work = false;
-        let Ok(changes) = self.namespaces.sync(api) else { return retry };
+        let Ok(changes) = self.namespaces.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             if c.kind != ChangeKind::Deleted {
                 self.queue.add(meta_str(&c.object, "name").to_string());
             }
         }
-        let Ok(changes) = self.config_maps.sync(api) else { return retry };
+        let Ok(changes) = self.config_maps.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             let ns = meta_str(&c.object, "namespace").to_string();
@@ -98,6 +104,9 @@ impl Component for RootCaCertPublisher {
                 Err(_) => self.queue.add_rate_limited(ns, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }

@@ -29,7 +29,9 @@ pub fn serviceaccount_controller() -> ServiceAccountsController {
 
 impl ServiceAccountsController {
     fn sync(&mut self, api: &mut dyn ApiClient, ns: &str) -> Result<(), apimachinery::ApiError> {
-        let Some(namespace) = self.namespaces.get("", ns) else { return Ok(()) };
+        let Some(namespace) = self.namespaces.get("", ns) else {
+            return Ok(());
+        };
         if str_at(namespace, "/status/phase") != "Active" && !str_at(namespace, "/status/phase").is_empty() {
             return Ok(());
         }
@@ -57,14 +59,18 @@ impl Component for ServiceAccountsController {
     fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, _rng: &mut RngStreams) -> StepResult {
         let retry = StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1))));
         let mut did_work = false;
-        let Ok(changes) = self.namespaces.sync(api) else { return retry };
+        let Ok(changes) = self.namespaces.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             if c.kind != ChangeKind::Deleted {
                 self.queue.add(meta_str(&c.object, "name").to_string());
             }
         }
-        let Ok(changes) = self.service_accounts.sync(api) else { return retry };
+        let Ok(changes) = self.service_accounts.sync(api) else {
+            return retry;
+        };
         for c in changes {
             did_work = true;
             if c.kind == ChangeKind::Deleted && SERVICE_ACCOUNT_NAMES.contains(&meta_str(&c.object, "name")) {
@@ -78,6 +84,9 @@ impl Component for ServiceAccountsController {
                 Err(_) => self.queue.add_rate_limited(ns, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }

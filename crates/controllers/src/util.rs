@@ -11,7 +11,10 @@ pub use client::meta_str;
 pub type Key = (String, String);
 
 pub fn key_of(obj: &Value) -> Key {
-    (meta_str(obj, "namespace").to_string(), meta_str(obj, "name").to_string())
+    (
+        meta_str(obj, "namespace").to_string(),
+        meta_str(obj, "name").to_string(),
+    )
 }
 
 /// A string at a JSON pointer ("" when absent).
@@ -36,7 +39,11 @@ pub fn bool_at(obj: &Value, pointer: &str) -> bool {
 /// A string map (labels, annotations, a selector's matchLabels) as a BTreeMap.
 pub fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -57,17 +64,25 @@ pub fn is_being_deleted(obj: &Value) -> bool {
 }
 
 pub fn owner_references(obj: &Value) -> &[Value] {
-    obj.pointer("/metadata/ownerReferences").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    obj.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// The owner reference with `controller: true`, as `metav1.GetControllerOf`.
 pub fn controller_ref(obj: &Value) -> Option<&Value> {
-    owner_references(obj).iter().find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+    owner_references(obj)
+        .iter()
+        .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
 }
 
 /// The uid of the controlling owner ("" when none).
 pub fn controller_uid(obj: &Value) -> &str {
-    controller_ref(obj).and_then(|r| r.get("uid")).and_then(Value::as_str).unwrap_or("")
+    controller_ref(obj)
+        .and_then(|r| r.get("uid"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// `metav1.NewControllerRef`: what a controller stamps on the objects it creates.
@@ -91,7 +106,9 @@ pub fn finalizers(obj: &Value) -> Vec<String> {
 
 /// metav1.Time as Unix seconds, when set and well formed.
 pub fn time_at(obj: &Value, pointer: &str) -> Option<i64> {
-    obj.pointer(pointer).and_then(Value::as_str).and_then(apimachinery::time::parse_rfc3339)
+    obj.pointer(pointer)
+        .and_then(Value::as_str)
+        .and_then(apimachinery::time::parse_rfc3339)
 }
 
 pub fn creation_secs(obj: &Value) -> i64 {
@@ -163,7 +180,11 @@ pub fn max_container_restarts(pod: &Value) -> i64 {
 
 /// `/api/v1/namespaces/ns/pods` or `/apis/apps/v1/namespaces/ns/replicasets/name`.
 pub fn object_path(api_version: &str, plural: &str, namespace: &str, name: &str) -> String {
-    let root = if api_version.contains('/') { format!("/apis/{api_version}") } else { format!("/api/{api_version}") };
+    let root = if api_version.contains('/') {
+        format!("/apis/{api_version}")
+    } else {
+        format!("/api/{api_version}")
+    };
     let mut p = root;
     if !namespace.is_empty() {
         p.push_str("/namespaces/");
@@ -236,8 +257,14 @@ mod tests {
 
     #[test]
     fn object_paths_follow_the_group_layout() {
-        assert_eq!(object_path("v1", "pods", "default", "p"), "/api/v1/namespaces/default/pods/p");
-        assert_eq!(object_path("apps/v1", "replicasets", "ns", ""), "/apis/apps/v1/namespaces/ns/replicasets");
+        assert_eq!(
+            object_path("v1", "pods", "default", "p"),
+            "/api/v1/namespaces/default/pods/p"
+        );
+        assert_eq!(
+            object_path("apps/v1", "replicasets", "ns", ""),
+            "/apis/apps/v1/namespaces/ns/replicasets"
+        );
         assert_eq!(object_path("v1", "nodes", "", "n1"), "/api/v1/nodes/n1");
     }
 

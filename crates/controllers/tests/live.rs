@@ -45,7 +45,13 @@ fn world() -> World {
         Box::new(controllers::endpointslice_controller()),
         Box::new(controllers::garbage_collector()),
     ];
-    World { api: Local { server, ctx }, controllers, kubelet_paused: false, next_ip: 2, observer: None }
+    World {
+        api: Local { server, ctx },
+        controllers,
+        kubelet_paused: false,
+        next_ip: 2,
+        observer: None,
+    }
 }
 
 fn items(v: &Value) -> Vec<Value> {
@@ -70,11 +76,15 @@ impl World {
             let name = pod["metadata"]["name"].as_str().unwrap().to_string();
             let path = format!("/api/v1/namespaces/{ns}/pods/{name}");
             if pod["metadata"]["deletionTimestamp"].is_string() {
-                self.api.request(ApiRequest::delete(&path).with_query("gracePeriodSeconds", "0")).unwrap();
+                self.api
+                    .request(ApiRequest::delete(&path).with_query("gracePeriodSeconds", "0"))
+                    .unwrap();
                 did = true;
             } else if pod["status"]["phase"] == "Pending" {
                 let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name}, "target": {"apiVersion": "v1", "kind": "Node", "name": "node01"}});
-                self.api.request(ApiRequest::post(format!("{path}/binding"), binding)).unwrap();
+                self.api
+                    .request(ApiRequest::post(format!("{path}/binding"), binding))
+                    .unwrap();
                 let ip = format!("10.244.1.{}", self.next_ip);
                 self.next_ip += 1;
                 let status = json!({"status": {
@@ -86,7 +96,9 @@ impl World {
                         {"type": "Ready", "status": "True", "lastTransitionTime": now},
                     ],
                 }});
-                self.api.request(ApiRequest::patch(format!("{path}/status"), PatchType::Merge, status)).unwrap();
+                self.api
+                    .request(ApiRequest::patch(format!("{path}/status"), PatchType::Merge, status))
+                    .unwrap();
                 did = true;
             }
         }
@@ -114,10 +126,32 @@ impl World {
                 obs(&mut self.api);
             }
             if std::env::var("DEBUG_SETTLE").is_ok() {
-                let pods: Vec<String> = list(&mut self.api, "/api/v1/pods").iter().map(|p| format!("{} {} {}", p["metadata"]["name"], p["metadata"]["deletionTimestamp"], p["metadata"]["resourceVersion"])).collect();
-                let rss: Vec<String> = list(&mut self.api, "/apis/apps/v1/replicasets").iter().map(|p| format!("{} {} {}", p["metadata"]["name"], p["metadata"]["finalizers"], p["metadata"]["resourceVersion"])).collect();
-                let ds: Vec<String> = list(&mut self.api, "/apis/apps/v1/deployments").iter().map(|p| format!("{} {}", p["metadata"]["name"], p["metadata"]["finalizers"])).collect();
-                let eps: Vec<String> = list(&mut self.api, "/apis/discovery.k8s.io/v1/endpointslices").iter().map(|p| format!("{} {}", p["metadata"]["name"], p["metadata"]["resourceVersion"])).collect();
+                let pods: Vec<String> = list(&mut self.api, "/api/v1/pods")
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {} {}",
+                            p["metadata"]["name"], p["metadata"]["deletionTimestamp"], p["metadata"]["resourceVersion"]
+                        )
+                    })
+                    .collect();
+                let rss: Vec<String> = list(&mut self.api, "/apis/apps/v1/replicasets")
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {} {}",
+                            p["metadata"]["name"], p["metadata"]["finalizers"], p["metadata"]["resourceVersion"]
+                        )
+                    })
+                    .collect();
+                let ds: Vec<String> = list(&mut self.api, "/apis/apps/v1/deployments")
+                    .iter()
+                    .map(|p| format!("{} {}", p["metadata"]["name"], p["metadata"]["finalizers"]))
+                    .collect();
+                let eps: Vec<String> = list(&mut self.api, "/apis/discovery.k8s.io/v1/endpointslices")
+                    .iter()
+                    .map(|p| format!("{} {}", p["metadata"]["name"], p["metadata"]["resourceVersion"]))
+                    .collect();
                 eprintln!("round {round}: pods {pods:?}\n rss {rss:?}\n ds {ds:?}\n slices {eps:?}");
             }
             if !did {
@@ -141,7 +175,13 @@ impl World {
 
     fn events(&mut self, reason: &str) -> Vec<String> {
         let mut evs = list(&mut self.api, "/api/v1/namespaces/default/events");
-        evs.sort_by_key(|e| e["metadata"]["resourceVersion"].as_str().unwrap_or("").parse::<u64>().unwrap_or(0));
+        evs.sort_by_key(|e| {
+            e["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or("")
+                .parse::<u64>()
+                .unwrap_or(0)
+        });
         evs.into_iter()
             .filter(|e| e["reason"] == reason)
             .map(|e| e["message"].as_str().unwrap_or("").to_string())
@@ -166,7 +206,10 @@ const REPLICASETS: &str = "/apis/apps/v1/namespaces/default/replicasets";
 const PODS: &str = "/api/v1/namespaces/default/pods";
 
 fn live_pods(api: &mut Local) -> Vec<Value> {
-    list(api, PODS).into_iter().filter(|p| !p["metadata"]["deletionTimestamp"].is_string()).collect()
+    list(api, PODS)
+        .into_iter()
+        .filter(|p| !p["metadata"]["deletionTimestamp"].is_string())
+        .collect()
 }
 
 #[test]
@@ -180,12 +223,24 @@ fn a_deployment_gets_one_replica_set_and_three_running_pods() {
     assert_eq!(rss.len(), 1);
     let rs = &rss[0];
     let rs_name = rs["metadata"]["name"].as_str().unwrap().to_string();
-    let hash = rs["metadata"]["labels"]["pod-template-hash"].as_str().unwrap().to_string();
+    let hash = rs["metadata"]["labels"]["pod-template-hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(rs_name, format!("web-{hash}"));
-    assert_eq!(rs["spec"]["selector"]["matchLabels"], json!({"app": "web", "pod-template-hash": hash}));
+    assert_eq!(
+        rs["spec"]["selector"]["matchLabels"],
+        json!({"app": "web", "pod-template-hash": hash})
+    );
     assert_eq!(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "1");
-    assert_eq!(rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"], "3");
-    assert_eq!(rs["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"], "4");
+    assert_eq!(
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"],
+        "3"
+    );
+    assert_eq!(
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"],
+        "4"
+    );
     assert_eq!(rs["metadata"]["ownerReferences"][0]["kind"], "Deployment");
     assert_eq!(rs["status"]["replicas"], 3);
     assert_eq!(rs["status"]["availableReplicas"], 3);
@@ -194,7 +249,10 @@ fn a_deployment_gets_one_replica_set_and_three_running_pods() {
     assert_eq!(pods.len(), 3);
     for p in &pods {
         let name = p["metadata"]["name"].as_str().unwrap();
-        assert!(name.starts_with(&format!("{rs_name}-")) && name.len() == rs_name.len() + 6, "{name}");
+        assert!(
+            name.starts_with(&format!("{rs_name}-")) && name.len() == rs_name.len() + 6,
+            "{name}"
+        );
         assert_eq!(p["metadata"]["generateName"], format!("{rs_name}-"));
         assert_eq!(
             p["metadata"]["ownerReferences"],
@@ -214,7 +272,13 @@ fn a_deployment_gets_one_replica_set_and_three_running_pods() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["type"].as_str().unwrap().into(), c["status"].as_str().unwrap().into(), c["reason"].as_str().unwrap().into()))
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap().into(),
+                c["status"].as_str().unwrap().into(),
+                c["reason"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         conds,
@@ -228,10 +292,16 @@ fn a_deployment_gets_one_replica_set_and_three_running_pods() {
         format!("ReplicaSet \"{rs_name}\" has successfully progressed.")
     );
 
-    assert_eq!(w.events("ScalingReplicaSet"), vec![format!("Scaled up replica set {rs_name} from 0 to 3")]);
+    assert_eq!(
+        w.events("ScalingReplicaSet"),
+        vec![format!("Scaled up replica set {rs_name} from 0 to 3")]
+    );
     let mut created = w.events("SuccessfulCreate");
     created.sort();
-    let mut want: Vec<String> = pods.iter().map(|p| format!("Created pod: {}", p["metadata"]["name"].as_str().unwrap())).collect();
+    let mut want: Vec<String> = pods
+        .iter()
+        .map(|p| format!("Created pod: {}", p["metadata"]["name"].as_str().unwrap()))
+        .collect();
     want.sort();
     assert_eq!(created, want);
 }
@@ -243,7 +313,10 @@ fn a_new_image_rolls_out_within_max_surge_and_max_unavailable() {
     w.post(DEPLOYMENTS, deployment("web", 4, "nginx"));
     w.settle();
     w.advance(30);
-    let first_rs = list(&mut w.api, REPLICASETS)[0]["metadata"]["name"].as_str().unwrap().to_string();
+    let first_rs = list(&mut w.api, REPLICASETS)[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // 25%/25% of 4: at most 5 pods, at least 3 ready at every moment.
     let violations = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
@@ -262,12 +335,20 @@ fn a_new_image_rolls_out_within_max_surge_and_max_unavailable() {
     assert_eq!(*violations.borrow(), Vec::<String>::new());
 
     let mut rss = list(&mut w.api, REPLICASETS);
-    rss.sort_by_key(|rs| rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str().unwrap().to_string());
+    rss.sort_by_key(|rs| {
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    });
     assert_eq!(rss.len(), 2);
     assert_eq!(rss[0]["metadata"]["name"], first_rs.as_str());
     assert_eq!(rss[0]["spec"]["replicas"], 0);
     assert_eq!(rss[1]["spec"]["replicas"], 4);
-    assert_eq!(rss[1]["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(
+        rss[1]["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "2"
+    );
     let pods = live_pods(&mut w.api);
     assert_eq!(pods.len(), 4);
     assert!(pods.iter().all(|p| p["spec"]["containers"][0]["image"] == "nginx:1.27"));
@@ -277,10 +358,22 @@ fn a_new_image_rolls_out_within_max_surge_and_max_unavailable() {
     assert_eq!(d["status"]["observedGeneration"], 2);
     let scaling = w.events("ScalingReplicaSet");
     let new_rs = rss[1]["metadata"]["name"].as_str().unwrap();
-    assert_eq!(scaling.first().map(String::as_str), Some(format!("Scaled up replica set {first_rs} from 0 to 4").as_str()));
-    assert_eq!(scaling.get(1).map(String::as_str), Some(format!("Scaled up replica set {new_rs} from 0 to 1").as_str()));
-    assert_eq!(scaling.get(2).map(String::as_str), Some(format!("Scaled down replica set {first_rs} from 4 to 3").as_str()));
-    assert!(scaling.contains(&format!("Scaled down replica set {first_rs} from 1 to 0")), "{scaling:?}");
+    assert_eq!(
+        scaling.first().map(String::as_str),
+        Some(format!("Scaled up replica set {first_rs} from 0 to 4").as_str())
+    );
+    assert_eq!(
+        scaling.get(1).map(String::as_str),
+        Some(format!("Scaled up replica set {new_rs} from 0 to 1").as_str())
+    );
+    assert_eq!(
+        scaling.get(2).map(String::as_str),
+        Some(format!("Scaled down replica set {first_rs} from 4 to 3").as_str())
+    );
+    assert!(
+        scaling.contains(&format!("Scaled down replica set {first_rs} from 1 to 0")),
+        "{scaling:?}"
+    );
 
     // Rolling back to the first template brings revision 1's ReplicaSet back as revision 3.
     let mut d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
@@ -289,7 +382,10 @@ fn a_new_image_rolls_out_within_max_surge_and_max_unavailable() {
     w.settle();
     let old = w.get(&format!("{REPLICASETS}/{first_rs}")).unwrap();
     assert_eq!(old["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "3");
-    assert_eq!(old["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"], "1");
+    assert_eq!(
+        old["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"],
+        "1"
+    );
     assert_eq!(old["spec"]["replicas"], 4);
 }
 
@@ -300,16 +396,29 @@ fn scaling_down_deletes_pods_and_records_events() {
     w.post(DEPLOYMENTS, deployment("web", 3, "nginx"));
     w.settle();
     w.api
-        .request(ApiRequest::patch(format!("{DEPLOYMENTS}/web"), PatchType::Merge, json!({"spec": {"replicas": 1}})))
+        .request(ApiRequest::patch(
+            format!("{DEPLOYMENTS}/web"),
+            PatchType::Merge,
+            json!({"spec": {"replicas": 1}}),
+        ))
         .unwrap();
     w.settle();
     assert_eq!(live_pods(&mut w.api).len(), 1);
     assert_eq!(w.events("SuccessfulDelete").len(), 2);
     let rs = list(&mut w.api, REPLICASETS).remove(0);
     let rs_name = rs["metadata"]["name"].as_str().unwrap();
-    assert_eq!(w.events("ScalingReplicaSet").last().cloned(), Some(format!("Scaled down replica set {rs_name} from 3 to 1")));
-    assert_eq!(rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"], "1");
-    assert_eq!(rs["status"], json!({"replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 2}));
+    assert_eq!(
+        w.events("ScalingReplicaSet").last().cloned(),
+        Some(format!("Scaled down replica set {rs_name} from 3 to 1"))
+    );
+    assert_eq!(
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"],
+        "1"
+    );
+    assert_eq!(
+        rs["status"],
+        json!({"replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 2})
+    );
 }
 
 #[test]
@@ -339,7 +448,11 @@ fn orphan_deletion_keeps_the_replica_set_and_pods_without_the_owner_reference() 
     assert!(w.get(&format!("{DEPLOYMENTS}/web")).is_err());
     let rss = list(&mut w.api, REPLICASETS);
     assert_eq!(rss.len(), 1);
-    assert!(rss[0]["metadata"]["ownerReferences"].is_null(), "{}", rss[0]["metadata"]);
+    assert!(
+        rss[0]["metadata"]["ownerReferences"].is_null(),
+        "{}",
+        rss[0]["metadata"]
+    );
     assert_eq!(live_pods(&mut w.api).len(), 2);
 }
 
@@ -404,37 +517,63 @@ fn services_get_endpoints_and_an_endpoint_slice() {
     );
     w.settle();
     let ep = w.get("/api/v1/namespaces/default/endpoints/web").unwrap();
-    assert_eq!(ep["metadata"]["labels"], json!({"app": "web", "endpoints.kubernetes.io/managed-by": "endpoint-controller"}));
+    assert_eq!(
+        ep["metadata"]["labels"],
+        json!({"app": "web", "endpoints.kubernetes.io/managed-by": "endpoint-controller"})
+    );
     let addrs = ep["subsets"][0]["addresses"].as_array().unwrap();
     assert_eq!(addrs.len(), 2);
     assert_eq!(addrs[0]["targetRef"]["kind"], "Pod");
     assert_eq!(ep["subsets"][0]["ports"], json!([{"port": 80, "protocol": "TCP"}]));
 
-    let slices = list(&mut w.api, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices");
-    let slices: Vec<Value> = slices.into_iter().filter(|s| s["metadata"]["labels"]["kubernetes.io/service-name"] == "web").collect();
+    let slices = list(
+        &mut w.api,
+        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices",
+    );
+    let slices: Vec<Value> = slices
+        .into_iter()
+        .filter(|s| s["metadata"]["labels"]["kubernetes.io/service-name"] == "web")
+        .collect();
     assert_eq!(slices.len(), 1);
     let s = &slices[0];
     assert!(s["metadata"]["name"].as_str().unwrap().starts_with("web-"));
-    assert_eq!(s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"], "endpointslice-controller.k8s.io");
+    assert_eq!(
+        s["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"],
+        "endpointslice-controller.k8s.io"
+    );
     assert_eq!(s["endpoints"].as_array().unwrap().len(), 2);
     let slice_name = s["metadata"]["name"].clone();
 
     // Scaled to zero: Endpoints without subsets, the slice becomes a placeholder.
     w.api
-        .request(ApiRequest::patch(format!("{DEPLOYMENTS}/web"), PatchType::Merge, json!({"spec": {"replicas": 0}})))
+        .request(ApiRequest::patch(
+            format!("{DEPLOYMENTS}/web"),
+            PatchType::Merge,
+            json!({"spec": {"replicas": 0}}),
+        ))
         .unwrap();
     w.settle();
     let ep = w.get("/api/v1/namespaces/default/endpoints/web").unwrap();
     assert!(ep.get("subsets").is_none_or(Value::is_null), "{ep}");
-    let s = w.get(&format!("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/{}", slice_name.as_str().unwrap())).unwrap();
+    let s = w
+        .get(&format!(
+            "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/{}",
+            slice_name.as_str().unwrap()
+        ))
+        .unwrap();
     assert!(s["endpoints"].is_null() || s["endpoints"] == json!([]), "{s}");
 
     // The Service goes: its Endpoints and (through the garbage collector) its slice too.
-    w.api.request(ApiRequest::delete("/api/v1/namespaces/default/services/web")).unwrap();
+    w.api
+        .request(ApiRequest::delete("/api/v1/namespaces/default/services/web"))
+        .unwrap();
     w.settle();
     assert!(w.get("/api/v1/namespaces/default/endpoints/web").is_err());
     assert!(w
-        .get(&format!("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/{}", slice_name.as_str().unwrap()))
+        .get(&format!(
+            "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/{}",
+            slice_name.as_str().unwrap()
+        ))
         .is_err());
 }
 
@@ -442,18 +581,31 @@ fn services_get_endpoints_and_an_endpoint_slice() {
 fn every_namespace_gets_a_default_service_account_and_the_root_ca() {
     let mut w = world();
     w.settle();
-    w.post("/api/v1/namespaces", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}));
+    w.post(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}),
+    );
     w.settle();
     assert!(w.get("/api/v1/namespaces/team/serviceaccounts/default").is_ok());
     let cm = w.get("/api/v1/namespaces/team/configmaps/kube-root-ca.crt").unwrap();
     assert_eq!(cm["data"]["ca.crt"], ROOT_CA);
-    w.api.request(ApiRequest::delete("/api/v1/namespaces/team/serviceaccounts/default")).unwrap();
-    w.api.request(ApiRequest::delete("/api/v1/namespaces/team/configmaps/kube-root-ca.crt")).unwrap();
+    w.api
+        .request(ApiRequest::delete("/api/v1/namespaces/team/serviceaccounts/default"))
+        .unwrap();
+    w.api
+        .request(ApiRequest::delete(
+            "/api/v1/namespaces/team/configmaps/kube-root-ca.crt",
+        ))
+        .unwrap();
     w.settle();
     assert!(w.get("/api/v1/namespaces/team/serviceaccounts/default").is_ok());
     assert!(w.get("/api/v1/namespaces/team/configmaps/kube-root-ca.crt").is_ok());
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-        assert!(w.get(&format!("/api/v1/namespaces/{ns}/serviceaccounts/default")).is_ok(), "{ns}");
+        assert!(
+            w.get(&format!("/api/v1/namespaces/{ns}/serviceaccounts/default"))
+                .is_ok(),
+            "{ns}"
+        );
     }
 }
 
@@ -470,7 +622,10 @@ fn a_replication_controller_runs_its_pods() {
     w.settle();
     let pods = live_pods(&mut w.api);
     assert_eq!(pods.len(), 2);
-    assert_eq!(pods[0]["metadata"]["ownerReferences"][0]["kind"], "ReplicationController");
+    assert_eq!(
+        pods[0]["metadata"]["ownerReferences"][0]["kind"],
+        "ReplicationController"
+    );
     let rc = w.get("/api/v1/namespaces/default/replicationcontrollers/old").unwrap();
     assert_eq!(rc["status"]["readyReplicas"], 2);
 }

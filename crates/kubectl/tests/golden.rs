@@ -151,3 +151,10 @@ fn command_line_help_and_errors_match_the_real_kubectl() {
 fn file_inputs_match_the_real_kubectl() {
     check("files.txt");
 }
+
+/// Output formats of generators (`-o json` in Go struct order, jsonpath, refused formats),
+/// `--append-hash` for secrets, `--save-config` JSON.
+#[test]
+fn generator_output_formats_match_the_real_kubectl() {
+    check("extra.txt");
+}

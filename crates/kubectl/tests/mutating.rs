@@ -344,6 +344,33 @@ fn verbose_seven_shows_request_headers_and_four_dumps_error_statuses() {
 }
 
 #[test]
+fn config_renames_and_deletes_contexts() {
+    let mut w = World::new();
+    assert_eq!(w.sh("config get-clusters"), "NAME\nkubernetes\n");
+    assert_eq!(
+        w.sh("config set-context foo --namespace=dev"),
+        "Context \"foo\" created.\n"
+    );
+    assert_eq!(
+        w.sh("config rename-context foo bar"),
+        "Context \"foo\" renamed to \"bar\".\n"
+    );
+    assert_eq!(
+        w.sh("config rename-context nope x"),
+        "error: cannot rename the context \"nope\", it's not in /root/.kube/config\n[exit 1]\n"
+    );
+    assert_eq!(
+        w.sh("config delete-context bar"),
+        "deleted context bar from /root/.kube/config\n"
+    );
+    assert_eq!(
+        w.sh("config delete-context bar"),
+        "error: cannot delete context bar, not in /root/.kube/config\n[exit 1]\n"
+    );
+    assert_eq!(w.sh("config get-contexts -o name"), "kubernetes-admin@kubernetes\n");
+}
+
+#[test]
 fn config_commands_edit_the_kubeconfig() {
     let mut w = World::new();
     assert_eq!(w.sh("config current-context"), "kubernetes-admin@kubernetes\n");

@@ -17,17 +17,30 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(initial: Duration, max: Duration, expiry: Duration) -> Self {
-        Backoff { initial, max, expiry, entry: None }
+        Backoff {
+            initial,
+            max,
+            expiry,
+            entry: None,
+        }
     }
 
     /// The kubelet's container restart backoff: 10 s doubling to 300 s, reset after 600 s.
     pub fn container_restart() -> Self {
-        Self::new(Duration::from_secs(10), Duration::from_secs(300), Duration::from_secs(600))
+        Self::new(
+            Duration::from_secs(10),
+            Duration::from_secs(300),
+            Duration::from_secs(600),
+        )
     }
 
     /// The kubelet's image pull backoff: 10 s doubling to 300 s (default expiry 2 × max).
     pub fn image_pull() -> Self {
-        Self::new(Duration::from_secs(10), Duration::from_secs(300), Duration::from_secs(600))
+        Self::new(
+            Duration::from_secs(10),
+            Duration::from_secs(300),
+            Duration::from_secs(600),
+        )
     }
 
     fn expired(&self, at: SimTime, last: SimTime) -> bool {
@@ -37,7 +50,9 @@ impl Backoff {
     /// `Next(id, eventTime)`: starts at `initial` or doubles (capped), remembering `at`.
     pub fn next(&mut self, at: SimTime) {
         let delay = match self.entry {
-            Some((d, last)) if !self.expired(at, last) => Duration::from_millis((d.as_millis() * 2).min(self.max.as_millis())),
+            Some((d, last)) if !self.expired(at, last) => {
+                Duration::from_millis((d.as_millis() * 2).min(self.max.as_millis()))
+            }
             _ => self.initial,
         };
         self.entry = Some((delay, at));

@@ -34,7 +34,10 @@ impl ImageRef {
         let (name, tag) = match rest.get(last_slash..).and_then(|t| t.rfind(':')) {
             Some(i) => {
                 let cut = last_slash + i;
-                (rest.get(..cut).unwrap_or(rest), rest.get(cut + 1..).unwrap_or("").to_string())
+                (
+                    rest.get(..cut).unwrap_or(rest),
+                    rest.get(cut + 1..).unwrap_or("").to_string(),
+                )
             }
             None => (rest, String::new()),
         };
@@ -46,7 +49,11 @@ impl ImageRef {
         {
             return Err("invalid reference format".to_string());
         }
-        if !tag.is_empty() && !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-') {
+        if !tag.is_empty()
+            && !tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-')
+        {
             return Err("invalid reference format".to_string());
         }
         let (domain, path) = match name.split_once('/') {
@@ -55,9 +62,22 @@ impl ImageRef {
             }
             _ => ("docker.io".to_string(), name.to_string()),
         };
-        let path = if domain == "docker.io" && !path.contains('/') { format!("library/{path}") } else { path };
-        let tag = if tag.is_empty() && digest.is_none() { "latest".to_string() } else { tag };
-        Ok(ImageRef { domain, path, tag, digest })
+        let path = if domain == "docker.io" && !path.contains('/') {
+            format!("library/{path}")
+        } else {
+            path
+        };
+        let tag = if tag.is_empty() && digest.is_none() {
+            "latest".to_string()
+        } else {
+            tag
+        };
+        Ok(ImageRef {
+            domain,
+            path,
+            tag,
+            digest,
+        })
     }
 
     /// `docker.io/library/nginx`
@@ -357,7 +377,11 @@ const CATALOGUE: &[Family] = &[
         kind: ImageKind::Daemon,
         entrypoint: &["/pause"],
         cmd: &[],
-        tags: &[("3.10.1", 320_448, "3.10.1"), ("3.10", 320_368, "3.10"), ("3.9", 321_520, "3.9")],
+        tags: &[
+            ("3.10.1", 320_448, "3.10.1"),
+            ("3.10", 320_368, "3.10"),
+            ("3.9", 321_520, "3.9"),
+        ],
     },
     Family {
         name: "registry.k8s.io/kube-apiserver",
@@ -558,12 +582,16 @@ mod tests {
 
     #[test]
     fn known_images_have_sizes_digests_and_pull_times() {
-        let PullOutcome::Found(i) = lookup("nginx") else { panic!() };
+        let PullOutcome::Found(i) = lookup("nginx") else {
+            panic!()
+        };
         assert_eq!(i.size_bytes, 72_195_292);
         assert!(i.image_id().starts_with("docker.io/library/nginx@sha256:"));
         assert_eq!(i.digest.len(), "sha256:".len() + 64);
         assert_eq!(i.pull_millis(), 700 + 72_195_292 / 40_000);
-        let PullOutcome::Found(p) = lookup("registry.k8s.io/pause:3.10.1") else { panic!() };
+        let PullOutcome::Found(p) = lookup("registry.k8s.io/pause:3.10.1") else {
+            panic!()
+        };
         assert_eq!(p.kind, ImageKind::Daemon);
     }
 

@@ -2,7 +2,7 @@
 //! pod bound to the node, events, final deletion, static (mirror) pods, logs and usage.
 
 use crate::images::{self, ImageInfo, PullOutcome};
-use crate::pod::{CState, ConfigSource, NodeFacts, PodWorker};
+use crate::pod::{CState, ConfigSource, NodeFacts, PodWorker, ServiceInfo};
 use crate::program::LogLine;
 use apimachinery::request::PatchType;
 use apimachinery::{ApiClient, ApiError, ApiRequest};
@@ -178,7 +178,13 @@ impl Kubelet {
 
     /// Recomputes the image store from the preloaded list and what was pulled (after restore).
     fn rebuild_images(&mut self) {
-        let refs: Vec<String> = self.config.preloaded_images.iter().chain(self.pulled.iter()).cloned().collect();
+        let refs: Vec<String> = self
+            .config
+            .preloaded_images
+            .iter()
+            .chain(self.pulled.iter())
+            .cloned()
+            .collect();
         for r in refs {
             if let PullOutcome::Found(info) = images::lookup(&r) {
                 self.images.insert(info.reference.clone(), info);
@@ -218,22 +224,43 @@ impl Kubelet {
     }
 
     fn worker_by_name(&self, namespace: &str, name: &str) -> Option<&PodWorker> {
-        self.workers.values().find(|w| w.namespace == namespace && w.name == name && !w.deleted)
+        self.workers
+            .values()
+            .find(|w| w.namespace == namespace && w.name == name && !w.deleted)
     }
 
     /// Log lines of a container, as the kubelet's `/containerLogs` serves them; errors carry
     /// the kubelet's texts (400 BadRequest, as the API server relays them).
-    pub fn logs(&self, namespace: &str, pod: &str, container: Option<&str>, previous: bool) -> Result<Vec<LogLine>, ApiError> {
-        let w = self.worker_by_name(namespace, pod).ok_or_else(|| {
-            ApiError::not_found(&apimachinery::GroupResource::new("", "pods"), pod)
-        })?;
-        let regular: Vec<&str> = w.containers.iter().filter(|c| !c.init).map(|c| c.name.as_str()).collect();
-        let init: Vec<&str> = w.containers.iter().filter(|c| c.init).map(|c| c.name.as_str()).collect();
+    pub fn logs(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        previous: bool,
+    ) -> Result<Vec<LogLine>, ApiError> {
+        let w = self
+            .worker_by_name(namespace, pod)
+            .ok_or_else(|| ApiError::not_found(&apimachinery::GroupResource::new("", "pods"), pod))?;
+        let regular: Vec<&str> = w
+            .containers
+            .iter()
+            .filter(|c| !c.init)
+            .map(|c| c.name.as_str())
+            .collect();
+        let init: Vec<&str> = w
+            .containers
+            .iter()
+            .filter(|c| c.init)
+            .map(|c| c.name.as_str())
+            .collect();
         let name = match container {
             Some(c) => c.to_string(),
             None if regular.len() == 1 => regular.first().map(|s| s.to_string()).unwrap_or_default(),
             None => {
-                let mut msg = format!("a container name must be specified for pod {pod}, choose one of: [{}]", regular.join(" "));
+                let mut msg = format!(
+                    "a container name must be specified for pod {pod}, choose one of: [{}]",
+                    regular.join(" ")
+                );
                 if !init.is_empty() {
                     msg.push_str(&format!(" or one of the init containers: [{}]", init.join(" ")));
                 }
@@ -246,17 +273,23 @@ impl Kubelet {
         if previous {
             return match &c.last_state {
                 Some(CState::Terminated { .. }) => Ok(c.previous_logs.clone()),
-                _ => Err(ApiError::bad_request(format!("previous terminated container \"{name}\" in pod \"{pod}\" not found"))),
+                _ => Err(ApiError::bad_request(format!(
+                    "previous terminated container \"{name}\" in pod \"{pod}\" not found"
+                ))),
             };
         }
         match &c.state {
-            CState::Waiting { reason, .. } if c.container_id.is_empty() || c.last_state.is_none() && c.logs.is_empty() => {
+            CState::Waiting { reason, .. }
+                if c.container_id.is_empty() || c.last_state.is_none() && c.logs.is_empty() =>
+            {
                 let why = if reason == "ErrImagePull" || reason == "ImagePullBackOff" {
                     "image can't be pulled".to_string()
                 } else {
                     reason.clone()
                 };
-                Err(ApiError::bad_request(format!("container \"{name}\" in pod \"{pod}\" is waiting to start: {why}")))
+                Err(ApiError::bad_request(format!(
+                    "container \"{name}\" in pod \"{pod}\" is waiting to start: {why}"
+                )))
             }
             _ => Ok(c.logs.clone()),
         }
@@ -276,7 +309,7 @@ impl Kubelet {
                     .containers
                     .iter()
                     .filter(|c| matches!(c.state, CState::Running { .. }))
-                    .map(|c| crate::usage::container_usage(c))
+                    .map(crate::usage::container_usage)
                     .collect(),
             })
             .filter(|p| !p.containers.is_empty())
@@ -288,9 +321,21 @@ impl Kubelet {
     /// Node usage: its pods plus the system (kubelet, containerd, OS).
     pub fn node_usage(&self) -> (i64, i64) {
         let pods = self.pod_usage();
-        let cpu: i64 = pods.iter().flat_map(|p| p.containers.iter()).map(|c| c.cpu_millis).sum();
-        let mem: i64 = pods.iter().flat_map(|p| p.containers.iter()).map(|c| c.memory_bytes).sum();
-        let (sys_cpu, sys_mem) = if self.config.control_plane { (60, 780 << 20) } else { (25, 420 << 20) };
+        let cpu: i64 = pods
+            .iter()
+            .flat_map(|p| p.containers.iter())
+            .map(|c| c.cpu_millis)
+            .sum();
+        let mem: i64 = pods
+            .iter()
+            .flat_map(|p| p.containers.iter())
+            .map(|c| c.memory_bytes)
+            .sum();
+        let (sys_cpu, sys_mem) = if self.config.control_plane {
+            (60, 780 << 20)
+        } else {
+            (25, 420 << 20)
+        };
         (cpu + sys_cpu, mem + sys_mem)
     }
 
@@ -365,8 +410,11 @@ impl Kubelet {
     /// The status the kubelet would post now, with transition times kept from `current`.
     fn desired_node_status(&self, current: &Value, now: SimTime) -> Value {
         let stamp = rfc(now);
-        let existing: Vec<Value> =
-            current.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+        let existing: Vec<Value> = current
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let cond = |ty: &str, status: &str, reason: &str, message: &str| {
             let old = existing.iter().find(|c| s(c, "/type") == ty);
             let transition = match old {
@@ -459,7 +507,10 @@ impl Kubelet {
     }
 
     fn renew_lease(&mut self, api: &mut dyn ApiClient, now: SimTime) -> bool {
-        let path = format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{}", self.node_name);
+        let path = format!(
+            "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{}",
+            self.node_name
+        );
         let renew = apimachinery::time::format_rfc3339_micro(now.unix_millis());
         let patch = json!({"spec": {"holderIdentity": self.node_name, "leaseDurationSeconds": LEASE_DURATION_SECONDS, "renewTime": renew}});
         match api.request(ApiRequest::patch(path, PatchType::Merge, patch)) {
@@ -475,8 +526,11 @@ impl Kubelet {
                     lease["metadata"]["ownerReferences"] =
                         json!([{"apiVersion": "v1", "kind": "Node", "name": self.node_name, "uid": self.node_uid}]);
                 }
-                api.request(ApiRequest::post("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", lease))
-                    .is_ok()
+                api.request(ApiRequest::post(
+                    "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+                    lease,
+                ))
+                .is_ok()
             }
             Err(_) => false,
         }
@@ -493,7 +547,10 @@ impl Kubelet {
             if api.request(ApiRequest::get(pod_path(&ns, &name))).is_ok() {
                 continue;
             }
-            if api.request(ApiRequest::post(format!("/api/v1/namespaces/{ns}/pods"), pod)).is_ok() {
+            if api
+                .request(ApiRequest::post(format!("/api/v1/namespaces/{ns}/pods"), pod))
+                .is_ok()
+            {
                 did = true;
             }
         }
@@ -527,21 +584,29 @@ impl Kubelet {
                 continue;
             }
             if !self.workers.contains_key(&uid) {
-                let host_network = pod.pointer("/spec/hostNetwork").and_then(Value::as_bool).unwrap_or(false);
+                let host_network = pod
+                    .pointer("/spec/hostNetwork")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
                 // A pod already finished before this kubelet saw it is left alone.
                 let phase = s(&pod, "/status/phase");
                 if phase == "Succeeded" || phase == "Failed" {
                     if !s(&pod, "/metadata/deletionTimestamp").is_empty() {
-                        let req = ApiRequest::delete(pod_path(&s(&pod, "/metadata/namespace"), &s(&pod, "/metadata/name")))
-                            .with_body(json!({
-                                "kind": "DeleteOptions", "apiVersion": "v1",
-                                "gracePeriodSeconds": 0, "preconditions": {"uid": uid},
-                            }));
+                        let req =
+                            ApiRequest::delete(pod_path(&s(&pod, "/metadata/namespace"), &s(&pod, "/metadata/name")))
+                                .with_body(json!({
+                                    "kind": "DeleteOptions", "apiVersion": "v1",
+                                    "gracePeriodSeconds": 0, "preconditions": {"uid": uid},
+                                }));
                         did |= api.request(req).is_ok();
                     }
                     continue;
                 }
-                let ip = if host_network { self.config.ip.clone() } else { self.allocate_ip() };
+                let ip = if host_network {
+                    self.config.ip.clone()
+                } else {
+                    self.allocate_ip()
+                };
                 self.workers.insert(uid.clone(), PodWorker::new(&pod, now, ip));
             }
             did |= self.sync_pod(api, &pod, &uid, now, rng);
@@ -549,11 +614,24 @@ impl Kubelet {
         did
     }
 
-    fn sync_pod(&mut self, api: &mut dyn ApiClient, pod: &Value, uid: &str, now: SimTime, rng: &mut RngStreams) -> bool {
+    fn sync_pod(
+        &mut self,
+        api: &mut dyn ApiClient,
+        pod: &Value,
+        uid: &str,
+        now: SimTime,
+        rng: &mut RngStreams,
+    ) -> bool {
         let node_name = self.node_name.clone();
         let node_ip = self.config.ip.clone();
-        let Some(worker) = self.workers.get_mut(uid) else { return false };
-        let facts = NodeFacts { node_name: &node_name, node_ip: &node_ip, images: &self.images };
+        let Some(worker) = self.workers.get_mut(uid) else {
+            return false;
+        };
+        let facts = NodeFacts {
+            node_name: &node_name,
+            node_ip: &node_ip,
+            images: &self.images,
+        };
         let mut config = ApiConfig { api };
         let out = worker.sync(pod, now, &facts, &mut config, rng);
         let api = config.api;
@@ -563,14 +641,22 @@ impl Kubelet {
             self.images.insert(info.reference.clone(), info);
         }
         for ev in &out.events {
-            let _ = self.recorder.record(api, now, pod, ev.type_, ev.reason, &ev.message, "kubelet", &node_name);
+            let _ = self
+                .recorder
+                .record(api, now, pod, ev.type_, ev.reason, &ev.message, "kubelet", &node_name);
             did = true;
         }
-        let Some(worker) = self.workers.get_mut(uid) else { return did };
+        let Some(worker) = self.workers.get_mut(uid) else {
+            return did;
+        };
         let status = worker.status(pod, now, &node_ip);
         if worker.last_status.as_ref() != Some(&status) && !(out.delete && pod.get("status") == Some(&status)) {
             let (ns, name) = (worker.namespace.clone(), worker.name.clone());
-            let req = ApiRequest::patch(format!("{}/status", pod_path(&ns, &name)), PatchType::Merge, json!({"status": status}));
+            let req = ApiRequest::patch(
+                format!("{}/status", pod_path(&ns, &name)),
+                PatchType::Merge,
+                json!({"status": status}),
+            );
             if api.request(req).is_ok() {
                 did = true;
             }
@@ -588,11 +674,12 @@ impl Kubelet {
         did
     }
 
-    fn next_wakeup(&self) -> Option<SimTime> {
+    /// The earliest future time something is due (past times would only spin the loop).
+    fn next_wakeup(&self, now: SimTime) -> Option<SimTime> {
         let mut times: Vec<SimTime> = self.workers.values().filter_map(PodWorker::next_wakeup).collect();
         times.extend(self.next_node_status);
         times.extend(self.next_lease);
-        times.into_iter().min()
+        times.into_iter().filter(|t| *t > now).min()
     }
 }
 
@@ -603,19 +690,33 @@ struct ApiConfig<'a> {
 
 fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 impl ConfigSource for ApiConfig<'_> {
     fn config_map(&mut self, namespace: &str, name: &str) -> Option<BTreeMap<String, String>> {
-        let cm = self.api.request(ApiRequest::get(format!("/api/v1/namespaces/{namespace}/configmaps/{name}"))).ok()?;
+        let cm = self
+            .api
+            .request(ApiRequest::get(format!(
+                "/api/v1/namespaces/{namespace}/configmaps/{name}"
+            )))
+            .ok()?;
         Some(string_map(cm.get("data")))
     }
 
     fn secret(&mut self, namespace: &str, name: &str) -> Option<BTreeMap<String, String>> {
         use base64::Engine;
-        let sec = self.api.request(ApiRequest::get(format!("/api/v1/namespaces/{namespace}/secrets/{name}"))).ok()?;
+        let sec = self
+            .api
+            .request(ApiRequest::get(format!(
+                "/api/v1/namespaces/{namespace}/secrets/{name}"
+            )))
+            .ok()?;
         let mut data: BTreeMap<String, String> = string_map(sec.get("data"))
             .into_iter()
             .map(|(k, v)| {
@@ -631,11 +732,14 @@ impl ConfigSource for ApiConfig<'_> {
         Some(data)
     }
 
-    fn services(&mut self, namespace: &str) -> Vec<(String, String, Vec<(i64, String, String)>)> {
-        let Ok(list) = self.api.request(ApiRequest::get(format!("/api/v1/namespaces/{namespace}/services"))) else {
+    fn services(&mut self, namespace: &str) -> Vec<ServiceInfo> {
+        let Ok(list) = self
+            .api
+            .request(ApiRequest::get(format!("/api/v1/namespaces/{namespace}/services")))
+        else {
             return Vec::new();
         };
-        let mut out: Vec<(String, String, Vec<(i64, String, String)>)> = list
+        let mut out: Vec<ServiceInfo> = list
             .get("items")
             .and_then(Value::as_array)
             .map(|items| {
@@ -667,7 +771,11 @@ impl ConfigSource for ApiConfig<'_> {
             .unwrap_or_default();
         // The `kubernetes` service of `default` is visible in every namespace's env.
         if namespace != "default" && !out.iter().any(|(n, _, _)| n == "kubernetes") {
-            out.push(("kubernetes".into(), "10.96.0.1".into(), vec![(443, "TCP".into(), "https".into())]));
+            out.push((
+                "kubernetes".into(),
+                "10.96.0.1".into(),
+                vec![(443, "TCP".into(), "https".into())],
+            ));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
@@ -694,6 +802,9 @@ impl Component for Kubelet {
         }
         did |= self.post_static_pods(api, now);
         did |= self.sync_pods(api, now, rng);
-        StepResult { did_work: did, next_wakeup: self.next_wakeup() }
+        StepResult {
+            did_work: did,
+            next_wakeup: self.next_wakeup(now),
+        }
     }
 }

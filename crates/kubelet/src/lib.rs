@@ -6,12 +6,12 @@
 
 pub mod backoff;
 pub mod images;
-pub mod program;
+mod kubelet;
 pub mod pod;
 pub mod probes;
+pub mod program;
 pub mod static_pods;
 pub mod usage;
-mod kubelet;
 
 pub use crate::kubelet::{ContainerUsage, Kubelet, NodeConfig, PodUsage};
 pub use pod::{CState, PodWorker};

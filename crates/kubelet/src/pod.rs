@@ -32,25 +32,52 @@ pub struct PodEvent {
 /// A container's observable state (`v1.ContainerState`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CState {
-    Waiting { reason: String, message: Option<String> },
-    Running { started_at: SimTime },
-    Terminated { exit_code: i32, reason: String, message: Option<String>, started_at: SimTime, finished_at: SimTime, container_id: String },
+    Waiting {
+        reason: String,
+        message: Option<String>,
+    },
+    Running {
+        started_at: SimTime,
+    },
+    Terminated {
+        exit_code: i32,
+        reason: String,
+        message: Option<String>,
+        started_at: SimTime,
+        finished_at: SimTime,
+        container_id: String,
+    },
 }
 
 /// Where a container is in its life.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Stage {
     /// Not started yet, or about to be (re)started at or after `at`.
-    Pending { at: SimTime },
-    Pulling { done_at: SimTime, failed: Option<String>, started: SimTime },
+    Pending {
+        at: SimTime,
+    },
+    Pulling {
+        done_at: SimTime,
+        failed: Option<String>,
+        started: SimTime,
+    },
     /// A pull failed; ErrImagePull until `err_at + RESYNC`, then ImagePullBackOff.
-    PullBackOff { err_at: SimTime, backoff_shown: bool },
+    PullBackOff {
+        err_at: SimTime,
+        backoff_shown: bool,
+    },
     /// Waiting on configuration (CreateContainerConfigError) or ErrImageNeverPull.
-    Blocked { retry_at: SimTime },
+    Blocked {
+        retry_at: SimTime,
+    },
     Running,
     /// Exited; the kubelet decides at `decide_at` whether to restart.
-    Exited { decide_at: SimTime },
-    CrashBackOff { release_at: SimTime },
+    Exited {
+        decide_at: SimTime,
+    },
+    CrashBackOff {
+        release_at: SimTime,
+    },
     /// Terminated for good.
     Done,
 }
@@ -107,6 +134,9 @@ pub struct NodeFacts<'a> {
     pub images: &'a BTreeMap<String, ImageInfo>,
 }
 
+/// A Service as the env of a container sees it: (name, clusterIP, ports as (port, protocol, name)).
+pub type ServiceInfo = (String, String, Vec<(i64, String, String)>);
+
 /// What a worker needs from the API that is not in the pod (env sources, volumes, services).
 pub trait ConfigSource {
     /// `data` of a ConfigMap (None when it does not exist).
@@ -114,7 +144,7 @@ pub trait ConfigSource {
     /// Decoded `data` of a Secret.
     fn secret(&mut self, namespace: &str, name: &str) -> Option<BTreeMap<String, String>>;
     /// Services of the namespace as (name, clusterIP, ports(port, protocol, name)).
-    fn services(&mut self, namespace: &str) -> Vec<(String, String, Vec<(i64, String, String)>)>;
+    fn services(&mut self, namespace: &str) -> Vec<ServiceInfo>;
 }
 
 /// Output of one worker sync.
@@ -166,7 +196,10 @@ impl ContainerRt {
             init,
             sidecar,
             stage: Stage::Pending { at: now },
-            state: CState::Waiting { reason: "ContainerCreating".into(), message: None },
+            state: CState::Waiting {
+                reason: "ContainerCreating".into(),
+                message: None,
+            },
             last_state: None,
             restart_count: 0,
             started: false,
@@ -247,10 +280,14 @@ impl ContainerRt {
             Stage::Done => None,
         };
         let probes = if matches!(self.stage, Stage::Running) {
-            [self.probes.readiness_next, self.probes.liveness_next, self.probes.startup_next]
-                .into_iter()
-                .flatten()
-                .min()
+            [
+                self.probes.readiness_next,
+                self.probes.liveness_next,
+                self.probes.startup_next,
+            ]
+            .into_iter()
+            .flatten()
+            .min()
         } else {
             None
         };
@@ -266,7 +303,11 @@ impl PodWorker {
         let containers = list(pod, "/spec/initContainers")
             .iter()
             .map(|c| ContainerRt::new(c, true, now))
-            .chain(list(pod, "/spec/containers").iter().map(|c| ContainerRt::new(c, false, now)))
+            .chain(
+                list(pod, "/spec/containers")
+                    .iter()
+                    .map(|c| ContainerRt::new(c, false, now)),
+            )
             .collect();
         let restart_policy = match s(pod, "/spec/restartPolicy").as_str() {
             "" => "Always".to_string(),
@@ -279,7 +320,10 @@ impl PodWorker {
             seen_at: now,
             sandbox_at: now.add(SANDBOX_DELAY),
             pod_ip,
-            host_network: pod.pointer("/spec/hostNetwork").and_then(Value::as_bool).unwrap_or(false),
+            host_network: pod
+                .pointer("/spec/hostNetwork")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             restart_policy,
             containers,
             conditions: BTreeMap::new(),
@@ -291,7 +335,10 @@ impl PodWorker {
         let has_init = w.containers.iter().any(|c| c.init);
         for c in &mut w.containers {
             if has_init {
-                c.state = CState::Waiting { reason: "PodInitializing".into(), message: None };
+                c.state = CState::Waiting {
+                    reason: "PodInitializing".into(),
+                    message: None,
+                };
             }
             c.stage = Stage::Pending { at: w.sandbox_at };
         }
@@ -318,7 +365,25 @@ impl PodWorker {
         if self.terminal.is_some() {
             return None;
         }
-        self.containers.iter().filter_map(ContainerRt::wakeup).min()
+        // Only containers that may act now: the init sequence up to the first unfinished
+        // init container, then the app containers once initialized.
+        let mut out: Option<SimTime> = None;
+        let mut initialized = true;
+        for c in &self.containers {
+            if !c.init && !initialized {
+                break;
+            }
+            if let Some(t) = c.wakeup() {
+                out = Some(out.map_or(t, |o| o.min(t)));
+            }
+            if c.init && !c.init_done() {
+                initialized = false;
+            }
+            if matches!(c.stage, Stage::Pulling { .. }) {
+                break;
+            }
+        }
+        out
     }
 
     /// Brings the worker up to `now` for the pod object `pod`.
@@ -364,24 +429,41 @@ impl PodWorker {
                 if !c.is_running() {
                     continue;
                 }
-                out.events.push(PodEvent { type_: "Normal", reason: "Killing", message: format!("Stopping container {}", c.name) });
+                out.events.push(PodEvent {
+                    type_: "Normal",
+                    reason: "Killing",
+                    message: format!("Stopping container {}", c.name),
+                });
                 // Servers stop on SIGTERM at once; a shell as PID 1 ignores it until SIGKILL.
-                let stops_fast = c.process.as_ref().is_some_and(|p| p.server.is_some())
-                    || c.image_kind == Some(ImageKind::Daemon);
-                let stop_at = if stops_fast { now } else { now.add(Duration::from_secs(grace)) };
+                let stops_fast =
+                    c.process.as_ref().is_some_and(|p| p.server.is_some()) || c.image_kind == Some(ImageKind::Daemon);
+                let stop_at = if stops_fast {
+                    now
+                } else {
+                    now.add(Duration::from_secs(grace))
+                };
                 deadline = deadline.max(stop_at);
             }
             self.terminating = Some((now, deadline));
         }
-        let Some((started, deadline)) = self.terminating else { return };
+        let Some((started, deadline)) = self.terminating else {
+            return;
+        };
         if now < deadline {
             return;
         }
         let grace_ms = Duration::from_secs(grace);
         for c in &mut self.containers {
-            let CState::Running { started_at } = c.state else { continue };
-            let fast = c.process.as_ref().is_some_and(|p| p.server.is_some()) || c.image_kind == Some(ImageKind::Daemon);
-            let (code, reason) = if fast || deadline.since(started) < grace_ms { (0, "Completed") } else { (137, "Error") };
+            let CState::Running { started_at } = c.state else {
+                continue;
+            };
+            let fast =
+                c.process.as_ref().is_some_and(|p| p.server.is_some()) || c.image_kind == Some(ImageKind::Daemon);
+            let (code, reason) = if fast || deadline.since(started) < grace_ms {
+                (0, "Completed")
+            } else {
+                (137, "Error")
+            };
             c.state = CState::Terminated {
                 exit_code: code,
                 reason: reason.into(),
@@ -434,7 +516,9 @@ impl PodWorker {
                 let exit = p.exited().map(|code| (code, p.clock().min(now)));
                 c.push_logs(lines);
                 if let Some((code, finished_at)) = exit {
-                    let CState::Running { started_at } = c.state else { continue };
+                    let CState::Running { started_at } = c.state else {
+                        continue;
+                    };
                     c.state = CState::Terminated {
                         exit_code: code,
                         reason: if code == 0 { "Completed".into() } else { "Error".into() },
@@ -445,7 +529,9 @@ impl PodWorker {
                     };
                     c.ready = false;
                     c.started = false;
-                    c.stage = Stage::Exited { decide_at: finished_at.add(RESYNC_DELAY).min(now.add(RESYNC_DELAY)) };
+                    c.stage = Stage::Exited {
+                        decide_at: finished_at.add(RESYNC_DELAY).min(now.add(RESYNC_DELAY)),
+                    };
                     changed = true;
                 }
             }
@@ -464,7 +550,12 @@ impl PodWorker {
             if blocked {
                 break;
             }
-            let facts = PodFacts { pod, pod_ip: &pod_ip, restart_policy: &self.restart_policy, format_pod: self.format_pod() };
+            let facts = PodFacts {
+                pod,
+                pod_ip: &pod_ip,
+                restart_policy: &self.restart_policy,
+                format_pod: self.format_pod(),
+            };
             let Some(c) = self.containers.get_mut(i) else { continue };
             changed |= drive(c, now, &facts, node, config, rng, out);
             // A pull in progress blocks later starts (SyncPod starts containers one by one);
@@ -479,12 +570,18 @@ impl PodWorker {
 
     fn run_probes(&mut self, now: SimTime, out: &mut SyncOutput) -> bool {
         let mut changed = false;
-        let pod_ip = if self.host_network { String::new() } else { self.pod_ip.clone() };
+        let pod_ip = if self.host_network {
+            String::new()
+        } else {
+            self.pod_ip.clone()
+        };
         for c in &mut self.containers {
             if !matches!(c.stage, Stage::Running) {
                 continue;
             }
-            let CState::Running { started_at } = c.state else { continue };
+            let CState::Running { started_at } = c.state else {
+                continue;
+            };
             changed |= crate::probes::run(c, &pod_ip, now, out, &mut |c| {
                 // Liveness failure: the container is killed and restarted.
                 c.state = CState::Terminated {
@@ -516,17 +613,20 @@ impl PodWorker {
     fn phase_if_terminal(&self) -> Option<String> {
         let regular: Vec<&ContainerRt> = self.containers.iter().filter(|c| !c.init).collect();
         // A failed init container under restartPolicy Never fails the pod.
-        if self.restart_policy == "Never" {
-            if self.containers.iter().filter(|c| c.init && !c.sidecar).any(|c| {
-                matches!(c.stage, Stage::Done) && matches!(c.state, CState::Terminated { exit_code, .. } if exit_code != 0)
-            }) {
-                return Some("Failed".into());
-            }
+        if self.restart_policy == "Never"
+            && self.containers.iter().filter(|c| c.init && !c.sidecar).any(|c| {
+                matches!(c.stage, Stage::Done)
+                    && matches!(c.state, CState::Terminated { exit_code, .. } if exit_code != 0)
+            })
+        {
+            return Some("Failed".into());
         }
         if regular.is_empty() || !regular.iter().all(|c| matches!(c.stage, Stage::Done)) {
             return None;
         }
-        let all_ok = regular.iter().all(|c| matches!(c.state, CState::Terminated { exit_code: 0, .. }));
+        let all_ok = regular
+            .iter()
+            .all(|c| matches!(c.state, CState::Terminated { exit_code: 0, .. }));
         Some(if all_ok { "Succeeded".into() } else { "Failed".into() })
     }
 
@@ -571,8 +671,12 @@ impl PodWorker {
         let phase = self.phase().to_string();
         let terminal = phase == "Succeeded" || phase == "Failed";
         let sandbox_ready = now >= self.sandbox_at && !terminal;
-        let init_names: Vec<String> =
-            self.containers.iter().filter(|c| c.init && !c.init_done()).map(|c| c.name.clone()).collect();
+        let init_names: Vec<String> = self
+            .containers
+            .iter()
+            .filter(|c| c.init && !c.init_done())
+            .map(|c| c.name.clone())
+            .collect();
         let unready: Vec<String> = self
             .containers
             .iter()
@@ -587,7 +691,8 @@ impl PodWorker {
             if entry.0 != status {
                 *entry = (status.to_string(), now);
             }
-            let mut c = json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": rfc(entry.1)});
+            let mut c =
+                json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": rfc(entry.1)});
             if let Some(r) = reason {
                 c["reason"] = json!(r);
             }
@@ -598,7 +703,11 @@ impl PodWorker {
         };
         cond(self, "PodReadyToStartContainers", sandbox_ready, None, None);
         if init_names.is_empty() {
-            let reason = if phase == "Succeeded" && self.containers.iter().any(|c| c.init) { Some("PodCompleted") } else { None };
+            let reason = if phase == "Succeeded" && self.containers.iter().any(|c| c.init) {
+                Some("PodCompleted")
+            } else {
+                None
+            };
             cond(self, "Initialized", true, reason, None);
         } else {
             cond(
@@ -614,12 +723,18 @@ impl PodWorker {
         } else if unready.is_empty() {
             (None, None)
         } else {
-            (Some("ContainersNotReady"), Some(format!("containers with unready status: [{}]", unready.join(" "))))
+            (
+                Some("ContainersNotReady"),
+                Some(format!("containers with unready status: [{}]", unready.join(" "))),
+            )
         };
         let ready = unready.is_empty() && !terminal;
         cond(self, "Ready", ready, ready_reason, ready_msg.clone());
         cond(self, "ContainersReady", ready, ready_reason, ready_msg);
-        if let Some(scheduled) = list(current, "/status/conditions").iter().find(|c| s(c, "/type") == "PodScheduled") {
+        if let Some(scheduled) = list(current, "/status/conditions")
+            .iter()
+            .find(|c| s(c, "/type") == "PodScheduled")
+        {
             conds.push(scheduled.clone());
         }
         // Conditions other writers own (DisruptionTarget, readiness gates) are kept.
@@ -632,11 +747,19 @@ impl PodWorker {
                 conds.push(c.clone());
             }
         }
-        let ip = if self.host_network { node_ip.to_string() } else { self.pod_ip.clone() };
+        let ip = if self.host_network {
+            node_ip.to_string()
+        } else {
+            self.pod_ip.clone()
+        };
         let mut status = Map::new();
         status.insert("conditions".into(), Value::Array(conds));
         let statuses = |init: bool| -> Vec<Value> {
-            self.containers.iter().filter(|c| c.init == init).map(container_status).collect()
+            self.containers
+                .iter()
+                .filter(|c| c.init == init)
+                .map(container_status)
+                .collect()
         };
         status.insert("containerStatuses".into(), Value::Array(statuses(false)));
         if self.containers.iter().any(|c| c.init) {
@@ -650,7 +773,10 @@ impl PodWorker {
             status.insert("podIPs".into(), json!([{"ip": ip}]));
         }
         let qos = s(current, "/status/qosClass");
-        status.insert("qosClass".into(), json!(if qos.is_empty() { "BestEffort".to_string() } else { qos }));
+        status.insert(
+            "qosClass".into(),
+            json!(if qos.is_empty() { "BestEffort".to_string() } else { qos }),
+        );
         status.insert("startTime".into(), json!(rfc(self.seen_at)));
         if let Some(n) = current.pointer("/status/nominatedNodeName") {
             status.insert("nominatedNodeName".into(), n.clone());
@@ -680,7 +806,14 @@ fn state_json(st: &CState) -> Value {
             json!({"waiting": w})
         }
         CState::Running { started_at } => json!({"running": {"startedAt": rfc(*started_at)}}),
-        CState::Terminated { exit_code, reason, message, started_at, finished_at, container_id } => {
+        CState::Terminated {
+            exit_code,
+            reason,
+            message,
+            started_at,
+            finished_at,
+            container_id,
+        } => {
             let mut t = json!({
                 "containerID": container_id,
                 "exitCode": exit_code,
@@ -725,7 +858,11 @@ fn container_status(c: &ContainerRt) -> Value {
         if !mounts.is_empty() {
             st["volumeMounts"] = Value::Array(mounts);
         }
-        if let Some(res) = c.spec.get("resources").filter(|r| r.as_object().is_some_and(|o| !o.is_empty())) {
+        if let Some(res) = c
+            .spec
+            .get("resources")
+            .filter(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+        {
             if let Some(req) = res.get("requests") {
                 st["allocatedResources"] = req.clone();
             }
@@ -762,7 +899,11 @@ fn drive(
             }
             true
         }
-        Stage::Pulling { done_at, failed, started } if now >= done_at => {
+        Stage::Pulling {
+            done_at,
+            failed,
+            started,
+        } if now >= done_at => {
             match failed {
                 Some(err) => {
                     let image = c.image();
@@ -771,11 +912,21 @@ fn drive(
                         reason: "Failed",
                         message: format!("Failed to pull image \"{image}\": {err}"),
                     });
-                    out.events.push(PodEvent { type_: "Warning", reason: "Failed", message: "Error: ErrImagePull".into() });
+                    out.events.push(PodEvent {
+                        type_: "Warning",
+                        reason: "Failed",
+                        message: "Error: ErrImagePull".into(),
+                    });
                     c.pull_backoff.next(done_at);
                     c.prev_pull_err = Some(format!("ErrImagePull: {err}"));
-                    c.state = CState::Waiting { reason: "ErrImagePull".into(), message: Some(err) };
-                    c.stage = Stage::PullBackOff { err_at: done_at, backoff_shown: false };
+                    c.state = CState::Waiting {
+                        reason: "ErrImagePull".into(),
+                        message: Some(err),
+                    };
+                    c.stage = Stage::PullBackOff {
+                        err_at: done_at,
+                        backoff_shown: false,
+                    };
                 }
                 None => {
                     if let PullOutcome::Found(info) = images::lookup(&c.image()) {
@@ -803,19 +954,34 @@ fn drive(
         Stage::PullBackOff { err_at, backoff_shown } => {
             if !c.pull_backoff.in_backoff_since_update(now) {
                 c.stage = Stage::Pending { at: now };
-                return drive(c, now, pod, node, config, rng, out) || true;
+                drive(c, now, pod, node, config, rng, out);
+                return true;
             }
             if !backoff_shown && now >= err_at.add(RESYNC_DELAY) {
                 let image = c.image();
                 let msg = format!("Back-off pulling image \"{image}\"");
-                out.events.push(PodEvent { type_: "Normal", reason: "BackOff", message: msg.clone() });
-                out.events.push(PodEvent { type_: "Warning", reason: "Failed", message: "Error: ImagePullBackOff".into() });
+                out.events.push(PodEvent {
+                    type_: "Normal",
+                    reason: "BackOff",
+                    message: msg.clone(),
+                });
+                out.events.push(PodEvent {
+                    type_: "Warning",
+                    reason: "Failed",
+                    message: "Error: ImagePullBackOff".into(),
+                });
                 let full = match &c.prev_pull_err {
                     Some(e) => format!("{msg}: {e}"),
                     None => msg,
                 };
-                c.state = CState::Waiting { reason: "ImagePullBackOff".into(), message: Some(full) };
-                c.stage = Stage::PullBackOff { err_at, backoff_shown: true };
+                c.state = CState::Waiting {
+                    reason: "ImagePullBackOff".into(),
+                    message: Some(full),
+                };
+                c.stage = Stage::PullBackOff {
+                    err_at,
+                    backoff_shown: true,
+                };
                 return true;
             }
             false
@@ -829,7 +995,10 @@ fn drive(
             true
         }
         Stage::Exited { decide_at } if now >= decide_at => {
-            let CState::Terminated { exit_code, finished_at, .. } = c.state.clone() else {
+            let CState::Terminated {
+                exit_code, finished_at, ..
+            } = c.state.clone()
+            else {
                 c.stage = Stage::Done;
                 return true;
             };
@@ -851,7 +1020,10 @@ fn drive(
                 out.events.push(PodEvent {
                     type_: "Warning",
                     reason: "BackOff",
-                    message: format!("Back-off restarting failed container {} in pod {}", c.name, pod.format_pod),
+                    message: format!(
+                        "Back-off restarting failed container {} in pod {}",
+                        c.name, pod.format_pod
+                    ),
                 });
                 c.last_state = Some(c.state.clone());
                 c.state = CState::Waiting {
@@ -863,7 +1035,9 @@ fn drive(
                         pod.format_pod
                     )),
                 };
-                c.stage = Stage::CrashBackOff { release_at: c.crash_backoff.release_since(finished_at) };
+                c.stage = Stage::CrashBackOff {
+                    release_at: c.crash_backoff.release_since(finished_at),
+                };
                 return true;
             }
             c.crash_backoff.next(finished_at);
@@ -871,7 +1045,9 @@ fn drive(
             true
         }
         Stage::CrashBackOff { release_at } if now >= release_at => {
-            if let CState::Terminated { finished_at, .. } = c.last_state.clone().unwrap_or(CState::Running { started_at: now }) {
+            if let CState::Terminated { finished_at, .. } =
+                c.last_state.clone().unwrap_or(CState::Running { started_at: now })
+            {
                 c.crash_backoff.next(finished_at);
             }
             restart_now(c, now, pod, node, config, rng, out);
@@ -922,10 +1098,23 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
     };
     if let Err(e) = normalised {
         let msg = format!("Failed to apply default image tag \"{image}\": couldn't parse image name \"{image}\": {e}");
-        out.events.push(PodEvent { type_: "Warning", reason: "InspectFailed", message: msg.clone() });
-        out.events.push(PodEvent { type_: "Warning", reason: "Failed", message: "Error: InvalidImageName".into() });
-        c.state = CState::Waiting { reason: "InvalidImageName".into(), message: Some(msg) };
-        c.stage = Stage::Blocked { retry_at: now.add(CONFIG_RETRY) };
+        out.events.push(PodEvent {
+            type_: "Warning",
+            reason: "InspectFailed",
+            message: msg.clone(),
+        });
+        out.events.push(PodEvent {
+            type_: "Warning",
+            reason: "Failed",
+            message: "Error: InvalidImageName".into(),
+        });
+        c.state = CState::Waiting {
+            reason: "InvalidImageName".into(),
+            message: Some(msg),
+        };
+        c.stage = Stage::Blocked {
+            retry_at: now.add(CONFIG_RETRY),
+        };
         return;
     }
     if policy != "Always" {
@@ -933,25 +1122,47 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
             out.events.push(PodEvent {
                 type_: "Normal",
                 reason: "Pulled",
-                message: format!("Container image \"{image}\" already present on machine and can be accessed by the pod"),
+                message: format!(
+                    "Container image \"{image}\" already present on machine and can be accessed by the pod"
+                ),
             });
             adopt_image(c, &info);
             return;
         }
         if policy == "Never" {
             let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
-            out.events.push(PodEvent { type_: "Warning", reason: "ErrImageNeverPull", message: msg.clone() });
-            out.events.push(PodEvent { type_: "Warning", reason: "Failed", message: "Error: ErrImageNeverPull".into() });
-            c.state = CState::Waiting { reason: "ErrImageNeverPull".into(), message: Some(msg) };
-            c.stage = Stage::Blocked { retry_at: now.add(CONFIG_RETRY) };
+            out.events.push(PodEvent {
+                type_: "Warning",
+                reason: "ErrImageNeverPull",
+                message: msg.clone(),
+            });
+            out.events.push(PodEvent {
+                type_: "Warning",
+                reason: "Failed",
+                message: "Error: ErrImageNeverPull".into(),
+            });
+            c.state = CState::Waiting {
+                reason: "ErrImageNeverPull".into(),
+                message: Some(msg),
+            };
+            c.stage = Stage::Blocked {
+                retry_at: now.add(CONFIG_RETRY),
+            };
             return;
         }
     }
     if c.pull_backoff.in_backoff_since_update(now) {
-        c.stage = Stage::PullBackOff { err_at: now.add(Duration::from_millis(-RESYNC_DELAY.as_millis())), backoff_shown: false };
+        c.stage = Stage::PullBackOff {
+            err_at: now.add(Duration::from_millis(-RESYNC_DELAY.as_millis())),
+            backoff_shown: false,
+        };
         return;
     }
-    out.events.push(PodEvent { type_: "Normal", reason: "Pulling", message: format!("Pulling image \"{image}\"") });
+    out.events.push(PodEvent {
+        type_: "Normal",
+        reason: "Pulling",
+        message: format!("Pulling image \"{image}\""),
+    });
     let (done_at, failed) = match images::lookup(&image) {
         // Layers already on the node: only the manifest is fetched again.
         PullOutcome::Found(info) if present.is_some() => {
@@ -960,7 +1171,11 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
         PullOutcome::Found(info) => (now.add(Duration::from_millis(info.pull_millis())), None),
         PullOutcome::Failed(err) => (now.add(FAILED_PULL_DELAY), Some(err)),
     };
-    c.stage = Stage::Pulling { done_at, failed, started: now };
+    c.stage = Stage::Pulling {
+        done_at,
+        failed,
+        started: now,
+    };
 }
 
 /// CreateContainer + StartContainer.
@@ -976,9 +1191,18 @@ fn start(
     let env = match container_env(c, pod, node, config) {
         Ok(e) => e,
         Err(msg) => {
-            out.events.push(PodEvent { type_: "Warning", reason: "Failed", message: format!("Error: {msg}") });
-            c.state = CState::Waiting { reason: "CreateContainerConfigError".into(), message: Some(msg) };
-            c.stage = Stage::Blocked { retry_at: now.add(CONFIG_RETRY) };
+            out.events.push(PodEvent {
+                type_: "Warning",
+                reason: "Failed",
+                message: format!("Error: {msg}"),
+            });
+            c.state = CState::Waiting {
+                reason: "CreateContainerConfigError".into(),
+                message: Some(msg),
+            };
+            c.stage = Stage::Blocked {
+                retry_at: now.add(CONFIG_RETRY),
+            };
             return;
         }
     };
@@ -986,8 +1210,14 @@ fn start(
         Ok(f) => f,
         Err(msg) => {
             // A missing volume source keeps the pod in ContainerCreating (FailedMount).
-            out.events.push(PodEvent { type_: "Warning", reason: "FailedMount", message: msg });
-            c.stage = Stage::Blocked { retry_at: now.add(CONFIG_RETRY) };
+            out.events.push(PodEvent {
+                type_: "Warning",
+                reason: "FailedMount",
+                message: msg,
+            });
+            c.stage = Stage::Blocked {
+                retry_at: now.add(CONFIG_RETRY),
+            };
             return;
         }
     };
@@ -998,7 +1228,9 @@ fn start(
     };
     let strings = |ptr: &str| -> Option<Vec<String>> {
         c.spec.pointer(ptr).and_then(Value::as_array).map(|a| {
-            a.iter().map(|x| expand_kube_vars(x.as_str().unwrap_or(""), &env)).collect()
+            a.iter()
+                .map(|x| expand_kube_vars(x.as_str().unwrap_or(""), &env))
+                .collect()
         })
     };
     let command = strings("/command");
@@ -1010,7 +1242,13 @@ fn start(
         (None, None) => entrypoint.into_iter().chain(cmd).collect(),
     };
     let flavor = match c.image_ref.as_str() {
-        r if r.contains("/library/busybox:") || r.contains("/library/alpine:") || r.contains("-alpine") || r.ends_with(":alpine") => Flavor::Busybox,
+        r if r.contains("/library/busybox:")
+            || r.contains("/library/alpine:")
+            || r.contains("-alpine")
+            || r.ends_with(":alpine") =>
+        {
+            Flavor::Busybox
+        }
         _ => Flavor::Gnu,
     };
     let ctx = StartContext {
@@ -1020,10 +1258,18 @@ fn start(
         stdin: c.spec.get("stdin").and_then(Value::as_bool).unwrap_or(false),
     };
     c.container_id = format!("containerd://{}", random_hex(rng, 32));
-    out.events.push(PodEvent { type_: "Normal", reason: "Created", message: format!("Created container: {}", c.name) });
+    out.events.push(PodEvent {
+        type_: "Normal",
+        reason: "Created",
+        message: format!("Created container: {}", c.name),
+    });
     match Process::start(&argv, kind, flavor, &c.image_version, &ctx, now) {
         Ok(mut p) => {
-            out.events.push(PodEvent { type_: "Normal", reason: "Started", message: format!("Started container {}", c.name) });
+            out.events.push(PodEvent {
+                type_: "Normal",
+                reason: "Started",
+                message: format!("Started container {}", c.name),
+            });
             let lines = p.run(now);
             c.push_logs(lines);
             c.process = Some(p);
@@ -1041,7 +1287,11 @@ fn start(
             }
         }
         Err(e) => {
-            out.events.push(PodEvent { type_: "Warning", reason: "Failed", message: format!("Error: {}", e.message) });
+            out.events.push(PodEvent {
+                type_: "Warning",
+                reason: "Failed",
+                message: format!("Error: {}", e.message),
+            });
             c.state = CState::Terminated {
                 exit_code: 128,
                 reason: "StartError".into(),
@@ -1052,7 +1302,9 @@ fn start(
             };
             c.started = false;
             c.ready = false;
-            c.stage = Stage::Exited { decide_at: now.add(RESYNC_DELAY) };
+            c.stage = Stage::Exited {
+                decide_at: now.add(RESYNC_DELAY),
+            };
         }
     }
     let _ = pod.pod_ip;
@@ -1067,7 +1319,10 @@ fn container_env(
 ) -> Result<Vec<(String, String)>, String> {
     let ns = s(pod.pod, "/metadata/namespace");
     let mut env: Vec<(String, String)> = vec![
-        ("PATH".into(), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()),
+        (
+            "PATH".into(),
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+        ),
         ("HOSTNAME".into(), s(pod.pod, "/metadata/name")),
     ];
     let set = |env: &mut Vec<(String, String)>, k: String, v: String| {
@@ -1079,14 +1334,18 @@ fn container_env(
         let optional = |p: &str| from.pointer(p).and_then(Value::as_bool).unwrap_or(false);
         if let Some(name) = from.pointer("/configMapRef/name").and_then(Value::as_str) {
             match config.config_map(&ns, name) {
-                Some(data) => data.into_iter().for_each(|(k, v)| set(&mut env, format!("{prefix}{k}"), v)),
+                Some(data) => data
+                    .into_iter()
+                    .for_each(|(k, v)| set(&mut env, format!("{prefix}{k}"), v)),
                 None if optional("/configMapRef/optional") => {}
                 None => return Err(format!("configmap \"{name}\" not found")),
             }
         }
         if let Some(name) = from.pointer("/secretRef/name").and_then(Value::as_str) {
             match config.secret(&ns, name) {
-                Some(data) => data.into_iter().for_each(|(k, v)| set(&mut env, format!("{prefix}{k}"), v)),
+                Some(data) => data
+                    .into_iter()
+                    .for_each(|(k, v)| set(&mut env, format!("{prefix}{k}"), v)),
                 None if optional("/secretRef/optional") => {}
                 None => return Err(format!("secret \"{name}\" not found")),
             }
@@ -1125,31 +1384,53 @@ fn container_env(
         } else if let Some(r) = e.pointer("/valueFrom/resourceFieldRef") {
             let res = s(r, "/resource");
             let ptr = format!("/resources/{}", res.replacen('.', "/", 1));
-            c.spec.pointer(&ptr).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_else(|| "0".into())
+            c.spec
+                .pointer(&ptr)
+                .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                .unwrap_or_else(|| "0".into())
         } else {
             String::new()
         };
         set(&mut env, name, value);
     }
-    if pod.pod.pointer("/spec/enableServiceLinks").and_then(Value::as_bool).unwrap_or(true) {
+    if pod
+        .pod
+        .pointer("/spec/enableServiceLinks")
+        .and_then(Value::as_bool)
+        .unwrap_or(true)
+    {
         for (svc, ip, ports) in config.services(&ns) {
             if ip.is_empty() || ip == "None" {
                 continue;
             }
             let prefix = svc.to_ascii_uppercase().replace('-', "_");
-            let Some((first_port, first_proto, _)) = ports.first().cloned() else { continue };
+            let Some((first_port, first_proto, _)) = ports.first().cloned() else {
+                continue;
+            };
             set(&mut env, format!("{prefix}_SERVICE_HOST"), ip.clone());
             set(&mut env, format!("{prefix}_SERVICE_PORT"), first_port.to_string());
             for (port, _, pname) in &ports {
                 if !pname.is_empty() {
-                    set(&mut env, format!("{prefix}_SERVICE_PORT_{}", pname.to_ascii_uppercase().replace('-', "_")), port.to_string());
+                    set(
+                        &mut env,
+                        format!("{prefix}_SERVICE_PORT_{}", pname.to_ascii_uppercase().replace('-', "_")),
+                        port.to_string(),
+                    );
                 }
             }
-            set(&mut env, format!("{prefix}_PORT"), format!("{}://{ip}:{first_port}", first_proto.to_ascii_lowercase()));
+            set(
+                &mut env,
+                format!("{prefix}_PORT"),
+                format!("{}://{ip}:{first_port}", first_proto.to_ascii_lowercase()),
+            );
             for (port, proto, _) in &ports {
                 let p = proto.to_ascii_uppercase();
                 let base = format!("{prefix}_PORT_{port}_{p}");
-                set(&mut env, base.clone(), format!("{}://{ip}:{port}", p.to_ascii_lowercase()));
+                set(
+                    &mut env,
+                    base.clone(),
+                    format!("{}://{ip}:{port}", p.to_ascii_lowercase()),
+                );
                 set(&mut env, format!("{base}_PROTO"), p.to_ascii_lowercase());
                 set(&mut env, format!("{base}_PORT"), port.to_string());
                 set(&mut env, format!("{base}_ADDR"), ip.clone());
@@ -1164,8 +1445,18 @@ fn field_ref(pod: &PodFacts<'_>, node: &NodeFacts<'_>, path: &str) -> String {
     let p = pod.pod;
     let bracket = |prefix: &str| -> Option<String> {
         let key = path.strip_prefix(prefix)?.strip_suffix("']")?;
-        let map = if prefix.starts_with("metadata.labels") { "/metadata/labels" } else { "/metadata/annotations" };
-        Some(p.pointer(map).and_then(|m| m.get(key)).and_then(Value::as_str).unwrap_or("").to_string())
+        let map = if prefix.starts_with("metadata.labels") {
+            "/metadata/labels"
+        } else {
+            "/metadata/annotations"
+        };
+        Some(
+            p.pointer(map)
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        )
     };
     match path {
         "metadata.name" => s(p, "/metadata/name"),
@@ -1175,19 +1466,27 @@ fn field_ref(pod: &PodFacts<'_>, node: &NodeFacts<'_>, path: &str) -> String {
         "spec.serviceAccountName" => s(p, "/spec/serviceAccountName"),
         "status.hostIP" | "status.hostIPs" => node.node_ip.to_string(),
         "status.podIP" | "status.podIPs" => pod.pod_ip.to_string(),
-        _ => bracket("metadata.labels['").or_else(|| bracket("metadata.annotations['")).unwrap_or_default(),
+        _ => bracket("metadata.labels['")
+            .or_else(|| bracket("metadata.annotations['"))
+            .unwrap_or_default(),
     }
 }
 
 /// Files of ConfigMap/Secret/projected volumes mounted into the container.
-fn volume_files(c: &ContainerRt, pod: &PodFacts<'_>, config: &mut dyn ConfigSource) -> Result<BTreeMap<String, String>, String> {
+fn volume_files(
+    c: &ContainerRt,
+    pod: &PodFacts<'_>,
+    config: &mut dyn ConfigSource,
+) -> Result<BTreeMap<String, String>, String> {
     let ns = s(pod.pod, "/metadata/namespace");
     let volumes = list(pod.pod, "/spec/volumes");
     let mut files = BTreeMap::new();
     for m in list(&c.spec, "/volumeMounts") {
         let (vname, mount) = (s(&m, "/name"), s(&m, "/mountPath"));
         let sub = s(&m, "/subPath");
-        let Some(vol) = volumes.iter().find(|v| s(v, "/name") == vname) else { continue };
+        let Some(vol) = volumes.iter().find(|v| s(v, "/name") == vname) else {
+            continue;
+        };
         let mut add = |data: BTreeMap<String, String>, items: Vec<Value>| {
             let chosen: Vec<(String, String)> = if items.is_empty() {
                 data.into_iter().collect()
@@ -1208,24 +1507,45 @@ fn volume_files(c: &ContainerRt, pod: &PodFacts<'_>, config: &mut dyn ConfigSour
             }
         };
         if let Some(cm) = vol.pointer("/configMap/name").and_then(Value::as_str) {
-            let optional = vol.pointer("/configMap/optional").and_then(Value::as_bool).unwrap_or(false);
+            let optional = vol
+                .pointer("/configMap/optional")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             match config.config_map(&ns, cm) {
                 Some(data) => add(data, list(vol, "/configMap/items")),
                 None if optional => {}
-                None => return Err(format!("MountVolume.SetUp failed for volume \"{vname}\" : configmap \"{cm}\" not found")),
+                None => {
+                    return Err(format!(
+                        "MountVolume.SetUp failed for volume \"{vname}\" : configmap \"{cm}\" not found"
+                    ))
+                }
             }
         } else if let Some(sec) = vol.pointer("/secret/secretName").and_then(Value::as_str) {
-            let optional = vol.pointer("/secret/optional").and_then(Value::as_bool).unwrap_or(false);
+            let optional = vol
+                .pointer("/secret/optional")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             match config.secret(&ns, sec) {
                 Some(data) => add(data, list(vol, "/secret/items")),
                 None if optional => {}
-                None => return Err(format!("MountVolume.SetUp failed for volume \"{vname}\" : secret \"{sec}\" not found")),
+                None => {
+                    return Err(format!(
+                        "MountVolume.SetUp failed for volume \"{vname}\" : secret \"{sec}\" not found"
+                    ))
+                }
             }
         } else if vol.get("projected").is_some() && vname.starts_with("kube-api-access-") {
             let base = mount.trim_end_matches('/');
             files.insert(format!("{base}/namespace"), ns.clone());
-            files.insert(format!("{base}/token"), "eyJhbGciOiJSUzI1NiIsImtpZCI6Imt1YmVwbGF5In0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl".into());
-            files.insert(format!("{base}/ca.crt"), "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".into());
+            files.insert(
+                format!("{base}/token"),
+                "eyJhbGciOiJSUzI1NiIsImtpZCI6Imt1YmVwbGF5In0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl"
+                    .into(),
+            );
+            files.insert(
+                format!("{base}/ca.crt"),
+                "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".into(),
+            );
         } else if vol.get("emptyDir").is_some() || vol.get("hostPath").is_some() {
             // A directory marker so `ls` and `test -d` see the mount.
             files.insert(format!("{}/.", mount.trim_end_matches('/')), String::new());

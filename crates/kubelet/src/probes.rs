@@ -39,7 +39,9 @@ fn int(v: &Value, field: &str, default: i64) -> i64 {
 /// Sets the first probe times after a start.
 pub fn schedule_initial(c: &mut ContainerRt, now: SimTime) {
     let at = |c: &ContainerRt, k: Kind| {
-        c.spec.get(k.field()).map(|p| now.add(Duration::from_secs(int(p, "initialDelaySeconds", 0).max(0))))
+        c.spec
+            .get(k.field())
+            .map(|p| now.add(Duration::from_secs(int(p, "initialDelaySeconds", 0).max(0))))
     };
     let startup = at(c, Kind::Startup);
     let liveness = at(c, Kind::Liveness);
@@ -58,7 +60,9 @@ pub fn schedule_initial(c: &mut ContainerRt, now: SimTime) {
 
 /// Outcome of one probe: Ok, or the failure text kubelet reports.
 fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Result<(), String> {
-    let Some(p) = c.process_ref() else { return Err("container is not running".into()) };
+    let Some(p) = c.process_ref() else {
+        return Err("container is not running".into());
+    };
     // Control-plane daemons and add-ons answer their health endpoints.
     if c.image_kind() == Some(ImageKind::Daemon) {
         return Ok(());
@@ -70,7 +74,10 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
                 .spec
                 .get("ports")
                 .and_then(Value::as_array)
-                .and_then(|ps| ps.iter().find(|x| x.get("name").and_then(Value::as_str) == Some(name.as_str())))
+                .and_then(|ps| {
+                    ps.iter()
+                        .find(|x| x.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                })
                 .and_then(|x| x.get("containerPort"))
                 .and_then(Value::as_i64)
                 .unwrap_or(0),
@@ -81,11 +88,17 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
     if let Some(h) = probe.get("httpGet") {
         let port = named_port(h.get("port").unwrap_or(&Value::Null));
         let path = h.get("path").and_then(Value::as_str).unwrap_or("/");
-        let scheme = h.get("scheme").and_then(Value::as_str).unwrap_or("HTTP").to_ascii_lowercase();
+        let scheme = h
+            .get("scheme")
+            .and_then(Value::as_str)
+            .unwrap_or("HTTP")
+            .to_ascii_lowercase();
         let host = h.get("host").and_then(Value::as_str).unwrap_or(pod_ip);
         let url = format!("{scheme}://{host}:{port}{path}");
         if !listening(port) {
-            return Err(format!("Get \"{url}\": dial tcp {host}:{port}: connect: connection refused"));
+            return Err(format!(
+                "Get \"{url}\": dial tcp {host}:{port}: connect: connection refused"
+            ));
         }
         return match p.server {
             Some(ImageKind::Nginx | ImageKind::Httpd) => {
@@ -95,13 +108,19 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
                     Err("HTTP probe failed with statuscode: 404".into())
                 }
             }
-            _ => Err(format!("Get \"{url}\": net/http: HTTP/1.x transport connection broken: malformed HTTP response")),
+            _ => Err(format!(
+                "Get \"{url}\": net/http: HTTP/1.x transport connection broken: malformed HTTP response"
+            )),
         };
     }
     if let Some(t) = probe.get("tcpSocket") {
         let port = named_port(t.get("port").unwrap_or(&Value::Null));
         let host = t.get("host").and_then(Value::as_str).unwrap_or(pod_ip);
-        return if listening(port) { Ok(()) } else { Err(format!("dial tcp {host}:{port}: connect: connection refused")) };
+        return if listening(port) {
+            Ok(())
+        } else {
+            Err(format!("dial tcp {host}:{port}: connect: connection refused"))
+        };
     }
     if let Some(e) = probe.get("exec") {
         let argv: Vec<String> = e
@@ -109,7 +128,12 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
             .and_then(Value::as_array)
             .map(|a| a.iter().map(|x| x.as_str().unwrap_or("").to_string()).collect())
             .unwrap_or_default();
-        let ctx = StartContext { env: Vec::new(), hostname: String::new(), files: p.files.clone(), stdin: false };
+        let ctx = StartContext {
+            env: Vec::new(),
+            hostname: String::new(),
+            files: p.files.clone(),
+            stdin: false,
+        };
         let mut probe_proc = match Process::start(&argv, ImageKind::Shell, Flavor::Busybox, "", &ctx, now) {
             Ok(pp) => pp,
             Err(err) => return Err(err.message),
@@ -127,7 +151,9 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
         return if listening(port) {
             Ok(())
         } else {
-            Err(format!("timeout: failed to connect service \"{pod_ip}:{port}\" within 1s: context deadline exceeded"))
+            Err(format!(
+                "timeout: failed to connect service \"{pod_ip}:{port}\" within 1s: context deadline exceeded"
+            ))
         };
     }
     Ok(())
@@ -150,7 +176,9 @@ pub fn run(
             Kind::Readiness => c.probe_state_mut().readiness_next,
         };
         let Some(due) = due.filter(|d| *d <= now) else { continue };
-        let Some(probe) = c.spec.get(kind.field()).cloned() else { continue };
+        let Some(probe) = c.spec.get(kind.field()).cloned() else {
+            continue;
+        };
         let period = Duration::from_secs(int(&probe, "periodSeconds", 10).max(1));
         let failure_threshold = int(&probe, "failureThreshold", 3).max(1);
         let success_threshold = int(&probe, "successThreshold", 1).max(1);

@@ -52,9 +52,15 @@ pub struct StartError {
 enum Seg {
     Lit(String),
     /// `$NAME` / `${NAME}`; `quoted` when inside double quotes (no field splitting).
-    Var { name: String, quoted: bool },
+    Var {
+        name: String,
+        quoted: bool,
+    },
     /// `$(command)` of a simple command.
-    Sub { script: String, quoted: bool },
+    Sub {
+        script: String,
+        quoted: bool,
+    },
 }
 
 type Word = Vec<Seg>;
@@ -69,23 +75,57 @@ enum Redirect {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Cmd {
-    Simple { words: Vec<Word>, redirect: Redirect },
+    Simple {
+        words: Vec<Word>,
+        redirect: Redirect,
+    },
     And(Box<Cmd>, Box<Cmd>),
     Or(Box<Cmd>, Box<Cmd>),
-    Loop { until: bool, cond: Vec<Cmd>, body: Vec<Cmd> },
-    For { var: String, items: Vec<Word>, body: Vec<Cmd> },
-    If { cond: Vec<Cmd>, then: Vec<Cmd>, otherwise: Vec<Cmd> },
+    Loop {
+        until: bool,
+        cond: Vec<Cmd>,
+        body: Vec<Cmd>,
+    },
+    For {
+        var: String,
+        items: Vec<Word>,
+        body: Vec<Cmd>,
+    },
+    If {
+        cond: Vec<Cmd>,
+        then: Vec<Cmd>,
+        otherwise: Vec<Cmd>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Frame {
-    Seq { cmds: Vec<Cmd>, idx: usize },
+    Seq {
+        cmds: Vec<Cmd>,
+        idx: usize,
+    },
     /// The left side ran; run `right` if the status allows.
-    AndOr { and: bool, right: Cmd },
-    Loop { until: bool, cond: Vec<Cmd>, body: Vec<Cmd>, in_body: bool },
-    For { var: String, items: Vec<String>, idx: usize, body: Vec<Cmd> },
+    AndOr {
+        and: bool,
+        right: Cmd,
+    },
+    Loop {
+        until: bool,
+        cond: Vec<Cmd>,
+        body: Vec<Cmd>,
+        in_body: bool,
+    },
+    For {
+        var: String,
+        items: Vec<String>,
+        idx: usize,
+        body: Vec<Cmd>,
+    },
     /// The condition ran; choose a branch.
-    If { then: Vec<Cmd>, otherwise: Vec<Cmd> },
+    If {
+        then: Vec<Cmd>,
+        otherwise: Vec<Cmd>,
+    },
 }
 
 /// A running container process.
@@ -152,7 +192,9 @@ impl Process {
             }
             p.vars.insert(k.clone(), v.clone());
         }
-        p.files.entry("/etc/hostname".into()).or_insert_with(|| format!("{}\n", ctx.hostname));
+        p.files
+            .entry("/etc/hostname".into())
+            .or_insert_with(|| format!("{}\n", ctx.hostname));
         let Some(first) = argv.first() else {
             return Err(StartError { message: "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: no command specified: unknown".into() });
         };
@@ -189,7 +231,13 @@ impl Process {
                     p.become_server(server, version);
                 } else if is_builtin(&base) {
                     let words = argv.iter().map(|a| lit(a)).collect();
-                    p.frames.push(Frame::Seq { cmds: vec![Cmd::Simple { words, redirect: Redirect::None }], idx: 0 });
+                    p.frames.push(Frame::Seq {
+                        cmds: vec![Cmd::Simple {
+                            words,
+                            redirect: Redirect::None,
+                        }],
+                        idx: 0,
+                    });
                 } else if kind == ImageKind::Daemon || matches!(base.as_str(), "node" | "python" | "python3") {
                     if kind == ImageKind::Daemon {
                         p.forever = true;
@@ -275,14 +323,29 @@ impl Process {
                     self.exec(right);
                 }
             }
-            Frame::Loop { until, cond, body, in_body } => {
+            Frame::Loop {
+                until,
+                cond,
+                body,
+                in_body,
+            } => {
                 if in_body {
-                    self.frames.push(Frame::Loop { until, cond: cond.clone(), body, in_body: false });
+                    self.frames.push(Frame::Loop {
+                        until,
+                        cond: cond.clone(),
+                        body,
+                        in_body: false,
+                    });
                     self.frames.push(Frame::Seq { cmds: cond, idx: 0 });
                 } else {
                     let go_on = (self.status == 0) != until;
                     if go_on {
-                        self.frames.push(Frame::Loop { until, cond, body: body.clone(), in_body: true });
+                        self.frames.push(Frame::Loop {
+                            until,
+                            cond,
+                            body: body.clone(),
+                            in_body: true,
+                        });
                         self.frames.push(Frame::Seq { cmds: body, idx: 0 });
                     } else {
                         self.status = 0;
@@ -292,7 +355,12 @@ impl Process {
             Frame::For { var, items, idx, body } => {
                 if let Some(item) = items.get(idx).cloned() {
                     self.set_var(&var, item);
-                    self.frames.push(Frame::For { var, items, idx: idx + 1, body: body.clone() });
+                    self.frames.push(Frame::For {
+                        var,
+                        items,
+                        idx: idx + 1,
+                        body: body.clone(),
+                    });
                     self.frames.push(Frame::Seq { cmds: body, idx: 0 });
                 }
             }
@@ -316,7 +384,12 @@ impl Process {
                 self.frames.push(Frame::Seq { cmds: vec![*l], idx: 0 });
             }
             Cmd::Loop { until, cond, body } => {
-                self.frames.push(Frame::Loop { until, cond: cond.clone(), body, in_body: false });
+                self.frames.push(Frame::Loop {
+                    until,
+                    cond: cond.clone(),
+                    body,
+                    in_body: false,
+                });
                 self.frames.push(Frame::Seq { cmds: cond, idx: 0 });
             }
             Cmd::For { var, items, body } => {
@@ -324,7 +397,12 @@ impl Process {
                 for w in &items {
                     expanded.extend(self.expand(w));
                 }
-                self.frames.push(Frame::For { var, items: expanded, idx: 0, body });
+                self.frames.push(Frame::For {
+                    var,
+                    items: expanded,
+                    idx: 0,
+                    body,
+                });
             }
             Cmd::If { cond, then, otherwise } => {
                 self.frames.push(Frame::If { then, otherwise });
@@ -380,7 +458,9 @@ impl Process {
 
     /// `$(cmd)`: runs one simple command at once and returns its output.
     fn substitute(&mut self, script: &str) -> String {
-        let Ok(cmds) = parse_script(script) else { return String::new() };
+        let Ok(cmds) = parse_script(script) else {
+            return String::new();
+        };
         let saved_pending = std::mem::take(&mut self.pending);
         let saved = (self.wake_at, self.forever, self.exit);
         for c in cmds {
@@ -389,7 +469,10 @@ impl Process {
             }
         }
         (self.wake_at, self.forever, self.exit) = saved;
-        let out: Vec<String> = std::mem::replace(&mut self.pending, saved_pending).into_iter().map(|l| l.text).collect();
+        let out: Vec<String> = std::mem::replace(&mut self.pending, saved_pending)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
         out.join("\n")
     }
 
@@ -494,7 +577,10 @@ impl Process {
                 }
             },
             "exit" => {
-                let code = args.first().and_then(|a| a.parse::<i64>().ok()).unwrap_or(i64::from(self.status));
+                let code = args
+                    .first()
+                    .and_then(|a| a.parse::<i64>().ok())
+                    .unwrap_or(i64::from(self.status));
                 self.exit = Some(code.rem_euclid(256) as i32);
                 self.frames.clear();
             }
@@ -514,7 +600,10 @@ impl Process {
                 self.status = if self.test(&a) { 0 } else { 1 };
             }
             "date" => {
-                let fmt = args.iter().find_map(|a| a.strip_prefix('+')).unwrap_or("%a %b %e %H:%M:%S %Z %Y");
+                let fmt = args
+                    .iter()
+                    .find_map(|a| a.strip_prefix('+'))
+                    .unwrap_or("%a %b %e %H:%M:%S %Z %Y");
                 let line = format_date(self.clock, fmt);
                 self.emit(line);
             }
@@ -558,7 +647,7 @@ impl Process {
                         None => {
                             let is_dir = self.is_dir(f);
                             let line = match (self.flavor, is_dir) {
-                                (Flavor::Busybox, true) => format!("cat: read error: Is a directory"),
+                                (Flavor::Busybox, true) => "cat: read error: Is a directory".to_string(),
                                 (Flavor::Busybox, false) => format!("cat: can't open '{f}': No such file or directory"),
                                 (Flavor::Gnu, true) => format!("cat: {f}: Is a directory"),
                                 (Flavor::Gnu, false) => format!("cat: {f}: No such file or directory"),
@@ -628,7 +717,10 @@ impl Process {
             "tail" if args.contains(&"-f") || args.contains(&"-F") => self.forever = true,
             "exec" => {
                 let rest: Vec<String> = argv.iter().skip(1).cloned().collect();
-                let base = rest.first().map(|f| f.rsplit('/').next().unwrap_or(f).to_string()).unwrap_or_default();
+                let base = rest
+                    .first()
+                    .map(|f| f.rsplit('/').next().unwrap_or(f).to_string())
+                    .unwrap_or_default();
                 if let Some(server) = server_for(&base, &rest, ImageKind::Shell) {
                     let version = String::new();
                     self.become_server(server, &version);
@@ -640,7 +732,10 @@ impl Process {
                         self.exit = Some(self.status);
                     } else if self.wake_at.is_some() {
                         // `exec sleep N`: the process ends when the sleep does.
-                        self.frames.push(Frame::Seq { cmds: Vec::new(), idx: 0 });
+                        self.frames.push(Frame::Seq {
+                            cmds: Vec::new(),
+                            idx: 0,
+                        });
                     }
                 }
             }
@@ -667,7 +762,9 @@ impl Process {
             ["!", rest @ ..] => !self.test(rest),
             [s] => !s.is_empty(),
             ["-f" | "-e" | "-r" | "-s", f] => {
-                self.files.get(*f).is_some_and(|c| !a.first().is_some_and(|o| *o == "-s") || !c.is_empty())
+                self.files
+                    .get(*f)
+                    .is_some_and(|c| a.first().is_none_or(|o| *o != "-s") || !c.is_empty())
                     || (a.first() == Some(&"-e") && self.is_dir(f))
             }
             ["-d", f] => self.is_dir(f),
@@ -676,7 +773,9 @@ impl Process {
             [x, "=" | "==", y] => x == y,
             [x, "!=", y] => x != y,
             [x, op, y] => {
-                let (Ok(x), Ok(y)) = (x.parse::<i64>(), y.parse::<i64>()) else { return false };
+                let (Ok(x), Ok(y)) = (x.parse::<i64>(), y.parse::<i64>()) else {
+                    return false;
+                };
                 match *op {
                     "-eq" => x == y,
                     "-ne" => x != y,
@@ -723,14 +822,30 @@ fn lit(s: &str) -> Word {
 
 fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        "echo" | "printf" | "sleep" | "exit" | "true" | "false" | "date" | "env" | "printenv" | "cat" | "touch" | "rm"
-            | "ls" | "hostname" | "tail" | "mkdir" | "test"
+        "echo"
+            | "printf"
+            | "sleep"
+            | "exit"
+            | "true"
+            | "false"
+            | "date"
+            | "env"
+            | "printenv"
+            | "cat"
+            | "touch"
+            | "rm"
+            | "ls"
+            | "hostname"
+            | "tail"
+            | "mkdir"
+            | "test"
     )
 }
 
@@ -763,7 +878,12 @@ fn server_for(base: &str, argv: &[String], image: ImageKind) -> Option<ImageKind
 }
 
 /// Start-up lines of a server and, for databases without their password, the exit code.
-fn server_start(kind: ImageKind, version: &str, t: SimTime, env: &BTreeMap<String, String>) -> (Vec<String>, Option<i32>) {
+fn server_start(
+    kind: ImageKind,
+    version: &str,
+    t: SimTime,
+    env: &BTreeMap<String, String>,
+) -> (Vec<String>, Option<i32>) {
     let stamp_slash = format_date(t, "%Y/%m/%d %H:%M:%S");
     let set = |k: &str| env.get(k).is_some_and(|v| !v.is_empty());
     match kind {
@@ -848,7 +968,9 @@ fn server_start(kind: ImageKind, version: &str, t: SimTime, env: &BTreeMap<Strin
             if set("MYSQL_ROOT_PASSWORD") || set("MYSQL_ALLOW_EMPTY_PASSWORD") || set("MYSQL_RANDOM_ROOT_PASSWORD") {
                 lines.push(format!("{ts} [Note] [Entrypoint]: Initializing database files"));
                 lines.push(format!("{ts} [Note] [Entrypoint]: Database files initialized"));
-                lines.push(format!("{ts} [Note] [Entrypoint]: MySQL init process done. Ready for start up."));
+                lines.push(format!(
+                    "{ts} [Note] [Entrypoint]: MySQL init process done. Ready for start up."
+                ));
                 (lines, None)
             } else {
                 lines.push(format!(
@@ -959,7 +1081,9 @@ fn printf(fmt: &str, args: &[&str]) -> String {
 }
 
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// strftime for the few directives `date` users type, in UTC.
 pub fn format_date(t: SimTime, fmt: &str) -> String {
@@ -969,8 +1093,16 @@ pub fn format_date(t: SimTime, fmt: &str) -> String {
     let part = |a: usize, b: usize| rfc.get(a..b).unwrap_or("").to_string();
     let (year, month, day) = (part(0, 4), part(5, 7), part(8, 10));
     let (hh, mm, ss) = (part(11, 13), part(14, 16), part(17, 19));
-    let month_name = month.parse::<usize>().ok().and_then(|m| MONTHS.get(m.wrapping_sub(1))).copied().unwrap_or("");
-    let weekday = DAYS.get(secs.div_euclid(86_400).rem_euclid(7) as usize).copied().unwrap_or("");
+    let month_name = month
+        .parse::<usize>()
+        .ok()
+        .and_then(|m| MONTHS.get(m.wrapping_sub(1)))
+        .copied()
+        .unwrap_or("");
+    let weekday = DAYS
+        .get(secs.div_euclid(86_400).rem_euclid(7) as usize)
+        .copied()
+        .unwrap_or("");
     let day_num: u32 = day.parse().unwrap_or(0);
     let mut out = String::new();
     let mut chars = fmt.chars();
@@ -1150,7 +1282,9 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                 }
                 flush(&mut lit, &mut word);
                 // A lone descriptor number glued to '>' (2>&1, 2>/dev/null).
-                let is_fd = at(i) == Some('>') && word.len() == 1 && !quoted_any
+                let is_fd = at(i) == Some('>')
+                    && word.len() == 1
+                    && !quoted_any
                     && matches!(word.first(), Some(Seg::Lit(l)) if l.chars().all(|c| c.is_ascii_digit()));
                 if is_fd {
                     if at(i + 1) == Some('&') {
@@ -1206,7 +1340,13 @@ fn dollar(chars: &[char], i: usize, quoted: bool) -> Result<(Option<Seg>, usize)
             }
             Err("unexpected end of file (expecting \")\")".into())
         }
-        Some('?') => Ok((Some(Seg::Var { name: "?".into(), quoted }), 2)),
+        Some('?') => Ok((
+            Some(Seg::Var {
+                name: "?".into(),
+                quoted,
+            }),
+            2,
+        )),
         Some(c) if c.is_ascii_alphabetic() || c == '_' => {
             let mut name = String::new();
             let mut k = i + 1;
@@ -1303,7 +1443,10 @@ impl Parser {
             }
             Some("for") => {
                 self.pos += 1;
-                let var = self.peek_keyword().filter(|v| is_name(v)).ok_or("bad for loop variable")?;
+                let var = self
+                    .peek_keyword()
+                    .filter(|v| is_name(v))
+                    .ok_or("bad for loop variable")?;
                 self.pos += 1;
                 let mut items = Vec::new();
                 if self.peek_keyword().as_deref() == Some("in") {
@@ -1450,9 +1593,14 @@ mod tests {
     fn sh(script: &str) -> Process {
         let argv = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
         let ctx = StartContext {
-            env: vec![("GREETING".into(), "hello world".into()), ("HOSTNAME".into(), "pod1".into())],
+            env: vec![
+                ("GREETING".into(), "hello world".into()),
+                ("HOSTNAME".into(), "pod1".into()),
+            ],
             hostname: "pod1".into(),
-            files: [("/etc/config/app.conf".to_string(), "mode=prod\n".to_string())].into_iter().collect(),
+            files: [("/etc/config/app.conf".to_string(), "mode=prod\n".to_string())]
+                .into_iter()
+                .collect(),
             stdin: false,
         };
         Process::start(&argv, ImageKind::Shell, Flavor::Busybox, "", &ctx, t0()).unwrap()
@@ -1469,13 +1617,25 @@ mod tests {
             ("echo \"$GREETING\" && echo ok", &["hello world", "ok"], 0),
             ("false || echo fallback", &["fallback"], 0),
             ("false && echo never", &[], 1),
-            ("for i in 1 2 3; do echo item $i; done", &["item 1", "item 2", "item 3"], 0),
+            (
+                "for i in 1 2 3; do echo item $i; done",
+                &["item 1", "item 2", "item 3"],
+                0,
+            ),
             ("cat /etc/config/app.conf", &["mode=prod"], 0),
             ("cat /nope", &["cat: can't open '/nope': No such file or directory"], 1),
             ("nosuch", &["sh: nosuch: not found"], 127),
             ("echo $(hostname)", &["pod1"], 0),
-            ("if [ -f /etc/config/app.conf ]; then echo yes; else echo no; fi", &["yes"], 0),
-            ("touch /tmp/x; [ -f /tmp/x ] && echo made; rm /tmp/x; [ -f /tmp/x ] || echo gone", &["made", "gone"], 0),
+            (
+                "if [ -f /etc/config/app.conf ]; then echo yes; else echo no; fi",
+                &["yes"],
+                0,
+            ),
+            (
+                "touch /tmp/x; [ -f /tmp/x ] && echo made; rm /tmp/x; [ -f /tmp/x ] || echo gone",
+                &["made", "gone"],
+                0,
+            ),
             ("echo a > /tmp/f; echo b >> /tmp/f; cat /tmp/f", &["a", "b"], 0),
             ("printf '%s-%s\\n' a b", &["a-b"], 0),
             ("exit 1", &[], 1),
@@ -1484,7 +1644,11 @@ mod tests {
         for (script, want, code) in cases {
             let mut p = sh(script);
             let out = p.run(t0());
-            assert_eq!(texts(&out), want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{script}");
+            assert_eq!(
+                texts(&out),
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "{script}"
+            );
             assert_eq!(p.exited(), Some(*code), "{script}");
         }
     }
@@ -1522,31 +1686,70 @@ mod tests {
     #[test]
     fn servers_print_start_up_lines_and_run_until_stopped() {
         let ctx = StartContext::default();
-        let argv: Vec<String> = ["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"].iter().map(|s| s.to_string()).collect();
+        let argv: Vec<String> = ["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let mut p = Process::start(&argv, ImageKind::Nginx, Flavor::Gnu, "1.29.3", &ctx, t0()).unwrap();
         let out = p.run(t0());
-        assert_eq!(out[0].text, "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration");
-        assert!(out.iter().any(|l| l.text == "2026/01/01 00:00:00 [notice] 1#1: nginx/1.29.3"));
+        assert_eq!(
+            out[0].text,
+            "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration"
+        );
+        assert!(out
+            .iter()
+            .any(|l| l.text == "2026/01/01 00:00:00 [notice] 1#1: nginx/1.29.3"));
         assert_eq!(p.exited(), None);
         assert_eq!(p.listening, vec![80]);
     }
 
     #[test]
     fn mysql_without_a_root_password_exits_one() {
-        let argv: Vec<String> = ["docker-entrypoint.sh", "mysqld"].iter().map(|s| s.to_string()).collect();
-        let mut p = Process::start(&argv, ImageKind::Mysql, Flavor::Gnu, "9.5.0-1.el9", &StartContext::default(), t0()).unwrap();
+        let argv: Vec<String> = ["docker-entrypoint.sh", "mysqld"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut p = Process::start(
+            &argv,
+            ImageKind::Mysql,
+            Flavor::Gnu,
+            "9.5.0-1.el9",
+            &StartContext::default(),
+            t0(),
+        )
+        .unwrap();
         let out = p.run(t0());
         assert_eq!(p.exited(), Some(1));
-        assert!(out.iter().any(|l| l.text.ends_with("Database is uninitialized and password option is not specified")));
+        assert!(out.iter().any(|l| l
+            .text
+            .ends_with("Database is uninitialized and password option is not specified")));
     }
 
     #[test]
     fn shells_without_a_script_exit_zero_and_unknown_binaries_fail_to_start() {
-        let mut p = Process::start(&["sh".to_string()], ImageKind::Shell, Flavor::Busybox, "", &StartContext::default(), t0()).unwrap();
+        let mut p = Process::start(
+            &["sh".to_string()],
+            ImageKind::Shell,
+            Flavor::Busybox,
+            "",
+            &StartContext::default(),
+            t0(),
+        )
+        .unwrap();
         p.run(t0());
         assert_eq!(p.exited(), Some(0));
-        let err = Process::start(&["foo".to_string()], ImageKind::Shell, Flavor::Busybox, "", &StartContext::default(), t0()).unwrap_err();
-        assert!(err.message.contains("exec: \"foo\": executable file not found in $PATH"));
+        let err = Process::start(
+            &["foo".to_string()],
+            ImageKind::Shell,
+            Flavor::Busybox,
+            "",
+            &StartContext::default(),
+            t0(),
+        )
+        .unwrap_err();
+        assert!(err
+            .message
+            .contains("exec: \"foo\": executable file not found in $PATH"));
     }
 
     #[test]
@@ -1557,7 +1760,16 @@ mod tests {
 
     #[test]
     fn syntax_errors_do_not_panic() {
-        for s in ["while true; do echo", "'unterminated", "for; do", "fi", "echo ${X", "$(", "&&", ">"] {
+        for s in [
+            "while true; do echo",
+            "'unterminated",
+            "for; do",
+            "fi",
+            "echo ${X",
+            "$(",
+            "&&",
+            ">",
+        ] {
             let mut p = sh(s);
             p.run(t0());
             assert!(p.exited().is_some(), "{s}");

@@ -36,14 +36,26 @@ fn ca_volumes() -> (Vec<Value>, Vec<Value>) {
         host_path("ca-certs", "/etc/ssl/certs", "DirectoryOrCreate"),
         host_path("etc-ca-certificates", "/etc/ca-certificates", "DirectoryOrCreate"),
         host_path("k8s-certs", "/etc/kubernetes/pki", "DirectoryOrCreate"),
-        host_path("usr-local-share-ca-certificates", "/usr/local/share/ca-certificates", "DirectoryOrCreate"),
-        host_path("usr-share-ca-certificates", "/usr/share/ca-certificates", "DirectoryOrCreate"),
+        host_path(
+            "usr-local-share-ca-certificates",
+            "/usr/local/share/ca-certificates",
+            "DirectoryOrCreate",
+        ),
+        host_path(
+            "usr-share-ca-certificates",
+            "/usr/share/ca-certificates",
+            "DirectoryOrCreate",
+        ),
     ];
     let mounts = vec![
         mount("ca-certs", "/etc/ssl/certs", true),
         mount("etc-ca-certificates", "/etc/ca-certificates", true),
         mount("k8s-certs", "/etc/kubernetes/pki", true),
-        mount("usr-local-share-ca-certificates", "/usr/local/share/ca-certificates", true),
+        mount(
+            "usr-local-share-ca-certificates",
+            "/usr/local/share/ca-certificates",
+            true,
+        ),
         mount("usr-share-ca-certificates", "/usr/share/ca-certificates", true),
     ];
     (vols, mounts)
@@ -161,9 +173,26 @@ pub fn manifests(ip: &str) -> Vec<Value> {
         },
     });
     let (mut kcm_vols, mut kcm_mounts) = ca_volumes();
-    kcm_vols.insert(2, host_path("flexvolume-dir", "/usr/libexec/kubernetes/kubelet-plugins/volume/exec", "DirectoryOrCreate"));
-    kcm_vols.insert(4, host_path("kubeconfig", "/etc/kubernetes/controller-manager.conf", "FileOrCreate"));
-    kcm_mounts.insert(2, mount("flexvolume-dir", "/usr/libexec/kubernetes/kubelet-plugins/volume/exec", false));
+    kcm_vols.insert(
+        2,
+        host_path(
+            "flexvolume-dir",
+            "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
+            "DirectoryOrCreate",
+        ),
+    );
+    kcm_vols.insert(
+        4,
+        host_path("kubeconfig", "/etc/kubernetes/controller-manager.conf", "FileOrCreate"),
+    );
+    kcm_mounts.insert(
+        2,
+        mount(
+            "flexvolume-dir",
+            "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
+            false,
+        ),
+    );
     kcm_mounts.insert(4, mount("kubeconfig", "/etc/kubernetes/controller-manager.conf", true));
     let kcm = json!({
         "apiVersion": "v1", "kind": "Pod",
@@ -253,8 +282,15 @@ pub fn mirror_pods(node: &str, node_uid: &str, ip: &str, seen: SimTime) -> Vec<V
     manifests(ip)
         .into_iter()
         .map(|mut pod| {
-            let base = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
-            let hash = hex_digest(&format!("{base}\u{0}{}", pod)).chars().take(32).collect::<String>();
+            let base = pod
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let hash = hex_digest(&format!("{base}\u{0}{}", pod))
+                .chars()
+                .take(32)
+                .collect::<String>();
             pod["metadata"]["name"] = json!(format!("{base}-{node}"));
             if let Some(a) = pod.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
                 a.insert("kubernetes.io/config.hash".into(), json!(hash));
@@ -284,16 +320,32 @@ mod tests {
 
     #[test]
     fn mirror_pods_carry_kubeadm_labels_and_mirror_annotations() {
-        let pods = mirror_pods("controlplane", "uid-1", "192.168.56.10", SimTime::from_unix_secs(1_767_225_600));
-        let names: Vec<&str> = pods.iter().filter_map(|p| p.pointer("/metadata/name").and_then(Value::as_str)).collect();
+        let pods = mirror_pods(
+            "controlplane",
+            "uid-1",
+            "192.168.56.10",
+            SimTime::from_unix_secs(1_767_225_600),
+        );
+        let names: Vec<&str> = pods
+            .iter()
+            .filter_map(|p| p.pointer("/metadata/name").and_then(Value::as_str))
+            .collect();
         assert_eq!(
             names,
-            vec!["etcd-controlplane", "kube-apiserver-controlplane", "kube-controller-manager-controlplane", "kube-scheduler-controlplane"]
+            vec![
+                "etcd-controlplane",
+                "kube-apiserver-controlplane",
+                "kube-controller-manager-controlplane",
+                "kube-scheduler-controlplane"
+            ]
         );
         for p in &pods {
             assert_eq!(p["metadata"]["labels"]["tier"], "control-plane");
             assert_eq!(p["metadata"]["annotations"]["kubernetes.io/config.source"], "file");
-            assert_eq!(p["metadata"]["annotations"]["kubernetes.io/config.hash"], p["metadata"]["annotations"]["kubernetes.io/config.mirror"]);
+            assert_eq!(
+                p["metadata"]["annotations"]["kubernetes.io/config.hash"],
+                p["metadata"]["annotations"]["kubernetes.io/config.mirror"]
+            );
             assert_eq!(p["spec"]["hostNetwork"], true);
             assert_eq!(p["spec"]["priorityClassName"], "system-node-critical");
             assert_eq!(p["metadata"]["ownerReferences"][0]["kind"], "Node");

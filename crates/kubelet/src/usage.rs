@@ -14,7 +14,10 @@ fn cpu_millis(q: &str) -> Option<i64> {
     if let Some(m) = q.strip_suffix('m') {
         return m.parse().ok();
     }
-    q.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| (f * 1000.0).round() as i64)
+    q.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(|f| (f * 1000.0).round() as i64)
 }
 
 pub fn container_usage(c: &ContainerRt) -> ContainerUsage {
@@ -49,11 +52,19 @@ pub fn container_usage(c: &ContainerRt) -> ContainerUsage {
         let limit = c
             .spec
             .pointer("/resources/limits/cpu")
-            .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_f64().map(|f| f.to_string())))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_f64().map(|f| f.to_string()))
+            })
             .and_then(|q| cpu_millis(&q));
         cpu = limit.unwrap_or(1000).min(1000);
     }
-    ContainerUsage { name: c.name.clone(), cpu_millis: cpu, memory_bytes: mem }
+    ContainerUsage {
+        name: c.name.clone(),
+        cpu_millis: cpu,
+        memory_bytes: mem,
+    }
 }
 
 #[cfg(test)]

@@ -25,10 +25,17 @@ struct World {
 }
 
 fn world(node: &str, config: NodeConfig) -> World {
-    let mut server = ApiServer::with_config(ApiServerConfig { require_service_account: false, ..Default::default() });
+    let mut server = ApiServer::with_config(ApiServerConfig {
+        require_service_account: false,
+        ..Default::default()
+    });
     let mut ctx = SimContext::new(7, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
     let _ = server.bootstrap(&mut ctx);
-    let mut w = World { api: Local { server, ctx }, kubelet: Kubelet::new(node, config), rng: RngStreams::new(3) };
+    let mut w = World {
+        api: Local { server, ctx },
+        kubelet: Kubelet::new(node, config),
+        rng: RngStreams::new(3),
+    };
     w.run_for(0);
     w
 }
@@ -65,15 +72,22 @@ impl World {
     }
 
     fn create_pod(&mut self, pod: Value) {
-        self.api.request(ApiRequest::post("/api/v1/namespaces/default/pods", pod)).unwrap();
+        self.api
+            .request(ApiRequest::post("/api/v1/namespaces/default/pods", pod))
+            .unwrap();
     }
 
     fn pod(&mut self, name: &str) -> Value {
-        self.api.request(ApiRequest::get(format!("/api/v1/namespaces/default/pods/{name}"))).unwrap()
+        self.api
+            .request(ApiRequest::get(format!("/api/v1/namespaces/default/pods/{name}")))
+            .unwrap()
     }
 
     fn events(&mut self, pod: &str) -> Vec<(String, String, i64)> {
-        let list = self.api.request(ApiRequest::get("/api/v1/namespaces/default/events")).unwrap();
+        let list = self
+            .api
+            .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+            .unwrap();
         let mut evs: Vec<(String, String, String, i64)> = list["items"]
             .as_array()
             .unwrap()
@@ -113,11 +127,21 @@ fn worker() -> NodeConfig {
 fn the_kubelet_registers_its_node_posts_status_and_renews_its_lease() {
     let mut w = world("node01", worker());
     let node = w.api.request(ApiRequest::get("/api/v1/nodes/node01")).unwrap();
-    let ready = node["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap().clone();
+    let ready = node["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .unwrap()
+        .clone();
     assert_eq!(ready["status"], "True");
     assert_eq!(ready["reason"], "KubeletReady");
     assert_eq!(node["status"]["addresses"][0]["address"], "192.168.56.11");
-    assert!(node["status"]["images"].as_array().unwrap().iter().any(|i| i["names"][1] == "registry.k8s.io/pause:3.10.1"));
+    assert!(node["status"]["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["names"][1] == "registry.k8s.io/pause:3.10.1"));
     let lease_path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node01";
     let lease = w.api.request(ApiRequest::get(lease_path)).unwrap();
     assert_eq!(lease["spec"]["leaseDurationSeconds"], 40);
@@ -143,7 +167,10 @@ fn an_nginx_pod_goes_from_container_creating_to_running_with_upstreams_events() 
     w.run_for(0);
     let p = w.pod("web");
     assert_eq!(p["status"]["phase"], "Pending");
-    assert_eq!(p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "ContainerCreating");
+    assert_eq!(
+        p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+        "ContainerCreating"
+    );
     assert_eq!(p["status"]["hostIP"], "192.168.56.11");
     w.run_for(10);
     let p = w.pod("web");
@@ -152,7 +179,10 @@ fn an_nginx_pod_goes_from_container_creating_to_running_with_upstreams_events() 
     assert_eq!(cs["ready"], true);
     assert_eq!(cs["started"], true);
     assert_eq!(cs["image"], "docker.io/library/nginx:latest");
-    assert!(cs["imageID"].as_str().unwrap().starts_with("docker.io/library/nginx@sha256:"));
+    assert!(cs["imageID"]
+        .as_str()
+        .unwrap()
+        .starts_with("docker.io/library/nginx@sha256:"));
     assert!(cs["containerID"].as_str().unwrap().starts_with("containerd://"));
     assert_eq!(cs["containerID"].as_str().unwrap().len(), "containerd://".len() + 64);
     assert_eq!(p["status"]["podIP"], "10.244.1.2");
@@ -164,7 +194,12 @@ fn an_nginx_pod_goes_from_container_creating_to_running_with_upstreams_events() 
         .collect();
     assert_eq!(
         types,
-        vec![("PodReadyToStartContainers", "True"), ("Initialized", "True"), ("Ready", "True"), ("ContainersReady", "True")]
+        vec![
+            ("PodReadyToStartContainers", "True"),
+            ("Initialized", "True"),
+            ("Ready", "True"),
+            ("ContainersReady", "True")
+        ]
     );
     let evs = w.events("web");
     let reasons: Vec<&str> = evs.iter().map(|e| e.0.as_str()).collect();
@@ -177,14 +212,24 @@ fn an_nginx_pod_goes_from_container_creating_to_running_with_upstreams_events() 
     assert_eq!(evs[2].1, "Created container: web");
     assert_eq!(evs[3].1, "Started container web");
     let logs = w.kubelet.logs("default", "web", None, false).unwrap();
-    assert!(logs.iter().any(|l| l.text == "/docker-entrypoint.sh: Configuration complete; ready for start up"));
+    assert!(logs
+        .iter()
+        .any(|l| l.text == "/docker-entrypoint.sh: Configuration complete; ready for start up"));
     // A second pod of the same image with IfNotPresent finds it on the node.
-    let mut p2 = pod("web2", "node01", "nginx:latest", Some(json!(["nginx", "-g", "daemon off;"])));
+    let mut p2 = pod(
+        "web2",
+        "node01",
+        "nginx:latest",
+        Some(json!(["nginx", "-g", "daemon off;"])),
+    );
     p2["spec"]["containers"][0]["imagePullPolicy"] = json!("IfNotPresent");
     w.create_pod(p2);
     w.run_for(5);
     let evs = w.events("web2");
-    assert_eq!(evs[0].1, "Container image \"nginx:latest\" already present on machine and can be accessed by the pod");
+    assert_eq!(
+        evs[0].1,
+        "Container image \"nginx:latest\" already present on machine and can be accessed by the pod"
+    );
     assert_eq!(w.pod("web2")["status"]["podIP"], "10.244.1.3");
 }
 
@@ -202,12 +247,28 @@ fn a_bad_image_goes_err_image_pull_then_image_pull_back_off() {
     let p = w.pod("bad");
     let waiting = &p["status"]["containerStatuses"][0]["state"]["waiting"];
     assert_eq!(waiting["reason"], "ImagePullBackOff");
-    assert_eq!(waiting["message"], format!("Back-off pulling image \"nginx:doesnotexist\": ErrImagePull: {err}"));
+    assert_eq!(
+        waiting["message"],
+        format!("Back-off pulling image \"nginx:doesnotexist\": ErrImagePull: {err}")
+    );
     let evs = w.events("bad");
-    assert!(evs.contains(&("Failed".to_string(), format!("Failed to pull image \"nginx:doesnotexist\": {err}"), 1)));
-    assert!(evs.contains(&("BackOff".to_string(), "Back-off pulling image \"nginx:doesnotexist\"".to_string(), 1)));
+    assert!(evs.contains(&(
+        "Failed".to_string(),
+        format!("Failed to pull image \"nginx:doesnotexist\": {err}"),
+        1
+    )));
+    assert!(evs.contains(&(
+        "BackOff".to_string(),
+        "Back-off pulling image \"nginx:doesnotexist\"".to_string(),
+        1
+    )));
     assert_eq!(p["status"]["phase"], "Pending");
-    assert!(w.kubelet.logs("default", "bad", None, false).unwrap_err().message().contains("is waiting to start: image can't be pulled"));
+    assert!(w
+        .kubelet
+        .logs("default", "bad", None, false)
+        .unwrap_err()
+        .message()
+        .contains("is waiting to start: image can't be pulled"));
     // Retries at 10 s, then 20 s after the next failure: the Pulling event counts up.
     w.run_for(60);
     let pulling = w.events("bad").into_iter().find(|e| e.0 == "Pulling").unwrap();
@@ -217,7 +278,12 @@ fn a_bad_image_goes_err_image_pull_then_image_pull_back_off() {
 #[test]
 fn a_crashing_container_restarts_with_ten_twenty_forty_second_backoff() {
     let mut w = world("node01", worker());
-    let mut p = pod("crash", "node01", "busybox", Some(json!(["sh", "-c", "echo dying; exit 1"])));
+    let mut p = pod(
+        "crash",
+        "node01",
+        "busybox",
+        Some(json!(["sh", "-c", "echo dying; exit 1"])),
+    );
     p["spec"]["containers"][0]["imagePullPolicy"] = json!("IfNotPresent");
     w.create_pod(p);
     let mut restarts: Vec<(i64, i64)> = Vec::new();
@@ -226,7 +292,9 @@ fn a_crashing_container_restarts_with_ten_twenty_forty_second_backoff() {
     for _ in 0..200 {
         w.run_for(1);
         let p = w.pod("crash");
-        let n = p["status"]["containerStatuses"][0]["restartCount"].as_i64().unwrap_or(0);
+        let n = p["status"]["containerStatuses"][0]["restartCount"]
+            .as_i64()
+            .unwrap_or(0);
         if n != last {
             restarts.push((n, w.now().since(start).as_secs()));
             last = n;
@@ -242,11 +310,17 @@ fn a_crashing_container_restarts_with_ten_twenty_forty_second_backoff() {
     let uid = p["metadata"]["uid"].as_str().unwrap();
     let msg = cs["state"]["waiting"]["message"].as_str().unwrap();
     assert!(msg.starts_with("back-off "), "{msg}");
-    assert!(msg.ends_with(&format!("restarting failed container=crash pod=crash_default({uid})")), "{msg}");
+    assert!(
+        msg.ends_with(&format!("restarting failed container=crash pod=crash_default({uid})")),
+        "{msg}"
+    );
     assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
     assert_eq!(cs["lastState"]["terminated"]["reason"], "Error");
     let backoff = w.events("crash").into_iter().find(|e| e.0 == "BackOff").unwrap();
-    assert_eq!(backoff.1, format!("Back-off restarting failed container crash in pod crash_default({uid})"));
+    assert_eq!(
+        backoff.1,
+        format!("Back-off restarting failed container crash in pod crash_default({uid})")
+    );
     let prev = w.kubelet.logs("default", "crash", Some("crash"), true).unwrap();
     assert_eq!(prev.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), vec!["dying"]);
 }
@@ -254,14 +328,28 @@ fn a_crashing_container_restarts_with_ten_twenty_forty_second_backoff() {
 #[test]
 fn a_completed_pod_under_restart_policy_never_succeeds() {
     let mut w = world("node01", worker());
-    let mut p = pod("once", "node01", "busybox", Some(json!(["sh", "-c", "echo hello; sleep 5"])));
+    let mut p = pod(
+        "once",
+        "node01",
+        "busybox",
+        Some(json!(["sh", "-c", "echo hello; sleep 5"])),
+    );
     p["spec"]["restartPolicy"] = json!("Never");
     w.create_pod(p);
     w.run_for(20);
     let p = w.pod("once");
     assert_eq!(p["status"]["phase"], "Succeeded", "{p:#}");
-    assert_eq!(p["status"]["containerStatuses"][0]["state"]["terminated"]["reason"], "Completed");
-    let ready = p["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap().clone();
+    assert_eq!(
+        p["status"]["containerStatuses"][0]["state"]["terminated"]["reason"],
+        "Completed"
+    );
+    let ready = p["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .unwrap()
+        .clone();
     assert_eq!(ready["reason"], "PodCompleted");
 }
 
@@ -271,22 +359,44 @@ fn deleting_a_pod_stops_its_containers_and_removes_it() {
     w.create_pod(pod("web", "node01", "nginx", None));
     w.create_pod(pod("sleeper", "node01", "busybox", Some(json!(["sleep", "3600"]))));
     w.run_for(10);
-    w.api.request(ApiRequest::delete("/api/v1/namespaces/default/pods/web")).unwrap();
-    w.api.request(ApiRequest::delete("/api/v1/namespaces/default/pods/sleeper")).unwrap();
+    w.api
+        .request(ApiRequest::delete("/api/v1/namespaces/default/pods/web"))
+        .unwrap();
+    w.api
+        .request(ApiRequest::delete("/api/v1/namespaces/default/pods/sleeper"))
+        .unwrap();
     w.run_for(1);
-    assert!(w.api.request(ApiRequest::get("/api/v1/namespaces/default/pods/web")).is_err());
+    assert!(w
+        .api
+        .request(ApiRequest::get("/api/v1/namespaces/default/pods/web"))
+        .is_err());
     // sleep as PID 1 ignores SIGTERM: it goes after the 30 s grace period.
-    assert!(w.api.request(ApiRequest::get("/api/v1/namespaces/default/pods/sleeper")).is_ok());
+    assert!(w
+        .api
+        .request(ApiRequest::get("/api/v1/namespaces/default/pods/sleeper"))
+        .is_ok());
     w.run_for(30);
-    assert!(w.api.request(ApiRequest::get("/api/v1/namespaces/default/pods/sleeper")).is_err());
-    assert!(w.events("web").iter().any(|e| e.0 == "Killing" && e.1 == "Stopping container web"));
+    assert!(w
+        .api
+        .request(ApiRequest::get("/api/v1/namespaces/default/pods/sleeper"))
+        .is_err());
+    assert!(w
+        .events("web")
+        .iter()
+        .any(|e| e.0 == "Killing" && e.1 == "Stopping container web"));
 }
 
 #[test]
 fn the_control_plane_kubelet_posts_and_runs_its_static_pods() {
-    let mut w = world("controlplane", NodeConfig::control_plane("192.168.56.10", "10.244.0.0/24"));
+    let mut w = world(
+        "controlplane",
+        NodeConfig::control_plane("192.168.56.10", "10.244.0.0/24"),
+    );
     w.run_for(30);
-    let list = w.api.request(ApiRequest::get("/api/v1/namespaces/kube-system/pods")).unwrap();
+    let list = w
+        .api
+        .request(ApiRequest::get("/api/v1/namespaces/kube-system/pods"))
+        .unwrap();
     let mut names: Vec<(String, String, String)> = list["items"]
         .as_array()
         .unwrap()
@@ -304,9 +414,21 @@ fn the_control_plane_kubelet_posts_and_runs_its_static_pods() {
         names,
         vec![
             ("etcd-controlplane".into(), "Running".into(), "192.168.56.10".into()),
-            ("kube-apiserver-controlplane".into(), "Running".into(), "192.168.56.10".into()),
-            ("kube-controller-manager-controlplane".into(), "Running".into(), "192.168.56.10".into()),
-            ("kube-scheduler-controlplane".into(), "Running".into(), "192.168.56.10".into()),
+            (
+                "kube-apiserver-controlplane".into(),
+                "Running".into(),
+                "192.168.56.10".into()
+            ),
+            (
+                "kube-controller-manager-controlplane".into(),
+                "Running".into(),
+                "192.168.56.10".into()
+            ),
+            (
+                "kube-scheduler-controlplane".into(),
+                "Running".into(),
+                "192.168.56.10".into()
+            ),
         ]
     );
 }
@@ -341,7 +463,10 @@ fn env_and_config_map_volumes_reach_the_program() {
     w.create_pod(p);
     w.run_for(10);
     let logs = w.kubelet.logs("default", "env", None, false).unwrap();
-    assert_eq!(logs.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), vec!["color=blue pod=env", "debug=true"]);
+    assert_eq!(
+        logs.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+        vec!["color=blue pod=env", "debug=true"]
+    );
 }
 
 #[test]
@@ -351,8 +476,14 @@ fn a_latest_image_is_pulled_again_on_every_restart() {
     w.run_for(40);
     let evs = w.events("crash");
     let pulled: Vec<&(String, String, i64)> = evs.iter().filter(|e| e.0 == "Pulled").collect();
-    assert_eq!(pulled[0].1, "Successfully pulled image \"busybox\" in 755ms (755ms including waiting). Image size: 2223685 bytes.");
-    assert_eq!(pulled[1].1, "Successfully pulled image \"busybox\" in 452ms (452ms including waiting). Image size: 2223685 bytes.");
+    assert_eq!(
+        pulled[0].1,
+        "Successfully pulled image \"busybox\" in 755ms (755ms including waiting). Image size: 2223685 bytes."
+    );
+    assert_eq!(
+        pulled[1].1,
+        "Successfully pulled image \"busybox\" in 452ms (452ms including waiting). Image size: 2223685 bytes."
+    );
 }
 
 #[test]
@@ -374,7 +505,10 @@ fn a_liveness_probe_that_starts_failing_restarts_the_container() {
     w.run_for(20);
     // The image is not in the catalogue: the pull fails (registry.k8s.io/busybox).
     let st = w.pod("liveness-exec");
-    assert_eq!(st["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "ImagePullBackOff");
+    assert_eq!(
+        st["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+        "ImagePullBackOff"
+    );
 
     let mut w = world("node01", worker());
     let p = json!({
@@ -391,7 +525,10 @@ fn a_liveness_probe_that_starts_failing_restarts_the_container() {
     });
     w.create_pod(p);
     w.run_for(30);
-    assert_eq!(w.pod("liveness-exec")["status"]["containerStatuses"][0]["restartCount"], 0);
+    assert_eq!(
+        w.pod("liveness-exec")["status"]["containerStatuses"][0]["restartCount"],
+        0
+    );
     w.run_for(30);
     let st = w.pod("liveness-exec");
     assert_eq!(st["status"]["containerStatuses"][0]["restartCount"], 1, "{st:#}");
@@ -399,7 +536,9 @@ fn a_liveness_probe_that_starts_failing_restarts_the_container() {
     assert!(evs.iter().any(|e| e.0 == "Unhealthy"
         && e.1 == "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"
         && e.2 == 3));
-    assert!(evs.iter().any(|e| e.0 == "Killing" && e.1 == "Container liveness failed liveness probe, will be restarted"));
+    assert!(evs
+        .iter()
+        .any(|e| e.0 == "Killing" && e.1 == "Container liveness failed liveness probe, will be restarted"));
 }
 
 #[test]
@@ -418,16 +557,31 @@ fn init_containers_run_in_order_before_the_app() {
     w.run_for(3);
     let st = w.pod("init");
     assert_eq!(st["status"]["phase"], "Pending");
-    assert_eq!(st["status"]["initContainerStatuses"][0]["state"]["running"].is_object(), true, "{st:#}");
-    assert_eq!(st["status"]["containerStatuses"][0]["state"]["waiting"]["reason"], "PodInitializing");
-    let init = st["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Initialized").unwrap().clone();
+    assert!(
+        st["status"]["initContainerStatuses"][0]["state"]["running"].is_object(),
+        "{st:#}"
+    );
+    assert_eq!(
+        st["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+        "PodInitializing"
+    );
+    let init = st["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Initialized")
+        .unwrap()
+        .clone();
     assert_eq!(init["status"], "False");
     assert_eq!(init["reason"], "ContainersNotInitialized");
     assert_eq!(init["message"], "containers with incomplete status: [wait]");
     w.run_for(10);
     let st = w.pod("init");
     assert_eq!(st["status"]["phase"], "Running", "{st:#}");
-    assert_eq!(st["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"], "Completed");
+    assert_eq!(
+        st["status"]["initContainerStatuses"][0]["state"]["terminated"]["reason"],
+        "Completed"
+    );
     assert_eq!(st["status"]["containerStatuses"][0]["ready"], true);
 }
 
@@ -449,7 +603,13 @@ fn a_readiness_probe_on_a_closed_port_keeps_the_pod_unready() {
     w.run_for(30);
     let st = w.pod("web");
     assert_eq!(st["status"]["containerStatuses"][0]["ready"], false);
-    let ready = st["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap().clone();
+    let ready = st["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .unwrap()
+        .clone();
     assert_eq!(ready["message"], "containers with unready status: [web]");
     let unhealthy = w.events("web").into_iter().find(|e| e.0 == "Unhealthy").unwrap();
     assert_eq!(unhealthy.1, "Readiness probe failed: Get \"http://10.244.1.2:8080/\": dial tcp 10.244.1.2:8080: connect: connection refused");

@@ -2,6 +2,11 @@
 //! namespaces, three nodes, the `kubernetes` Service and its endpoints, the default service
 //! accounts, the root CA ConfigMaps and the built-in PriorityClasses.
 
+pub mod addons;
+pub mod apply;
+pub mod kubeadm;
+pub mod rbac;
+
 use serde_json::{json, Value};
 
 /// Version strings the simulated cluster reports.

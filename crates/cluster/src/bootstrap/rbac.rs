@@ -6,6 +6,13 @@
 //! Rules keep the order of the golden files; verbs and resources are sorted there because the
 //! rule builder sorts them. Aggregated ClusterRoles (admin, edit, view) carry their
 //! aggregationRule and the rules the clusterrole-aggregation controller fills in.
+//!
+//! Feature-gated rules follow the v1.37 defaults: in are DynamicResourceAllocation,
+//! DRADeviceTaints/DRADeviceTaintRules (GA in v1.37), KubeletFineGrainedAuthz,
+//! KubeletServiceAccountTokenForCredentialProviders, MultiCIDRServiceAllocator,
+//! VolumeAttributesClass, SELinuxChangePolicy and ComponentStatusz; out are alpha gates and
+//! those needing an off-by-default beta API (ClusterTrustBundle, PodGroups, Workloads,
+//! storage-version GC/migration, ComponentFlagz).
 
 use serde_json::{json, Value};
 
@@ -272,6 +279,7 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 rule(&["policy"], &["poddisruptionbudgets"], WRITE),
                 rule(&["networking.k8s.io"], &["ingresses", "networkpolicies"], WRITE),
                 rule(&[coord], &["leases"], READ_WRITE),
+                rule(&[resource], &["resourceclaims", "resourceclaimtemplates"], WRITE),
             ],
         ),
         bootstrap_cluster_role(
@@ -361,6 +369,11 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 rule(
                     &["networking.k8s.io"],
                     &["ingresses", "ingresses/status", "networkpolicies"],
+                    GLW,
+                ),
+                rule(
+                    &[resource],
+                    &["resourceclaims", "resourceclaims/status", "resourceclaimtemplates"],
                     GLW,
                 ),
             ],
@@ -504,6 +517,7 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 ),
                 rule(CORE, &["pods/finalizers"], &["get", "list", "patch", "update", "watch"]),
                 rule(&[resource], &["resourceslices"], GLW),
+                rule(&[resource], &["devicetaintrules"], GLW),
             ],
         ),
         bootstrap_cluster_role(
@@ -517,24 +531,29 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                     &["nodes/log", "nodes/metrics", "nodes/proxy", "nodes/stats"],
                     &["*"],
                 ),
+                rule(CORE, &["nodes/configz", "nodes/healthz", "nodes/pods"], &["*"]),
             ],
         ),
         bootstrap_cluster_role(
             "system:monitoring",
             &[],
-            vec![urls(
-                &[
-                    "/healthz",
-                    "/healthz/*",
-                    "/livez",
-                    "/livez/*",
-                    "/metrics",
-                    "/metrics/slis",
-                    "/readyz",
-                    "/readyz/*",
-                ],
-                GET,
-            )],
+            vec![
+                urls(
+                    &[
+                        "/healthz",
+                        "/healthz/*",
+                        "/livez",
+                        "/livez/*",
+                        "/metrics",
+                        "/metrics/slis",
+                        "/readyz",
+                        "/readyz/*",
+                    ],
+                    GET,
+                ),
+                // ComponentStatusz is beta and on by default since v1.36 (ComponentFlagz is not).
+                urls(&["/statusz"], GET),
+            ],
         ),
         bootstrap_cluster_role(
             "system:node",
@@ -572,6 +591,7 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 rule(&["node.k8s.io"], &["runtimeclasses"], GLW),
                 rule(&[resource], &["resourceclaims"], GET),
                 rule(&[resource], &["resourceslices"], &["deletecollection"]),
+                rule(CORE, &["serviceaccounts"], GET),
             ],
         ),
         bootstrap_cluster_role(
@@ -599,6 +619,7 @@ pub fn bootstrap_cluster_roles() -> Vec<Value> {
                 rule(CORE, &["endpoints", "services"], LW),
                 rule(CORE, &["nodes"], GLW),
                 events(),
+                rule(&["networking.k8s.io"], &["servicecidrs"], LW),
                 rule(&["discovery.k8s.io"], &["endpointslices"], LW),
             ],
         ),
@@ -744,7 +765,7 @@ pub fn controller_roles() -> Vec<Value> {
                 ),
                 rule(&["batch"], &["cronjobs/status"], UPDATE),
                 rule(&["batch"], &["cronjobs/finalizers"], UPDATE),
-                rule(CORE, &["pods"], &["delete", "list"]),
+                rule(CORE, &["pods"], &["delete", "list", "watch"]),
                 events(),
             ],
         ),
@@ -781,6 +802,19 @@ pub fn controller_roles() -> Vec<Value> {
             ],
         ),
         c(
+            "device-taint-eviction-controller",
+            vec![
+                rule(CORE, &["pods"], &["delete", "get", "list", "watch"]),
+                rule(CORE, &["pods/status"], PU),
+                rule(&[resource], &["resourceclaims"], GLW),
+                rule(&[resource], &["resourceslices"], GLW),
+                rule(&[resource], &["deviceclasses"], GLW),
+                events(),
+                rule(&[resource], &["devicetaintrules/status"], PU),
+                rule(&[resource], &["devicetaintrules"], GLW),
+            ],
+        ),
+        c(
             "disruption-controller",
             vec![
                 rule(apps_ext, &["deployments"], GLW),
@@ -798,7 +832,11 @@ pub fn controller_roles() -> Vec<Value> {
             "endpoint-controller",
             vec![
                 rule(CORE, &["pods", "services"], GLW),
-                rule(CORE, &["endpoints"], &["create", "delete", "get", "list", "update"]),
+                rule(
+                    CORE,
+                    &["endpoints"],
+                    &["create", "delete", "get", "list", "update", "watch"],
+                ),
                 rule(CORE, &["endpoints/restricted"], CREATE),
                 events(),
             ],
@@ -811,7 +849,7 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(
                     &["discovery.k8s.io"],
                     &["endpointslices"],
-                    &["create", "delete", "get", "list", "update"],
+                    &["create", "delete", "get", "list", "update", "watch"],
                 ),
                 events(),
             ],
@@ -825,7 +863,7 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(
                     &["discovery.k8s.io"],
                     &["endpointslices"],
-                    &["create", "delete", "get", "list", "update"],
+                    &["create", "delete", "get", "list", "update", "watch"],
                 ),
                 events(),
             ],
@@ -850,7 +888,6 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(CORE, &["persistentvolumeclaims/status"], PU),
                 rule(CORE, &["persistentvolumeclaims"], GLW),
                 events(),
-                rule(CORE, &["services"], GET),
             ],
         ),
         c(
@@ -866,10 +903,10 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(&["autoscaling"], &["horizontalpodautoscalers"], GLW),
                 rule(&["autoscaling"], &["horizontalpodautoscalers/status"], UPDATE),
                 rule(&["*"], &["*/scale"], &["get", "update"]),
-                rule(CORE, &["pods"], &["list"]),
-                rule(&["metrics.k8s.io"], &["pods"], &["list"]),
-                rule(&["custom.metrics.k8s.io"], &["*"], &["get", "list"]),
-                rule(&["external.metrics.k8s.io"], &["*"], &["get", "list"]),
+                rule(CORE, &["pods"], LW),
+                rule(&["metrics.k8s.io"], &["pods"], LW),
+                rule(&["custom.metrics.k8s.io"], &["*"], GLW),
+                rule(&["external.metrics.k8s.io"], &["*"], GLW),
                 events(),
             ],
         ),
@@ -900,16 +937,16 @@ pub fn controller_roles() -> Vec<Value> {
             vec![
                 rule(CORE, &["namespaces"], &["delete", "get", "list", "watch"]),
                 rule(CORE, &["namespaces/finalize", "namespaces/status"], UPDATE),
-                rule(&["*"], &["*"], &["delete", "deletecollection", "get", "list"]),
+                rule(&["*"], &["*"], &["delete", "deletecollection", "get", "list", "watch"]),
             ],
         ),
         c(
             "node-controller",
             vec![
-                rule(CORE, &["nodes"], &["delete", "get", "list", "patch", "update"]),
+                rule(CORE, &["nodes"], &["delete", "get", "list", "patch", "update", "watch"]),
                 rule(CORE, &["nodes/status"], PU),
                 rule(CORE, &["pods/status"], PU),
-                rule(CORE, &["pods"], &["delete", "get", "list"]),
+                rule(CORE, &["pods"], &["delete", "get", "list", "watch"]),
                 events(),
             ],
         ),
@@ -929,16 +966,23 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(CORE, &["nodes"], LW),
                 events(),
                 rule(CORE, &["events"], &["watch"]),
-                rule(CORE, &["services"], GET),
             ],
         ),
         c(
             "pod-garbage-collector",
             vec![
                 rule(CORE, &["pods"], &["delete", "list", "watch"]),
-                rule(CORE, &["nodes"], &["get", "list"]),
+                rule(CORE, &["nodes"], GLW),
                 rule(CORE, &["pods/status"], &["patch"]),
             ],
+        ),
+        c(
+            "podcertificaterequestcleaner",
+            vec![rule(
+                &["certificates.k8s.io"],
+                &["podcertificaterequests"],
+                &["delete", "get", "list", "watch"],
+            )],
         ),
         c(
             "pv-protection-controller",
@@ -1013,9 +1057,11 @@ pub fn controller_roles() -> Vec<Value> {
         c(
             "selinux-warning-controller",
             vec![
-                rule(CORE, &["persistentvolumeclaims", "persistentvolumes", "pods"], GLW),
-                rule(&[storage], &["csidrivers"], GLW),
                 events(),
+                rule(CORE, &["persistentvolumes"], GLW),
+                rule(CORE, &["persistentvolumeclaims"], GLW),
+                rule(CORE, &["pods"], GLW),
+                rule(&[storage], &["csidrivers"], GLW),
             ],
         ),
         c(
@@ -1059,9 +1105,9 @@ pub fn controller_roles() -> Vec<Value> {
                     &["create", "delete", "get", "list", "patch", "update", "watch"],
                 ),
                 rule(CORE, &["persistentvolumeclaims"], &["create", "get", "list", "watch"]),
-                events(),
                 rule(CORE, &["persistentvolumeclaims"], &["delete", "update"]),
                 rule(CORE, &["pods/finalizers"], UPDATE),
+                events(),
             ],
         ),
         c(
@@ -1095,7 +1141,7 @@ pub fn controller_roles() -> Vec<Value> {
                 rule(
                     &[storage],
                     &["volumeattributesclasses"],
-                    &["get", "list", "patch", "update", "watch"],
+                    &["get", "list", "update", "watch"],
                 ),
                 events(),
             ],

@@ -16,6 +16,62 @@ fn unexpected_args(ctx: &mut Ctx<'_>, path: &str, args: &[String]) -> CmdError {
     CmdError::msg(format!("Unexpected args: [{}]", args.join(" ")))
 }
 
+/// Where kubeplay's kubeconfig notionally lives (kubectl names the file in messages).
+const KUBECONFIG_PATH: &str = "/root/.kube/config";
+
+pub fn get_clusters(ctx: &mut Ctx<'_>, _flags: &Parsed) -> CmdResult {
+    ctx.stdout("NAME\nkubernetes\n");
+    Ok(())
+}
+
+pub fn get_users(ctx: &mut Ctx<'_>, _flags: &Parsed) -> CmdResult {
+    ctx.stdout("NAME\nkubernetes-admin\n");
+    Ok(())
+}
+
+pub fn rename_context(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+    let [old, new] = flags.args.as_slice() else {
+        return Err(unexpected_args(ctx, "config rename-context", &flags.args));
+    };
+    if !ctx.config.contexts.iter().any(|c| c.name == *old) {
+        return Err(CmdError::msg(format!(
+            "cannot rename the context \"{old}\", it's not in {KUBECONFIG_PATH}"
+        )));
+    }
+    if ctx.config.contexts.iter().any(|c| c.name == *new) {
+        return Err(CmdError::msg(format!(
+            "cannot rename the context \"{old}\", the context \"{new}\" already exists in {KUBECONFIG_PATH}"
+        )));
+    }
+    for c in ctx.config.contexts.iter_mut().filter(|c| c.name == *old) {
+        c.name = new.clone();
+    }
+    if ctx.config.current_context == *old {
+        ctx.config.current_context = new.clone();
+    }
+    ctx.stdout(format!("Context \"{old}\" renamed to \"{new}\".\n"));
+    Ok(())
+}
+
+pub fn delete_context(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+    let [name] = flags.args.as_slice() else {
+        return Err(unexpected_args(ctx, "config delete-context", &flags.args));
+    };
+    if !ctx.config.contexts.iter().any(|c| c.name == *name) {
+        return Err(CmdError::msg(format!(
+            "cannot delete context {name}, not in {KUBECONFIG_PATH}"
+        )));
+    }
+    if ctx.config.current_context == *name {
+        ctx.stderr(
+            "warning: this removed your active context, use \"kubectl config use-context\" to select a different one\n",
+        );
+    }
+    ctx.config.contexts.retain(|c| c.name != *name);
+    ctx.stdout(format!("deleted context {name} from {KUBECONFIG_PATH}\n"));
+    Ok(())
+}
+
 pub fn current_context(ctx: &mut Ctx<'_>, _flags: &Parsed) -> CmdResult {
     if ctx.config.current_context.is_empty() {
         return Err(CmdError::msg("current-context is not set"));

@@ -8,7 +8,7 @@ use crate::flags::Parsed;
 use crate::output::DryRun;
 use crate::resource::{kind_group_of, with_source, Builder, Item};
 use apimachinery::ApiRequest;
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let output = flags.string("output");
@@ -74,6 +74,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let mut warn_cluster_scope = ctx.explicit_namespace && !ctx.all_namespaces;
     let mut errs = Vec::new();
     let mut found = 0;
+    let mut deleted: Vec<(Item, String)> = Vec::new();
     for item in items {
         let item = match item {
             Ok(i) => i,
@@ -94,7 +95,19 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
                 body["gracePeriodSeconds"] = json!(grace);
             }
             let req = dry_run.apply(ApiRequest::delete(item.path()).with_body(body));
-            if let Err(e) = ctx.request(req) {
+            let response = ctx.request(req);
+            if let Ok(resp) = &response {
+                // The UID to wait on: the deleted object's (or the Status details' for deletes
+                // that return a Status).
+                let uid = resp
+                    .pointer("/metadata/uid")
+                    .or_else(|| resp.pointer("/details/uid"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                deleted.push((item.clone(), uid));
+            }
+            if let Err(e) = response {
                 let e = CmdError::Api(e);
                 if ignore_not_found && e.is_not_found() {
                     continue;
@@ -114,6 +127,45 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     }
     if found == 0 {
         ctx.stdout("No resources found\n");
+        return Ok(());
+    }
+    if flags.bool("wait") && dry_run == DryRun::None {
+        wait_for_deletion(ctx, &deleted, flags.duration_secs("timeout"))?;
+    }
+    Ok(())
+}
+
+/// `--wait` (the default): kubectl waits until every deleted object is gone (or replaced by
+/// a new one with another UID), letting virtual time pass through the host. Hosts that cannot
+/// wait return at once, as if the objects were gone.
+fn wait_for_deletion(ctx: &mut Ctx<'_>, deleted: &[(Item, String)], timeout: i64) -> CmdResult {
+    // Upstream's "forever" is a week; kubeplay gives up after ten virtual minutes.
+    let limit = if timeout > 0 { timeout } else { 600 };
+    for (item, uid) in deleted {
+        let mut waited = 0;
+        loop {
+            let gone = match ctx.client.request(ApiRequest::get(item.path())) {
+                Err(e) if e.code() == 404 => true,
+                Err(_) => true,
+                Ok(obj) => {
+                    !uid.is_empty() && obj.pointer("/metadata/uid").and_then(Value::as_str) != Some(uid.as_str())
+                }
+            };
+            if gone {
+                break;
+            }
+            if waited >= limit {
+                return Err(CmdError::msg(format!(
+                    "timed out waiting for the condition on {}/{}",
+                    item.info.group_resource(),
+                    item.name
+                )));
+            }
+            if !ctx.host.wait(1) {
+                return Ok(());
+            }
+            waited += 1;
+        }
     }
     Ok(())
 }

@@ -30,6 +30,11 @@ pub mod set;
 pub mod taint;
 pub mod version;
 // H13 (cluster commands): wait, logs, drain, top, events, autoscale, watch machinery.
+pub mod autoscale;
+pub mod drain;
+pub mod events;
+pub mod logs;
+pub mod top;
 pub mod wait;
 pub mod watch;
 
@@ -201,6 +206,10 @@ pub fn runner(path: &str) -> Option<RunFn> {
         "config use-context" => config::use_context,
         "config set-context" => config::set_context,
         "config view" => config::view,
+        "config get-clusters" => config::get_clusters,
+        "config get-users" => config::get_users,
+        "config rename-context" => config::rename_context,
+        "config delete-context" => config::delete_context,
         "cordon" => cordon::cordon,
         "uncordon" => cordon::uncordon,
         "create" => create::run_from_files,
@@ -248,6 +257,12 @@ pub fn runner(path: &str) -> Option<RunFn> {
         "taint" => taint::run,
         "version" => version::run,
         "wait" => wait::run,
+        "logs" => logs::run,
+        "drain" => drain::run,
+        "top node" => top::node,
+        "top pod" => top::pod,
+        "events" => events::run,
+        "autoscale" => autoscale::run,
         _ => return None,
     })
 }
@@ -394,6 +409,7 @@ fn required_flags(path: &str) -> &'static [&'static str] {
         "create service externalname" => &["external-name"],
         "scale" => &["replicas"],
         "run" => &["image"],
+        "autoscale" => &["max"], // H13
         _ => &[],
     }
 }
@@ -411,6 +427,10 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
         Some(h) => FlagSet::from_help(h),
         None => FlagSet::new(),
     };
+    if path == "autoscale" {
+        // H13: deprecated, so absent from the help text, but still accepted.
+        set.add("cpu-percent", None, FlagType::Int, "-1");
+    }
     set.merge(&globals);
     let parsed = match set.parse(&rest) {
         Ok(p) => p,

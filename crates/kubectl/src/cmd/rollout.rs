@@ -10,6 +10,7 @@ use crate::output::{print_result, DryRun};
 use crate::resource::{kind_group_of, Builder, Item};
 use apimachinery::request::PatchType;
 use apimachinery::ApiRequest;
+use super::watch::{self, Until};
 use serde_json::{json, Map, Value};
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -155,44 +156,12 @@ pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     CmdError::aggregate(errs)
 }
 
-/// A short rendering of a revision's pod template (upstream prints a describe-style block).
+/// printTemplate: DescribePodTemplate of a revision's template, tabs left as they are.
 fn template_text(rs: &Value) -> String {
-    let mut t = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
-    if let Some(l) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
-        l.remove(HASH_LABEL);
-    }
-    let mut out = String::from("Pod Template:\n");
-    let labels: Vec<String> = t
-        .pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "  Labels:\t{}\n",
-        if labels.is_empty() {
-            "<none>".to_string()
-        } else {
-            labels.join("\n\t")
-        }
-    ));
-    out.push_str("  Containers:\n");
-    for c in t
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        out.push_str(&format!(
-            "   {}:\n    Image:\t{}\n",
-            str_at(c, "/name"),
-            str_at(c, "/image")
-        ));
-    }
-    out
+    let template = rs.pointer("/spec/template").cloned().unwrap_or(Value::Null);
+    let mut w = crate::describe::Writer::new();
+    crate::describe::pod_template(&mut w, &template);
+    w.into_raw()
 }
 
 pub fn undo(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -217,11 +186,6 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
         )));
     }
     let deploy = item.object.clone().unwrap_or(Value::Null);
-    if deploy.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
-        return Err(CmdError::msg(
-            "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again",
-        ));
-    }
     let rss = replica_sets(ctx, &deploy)?;
     let target = if to_revision > 0 {
         rss.iter()
@@ -241,22 +205,17 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
             }
         }
     };
-    let revision = to_revision.max(
-        target
-            .pointer("/metadata/annotations")
-            .and_then(|a| a.get(REVISION))
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0),
-    );
     let mut template = target.pointer("/spec/template").cloned().unwrap_or(json!({}));
     if let Some(l) = template.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
         l.remove(HASH_LABEL);
     }
     if dry_run == DryRun::Client {
-        let kind = kind_group_of(&item.info);
-        ctx.stdout(format!("{kind}/{} {}", item.name, template_text(&target)));
-        return Ok(());
+        return print_result(ctx, &deploy, format, &template_text(&target), dry_run);
+    }
+    if deploy.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+        return Err(CmdError::msg(
+            "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again",
+        ));
     }
     let current = deploy.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let mut current_cmp = current.clone();
@@ -267,7 +226,8 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
         l.remove(HASH_LABEL);
     }
     if current_cmp == template {
-        let op = format!("skipped rollback (current template already matches revision {revision})");
+        // Upstream names the revision asked for (0 for the previous one).
+        let op = format!("skipped rollback (current template already matches revision {to_revision})");
         return print_result(ctx, &deploy, format, &op, dry_run);
     }
     let mut annotations = Map::new();
@@ -299,20 +259,41 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
     match ctx.request(req) {
         Ok(_) => print_result(ctx, &deploy, format, "rolled back", dry_run),
         Err(e) => Err(CmdError::msg(format!(
-            "failed restoring revision {revision}: {}",
+            "failed restoring revision {to_revision}: {}",
             e.message()
         ))),
     }
 }
 
-/// The Deployment/DaemonSet status line (polymorphichelpers/rollout_status.go) and whether the
-/// rollout is done.
-fn status_line(obj: &Value, kind: &str) -> CmdResult<(String, bool)> {
+fn strategy_type(obj: &Value) -> &str {
+    obj.pointer("/spec/updateStrategy/type").and_then(Value::as_str).unwrap_or("RollingUpdate")
+}
+
+/// The status viewers of polymorphichelpers/rollout_status.go: the line to print and whether
+/// the rollout is done.
+fn status_line(obj: &Value, kind: &str, revision: i64) -> CmdResult<(String, bool)> {
     let name = str_at(obj, "/metadata/name");
     let generation = int_at(obj, "/metadata/generation");
     let observed = int_at(obj, "/status/observedGeneration");
     match kind {
         "Deployment" => {
+            if revision > 0 {
+                let current = obj
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(REVISION))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let Ok(current) = current.parse::<i64>() else {
+                    return Err(CmdError::msg(format!(
+                        "cannot get the revision of deployment \"{name}\": strconv.ParseInt: parsing \"{current}\": invalid syntax"
+                    )));
+                };
+                if current != revision {
+                    return Err(CmdError::msg(format!(
+                        "desired revision ({revision}) is different from the running revision ({current})"
+                    )));
+                }
+            }
             if generation > observed {
                 return Ok((
                     "Waiting for deployment spec update to be observed...\n".to_string(),
@@ -332,11 +313,11 @@ fn status_line(obj: &Value, kind: &str) -> CmdResult<(String, bool)> {
                     "deployment \"{name}\" exceeded its progress deadline"
                 )));
             }
-            let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+            let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64);
             let updated = int_at(obj, "/status/updatedReplicas");
             let total = int_at(obj, "/status/replicas");
             let available = int_at(obj, "/status/availableReplicas");
-            if updated < replicas {
+            if let Some(replicas) = replicas.filter(|r| updated < *r) {
                 return Ok((format!("Waiting for deployment \"{name}\" rollout to finish: {updated} out of {replicas} new replicas have been updated...\n"), false));
             }
             if total > updated {
@@ -348,6 +329,11 @@ fn status_line(obj: &Value, kind: &str) -> CmdResult<(String, bool)> {
             Ok((format!("deployment \"{name}\" successfully rolled out\n"), true))
         }
         "DaemonSet" => {
+            if strategy_type(obj) != "RollingUpdate" {
+                return Err(CmdError::msg(
+                    "rollout status is only available for RollingUpdate strategy type",
+                ));
+            }
             if generation > observed {
                 return Ok((
                     "Waiting for daemon set spec update to be observed...\n".to_string(),
@@ -365,49 +351,95 @@ fn status_line(obj: &Value, kind: &str) -> CmdResult<(String, bool)> {
             }
             Ok((format!("daemon set \"{name}\" successfully rolled out\n"), true))
         }
+        "StatefulSet" => {
+            if strategy_type(obj) != "RollingUpdate" {
+                return Err(CmdError::msg(
+                    "rollout status is only available for RollingUpdate strategy type",
+                ));
+            }
+            if observed == 0 || generation > observed {
+                return Ok((
+                    "Waiting for statefulset spec update to be observed...\n".to_string(),
+                    false,
+                ));
+            }
+            let replicas = obj.pointer("/spec/replicas").and_then(Value::as_i64);
+            let ready = int_at(obj, "/status/readyReplicas");
+            if let Some(r) = replicas.filter(|r| ready < *r) {
+                return Ok((format!("Waiting for {} pods to be ready...\n", r - ready), false));
+            }
+            let updated = int_at(obj, "/status/updatedReplicas");
+            if obj.pointer("/spec/updateStrategy/rollingUpdate").is_some_and(Value::is_object) {
+                let partition = obj.pointer("/spec/updateStrategy/rollingUpdate/partition").and_then(Value::as_i64);
+                if let (Some(r), Some(p)) = (replicas, partition) {
+                    if updated < r - p {
+                        return Ok((format!("Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...\n", r - p), false));
+                    }
+                }
+                return Ok((format!("partitioned roll out complete: {updated} new pods have been updated...\n"), true));
+            }
+            let update_rev = str_at(obj, "/status/updateRevision");
+            let current_rev = str_at(obj, "/status/currentRevision");
+            if update_rev != current_rev {
+                return Ok((format!("waiting for statefulset rolling update to complete {updated} pods at revision {update_rev}...\n"), false));
+            }
+            let current = int_at(obj, "/status/currentReplicas");
+            Ok((format!("statefulset rolling update complete {current} pods at revision {current_rev}...\n"), true))
+        }
         other => Err(CmdError::msg(format!(
             "no status viewer has been implemented for {other}"
         ))),
     }
 }
 
+/// `kubectl rollout status`: list-then-watch the object on the virtual clock, printing the
+/// viewer's line for every ADDED/MODIFIED event (so a line repeats when the object changes
+/// without progress, as upstream's does).
 pub fn status(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
-    if flags.int("revision") < 0 {
-        return Err(CmdError::msg(format!(
-            "revision must be a positive integer: {}",
-            flags.int("revision")
-        )));
+    let revision = flags.int("revision");
+    if revision < 0 {
+        return Err(CmdError::msg(format!("revision must be a positive integer: {revision}")));
     }
-    let watch = flags.bool("watch");
+    let watch_flag = flags.bool("watch");
     let timeout = flags.duration_secs("timeout");
-    // Without a timeout kubectl waits forever; kubeplay stops after ten virtual minutes.
-    let limit = if timeout > 0 { timeout } else { 600 };
-    let items = items(ctx, flags)?;
-    let Some(first) = items.into_iter().next() else {
-        return Ok(());
-    };
-    let item = first?;
-    let mut obj = item.object.clone().unwrap_or(Value::Null);
-    let mut last = String::new();
-    let mut waited = 0;
-    loop {
-        let (line, done) = status_line(&obj, &item.info.kind)?;
-        if line != last {
-            ctx.stdout(line.clone());
-            last = line;
+    // Without a timeout kubectl waits forever; kubeplay stops at its cap.
+    let limit = if timeout > 0 { timeout } else { watch::DEFAULT_CAP_SECS };
+    let mut found = false;
+    for item in items(ctx, flags)? {
+        let item = item?;
+        found = true;
+        let kind = item.info.kind.clone();
+        if !matches!(kind.as_str(), "Deployment" | "DaemonSet" | "StatefulSet") {
+            let gk = if item.info.group.is_empty() {
+                kind.clone()
+            } else {
+                format!("{kind}.{}", item.info.group)
+            };
+            return Err(CmdError::msg(format!("no status viewer has been implemented for {gk}")));
         }
-        if done || !watch {
-            return Ok(());
+        let mut lw = watch::ListWatch::for_name(item.collection_path(), &item.name);
+        let initial = lw.list(ctx)?;
+        let outcome = watch::until(ctx, &mut lw, initial, limit, &mut |ctx, ev| match ev.event_type.as_str() {
+            "ADDED" | "MODIFIED" => {
+                let (line, done) = status_line(&ev.object, &kind, revision)?;
+                ctx.stdout(line);
+                Ok(done || !watch_flag)
+            }
+            "DELETED" => Err(CmdError::msg("object has been deleted")),
+            _ => Ok(false),
+        })?;
+        match outcome {
+            Until::Done => {}
+            Until::TimedOut => return Err(CmdError::msg("timed out waiting for the condition")),
+            // The host cannot wait (or the user pressed Ctrl-C): what was printed stands.
+            Until::Interrupted => return Ok(()),
         }
-        if waited >= limit {
-            return Err(CmdError::msg("timed out waiting for the condition"));
-        }
-        if !ctx.host.wait(1) {
-            return Ok(());
-        }
-        waited += 1;
-        obj = ctx.get(item.path())?;
     }
+    if !found {
+        let ns = ctx.namespace.clone();
+        ctx.stderr(format!("No resources found in {ns} namespace.\n"));
+    }
+    Ok(())
 }
 
 pub fn restart(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -511,7 +543,7 @@ mod tests {
             json!({"metadata": {"name": "web", "generation": gen}, "spec": {"replicas": spec},
                 "status": {"observedGeneration": obs, "updatedReplicas": upd, "replicas": total, "availableReplicas": avail}})
         };
-        let line = |v: Value| status_line(&v, "Deployment").unwrap();
+        let line = |v: Value| status_line(&v, "Deployment", 0).unwrap();
         assert_eq!(
             line(d(2, 1, 3, 0, 0, 0)).0,
             "Waiting for deployment spec update to be observed...\n"

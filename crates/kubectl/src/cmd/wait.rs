@@ -364,12 +364,16 @@ mod tests {
     #[test]
     fn jsonpath_conditions_compare_scalars() {
         let conds = parse_conditions(&s(&["jsonpath={.status.phase}=Running"])).unwrap();
-        let Condition::JsonPath(jp, v) = &conds[0] else { panic!() };
+        let Condition::JsonPath(jp, v) = &conds[0] else {
+            panic!()
+        };
         assert!(jsonpath_met(&json!({"status": {"phase": "Running"}}), jp, v).unwrap());
         assert!(!jsonpath_met(&json!({"status": {"phase": "Pending"}}), jp, v).unwrap());
         assert!(!jsonpath_met(&json!({}), jp, v).unwrap());
         let conds = parse_conditions(&s(&["jsonpath={.status}=x"])).unwrap();
-        let Condition::JsonPath(jp, v) = &conds[0] else { panic!() };
+        let Condition::JsonPath(jp, v) = &conds[0] else {
+            panic!()
+        };
         assert_eq!(
             jsonpath_met(&json!({"status": {"a": 1}}), jp, v).unwrap_err().render(),
             "error: jsonpath leads to a nested object or list which is not supported\n"

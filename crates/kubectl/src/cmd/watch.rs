@@ -346,10 +346,9 @@ pub fn watch_objects(
         print(ctx, ev)?;
         Ok(false)
     })?;
-    match outcome {
-        Until::Interrupted => Err(interrupted()),
-        _ => Ok(()),
-    }
+    // A watch ends when the user stops it (or at the cap); that is its normal end.
+    let _ = outcome;
+    Ok(())
 }
 
 /// Go's time.Duration String for whole seconds (`5s`, `1m0s`, `1h0m0s`).
@@ -388,11 +387,10 @@ mod tests {
         lw.start_at("2", &[a.clone(), b]);
         let a2 = json!({"metadata": {"name": "a", "namespace": "default", "resourceVersion": "3"}});
         let c = json!({"metadata": {"name": "c", "namespace": "default", "resourceVersion": "4"}});
-        let evs = lw.diff(&json!({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "4"}, "items": [a2, c]}));
-        let kinds: Vec<(String, String)> = evs
-            .iter()
-            .map(|e| (e.event_type.clone(), key_of(&e.object)))
-            .collect();
+        let evs = lw.diff(
+            &json!({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "4"}, "items": [a2, c]}),
+        );
+        let kinds: Vec<(String, String)> = evs.iter().map(|e| (e.event_type.clone(), key_of(&e.object))).collect();
         assert_eq!(
             kinds,
             vec![

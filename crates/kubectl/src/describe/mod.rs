@@ -54,6 +54,12 @@ impl Writer {
         self.flush();
         self.done
     }
+
+    /// H13: the text without tab alignment (rollout history prints DescribePodTemplate through
+    /// a plain PrefixWriter, so its tabs stay tabs).
+    pub fn into_raw(self) -> String {
+        self.done + &self.pending
+    }
 }
 
 // printers.WriteEscaped: terminal escapes made visible.
