@@ -59,6 +59,9 @@ impl FileSystem for PageFs {
     fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
         self.0.borrow_mut().remove_file(path)
     }
+    fn snapshot(&self) -> Option<Value> {
+        self.0.borrow().snapshot()
+    }
 }
 
 /// One finished command in the scrollback.

@@ -669,6 +669,7 @@ impl PodWorker {
     /// what the kubelet does not own (PodScheduled, qosClass, nominatedNodeName).
     pub fn status(&mut self, current: &Value, now: SimTime, node_ip: &str) -> Value {
         let phase = self.phase().to_string();
+        let generation = current.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
         let terminal = phase == "Succeeded" || phase == "Failed";
         let sandbox_ready = now >= self.sandbox_at && !terminal;
         let init_names: Vec<String> = self
@@ -693,6 +694,10 @@ impl PodWorker {
             }
             let mut c =
                 json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": rfc(entry.1)});
+            // PodObservedGenerationTracking (GA in 1.35): the pod's generation.
+            if generation > 0 {
+                c["observedGeneration"] = json!(generation);
+            }
             if let Some(r) = reason {
                 c["reason"] = json!(r);
             }
@@ -766,6 +771,9 @@ impl PodWorker {
             status.insert("initContainerStatuses".into(), Value::Array(statuses(true)));
         }
         status.insert("hostIP".into(), json!(node_ip));
+        if generation > 0 {
+            status.insert("observedGeneration".into(), json!(generation));
+        }
         status.insert("hostIPs".into(), json!([{"ip": node_ip}]));
         status.insert("phase".into(), json!(phase));
         if now >= self.sandbox_at && !ip.is_empty() {

@@ -614,3 +614,24 @@ fn a_readiness_probe_on_a_closed_port_keeps_the_pod_unready() {
     let unhealthy = w.events("web").into_iter().find(|e| e.0 == "Unhealthy").unwrap();
     assert_eq!(unhealthy.1, "Readiness probe failed: Get \"http://10.244.1.2:8080/\": dial tcp 10.244.1.2:8080: connect: connection refused");
 }
+
+#[test]
+fn a_kubelet_saved_and_restored_mid_crash_loop_continues_identically() {
+    let run = |save_at: Option<i64>| {
+        let mut w = world("node01", worker());
+        w.create_pod(pod("crash", "node01", "busybox", Some(json!(["sh", "-c", "echo $(date); sleep 3; exit 2"]))));
+        w.create_pod(pod("web", "node01", "nginx", None));
+        if let Some(t) = save_at {
+            w.run_for(t);
+            let saved = serde_json::to_value(&w.kubelet).unwrap();
+            w.kubelet = serde_json::from_value(saved).unwrap();
+            w.run_for(120 - t);
+        } else {
+            w.run_for(120);
+        }
+        (w.pod("crash")["status"].clone(), w.pod("web")["status"].clone(), w.kubelet.logs("default", "crash", None, true).unwrap())
+    };
+    let straight = run(None);
+    assert_eq!(straight.0["containerStatuses"][0]["restartCount"], 4, "{:#}", straight.0);
+    assert_eq!(run(Some(33)), straight);
+}

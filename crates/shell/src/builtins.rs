@@ -2,6 +2,7 @@
 //! "command not found" fallback (the hook for later emulations such as kubeadm).
 
 use kubectl::{Invocation, Output};
+use std::cell::RefCell;
 
 use crate::exec::{Flow, Stdin, CLEAR_SEQUENCE, MAX_DEPTH};
 use crate::fs::resolve;
@@ -34,6 +35,18 @@ struct KubectlHost<'a> {
     procs: &'a std::collections::BTreeMap<String, String>,
     stdin: Stdin,
     now: i64,
+    /// The cluster kubectl talks to, shared with its API client so that waiting commands
+    /// (`rollout status`, `wait`, `delete`) can let virtual time pass.
+    cluster: Option<&'a RefCell<&'a mut cluster::Cluster>>,
+}
+
+/// kubectl's API client: the same cluster the host lets time pass in.
+struct SharedCluster<'a>(&'a RefCell<&'a mut cluster::Cluster>);
+
+impl apimachinery::ApiClient for SharedCluster<'_> {
+    fn request(&mut self, req: apimachinery::ApiRequest) -> Result<serde_json::Value, apimachinery::ApiError> {
+        self.0.borrow_mut().request(req)
+    }
 }
 
 /// Go's `os` error text, which kubectl embeds in its messages.
@@ -75,7 +88,19 @@ impl kubectl::Host for KubectlHost<'_> {
         self.fs.edit(file_name, text)
     }
     fn now_unix(&self) -> i64 {
-        self.now
+        match self.cluster {
+            Some(c) => c.borrow().now().unix_secs(),
+            None => self.now,
+        }
+    }
+    fn wait(&mut self, seconds: i64) -> bool {
+        match self.cluster {
+            Some(c) => {
+                c.borrow_mut().advance(sim::Duration::from_secs(seconds.max(0)));
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -497,17 +522,20 @@ impl Shell {
 
     fn kubectl(&mut self, args: &[String], stdin: Stdin, out: &mut Output) -> i32 {
         let now = self.cluster.now().unix_secs();
+        let cluster = RefCell::new(&mut self.cluster);
+        let mut client = SharedCluster(&cluster);
         let mut host = KubectlHost {
             fs: &mut *self.fs,
             cwd: &self.state.cwd,
             procs: &self.run.proc_files,
             stdin,
             now,
+            cluster: Some(&cluster),
         };
         kubectl::run(
             args,
             Invocation {
-                client: &mut self.cluster,
+                client: &mut client,
                 host: &mut host,
                 config: &mut self.state.kubeconfig,
                 out,
@@ -1577,6 +1605,7 @@ mod tests {
             procs: &procs,
             stdin: Stdin::text("piped".into()),
             now: 42,
+            cluster: None,
         };
         assert_eq!(host.read_file("pod.yaml"), Ok("kind: Pod\n".to_string()));
         assert_eq!(host.read_file("../app/pod.yaml"), Ok("kind: Pod\n".to_string()));

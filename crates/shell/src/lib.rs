@@ -207,7 +207,10 @@ impl Shell {
     }
 
     fn run_lines(&mut self, script: &str, interactive: bool) -> LineResult {
-        self.run = RunFlags { interactive, ..RunFlags::default() };
+        self.run = RunFlags {
+            interactive,
+            ..RunFlags::default()
+        };
         // The top level has no positional parameters.
         let mut out = Output::default();
         self.exec_script(script, &mut out, true);

@@ -121,7 +121,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let wanted = |e: &Value| types.is_empty() || types.iter().any(|t| t.eq_ignore_ascii_case(str_at(e, "/type")));
     let no_headers = flags.bool("no-headers");
     if flags.bool("watch") {
-        // runWatch: a watch from now (no initial list), printing each non-deleted event.
+        // runWatch: existing events first, then new ones; deletions are not shown.
         let mut lw = ListWatch::new(path.clone()).with_field_selector(&field_selector);
         let mut req = ApiRequest::get(path);
         if !field_selector.is_empty() {
@@ -132,12 +132,14 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         let items: Vec<Value> = list.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
         lw.start_at(&rv, &items);
         let mut headers_printed = false;
-        return watch::watch_objects(ctx, &mut lw, &mut |ctx, ev| {
+        // A watch without a resourceVersion starts with every existing event as ADDED.
+        let _ = watch::until(ctx, &mut lw, items, watch::DEFAULT_CAP_SECS, &mut |ctx, ev| {
             if ev.event_type == "DELETED" || !wanted(&ev.object) {
-                return Ok(());
+                return Ok(false);
             }
             if !format.is_empty() {
-                return crate::output::print_object(ctx, &with_kind(ev.object.clone()), &format);
+                crate::output::print_object(ctx, &with_kind(ev.object.clone()), &format)?;
+                return Ok(false);
             }
             let mut text = String::new();
             if !no_headers && !headers_printed {
@@ -147,8 +149,9 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             let now = ctx.host.now_unix();
             text.push_str(&row(&ev.object, now, all));
             ctx.stdout(tabwriter::align(&text));
-            Ok(())
-        });
+            Ok(false)
+        })?;
+        return Ok(());
     }
     let mut req = ApiRequest::get(path);
     if !field_selector.is_empty() {
