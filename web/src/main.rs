@@ -37,30 +37,56 @@ const MAX_ENTRIES: usize = 400;
 const EDITOR_LINE_PX: usize = 20;
 
 /// The shell's files, shared with the page so the editor and persistence can reach them.
+/// `vi FILE` and `kubectl edit` cannot wait for the user inside a synchronous call, so editing
+/// opens the text in the editor pane instead and asks the page (through `open`) to show it.
 #[derive(Clone)]
-struct PageFs(Rc<RefCell<MemoryFs>>);
+struct PageFs {
+    files: Rc<RefCell<MemoryFs>>,
+    open: Rc<RefCell<Option<String>>>,
+}
+
+/// Where an edited text goes: `vi` edits the file itself (relative names are under the home
+/// directory), `kubectl edit` gets `/root/edit-NAME.yaml` from its `/tmp/kubectl-edit-NAME.yaml`.
+fn edit_target(file_name: &str) -> String {
+    let base = file_name.rsplit('/').next().unwrap_or(file_name);
+    if let Some(rest) = base.strip_prefix("kubectl-edit-") {
+        format!("{}/edit-{rest}", shell::HOME)
+    } else if file_name.starts_with('/') {
+        file_name.to_string()
+    } else {
+        format!("{}/{file_name}", shell::HOME)
+    }
+}
 
 impl FileSystem for PageFs {
     fn read_file(&self, path: &str) -> Result<String, FsError> {
-        self.0.borrow().read_file(path)
+        self.files.borrow().read_file(path)
     }
     fn list_dir(&self, path: &str) -> Result<Option<Vec<String>>, FsError> {
-        self.0.borrow().list_dir(path)
+        self.files.borrow().list_dir(path)
     }
     fn write_file(&mut self, path: &str, contents: &str, append: bool) -> Result<(), FsError> {
-        self.0.borrow_mut().write_file(path, contents, append)
+        self.files.borrow_mut().write_file(path, contents, append)
     }
     fn edit(&mut self, file_name: &str, text: &str) -> Result<String, String> {
-        self.0.borrow_mut().edit(file_name, text)
+        let path = edit_target(file_name);
+        self.files.borrow_mut().write_file(&path, text, false).map_err(|e| format!("{file_name}: {}", e.message()))?;
+        let shown = path.strip_prefix("/root/").unwrap_or(&path).to_string();
+        *self.open.borrow_mut() = Some(path);
+        if file_name.contains("kubectl-edit-") {
+            Err(format!("The object is open in the editor as {shown}: change it there and press Apply."))
+        } else {
+            Err(format!("{shown} is open in the editor pane."))
+        }
     }
     fn create_dir(&mut self, path: &str, parents: bool) -> Result<(), FsError> {
-        self.0.borrow_mut().create_dir(path, parents)
+        self.files.borrow_mut().create_dir(path, parents)
     }
     fn remove_file(&mut self, path: &str) -> Result<(), FsError> {
-        self.0.borrow_mut().remove_file(path)
+        self.files.borrow_mut().remove_file(path)
     }
     fn snapshot(&self) -> Option<Value> {
-        self.0.borrow().snapshot()
+        self.files.borrow().snapshot()
     }
 }
 
@@ -128,6 +154,8 @@ enum Msg {
 struct App {
     shell: Shell,
     fs: Rc<RefCell<MemoryFs>>,
+    /// A file `vi` or `kubectl edit` asked the editor to show.
+    open_request: Rc<RefCell<Option<String>>>,
     entries: Rc<Vec<Entry>>,
     /// Lines typed so far of a command that is not complete yet (here-document, open quote).
     pending: Vec<String>,
@@ -170,19 +198,21 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let (saved, mut notice) = page::load_saved();
+        let open_request = Rc::new(RefCell::new(None));
         let (shell, fs, prefs) = match saved {
             Some(saved) => match Cluster::restore(saved.cluster) {
                 Ok(cluster) => {
                     let fs = Rc::new(RefCell::new(saved.fs));
-                    let shell = Shell::with_state(cluster, Box::new(PageFs(fs.clone())), saved.shell);
+                    let page_fs = PageFs { files: fs.clone(), open: open_request.clone() };
+                    let shell = Shell::with_state(cluster, Box::new(page_fs), saved.shell);
                     (shell, fs, saved.prefs)
                 }
                 Err(e) => {
                     notice = Some(page::discard_saved(&e.to_string()));
-                    fresh_shell()
+                    fresh_shell(&open_request)
                 }
             },
-            None => fresh_shell(),
+            None => fresh_shell(&open_request),
         };
         let link = ctx.link().clone();
         let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
@@ -192,6 +222,7 @@ impl Component for App {
         let mut app = App {
             shell,
             fs,
+            open_request,
             entries: Rc::new(Vec::new()),
             pending: Vec::new(),
             history_pos: None,
@@ -312,7 +343,7 @@ impl Component for App {
                 self.refresh(true);
             }
             Msg::Reset => {
-                let (shell, fs, _) = fresh_shell();
+                let (shell, fs, _) = fresh_shell(&self.open_request);
                 self.shell = shell;
                 self.fs = fs;
                 self.entries = Rc::new(Vec::new());
@@ -396,9 +427,9 @@ impl Component for App {
     }
 }
 
-fn fresh_shell() -> (Shell, Rc<RefCell<MemoryFs>>, Prefs) {
+fn fresh_shell(open: &Rc<RefCell<Option<String>>>) -> (Shell, Rc<RefCell<MemoryFs>>, Prefs) {
     let fs = Rc::new(RefCell::new(MemoryFs::default()));
-    let shell = Shell::new(Cluster::new(SEED), Box::new(PageFs(fs.clone())));
+    let shell = Shell::new(Cluster::new(SEED), Box::new(PageFs { files: fs.clone(), open: open.clone() }));
     (shell, fs, Prefs::default())
 }
 
@@ -466,7 +497,8 @@ impl App {
         match Cluster::restore(saved.cluster) {
             Ok(cluster) => {
                 self.fs = Rc::new(RefCell::new(saved.fs));
-                self.shell = Shell::with_state(cluster, Box::new(PageFs(self.fs.clone())), saved.shell);
+                let page_fs = PageFs { files: self.fs.clone(), open: self.open_request.clone() };
+                self.shell = Shell::with_state(cluster, Box::new(page_fs), saved.shell);
                 self.prefs = saved.prefs;
                 self.entries = Rc::new(Vec::new());
                 self.selected = None;
@@ -611,6 +643,13 @@ impl App {
             entries.drain(..extra);
         }
         self.scroll_output = true;
+        let opened = self.open_request.borrow_mut().take();
+        if let Some(path) = opened {
+            self.open_file(&path);
+            if page::is_narrow() {
+                self.pane = Pane::Editor;
+            }
+        }
         // The line may have changed files the editor shows.
         if let Ok(text) = self.fs.borrow().read_file(&self.prefs.editor_file) {
             self.editor_text = text;
@@ -1311,11 +1350,45 @@ mod tests {
         assert_eq!(prompt(&state), "root@controlplane:/tmp# ");
     }
 
+    fn page_shell() -> (Shell, Rc<RefCell<MemoryFs>>, Rc<RefCell<Option<String>>>) {
+        let open = Rc::new(RefCell::new(None));
+        let (shell, fs, _) = fresh_shell(&open);
+        (shell, fs, open)
+    }
+
     #[test]
     fn the_page_file_system_is_the_one_the_shell_writes() {
-        let fs = Rc::new(RefCell::new(MemoryFs::default()));
-        let mut sh = Shell::new(Cluster::new(SEED), Box::new(PageFs(fs.clone())));
+        let (mut sh, fs, _) = page_shell();
         sh.run_line("echo 'kind: Pod' > /root/p.yaml");
         assert_eq!(fs.borrow().read_file("/root/p.yaml").unwrap(), "kind: Pod\n");
+    }
+
+    #[test]
+    fn vi_and_kubectl_edit_open_their_text_in_the_editor_pane() {
+        let (mut sh, fs, open) = page_shell();
+        let r = sh.run_line("vi notes.yaml");
+        assert_eq!(r.output.chunks, [(kubectl::Stream::Stderr, "notes.yaml is open in the editor pane.\n".to_string())]);
+        assert_eq!(open.borrow_mut().take().as_deref(), Some("/root/notes.yaml"));
+        assert_eq!(fs.borrow().read_file("/root/notes.yaml").unwrap(), "");
+
+        sh.run_line("kubectl create configmap cfg --from-literal=a=b");
+        let r = sh.run_line("kubectl edit configmap cfg");
+        assert_eq!(open.borrow_mut().take().as_deref(), Some("/root/edit-cfg.yaml"));
+        let text = fs.borrow().read_file("/root/edit-cfg.yaml").unwrap();
+        assert!(text.contains("kind: ConfigMap") && text.contains("name: cfg"), "{text}");
+        let said: String = r.output.chunks.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(said.contains("The object is open in the editor as edit-cfg.yaml"), "{said}");
+    }
+
+    #[test]
+    fn edited_files_land_where_the_user_expects() {
+        let cases = [
+            ("/tmp/kubectl-edit-web.yaml", "/root/edit-web.yaml"),
+            ("pod.yaml", "/root/pod.yaml"),
+            ("/etc/kubernetes/manifests/x.yaml", "/etc/kubernetes/manifests/x.yaml"),
+        ];
+        for (file, want) in cases {
+            assert_eq!(edit_target(file), want);
+        }
     }
 }

@@ -295,6 +295,59 @@ impl Kubelet {
         }
     }
 
+    /// `kubectl exec`: runs `argv` in a running container's model (its env and files; files
+    /// it changes stay changed, so `touch`/`rm` affect exec probes). Returns the output lines
+    /// and the exit code; a command still blocked after an hour is cut off.
+    pub fn exec(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: Option<&str>,
+        argv: &[String],
+        now: SimTime,
+    ) -> Result<(Vec<String>, i32), ApiError> {
+        let w = self
+            .workers
+            .values_mut()
+            .find(|w| w.namespace == namespace && w.name == pod && !w.deleted)
+            .ok_or_else(|| ApiError::not_found(&apimachinery::GroupResource::new("", "pods"), pod))?;
+        let name = match container {
+            Some(c) => c.to_string(),
+            None => w.containers.iter().find(|c| !c.init).map(|c| c.name.clone()).unwrap_or_default(),
+        };
+        let c = w
+            .containers
+            .iter_mut()
+            .find(|c| c.name == name)
+            .ok_or_else(|| ApiError::bad_request(format!("container {name} is not valid for pod {pod}")))?;
+        let kind = c.image_kind().unwrap_or(crate::images::ImageKind::Shell);
+        let Some(p) = c.process_mut() else {
+            return Err(ApiError::bad_request(format!("unable to upgrade connection: container not found (\"{name}\")")));
+        };
+        let ctx = crate::program::StartContext {
+            env: p.env(),
+            hostname: p.hostname().to_string(),
+            files: p.files.clone(),
+            stdin: false,
+        };
+        let mut child = match crate::program::Process::start(argv, kind, p.flavor(), "", &ctx, now) {
+            Ok(child) => child,
+            Err(e) => {
+                let cmd = argv.first().cloned().unwrap_or_default();
+                let msg = e.message.replace("failed to create containerd task: failed to create shim task: ", "");
+                let _ = msg;
+                return Ok((
+                    vec![format!("error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec \"{}\": OCI runtime exec failed: exec failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown", crate::images::hex_digest(&format!("{namespace}/{pod}/{cmd}")))],
+                    126,
+                ));
+            }
+        };
+        let out = child.run(now.add(Duration::from_secs(3600)));
+        let code = child.exited().unwrap_or(137);
+        p.files = child.files;
+        Ok((out.into_iter().map(|l| l.text).collect(), code))
+    }
+
     /// Usage figures per pod (deterministic model: idle servers a few millicores, busy loops
     /// a full core or their CPU limit).
     pub fn pod_usage(&self) -> Vec<PodUsage> {

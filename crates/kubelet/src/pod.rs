@@ -232,6 +232,10 @@ impl ContainerRt {
         self.image_kind
     }
 
+    pub(crate) fn process_mut(&mut self) -> Option<&mut Process> {
+        self.process.as_mut()
+    }
+
     /// The running process (resource usage, exec).
     pub fn process(&self) -> Option<&Process> {
         self.process.as_ref()

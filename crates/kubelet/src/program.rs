@@ -263,6 +263,19 @@ impl Process {
         self.clock
     }
 
+    /// The exported environment, in order (what `env` prints).
+    pub fn env(&self) -> Vec<(String, String)> {
+        self.env_order.iter().map(|k| (k.clone(), self.vars.get(k).cloned().unwrap_or_default())).collect()
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
     /// The exit code once the process ended.
     pub fn exited(&self) -> Option<i32> {
         self.exit
