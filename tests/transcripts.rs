@@ -10,98 +10,63 @@
 
 use std::path::{Path, PathBuf};
 
-/// Marks output that did not end with a newline (e.g. `-o jsonpath=…`).
-const NO_NEWLINE: &str = "\n[no newline at end]\n";
-
-struct Step {
-    command: String,
-    expected: String,
-}
-
-fn parse(text: &str) -> Vec<Step> {
-    let mut steps: Vec<Step> = Vec::new();
-    for line in text.split_inclusive('\n') {
-        if let Some(cmd) = line.strip_prefix("$ ") {
-            steps.push(Step { command: cmd.trim_end_matches('\n').to_string(), expected: String::new() });
-        } else if let Some(step) = steps.last_mut() {
-            step.expected.push_str(line);
-        }
-    }
-    steps
-}
+// Shared with the wasm32 harness (tests/wasm), which runs these same files under Node.
+#[path = "transcripts/harness.rs"]
+mod harness;
 
 fn files_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/files")
 }
 
 fn memory_fs() -> shell::MemoryFs {
-    let mut fs = shell::MemoryFs::default();
+    let mut files: Vec<(String, String)> = Vec::new();
     if let Ok(entries) = std::fs::read_dir(files_dir()) {
         for entry in entries.flatten() {
             if let (Some(name), Ok(text)) = (entry.file_name().to_str(), std::fs::read_to_string(entry.path())) {
-                fs = fs.with_file(&format!("{}/{name}", shell::HOME), &text);
+                files.push((name.to_string(), text));
             }
         }
     }
-    fs
-}
-
-/// Runs one transcript file and returns it re-rendered with kubeplay's output.
-fn replay(text: &str) -> String {
-    let mut sh = shell::Shell::new(cluster::Cluster::new(1), Box::new(memory_fs()));
-    let mut out = String::new();
-    for step in parse(text) {
-        let result = sh.run_line(&step.command);
-        let text = result.output.combined();
-        out.push_str(&format!("$ {}\n{text}", step.command));
-        if !text.is_empty() && !text.ends_with('\n') {
-            out.push_str(NO_NEWLINE);
-        }
-        if result.exit_code != 0 {
-            out.push_str(&format!("[exit {}]\n", result.exit_code));
-        }
-    }
-    out
+    harness::memory_fs(files.iter().map(|(name, text)| (name.as_str(), text.as_str())))
 }
 
 fn check_dir(dir: &str) {
     let bless = dir == "cluster" && std::env::var_os("KUBEPLAY_BLESS").is_some();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/transcripts")
+        .join(dir);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "txt")).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+                .collect()
+        })
         .unwrap_or_default();
     paths.sort();
     assert!(!paths.is_empty(), "no transcripts in {}", root.display());
     let mut failures = Vec::new();
     for path in paths {
         let expected = std::fs::read_to_string(&path).expect("read transcript");
-        let actual = replay(&expected);
+        let actual = harness::replay(&expected, memory_fs());
         if bless && actual != expected {
             std::fs::write(&path, &actual).expect("bless transcript");
             continue;
         }
         if actual != expected {
-            failures.push(first_difference(&path, &expected, &actual));
+            failures.push(harness::first_difference(
+                &path.display().to_string(),
+                &expected,
+                &actual,
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} transcript(s) differ:\n{}", failures.len(), failures.join("\n"));
-}
-
-/// The command whose output differs, with both outputs, so a failure reads like a diff.
-fn first_difference(path: &Path, expected: &str, actual: &str) -> String {
-    let (e, a) = (parse(expected), parse(actual));
-    for (x, y) in e.iter().zip(a.iter()) {
-        if x.expected != y.expected {
-            return format!(
-                "--- {}\n$ {}\n--- expected:\n{}--- kubeplay:\n{}",
-                path.display(),
-                x.command,
-                x.expected,
-                y.expected
-            );
-        }
-    }
-    format!("--- {}: step count differs", path.display())
+    assert!(
+        failures.is_empty(),
+        "{} transcript(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

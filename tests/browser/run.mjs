@@ -234,6 +234,15 @@ async function main() {
       `${sel('pod')}[data-namespace="default"][data-name^="web-"][data-phase="Running"]`, { timeout: 15000 });
   });
 
+  await check('kubectl edit opens the object in the editor pane', async () => {
+    const out = await run(page, 'kubectl edit deployment web');
+    assert(out.includes('The object is open in the editor as edit-web.yaml'), out);
+    const active = await page.locator('.file.active').innerText();
+    assert(active === 'edit-web.yaml', `active file: ${active}`);
+    const text = await page.locator(sel('yaml-editor')).inputValue();
+    assert(text.includes('kind: Deployment') && text.includes('name: web'), text.slice(0, 300));
+  });
+
   await check('Tab completes commands, resource types and object names', async () => {
     const input = page.locator(sel('terminal-input'));
     for (const [typed, want] of [['kubectl get no', 'kubectl get nodes '], ['kubectl cordon node0', 'kubectl cordon node0'],

@@ -70,11 +70,16 @@ impl FileSystem for PageFs {
     }
     fn edit(&mut self, file_name: &str, text: &str) -> Result<String, String> {
         let path = edit_target(file_name);
-        self.files.borrow_mut().write_file(&path, text, false).map_err(|e| format!("{file_name}: {}", e.message()))?;
+        self.files
+            .borrow_mut()
+            .write_file(&path, text, false)
+            .map_err(|e| format!("{file_name}: {}", e.message()))?;
         let shown = path.strip_prefix("/root/").unwrap_or(&path).to_string();
         *self.open.borrow_mut() = Some(path);
         if file_name.contains("kubectl-edit-") {
-            Err(format!("The object is open in the editor as {shown}: change it there and press Apply."))
+            Err(format!(
+                "The object is open in the editor as {shown}: change it there and press Apply."
+            ))
         } else {
             Err(format!("{shown} is open in the editor pane."))
         }
@@ -203,7 +208,10 @@ impl Component for App {
             Some(saved) => match Cluster::restore(saved.cluster) {
                 Ok(cluster) => {
                     let fs = Rc::new(RefCell::new(saved.fs));
-                    let page_fs = PageFs { files: fs.clone(), open: open_request.clone() };
+                    let page_fs = PageFs {
+                        files: fs.clone(),
+                        open: open_request.clone(),
+                    };
                     let shell = Shell::with_state(cluster, Box::new(page_fs), saved.shell);
                     (shell, fs, saved.prefs)
                 }
@@ -429,7 +437,13 @@ impl Component for App {
 
 fn fresh_shell(open: &Rc<RefCell<Option<String>>>) -> (Shell, Rc<RefCell<MemoryFs>>, Prefs) {
     let fs = Rc::new(RefCell::new(MemoryFs::default()));
-    let shell = Shell::new(Cluster::new(SEED), Box::new(PageFs { files: fs.clone(), open: open.clone() }));
+    let shell = Shell::new(
+        Cluster::new(SEED),
+        Box::new(PageFs {
+            files: fs.clone(),
+            open: open.clone(),
+        }),
+    );
     (shell, fs, Prefs::default())
 }
 
@@ -497,7 +511,10 @@ impl App {
         match Cluster::restore(saved.cluster) {
             Ok(cluster) => {
                 self.fs = Rc::new(RefCell::new(saved.fs));
-                let page_fs = PageFs { files: self.fs.clone(), open: self.open_request.clone() };
+                let page_fs = PageFs {
+                    files: self.fs.clone(),
+                    open: self.open_request.clone(),
+                };
                 self.shell = Shell::with_state(cluster, Box::new(page_fs), saved.shell);
                 self.prefs = saved.prefs;
                 self.entries = Rc::new(Vec::new());
@@ -1031,8 +1048,11 @@ impl App {
 
     fn view_editor(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
-        let files = self.editor_files();
+        let mut files = self.editor_files();
         let current = self.prefs.editor_file.clone();
+        if !files.contains(&current) {
+            files.push(current.clone());
+        }
         let oninput = link.callback(|e: InputEvent| {
             Msg::EditorInput(
                 e.target_dyn_into::<HtmlTextAreaElement>()
@@ -1367,7 +1387,13 @@ mod tests {
     fn vi_and_kubectl_edit_open_their_text_in_the_editor_pane() {
         let (mut sh, fs, open) = page_shell();
         let r = sh.run_line("vi notes.yaml");
-        assert_eq!(r.output.chunks, [(kubectl::Stream::Stderr, "notes.yaml is open in the editor pane.\n".to_string())]);
+        assert_eq!(
+            r.output.chunks,
+            [(
+                kubectl::Stream::Stderr,
+                "notes.yaml is open in the editor pane.\n".to_string()
+            )]
+        );
         assert_eq!(open.borrow_mut().take().as_deref(), Some("/root/notes.yaml"));
         assert_eq!(fs.borrow().read_file("/root/notes.yaml").unwrap(), "");
 
@@ -1377,7 +1403,10 @@ mod tests {
         let text = fs.borrow().read_file("/root/edit-cfg.yaml").unwrap();
         assert!(text.contains("kind: ConfigMap") && text.contains("name: cfg"), "{text}");
         let said: String = r.output.chunks.iter().map(|(_, t)| t.as_str()).collect();
-        assert!(said.contains("The object is open in the editor as edit-cfg.yaml"), "{said}");
+        assert!(
+            said.contains("The object is open in the editor as edit-cfg.yaml"),
+            "{said}"
+        );
     }
 
     #[test]

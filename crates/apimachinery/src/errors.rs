@@ -347,7 +347,7 @@ impl FieldError {
             FieldErrorType::TooLong,
             field,
             None,
-            format!("may not be more than {max} bytes"),
+            format!("may not be more than {max} {}", if max == 1 { "byte" } else { "bytes" }),
         )
     }
     pub fn internal(field: impl Into<String>, detail: impl Into<String>) -> Self {

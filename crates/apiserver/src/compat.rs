@@ -45,6 +45,13 @@ impl Catalog {
         !group.is_empty() && self.discovery.resources().iter().any(|r| r.group == group)
     }
 
+    /// The `openAPIV3Schema` a CRD declares for one version of its resource.
+    pub(crate) fn crd_schema(&self, group: &str, version: &str, plural: &str) -> Option<&Value> {
+        self.discovery
+            .crd_version(group, version, plural)
+            .and_then(|v| v.pointer("/schema/openAPIV3Schema"))
+    }
+
     /// Registers the served versions of a CRD.
     pub(crate) fn add_crd(&mut self, crd: &Value) -> Result<(), String> {
         self.discovery.add_crd(crd).map(|_| ())

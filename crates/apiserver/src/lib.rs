@@ -49,6 +49,7 @@
 
 mod admission;
 mod compat;
+mod crd_schema;
 mod fieldsel;
 mod meta;
 mod ops;
@@ -307,8 +308,21 @@ impl ApiServer {
             (Method::Get, false, _) => {
                 if req.query_param("watch").is_some_and(|w| w == "true" || w == "1") {
                     let id = self.open_watch(&target, &req)?;
-                    let events = self.poll_watch(id);
+                    let mut events = self.poll_watch(id);
                     self.close_watch(id);
+                    // The reply holds everything up to now, so a bookmark at the current
+                    // resourceVersion is true; it keeps quiet watchers from falling out of the
+                    // history window (and relisting) while other resources change.
+                    if req.query_param("allowWatchBookmarks") == Some("true") {
+                        events.push(WatchEvent {
+                            event_type: WatchEventType::Bookmark,
+                            object: json!({
+                                "kind": target.info.kind,
+                                "apiVersion": target.info.api_version(),
+                                "metadata": {"resourceVersion": self.resource_version.to_string()},
+                            }),
+                        });
+                    }
                     Ok(serde_json::to_value(events).unwrap_or(Value::Null))
                 } else {
                     self.list(&target, &req)

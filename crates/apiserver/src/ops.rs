@@ -2,6 +2,7 @@
 //! pod binding and eviction, scale, plus start-up objects and the namespace finalizer.
 
 use crate::compat;
+use crate::crd_schema;
 use crate::meta::{self, child_map, finalizers, meta_str, set_finalizers, set_meta, str_at};
 use crate::strategy;
 use crate::{object_key, ApiServer, Target};
@@ -212,6 +213,23 @@ impl ApiServer {
     /// under fieldValidation=Strict and are dropped otherwise; then defaulting.
     fn schema_and_defaults(&self, t: &Target, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
         if self.is_custom(&t.info) {
+            let Some(schema) = self.catalog.crd_schema(&t.info.group, &t.info.version, &t.info.plural) else {
+                return Ok(());
+            };
+            if strict {
+                let unknown = crd_schema::unknown_fields(schema, obj);
+                if !unknown.is_empty() {
+                    let list: Vec<String> = unknown.iter().map(|p| format!("unknown field \"{p}\"")).collect();
+                    let kind = &t.info.kind;
+                    return Err(ApiError::bad_request(format!(
+                        "{kind} in version \"{}\" cannot be handled as a {kind}: strict decoding error: {}",
+                        t.info.version,
+                        list.join(", ")
+                    )));
+                }
+            } else {
+                crd_schema::prune(schema, obj);
+            }
             return Ok(());
         }
         let gvk = t.info.gvk();
@@ -223,6 +241,17 @@ impl ApiServer {
         }
         compat::apply_defaults(&gvk, obj);
         Ok(())
+    }
+
+    /// A custom resource's violations of its CRD's schema (none for built-in kinds).
+    fn custom_resource_errors(&self, t: &Target, obj: &Value) -> Vec<FieldError> {
+        if !self.is_custom(&t.info) {
+            return Vec::new();
+        }
+        match self.catalog.crd_schema(&t.info.group, &t.info.version, &t.info.plural) {
+            Some(schema) => crd_schema::validate(schema, obj),
+            None => Vec::new(),
+        }
     }
 
     /// POST of a collection.
@@ -316,7 +345,8 @@ impl ApiServer {
             compat::apply_defaults(&t.info.gvk(), &mut obj);
         }
 
-        let errs = compat::validate_create(&t.info, &obj);
+        let mut errs = compat::validate_create(&t.info, &obj);
+        errs.extend(self.custom_resource_errors(t, &obj));
         if !errs.is_empty() {
             return Err(ApiError::invalid(&t.info.group, &t.info.kind, &name, &errs));
         }
@@ -535,7 +565,11 @@ impl ApiServer {
         // take their own part of the request (their dedicated validation is not modelled).
         let errs = match t.sub.as_deref() {
             Some("ephemeralcontainers") | Some("resize") => Vec::new(),
-            _ => compat::validate_update(&t.info, &old, &new),
+            _ => {
+                let mut errs = compat::validate_update(&t.info, &old, &new);
+                errs.extend(self.custom_resource_errors(t, &new));
+                errs
+            }
         };
         if !errs.is_empty() {
             return Err(ApiError::invalid(&t.info.group, &t.info.kind, &url_name, &errs));

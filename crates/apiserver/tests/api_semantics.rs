@@ -890,6 +890,53 @@ fn custom_resource_definitions_make_their_kind_servable() {
 }
 
 #[test]
+fn custom_resources_are_pruned_and_validated_against_their_schema() {
+    let mut api = Api::new();
+    let crd = json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "crontabs.stable.example.com"},
+        "spec": {
+            "group": "stable.example.com", "scope": "Namespaced",
+            "names": {"plural": "crontabs", "singular": "crontab", "kind": "CronTab", "shortNames": ["ct"]},
+            "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+                "type": "object",
+                "properties": {"spec": {"type": "object", "properties": {
+                    "cronSpec": {"type": "string"}, "image": {"type": "string"},
+                    "replicas": {"type": "integer", "maximum": 10}}}}}}}]
+        }
+    });
+    api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+        .unwrap();
+    let path = "/apis/stable.example.com/v1/namespaces/default/crontabs";
+    let ct = |spec: Value| json!({"apiVersion": "stable.example.com/v1", "kind": "CronTab", "metadata": {"name": "c"}, "spec": spec});
+    // Unknown fields: a strict decoding error (kubectl's default), pruned otherwise.
+    let e = api.post(path, ct(json!({"cronSpec": "* * * * */5", "foo": 1, "bar": 2}))).unwrap_err();
+    assert_eq!(e.code(), 400);
+    assert_eq!(
+        e.message(),
+        "CronTab in version \"v1\" cannot be handled as a CronTab: strict decoding error: unknown field \"spec.bar\", unknown field \"spec.foo\""
+    );
+    let lax = api
+        .req(ApiRequest::post(path, ct(json!({"cronSpec": "x", "foo": 1}))).with_query("fieldValidation", "Ignore"))
+        .unwrap();
+    assert_eq!(lax["spec"], json!({"cronSpec": "x"}));
+    // Schema violations: 422 with kube-openapi's wording.
+    let mut bad = ct(json!({"cronSpec": 5, "replicas": 11}));
+    bad["metadata"]["name"] = json!("bad");
+    let e = api.post(path, bad).unwrap_err();
+    assert_eq!(e.code(), 422);
+    assert_eq!(
+        e.message(),
+        "CronTab.stable.example.com \"bad\" is invalid: [spec.cronSpec: Invalid value: \"integer\": spec.cronSpec in body must be of type string: \"integer\", spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10]"
+    );
+    // Updates are validated too.
+    let mut upd = lax.clone();
+    upd["spec"]["replicas"] = json!("three");
+    let e = api.put(&format!("{path}/c"), upd).unwrap_err();
+    assert_eq!(e.code(), 422);
+}
+
+#[test]
 fn the_server_state_survives_serialisation() {
     let mut api = Api::new();
     api.post(CMS, cm("a")).unwrap();

@@ -222,6 +222,7 @@ impl EventRecorder {
         now: SimTime,
         source: &EventSource,
         regarding: &Value,
+        related: Option<&Value>,
         type_: &str,
         reason: &str,
         action: &str,
@@ -229,13 +230,19 @@ impl EventRecorder {
     ) -> Result<(), ApiError> {
         self.prune(now);
         let reference = object_reference(regarding);
+        let related = related.map(object_reference);
         let key = format!(
-            "new\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{action}\u{0}{reason}\u{0}{note}\u{0}{}",
+            "new\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{action}\u{0}{reason}\u{0}{note}\u{0}{}\u{0}{}",
             source.component,
             reference.get("namespace").and_then(Value::as_str).unwrap_or(""),
             reference.get("name").and_then(Value::as_str).unwrap_or(""),
             reference.get("uid").and_then(Value::as_str).unwrap_or(""),
             type_,
+            related
+                .as_ref()
+                .and_then(|r| r.get("uid"))
+                .and_then(Value::as_str)
+                .unwrap_or(""),
         );
         if let Some(seen) = self.seen.iter_mut().find(|s| s.key == key) {
             seen.count += 1;
@@ -260,7 +267,7 @@ impl EventRecorder {
             "" => "default",
             ns => ns,
         };
-        let event = json!({
+        let mut event = json!({
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {"name": "", "namespace": namespace},
@@ -276,6 +283,9 @@ impl EventRecorder {
             "reportingComponent": source.component,
             "reportingInstance": source.host,
         });
+        if let (Some(r), Some(m)) = (related, event.as_object_mut()) {
+            m.insert("related".to_string(), r);
+        }
         let (namespace, name) = self.create(api, now, event)?;
         self.seen.push(Seen {
             key,

@@ -6,6 +6,12 @@
 //! - [`Component`] / [`StepResult`]: the contract of the cluster loop.
 //! - [`EventRecorder`]: core/v1 Events with client-go's correlation (count, lastTimestamp) and
 //!   the events.k8s.io/v1 style (series) that kube-scheduler uses.
+//!
+//! Driving components (the cluster loop): give each `step` an [`apimachinery::ApiClient`]
+//! over the API server and the current virtual time, and a random-stream set that is NOT
+//! the one the API server draws UIDs and names from during the same call (a clone written
+//! back afterwards would rewind the server's streams): keep a second `sim::RngStreams` for
+//! components, or split the borrow.
 
 // ApiError (metav1.Status) is the fixed error type of every API call.
 #![allow(clippy::result_large_err)]

@@ -24,7 +24,7 @@ fn local(history: usize) -> Local {
         ..Default::default()
     });
     let mut ctx = SimContext::new(1, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
-    server.bootstrap(&mut ctx);
+    server.bootstrap(&mut ctx).unwrap();
     Local { server, ctx }
 }
 
@@ -215,6 +215,7 @@ fn new_style_events_carry_event_time_and_become_a_series() {
         t0,
         &src,
         &obj,
+        None,
         "Warning",
         "FailedScheduling",
         "Scheduling",
@@ -237,6 +238,7 @@ fn new_style_events_carry_event_time_and_become_a_series() {
         t1,
         &src,
         &obj,
+        None,
         "Warning",
         "FailedScheduling",
         "Scheduling",

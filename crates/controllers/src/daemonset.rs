@@ -28,13 +28,19 @@ const DAEMON_TOLERATIONS: [(&str, &str); 6] = [
 
 /// The template's tolerations with the daemon ones appended (when missing).
 pub fn daemon_tolerations(template_spec: &Value) -> Vec<Value> {
-    let mut tols: Vec<Value> = template_spec.get("tolerations").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut tols: Vec<Value> = template_spec
+        .get("tolerations")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut wanted: Vec<(&str, &str)> = DAEMON_TOLERATIONS.to_vec();
     if bool_at(template_spec, "/hostNetwork") {
         wanted.push(("node.kubernetes.io/network-unavailable", "NoSchedule"));
     }
     for (key, effect) in wanted {
-        let present = tols.iter().any(|t| str_at(t, "/key") == key && str_at(t, "/effect") == effect && str_at(t, "/operator") == "Exists");
+        let present = tols
+            .iter()
+            .any(|t| str_at(t, "/key") == key && str_at(t, "/effect") == effect && str_at(t, "/operator") == "Exists");
         if !present {
             tols.push(json!({"key": key, "operator": "Exists", "effect": effect}));
         }
@@ -53,14 +59,21 @@ fn tolerates(tols: &[Value], taint: &Value) -> bool {
 }
 
 fn requirement_matches(req: &Value, value: Option<&str>) -> bool {
-    let values: Vec<&str> = req.get("values").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let values: Vec<&str> = req
+        .get("values")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     match str_at(req, "/operator") {
         "In" => value.is_some_and(|v| values.contains(&v)),
         "NotIn" => value.is_none_or(|v| !values.contains(&v)),
         "Exists" => value.is_some(),
         "DoesNotExist" => value.is_none(),
         "Gt" | "Lt" => {
-            let (Some(v), Some(bound)) = (value.and_then(|v| v.parse::<i64>().ok()), values.first().and_then(|b| b.parse::<i64>().ok())) else {
+            let (Some(v), Some(bound)) = (
+                value.and_then(|v| v.parse::<i64>().ok()),
+                values.first().and_then(|b| b.parse::<i64>().ok()),
+            ) else {
                 return false;
             };
             if str_at(req, "/operator") == "Gt" {
@@ -88,12 +101,22 @@ pub fn node_matches(spec: &Value, node: &Value) -> bool {
         return true;
     };
     terms.iter().any(|term| {
-        let exprs = term.get("matchExpressions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
-        let fields = term.get("matchFields").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        let exprs = term
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let fields = term
+            .get("matchFields")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         if exprs.is_empty() && fields.is_empty() {
             return false;
         }
-        exprs.iter().all(|r| requirement_matches(r, node_labels.get(str_at(r, "/key")).map(String::as_str)))
+        exprs
+            .iter()
+            .all(|r| requirement_matches(r, node_labels.get(str_at(r, "/key")).map(String::as_str)))
             && fields.iter().all(|r| {
                 let v = (str_at(r, "/key") == "metadata.name").then(|| meta_str(node, "name"));
                 requirement_matches(r, v)
@@ -111,7 +134,11 @@ pub fn node_should_run(template_spec: &Value, node: &Value) -> (bool, bool) {
         return (false, false);
     }
     let tols = daemon_tolerations(template_spec);
-    let taints = node.pointer("/spec/taints").and_then(Value::as_array).cloned().unwrap_or_default();
+    let taints = node
+        .pointer("/spec/taints")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut run = true;
     let mut keep = true;
     for taint in &taints {
@@ -131,7 +158,10 @@ pub fn new_daemon_pod(ds: &Value, node: &str, hash: &str) -> Value {
     let template = ds.pointer("/spec/template").cloned().unwrap_or_else(|| json!({}));
     let mut lbls = string_map(template.pointer("/metadata/labels"));
     lbls.insert(REVISION_LABEL.into(), hash.to_string());
-    lbls.insert(TEMPLATE_GENERATION_LABEL.into(), int_at(ds, "/metadata/generation").to_string());
+    lbls.insert(
+        TEMPLATE_GENERATION_LABEL.into(),
+        int_at(ds, "/metadata/generation").to_string(),
+    );
     let mut meta = Map::new();
     meta.insert("generateName".into(), json!(format!("{}-", meta_str(ds, "name"))));
     meta.insert("namespace".into(), json!(meta_str(ds, "namespace")));
@@ -139,7 +169,10 @@ pub fn new_daemon_pod(ds: &Value, node: &str, hash: &str) -> Value {
     if let Some(a) = template.pointer("/metadata/annotations") {
         meta.insert("annotations".into(), a.clone());
     }
-    meta.insert("ownerReferences".into(), json!([new_controller_ref(ds, "apps/v1", "DaemonSet")]));
+    meta.insert(
+        "ownerReferences".into(),
+        json!([new_controller_ref(ds, "apps/v1", "DaemonSet")]),
+    );
     let mut spec = template.get("spec").cloned().unwrap_or_else(|| json!({}));
     let tols = daemon_tolerations(&spec);
     set_field(&mut spec, "tolerations", Value::Array(tols));
@@ -147,9 +180,16 @@ pub fn new_daemon_pod(ds: &Value, node: &str, hash: &str) -> Value {
     let term = json!([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]);
     let mut affinity = spec.get("affinity").cloned().unwrap_or_else(|| json!({}));
     let mut node_affinity = affinity.get("nodeAffinity").cloned().unwrap_or_else(|| json!({}));
-    let mut required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution").cloned().unwrap_or_else(|| json!({}));
+    let mut required = node_affinity
+        .get("requiredDuringSchedulingIgnoredDuringExecution")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     set_field(&mut required, "nodeSelectorTerms", term);
-    set_field(&mut node_affinity, "requiredDuringSchedulingIgnoredDuringExecution", required);
+    set_field(
+        &mut node_affinity,
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        required,
+    );
     set_field(&mut affinity, "nodeAffinity", node_affinity);
     set_field(&mut spec, "affinity", affinity);
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec})
@@ -192,7 +232,9 @@ impl DaemonSetsController {
         if r.get("kind").and_then(Value::as_str) != Some("DaemonSet") {
             return None;
         }
-        let ds = self.sets.get(meta_str(obj, "namespace"), r.get("name").and_then(Value::as_str)?)?;
+        let ds = self
+            .sets
+            .get(meta_str(obj, "namespace"), r.get("name").and_then(Value::as_str)?)?;
         (meta_str(ds, "uid") == r.get("uid").and_then(Value::as_str).unwrap_or("")).then(|| key_of(ds))
     }
 
@@ -200,7 +242,11 @@ impl DaemonSetsController {
         let uid = meta_str(ds, "uid");
         let ns = meta_str(ds, "namespace");
         let data = revision_data(ds);
-        let owned: Vec<&Value> = self.revisions.list_namespace(ns).filter(|r| controller_uid(r) == uid).collect();
+        let owned: Vec<&Value> = self
+            .revisions
+            .list_namespace(ns)
+            .filter(|r| controller_uid(r) == uid)
+            .collect();
         let hash = hash_revision(&data, int_opt(ds, "/status/collisionCount"));
         if owned.iter().any(|r| r.get("data") == Some(&data)) {
             return Ok(hash);
@@ -214,7 +260,10 @@ impl DaemonSetsController {
                          "ownerReferences": [new_controller_ref(ds, "apps/v1", "DaemonSet")]},
             "data": data, "revision": next,
         });
-        match api.request(ApiRequest::post(object_path("apps/v1", "controllerrevisions", ns, ""), rev)) {
+        match api.request(ApiRequest::post(
+            object_path("apps/v1", "controllerrevisions", ns, ""),
+            rev,
+        )) {
             Ok(_) => Ok(hash),
             Err(e) if e.code() == 409 => Ok(hash),
             Err(e) => Err(e),
@@ -226,7 +275,9 @@ impl DaemonSetsController {
     }
 
     fn sync(&mut self, api: &mut dyn ApiClient, now: SimTime, key: &Key) -> Result<(), ApiError> {
-        let Some(ds) = self.sets.get(&key.0, &key.1).cloned() else { return Ok(()) };
+        let Some(ds) = self.sets.get(&key.0, &key.1).cloned() else {
+            return Ok(());
+        };
         let Some(selector) = ds
             .pointer("/spec/selector")
             .and_then(|s| Selector::from_label_selector(s).ok())
@@ -280,7 +331,11 @@ impl DaemonSetsController {
             // Failed pods are replaced; of several, the oldest stays.
             let (failed, mut alive): (Vec<Value>, Vec<Value>) = pods.drain(..).partition(|p| pod_phase(p) == "Failed");
             to_delete.extend(failed);
-            alive.sort_by(|a, b| creation_secs(a).cmp(&creation_secs(b)).then(meta_str(a, "name").cmp(meta_str(b, "name"))));
+            alive.sort_by(|a, b| {
+                creation_secs(a)
+                    .cmp(&creation_secs(b))
+                    .then(meta_str(a, "name").cmp(meta_str(b, "name")))
+            });
             if alive.len() > 1 {
                 to_delete.extend(alive.split_off(1));
             }
@@ -301,11 +356,17 @@ impl DaemonSetsController {
             to_delete.extend(pods);
         }
         // RollingUpdate (maxUnavailable 1): replace one outdated pod while all are available.
-        if str_at(&ds, "/spec/updateStrategy/type") != "OnDelete" && to_create.is_empty() && to_delete.is_empty() && available == current {
+        if str_at(&ds, "/spec/updateStrategy/type") != "OnDelete"
+            && to_create.is_empty()
+            && to_delete.is_empty()
+            && available == current
+        {
             let outdated = self
                 .pods
                 .list_namespace(&key.0)
-                .filter(|p| controller_uid(p) == uid && !is_being_deleted(p) && labels(p).get(REVISION_LABEL) != Some(&hash))
+                .filter(|p| {
+                    controller_uid(p) == uid && !is_being_deleted(p) && labels(p).get(REVISION_LABEL) != Some(&hash)
+                })
                 .min_by(|a, b| meta_str(a, "name").cmp(meta_str(b, "name")))
                 .cloned();
             if let Some(p) = outdated {
@@ -357,10 +418,14 @@ impl DaemonSetsController {
         if ds.get("status") != Some(&status) {
             let mut body = ds.clone();
             set_field(&mut body, "status", status);
-            api.request(ApiRequest::put(format!("{}/status", object_path("apps/v1", "daemonsets", &ns, &key.1)), body))?;
+            api.request(ApiRequest::put(
+                format!("{}/status", object_path("apps/v1", "daemonsets", &ns, &key.1)),
+                body,
+            ))?;
         }
         if min_ready > 0 && ready != available {
-            self.queue.add_after(key.clone(), now.add(Duration::from_secs(min_ready)));
+            self.queue
+                .add_after(key.clone(), now.add(Duration::from_secs(min_ready)));
         }
         Ok(())
     }
@@ -381,9 +446,13 @@ impl Component for DaemonSetsController {
                 self.queue.add(c.key());
             }
         }
-        let Ok(changes) = self.revisions.sync(api) else { return retry };
+        let Ok(changes) = self.revisions.sync(api) else {
+            return retry;
+        };
         did_work |= !changes.is_empty();
-        let Ok(changes) = self.nodes.sync(api) else { return retry };
+        let Ok(changes) = self.nodes.sync(api) else {
+            return retry;
+        };
         if !changes.is_empty() {
             did_work = true;
             let keys: Vec<Key> = self.sets.list().map(key_of).collect();
@@ -407,7 +476,10 @@ impl Component for DaemonSetsController {
                 Err(_) => self.queue.add_rate_limited(key, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 
@@ -455,12 +527,21 @@ mod tests {
                         "spec": {"template": {"metadata": {"labels": {"app": "f"}}, "spec": {"containers": [{"name": "c"}]}}}});
         let pod = new_daemon_pod(&ds, "node01", "6d8b9c5f4");
         assert_eq!(pod["metadata"]["generateName"], "fluentd-");
-        assert_eq!(pod["metadata"]["labels"], json!({"app": "f", "controller-revision-hash": "6d8b9c5f4", "pod-template-generation": "1"}));
         assert_eq!(
-            pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"],
+            pod["metadata"]["labels"],
+            json!({"app": "f", "controller-revision-hash": "6d8b9c5f4", "pod-template-generation": "1"})
+        );
+        assert_eq!(
+            pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                ["nodeSelectorTerms"],
             json!([{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node01"]}]}])
         );
-        let keys: Vec<&str> = pod["spec"]["tolerations"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap()).collect();
+        let keys: Vec<&str> = pod["spec"]["tolerations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["key"].as_str().unwrap())
+            .collect();
         assert_eq!(keys.len(), 6);
         assert_eq!(keys[0], "node.kubernetes.io/not-ready");
         assert_eq!(pod_node(&pod), "node01");

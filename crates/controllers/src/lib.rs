@@ -7,7 +7,8 @@
 //! [`replicaset_controller`], [`replication_controller`], [`deployment_controller`],
 //! [`garbage_collector`], [`serviceaccount_controller`], [`root_ca_cert_publisher`],
 //! [`endpoints_controller`], [`endpointslice_controller`], [`statefulset_controller`],
-//! [`daemonset_controller`], [`job_controller`], [`ttl_after_finished_controller`].
+//! [`daemonset_controller`], [`job_controller`], [`ttl_after_finished_controller`],
+//! [`cronjob_controller`], [`node_lifecycle_controller`], [`taint_eviction_controller`].
 //!
 //! State: every controller is Serialize + Deserialize. Informer stores are not saved: after a
 //! restore the first step relists and re-enqueues everything, as a restarted
@@ -16,6 +17,7 @@
 // ApiError (metav1.Status) is the fixed error type of every API call.
 #![allow(clippy::result_large_err)]
 
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
@@ -23,18 +25,21 @@ pub mod endpointslice;
 pub mod expectations;
 pub mod garbage_collector;
 pub mod job;
+pub mod node_lifecycle;
 pub mod replicaset;
 pub mod root_ca_cert_publisher;
 pub mod serviceaccount;
 pub mod statefulset;
 pub mod util;
 
+pub use cronjob::{cronjob_controller, CronJobController};
 pub use daemonset::{daemonset_controller, DaemonSetsController};
 pub use deployment::{deployment_controller, DeploymentController};
 pub use endpoints::{endpoints_controller, EndpointsController};
 pub use endpointslice::{endpointslice_controller, EndpointSliceController};
 pub use garbage_collector::{garbage_collector, GarbageCollector};
 pub use job::{job_controller, ttl_after_finished_controller, JobController, TtlAfterFinishedController};
+pub use node_lifecycle::{node_lifecycle_controller, taint_eviction_controller, NodeLifecycleController, TaintEvictionController};
 pub use replicaset::{replicaset_controller, replication_controller, ReplicaSetController};
 pub use root_ca_cert_publisher::{root_ca_cert_publisher, RootCaCertPublisher};
 pub use serviceaccount::{serviceaccount_controller, ServiceAccountsController};

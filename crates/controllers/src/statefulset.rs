@@ -59,14 +59,20 @@ fn claim_name(template: &Value, set: &Value, ord: i64) -> String {
 }
 
 fn claim_templates(set: &Value) -> Vec<Value> {
-    set.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).cloned().unwrap_or_default()
+    set.pointer("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// `newVersionedStatefulSetPod` for the template of `template_set` at `revision`.
 pub fn new_pod(set: &Value, template_set: &Value, ord: i64, revision: &str) -> Value {
     let set_name = meta_str(set, "name");
     let name = format!("{set_name}-{ord}");
-    let template = template_set.pointer("/spec/template").cloned().unwrap_or_else(|| json!({}));
+    let template = template_set
+        .pointer("/spec/template")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     let mut lbls = string_map(template.pointer("/metadata/labels"));
     lbls.insert(POD_NAME_LABEL.into(), name.clone());
     lbls.insert(POD_INDEX_LABEL.into(), ord.to_string());
@@ -79,7 +85,10 @@ pub fn new_pod(set: &Value, template_set: &Value, ord: i64, revision: &str) -> V
     if let Some(a) = template.pointer("/metadata/annotations") {
         meta.insert("annotations".into(), a.clone());
     }
-    meta.insert("ownerReferences".into(), json!([new_controller_ref(set, "apps/v1", "StatefulSet")]));
+    meta.insert(
+        "ownerReferences".into(),
+        json!([new_controller_ref(set, "apps/v1", "StatefulSet")]),
+    );
     let mut spec = template.get("spec").cloned().unwrap_or_else(|| json!({}));
     set_field(&mut spec, "hostname", json!(name));
     let service = str_at(set, "/spec/serviceName");
@@ -87,7 +96,11 @@ pub fn new_pod(set: &Value, template_set: &Value, ord: i64, revision: &str) -> V
         set_field(&mut spec, "subdomain", json!(service));
     }
     // updateStorage: each claim template becomes a volume backed by the pod's own claim.
-    let mut volumes: Vec<Value> = spec.get("volumes").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut volumes: Vec<Value> = spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for t in claim_templates(set) {
         let vname = meta_str(&t, "name").to_string();
         volumes.retain(|v| str_at(v, "/name") != vname);
@@ -124,21 +137,15 @@ pub fn statefulset_controller() -> StatefulSetController {
     }
 }
 
-fn ok_if_exists(r: Result<Value, ApiError>) -> Result<(), ApiError> {
-    match r {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == 409 => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 impl StatefulSetController {
     fn owner_key(&self, obj: &Value) -> Option<Key> {
         let r = controller_ref(obj)?;
         if r.get("kind").and_then(Value::as_str) != Some("StatefulSet") {
             return None;
         }
-        let set = self.sets.get(meta_str(obj, "namespace"), r.get("name").and_then(Value::as_str)?)?;
+        let set = self
+            .sets
+            .get(meta_str(obj, "namespace"), r.get("name").and_then(Value::as_str)?)?;
         (meta_str(set, "uid") == r.get("uid").and_then(Value::as_str).unwrap_or("")).then(|| key_of(set))
     }
 
@@ -151,7 +158,11 @@ impl StatefulSetController {
         let uid = meta_str(set, "uid");
         let ns = meta_str(set, "namespace");
         let data = revision_data(set);
-        let owned: Vec<&Value> = self.revisions.list_namespace(ns).filter(|r| controller_uid(r) == uid).collect();
+        let owned: Vec<&Value> = self
+            .revisions
+            .list_namespace(ns)
+            .filter(|r| controller_uid(r) == uid)
+            .collect();
         if let Some(r) = owned.iter().find(|r| r.get("data") == Some(&data)) {
             return Ok((meta_str(r, "name").to_string(), int_at(r, "/revision")));
         }
@@ -165,15 +176,26 @@ impl StatefulSetController {
             "data": data,
             "revision": next,
         });
-        match api.request(ApiRequest::post(object_path("apps/v1", "controllerrevisions", ns, ""), rev)) {
+        match api.request(ApiRequest::post(
+            object_path("apps/v1", "controllerrevisions", ns, ""),
+            rev,
+        )) {
             Ok(_) => Ok((name, next)),
             Err(e) if e.code() == 409 => {
-                let existing = api.request(ApiRequest::get(object_path("apps/v1", "controllerrevisions", ns, &name)))?;
+                let existing = api.request(ApiRequest::get(object_path(
+                    "apps/v1",
+                    "controllerrevisions",
+                    ns,
+                    &name,
+                )))?;
                 if existing.get("data") == Some(&revision_data(set)) {
                     // An equal old revision comes back as the newest one.
                     let mut bumped = existing.clone();
                     set_field(&mut bumped, "revision", json!(next));
-                    api.request(ApiRequest::put(object_path("apps/v1", "controllerrevisions", ns, &name), bumped))?;
+                    api.request(ApiRequest::put(
+                        object_path("apps/v1", "controllerrevisions", ns, &name),
+                        bumped,
+                    ))?;
                     Ok((name, next))
                 } else {
                     Err(e)
@@ -211,14 +233,20 @@ impl StatefulSetController {
             if let Some(o) = claim.as_object_mut() {
                 o.remove("status");
             }
-            match api.request(ApiRequest::post(object_path("v1", "persistentvolumeclaims", &ns, ""), claim)) {
+            match api.request(ApiRequest::post(
+                object_path("v1", "persistentvolumeclaims", &ns, ""),
+                claim,
+            )) {
                 Ok(_) => {
                     let msg = format!("create Claim {cname} Pod {pod_name} in StatefulSet {set_name} success");
                     self.event(api, now, set, "Normal", "SuccessfulCreate", &msg);
                 }
                 Err(e) if e.code() == 409 => {}
                 Err(e) => {
-                    let msg = format!("create Claim {cname} for Pod {pod_name} in StatefulSet {set_name} failed error: {}", e.message());
+                    let msg = format!(
+                        "create Claim {cname} for Pod {pod_name} in StatefulSet {set_name} failed error: {}",
+                        e.message()
+                    );
                     self.event(api, now, set, "Warning", "FailedCreate", &msg);
                     return Err(e);
                 }
@@ -232,7 +260,10 @@ impl StatefulSetController {
             }
             Err(e) if e.code() == 409 => Ok(()),
             Err(e) => {
-                let msg = format!("create Pod {pod_name} in StatefulSet {set_name} failed error: {}", e.message());
+                let msg = format!(
+                    "create Pod {pod_name} in StatefulSet {set_name} failed error: {}",
+                    e.message()
+                );
                 self.event(api, now, set, "Warning", "FailedCreate", &msg);
                 Err(e)
             }
@@ -249,7 +280,11 @@ impl StatefulSetController {
             }
             Err(e) if e.code() == 404 => Ok(()),
             Err(e) => {
-                let msg = format!("delete Pod {name} in StatefulSet {} failed error: {}", meta_str(set, "name"), e.message());
+                let msg = format!(
+                    "delete Pod {name} in StatefulSet {} failed error: {}",
+                    meta_str(set, "name"),
+                    e.message()
+                );
                 self.event(api, now, set, "Warning", "FailedDelete", &msg);
                 Err(e)
             }
@@ -257,7 +292,9 @@ impl StatefulSetController {
     }
 
     fn sync(&mut self, api: &mut dyn ApiClient, now: SimTime, key: &Key) -> Result<(), ApiError> {
-        let Some(set) = self.sets.get(&key.0, &key.1).cloned() else { return Ok(()) };
+        let Some(set) = self.sets.get(&key.0, &key.1).cloned() else {
+            return Ok(());
+        };
         let Some(selector) = set
             .pointer("/spec/selector")
             .and_then(|s| Selector::from_label_selector(s).ok())
@@ -299,7 +336,11 @@ impl StatefulSetController {
         let parallel = str_at(&set, "/spec/podManagementPolicy") == "Parallel";
         let on_delete = str_at(&set, "/spec/updateStrategy/type") == "OnDelete";
         let partition = int_at(&set, "/spec/updateStrategy/rollingUpdate/partition");
-        let by_ord = |ord: i64| pods.iter().find(|p| ordinal(&set_name, meta_str(p, "name")) == Some(ord)).cloned();
+        let by_ord = |ord: i64| {
+            pods.iter()
+                .find(|p| ordinal(&set_name, meta_str(p, "name")) == Some(ord))
+                .cloned()
+        };
 
         // Replicas in order; condemned pods (ordinal ≥ replicas) from the highest.
         let mut blocked = false;
@@ -307,7 +348,11 @@ impl StatefulSetController {
             match by_ord(ord) {
                 None => {
                     let use_current = !on_delete && ord < partition && current_revision != update_revision;
-                    let (tmpl, rev) = if use_current { (&current_set, &current_revision) } else { (&set, &update_revision) };
+                    let (tmpl, rev) = if use_current {
+                        (&current_set, &current_revision)
+                    } else {
+                        (&set, &update_revision)
+                    };
                     let pod = new_pod(&set, tmpl, ord, rev);
                     self.create_pod(api, now, &set, pod)?;
                     if !parallel {
@@ -333,8 +378,10 @@ impl StatefulSetController {
             }
         }
         if !blocked {
-            let mut condemned: Vec<&Value> =
-                pods.iter().filter(|p| ordinal(&set_name, meta_str(p, "name")).is_some_and(|o| o >= replicas)).collect();
+            let mut condemned: Vec<&Value> = pods
+                .iter()
+                .filter(|p| ordinal(&set_name, meta_str(p, "name")).is_some_and(|o| o >= replicas))
+                .collect();
             condemned.sort_by_key(|p| std::cmp::Reverse(ordinal(&set_name, meta_str(p, "name")).unwrap_or(0)));
             for p in condemned {
                 if is_being_deleted(p) {
@@ -356,7 +403,9 @@ impl StatefulSetController {
         // once every pod there is healthy (maxUnavailable 1).
         if !blocked && !on_delete {
             let mut candidates: Vec<Value> = (partition.max(0)..replicas).rev().filter_map(by_ord).collect();
-            let healthy = candidates.iter().all(|p| !is_being_deleted(p) && running_and_ready(p, min_ready, now));
+            let healthy = candidates
+                .iter()
+                .all(|p| !is_being_deleted(p) && running_and_ready(p, min_ready, now));
             if healthy {
                 candidates.retain(|p| labels(p).get(REVISION_LABEL) != Some(&update_revision));
                 if let Some(p) = candidates.first().cloned() {
@@ -393,7 +442,11 @@ impl StatefulSetController {
         let mut status = Map::new();
         status.insert("observedGeneration".into(), json!(int_at(set, "/metadata/generation")));
         status.insert("replicas".into(), json!(live.len()));
-        for (k, v) in [("readyReplicas", ready), ("currentReplicas", current), ("updatedReplicas", updated)] {
+        for (k, v) in [
+            ("readyReplicas", ready),
+            ("currentReplicas", current),
+            ("updatedReplicas", updated),
+        ] {
             if v != 0 {
                 status.insert(k.into(), json!(v));
             }
@@ -409,10 +462,14 @@ impl StatefulSetController {
         let mut body = set.clone();
         set_field(&mut body, "status", status);
         let (ns, name) = key_of(set);
-        api.request(ApiRequest::put(format!("{}/status", object_path("apps/v1", "statefulsets", &ns, &name)), body))?;
+        api.request(ApiRequest::put(
+            format!("{}/status", object_path("apps/v1", "statefulsets", &ns, &name)),
+            body,
+        ))?;
         // Come back when a pod becomes available after minReadySeconds.
         if min_ready > 0 && ready != available {
-            self.queue.add_after(key_of(set), now.add(Duration::from_secs(min_ready)));
+            self.queue
+                .add_after(key_of(set), now.add(Duration::from_secs(min_ready)));
         }
         Ok(())
     }
@@ -433,9 +490,13 @@ impl Component for StatefulSetController {
                 self.queue.add(c.key());
             }
         }
-        let Ok(changes) = self.revisions.sync(api) else { return retry };
+        let Ok(changes) = self.revisions.sync(api) else {
+            return retry;
+        };
         did_work |= !changes.is_empty();
-        let Ok(changes) = self.claims.sync(api) else { return retry };
+        let Ok(changes) = self.claims.sync(api) else {
+            return retry;
+        };
         did_work |= !changes.is_empty();
         let Ok(changes) = self.pods.sync(api) else { return retry };
         for c in changes {
@@ -453,7 +514,10 @@ impl Component for StatefulSetController {
                 Err(_) => self.queue.add_rate_limited(key, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 
@@ -488,7 +552,10 @@ mod tests {
         );
         assert_eq!(pod["spec"]["hostname"], "web-2");
         assert_eq!(pod["spec"]["subdomain"], "nginx");
-        assert_eq!(pod["spec"]["volumes"], json!([{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-2"}}]));
+        assert_eq!(
+            pod["spec"]["volumes"],
+            json!([{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-2"}}])
+        );
     }
 
     #[test]
@@ -496,9 +563,15 @@ mod tests {
         let a = json!({"spec": {"replicas": 1, "template": {"spec": {"containers": [{"image": "nginx"}]}}}});
         let mut b = a.clone();
         b["spec"]["replicas"] = json!(5);
-        assert_eq!(hash_revision(&revision_data(&a), None), hash_revision(&revision_data(&b), None));
+        assert_eq!(
+            hash_revision(&revision_data(&a), None),
+            hash_revision(&revision_data(&b), None)
+        );
         b["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
-        assert_ne!(hash_revision(&revision_data(&a), None), hash_revision(&revision_data(&b), None));
+        assert_ne!(
+            hash_revision(&revision_data(&a), None),
+            hash_revision(&revision_data(&b), None)
+        );
         assert_eq!(fnv32(b""), 0x811c9dc5);
         assert_eq!(fnv32(b"a"), 0x050c5d7e);
     }

@@ -43,6 +43,13 @@ fn world() -> World {
         Box::new(controllers::replication_controller()),
         Box::new(controllers::endpoints_controller()),
         Box::new(controllers::endpointslice_controller()),
+        Box::new(controllers::statefulset_controller()),
+        Box::new(controllers::daemonset_controller()),
+        Box::new(controllers::job_controller()),
+        Box::new(controllers::ttl_after_finished_controller()),
+        Box::new(controllers::cronjob_controller()),
+        Box::new(controllers::node_lifecycle_controller()),
+        Box::new(controllers::taint_eviction_controller()),
         Box::new(controllers::garbage_collector()),
     ];
     World {
@@ -80,11 +87,18 @@ impl World {
                     .request(ApiRequest::delete(&path).with_query("gracePeriodSeconds", "0"))
                     .unwrap();
                 did = true;
-            } else if pod["status"]["phase"] == "Pending" {
-                let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name}, "target": {"apiVersion": "v1", "kind": "Node", "name": "node01"}});
+            } else if pod["status"]["phase"] == "Pending" && pod["spec"]["restartPolicy"] != "Always" {
+                // Run-to-completion pods finish at once.
+                self.bind(&pod, &path);
+                let status = json!({"status": {"phase": "Succeeded", "containerStatuses": [
+                    {"name": "c", "ready": false, "restartCount": 0, "image": "busybox", "imageID": "", "started": false,
+                     "state": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": now, "finishedAt": now}}}]}});
                 self.api
-                    .request(ApiRequest::post(format!("{path}/binding"), binding))
+                    .request(ApiRequest::patch(format!("{path}/status"), PatchType::Merge, status))
                     .unwrap();
+                did = true;
+            } else if pod["status"]["phase"] == "Pending" {
+                self.bind(&pod, &path);
                 let ip = format!("10.244.1.{}", self.next_ip);
                 self.next_ip += 1;
                 let status = json!({"status": {
@@ -103,6 +117,21 @@ impl World {
             }
         }
         did
+    }
+
+    fn bind(&mut self, pod: &Value, path: &str) {
+        if pod["spec"]["nodeName"].is_string() {
+            return;
+        }
+        let node = pod
+            .pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchFields/0/values/0")
+            .and_then(Value::as_str)
+            .unwrap_or("node01");
+        let name = pod["metadata"]["name"].as_str().unwrap();
+        let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name}, "target": {"apiVersion": "v1", "kind": "Node", "name": node}});
+        self.api
+            .request(ApiRequest::post(format!("{path}/binding"), binding))
+            .unwrap();
     }
 
     /// Steps every component (and the kubelet) until nothing changes; returns the steps taken.
@@ -628,4 +657,285 @@ fn a_replication_controller_runs_its_pods() {
     );
     let rc = w.get("/api/v1/namespaces/default/replicationcontrollers/old").unwrap();
     assert_eq!(rc["status"]["readyReplicas"], 2);
+}
+
+fn create_nodes(w: &mut World) {
+    for (name, cp) in [("controlplane", true), ("node01", false), ("node02", false)] {
+        let mut node = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}}, "spec": {}});
+        if cp {
+            node["spec"]["taints"] = json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
+        }
+        w.post("/api/v1/nodes", node);
+    }
+}
+
+#[test]
+fn a_daemon_set_runs_one_pod_per_eligible_node() {
+    let mut w = world();
+    create_nodes(&mut w);
+    w.settle();
+    w.post(
+        "/apis/apps/v1/namespaces/default/daemonsets",
+        json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+               "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                        "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}}),
+    );
+    w.settle();
+    let mut nodes: Vec<String> = live_pods(&mut w.api)
+        .iter()
+        .map(|p| p["spec"]["nodeName"].as_str().unwrap().to_string())
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, vec!["node01", "node02"]);
+    let ds = w.get("/apis/apps/v1/namespaces/default/daemonsets/agent").unwrap();
+    assert_eq!(ds["status"]["desiredNumberScheduled"], 2);
+    assert_eq!(ds["status"]["currentNumberScheduled"], 2);
+    assert_eq!(ds["status"]["numberReady"], 2);
+    assert_eq!(ds["status"]["numberAvailable"], 2);
+    assert_eq!(ds["status"]["updatedNumberScheduled"], 2);
+    // A third worker joins: it gets its pod.
+    w.post(
+        "/api/v1/nodes",
+        json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node03"}}),
+    );
+    w.settle();
+    assert_eq!(live_pods(&mut w.api).len(), 3);
+    // A new template replaces the pods one by one.
+    let mut ds = w.get("/apis/apps/v1/namespaces/default/daemonsets/agent").unwrap();
+    ds["spec"]["template"]["spec"]["containers"][0]["image"] = json!("busybox:1.36");
+    w.api
+        .request(ApiRequest::put("/apis/apps/v1/namespaces/default/daemonsets/agent", ds))
+        .unwrap();
+    w.settle();
+    let pods = live_pods(&mut w.api);
+    assert_eq!(pods.len(), 3);
+    assert!(pods
+        .iter()
+        .all(|p| p["spec"]["containers"][0]["image"] == "busybox:1.36"));
+}
+
+#[test]
+fn stateful_set_pods_start_in_order_with_their_claims() {
+    let mut w = world();
+    w.settle();
+    w.kubelet_paused = true;
+    w.post(
+        "/apis/apps/v1/namespaces/default/statefulsets",
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+               "spec": {"replicas": 3, "serviceName": "nginx", "selector": {"matchLabels": {"app": "nginx"}},
+                        "template": {"metadata": {"labels": {"app": "nginx"}}, "spec": {"containers": [{"name": "nginx", "image": "nginx"}]}},
+                        "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}}),
+    );
+    w.settle();
+    // Only web-0 until it is ready.
+    let names: Vec<String> = list(&mut w.api, PODS)
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, vec!["web-0"]);
+    assert!(w
+        .get("/api/v1/namespaces/default/persistentvolumeclaims/www-web-0")
+        .is_ok());
+    w.kubelet_paused = false;
+    w.settle();
+    let mut names: Vec<String> = list(&mut w.api, PODS)
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["web-0", "web-1", "web-2"]);
+    let created = w.events("SuccessfulCreate");
+    assert_eq!(
+        created,
+        vec![
+            "create Claim www-web-0 Pod web-0 in StatefulSet web success",
+            "create Pod web-0 in StatefulSet web successful",
+            "create Claim www-web-1 Pod web-1 in StatefulSet web success",
+            "create Pod web-1 in StatefulSet web successful",
+            "create Claim www-web-2 Pod web-2 in StatefulSet web success",
+            "create Pod web-2 in StatefulSet web successful",
+        ]
+    );
+    let sts = w.get("/apis/apps/v1/namespaces/default/statefulsets/web").unwrap();
+    assert_eq!(sts["status"]["readyReplicas"], 3);
+    assert_eq!(sts["status"]["currentRevision"], sts["status"]["updateRevision"]);
+    // Scale down removes the highest ordinal first.
+    w.api
+        .request(ApiRequest::patch(
+            "/apis/apps/v1/namespaces/default/statefulsets/web",
+            PatchType::Merge,
+            json!({"spec": {"replicas": 1}}),
+        ))
+        .unwrap();
+    w.settle();
+    assert_eq!(
+        w.events("SuccessfulDelete"),
+        vec![
+            "delete Pod web-2 in StatefulSet web successful",
+            "delete Pod web-1 in StatefulSet web successful"
+        ]
+    );
+    // Claims stay.
+    assert!(w
+        .get("/api/v1/namespaces/default/persistentvolumeclaims/www-web-2")
+        .is_ok());
+}
+
+#[test]
+fn a_job_runs_its_completions_with_bounded_parallelism() {
+    let mut w = world();
+    w.settle();
+    let max_active = std::rc::Rc::new(std::cell::Cell::new(0usize));
+    let seen = max_active.clone();
+    w.observer = Some(Box::new(move |api: &mut Local| {
+        let n = list(api, PODS)
+            .iter()
+            .filter(|p| p["status"]["phase"] == "Pending" || p["status"]["phase"] == "Running")
+            .count();
+        seen.set(seen.get().max(n));
+    }));
+    w.post(
+        "/apis/batch/v1/namespaces/default/jobs",
+        json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi"},
+               "spec": {"completions": 3, "parallelism": 2, "ttlSecondsAfterFinished": 60,
+                        "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}}}),
+    );
+    w.settle();
+    assert_eq!(max_active.get(), 2);
+    let job = w.get("/apis/batch/v1/namespaces/default/jobs/pi").unwrap();
+    assert_eq!(job["status"]["succeeded"], 3);
+    assert_eq!(job["status"]["ready"], 0);
+    assert_eq!(job["status"]["terminating"], 0);
+    assert_eq!(job["status"]["uncountedTerminatedPods"], json!({}));
+    let conds: Vec<&str> = job["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(conds, vec!["SuccessCriteriaMet", "Complete"]);
+    assert_eq!(
+        job["status"]["conditions"][1]["message"],
+        "Reached expected number of succeeded pods"
+    );
+    assert!(job["status"]["completionTime"].is_string());
+    assert_eq!(w.events("SuccessfulCreate").len(), 3);
+    assert_eq!(w.events("Completed"), vec!["Job completed"]);
+    assert_eq!(list(&mut w.api, PODS).len(), 3);
+    // ttlSecondsAfterFinished: gone (with its pods) a minute later.
+    w.advance(61);
+    w.settle();
+    assert!(w.get("/apis/batch/v1/namespaces/default/jobs/pi").is_err());
+    assert_eq!(list(&mut w.api, PODS), Vec::<Value>::new());
+}
+
+#[test]
+fn a_cron_job_creates_a_job_every_minute() {
+    let mut w = world();
+    w.settle();
+    w.post(
+        "/apis/batch/v1/namespaces/default/cronjobs",
+        json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "hello"},
+               "spec": {"schedule": "*/1 * * * *",
+                        "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "busybox"}]}}}}}}),
+    );
+    w.settle();
+    assert_eq!(list(&mut w.api, "/apis/batch/v1/namespaces/default/jobs"), Vec::<Value>::new());
+    // The controller looks 100 ms after each activation.
+    w.advance(61);
+    w.settle();
+    let jobs = list(&mut w.api, "/apis/batch/v1/namespaces/default/jobs");
+    let minute = (sim::DEFAULT_EPOCH_SECONDS + 60) / 60;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0]["metadata"]["name"], format!("hello-{minute}"));
+    let cj = w.get("/apis/batch/v1/namespaces/default/cronjobs/hello").unwrap();
+    assert_eq!(cj["status"]["lastScheduleTime"], "2026-01-01T00:01:00Z");
+    assert_eq!(cj["status"]["lastSuccessfulTime"], "2026-01-01T00:01:01Z");
+    assert!(cj["status"].get("active").is_none(), "{}", cj["status"]);
+    assert_eq!(w.events("SuccessfulCreate").first().cloned(), Some(format!("Created job hello-{minute}")));
+    assert_eq!(w.events("SawCompletedJob"), vec![format!("Saw completed job: hello-{minute}, condition: Complete")]);
+    // Five more minutes: the successful history keeps three.
+    for _ in 0..5 {
+        w.advance(60);
+        w.settle();
+    }
+    let mut names: Vec<String> = list(&mut w.api, "/apis/batch/v1/namespaces/default/jobs")
+        .iter()
+        .map(|j| j["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, (minute + 3..=minute + 5).map(|m| format!("hello-{m}")).collect::<Vec<_>>());
+}
+
+fn heartbeat(w: &mut World, node: &str) {
+    let now = apimachinery::time::format_rfc3339_micro(w.api.ctx.now().unix_millis());
+    let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": node, "namespace": "kube-node-lease"},
+                       "spec": {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": now}});
+    let path = format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{node}");
+    if w.get(&path).is_ok() {
+        w.api.request(ApiRequest::patch(path, PatchType::Merge, json!({"spec": {"renewTime": now}}))).unwrap();
+    } else {
+        w.post("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", lease);
+    }
+}
+
+#[test]
+fn a_silent_node_goes_unknown_and_its_pods_are_evicted_after_five_minutes() {
+    let mut w = world();
+    let t = apimachinery::time::format_rfc3339(w.api.ctx.now().unix_secs());
+    for name in ["node01", "node02"] {
+        w.post("/api/v1/nodes", json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}}));
+        let status = json!({"status": {"conditions": [
+            {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory", "message": "kubelet has sufficient memory available", "lastHeartbeatTime": t, "lastTransitionTime": t},
+            {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure", "message": "kubelet has no disk pressure", "lastHeartbeatTime": t, "lastTransitionTime": t},
+            {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID", "message": "kubelet has sufficient PID available", "lastHeartbeatTime": t, "lastTransitionTime": t},
+            {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status", "lastHeartbeatTime": t, "lastTransitionTime": t}]}});
+        w.api.request(ApiRequest::patch(format!("/api/v1/nodes/{name}/status"), PatchType::Merge, status)).unwrap();
+        heartbeat(&mut w, name);
+    }
+    w.settle();
+    // Nodes the admission plugin tainted not-ready lose that taint once Ready.
+    let n1 = w.get("/api/v1/nodes/node01").unwrap();
+    assert!(n1["spec"]["taints"].is_null(), "{}", n1["spec"]);
+    w.post(DEPLOYMENTS, deployment("web", 2, "nginx"));
+    w.settle();
+    // node01 falls silent; node02 keeps renewing its lease.
+    for _ in 0..5 {
+        w.advance(10);
+        heartbeat(&mut w, "node02");
+        w.settle();
+    }
+    assert_eq!(w.get("/api/v1/nodes/node01").unwrap()["status"]["conditions"][3]["status"], "True");
+    w.advance(10);
+    heartbeat(&mut w, "node02");
+    w.settle();
+    let n1 = w.get("/api/v1/nodes/node01").unwrap();
+    let ready = &n1["status"]["conditions"][3];
+    assert_eq!(ready["status"], "Unknown");
+    assert_eq!(ready["reason"], "NodeStatusUnknown");
+    assert_eq!(ready["message"], "Kubelet stopped posting node status.");
+    assert_eq!(
+        n1["spec"]["taints"],
+        json!([{"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": "2026-01-01T00:01:00Z"},
+               {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"}])
+    );
+    assert_eq!(w.get("/api/v1/nodes/node02").unwrap()["status"]["conditions"][3]["status"], "True");
+    let pods = live_pods(&mut w.api);
+    assert!(pods.iter().all(|p| p["status"]["conditions"][3]["status"] == "False"), "{pods:?}");
+    assert_eq!(w.events("NodeNotReady").len(), 3);
+    let old: Vec<String> = pods.iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    // The 300 s default toleration runs out.
+    w.advance(299);
+    w.settle();
+    assert_eq!(w.events("TaintManagerEviction"), Vec::<String>::new());
+    w.advance(1);
+    w.settle();
+    let mut evicted = w.events("TaintManagerEviction");
+    evicted.sort();
+    let mut want: Vec<String> = old.iter().map(|n| format!("Marking for deletion Pod default/{n}")).collect();
+    want.sort();
+    assert_eq!(evicted, want);
+    let now_pods: Vec<String> = live_pods(&mut w.api).iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(now_pods.len(), 2);
+    assert!(now_pods.iter().all(|n| !old.contains(n)));
 }

@@ -150,6 +150,8 @@ pub enum ImageKind {
     Repl,
     /// pause and control-plane daemons: run until stopped, quietly.
     Daemon,
+    /// polinux/stress: allocates memory (`--vm-bytes`) or burns CPU (`--cpu`).
+    Stress,
 }
 
 struct Family {
@@ -371,6 +373,20 @@ const CATALOGUE: &[Family] = &[
             ("1.24", 299_810_101, "1.24.10"),
             ("alpine", 86_402_110, "1.25.4"),
         ],
+    },
+    Family {
+        name: "polinux/stress",
+        kind: ImageKind::Stress,
+        entrypoint: &[],
+        cmd: &["stress", "--help"],
+        tags: &[("latest", 4_041_495, "1.0.4")],
+    },
+    Family {
+        name: "vish/stress",
+        kind: ImageKind::Stress,
+        entrypoint: &["/stress"],
+        cmd: &[],
+        tags: &[("latest", 1_557_003, "1.0.0")],
     },
     Family {
         name: "registry.k8s.io/pause",

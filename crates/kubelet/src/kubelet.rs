@@ -313,7 +313,12 @@ impl Kubelet {
             .ok_or_else(|| ApiError::not_found(&apimachinery::GroupResource::new("", "pods"), pod))?;
         let name = match container {
             Some(c) => c.to_string(),
-            None => w.containers.iter().find(|c| !c.init).map(|c| c.name.clone()).unwrap_or_default(),
+            None => w
+                .containers
+                .iter()
+                .find(|c| !c.init)
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
         };
         let c = w
             .containers
@@ -322,24 +327,25 @@ impl Kubelet {
             .ok_or_else(|| ApiError::bad_request(format!("container {name} is not valid for pod {pod}")))?;
         let kind = c.image_kind().unwrap_or(crate::images::ImageKind::Shell);
         let Some(p) = c.process_mut() else {
-            return Err(ApiError::bad_request(format!("unable to upgrade connection: container not found (\"{name}\")")));
+            return Err(ApiError::bad_request(format!(
+                "unable to upgrade connection: container not found (\"{name}\")"
+            )));
         };
         let ctx = crate::program::StartContext {
             env: p.env(),
             hostname: p.hostname().to_string(),
             files: p.files.clone(),
-            stdin: false,
+            ..Default::default()
         };
         let mut child = match crate::program::Process::start(argv, kind, p.flavor(), "", &ctx, now) {
             Ok(child) => child,
-            Err(e) => {
+            Err(_) => {
                 let cmd = argv.first().cloned().unwrap_or_default();
-                let msg = e.message.replace("failed to create containerd task: failed to create shim task: ", "");
-                let _ = msg;
-                return Ok((
-                    vec![format!("error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec \"{}\": OCI runtime exec failed: exec failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown", crate::images::hex_digest(&format!("{namespace}/{pod}/{cmd}")))],
-                    126,
-                ));
+                let exec_id =
+                    crate::images::hex_digest(&format!("{namespace}/{pod}/{name}/{cmd}/{}", now.unix_millis()));
+                return Err(ApiError::internal(format!(
+                    "error executing command in container: failed to exec in container: failed to start exec \"{exec_id}\": OCI runtime exec failed: exec failed: unable to start container process: exec: \"{cmd}\": executable file not found in $PATH: unknown"
+                )));
             }
         };
         let out = child.run(now.add(Duration::from_secs(3600)));
@@ -617,8 +623,10 @@ impl Kubelet {
         if self.images.is_empty() {
             self.rebuild_images();
         }
+        let mut changed: BTreeSet<(String, String)> = BTreeSet::new();
         if let Ok(changes) = self.pods.sync(api) {
             for ch in changes {
+                changed.insert(ch.key());
                 if ch.kind == client::ChangeKind::Deleted {
                     let uid = s(&ch.object, "/metadata/uid");
                     if let Some(w) = self.workers.remove(&uid) {
@@ -629,7 +637,24 @@ impl Kubelet {
                 }
             }
         }
-        let pods: Vec<Value> = self.pods.list().cloned().collect();
+        // Only pods that changed or whose worker has something due are synced: an idle
+        // node costs nothing per step.
+        let pods: Vec<Value> = self
+            .pods
+            .list()
+            .filter(|pod| {
+                let key = (s(pod, "/metadata/namespace"), s(pod, "/metadata/name"));
+                let uid = s(pod, "/metadata/uid");
+                match self.workers.get(&uid) {
+                    Some(w) => changed.contains(&key) || w.next_wakeup().is_some_and(|t| t <= now),
+                    None => {
+                        let phase = s(pod, "/status/phase");
+                        changed.contains(&key) || (phase != "Succeeded" && phase != "Failed")
+                    }
+                }
+            })
+            .cloned()
+            .collect();
         let mut did = false;
         for pod in pods {
             let uid = s(&pod, "/metadata/uid");

@@ -517,15 +517,19 @@ impl PodWorker {
         for c in &mut self.containers {
             if let (Stage::Running, Some(p)) = (&c.stage, c.process.as_mut()) {
                 let lines = p.run(now);
-                let exit = p.exited().map(|code| (code, p.clock().min(now)));
+                let exit = p.exited().map(|code| (code, p.clock().min(now), p.oom_killed));
                 c.push_logs(lines);
-                if let Some((code, finished_at)) = exit {
+                if let Some((code, finished_at, oom)) = exit {
                     let CState::Running { started_at } = c.state else {
                         continue;
                     };
                     c.state = CState::Terminated {
                         exit_code: code,
-                        reason: if code == 0 { "Completed".into() } else { "Error".into() },
+                        reason: match (oom, code) {
+                            (true, _) => "OOMKilled".into(),
+                            (false, 0) => "Completed".into(),
+                            _ => "Error".into(),
+                        },
                         message: None,
                         started_at,
                         finished_at,
@@ -673,7 +677,10 @@ impl PodWorker {
     /// what the kubelet does not own (PodScheduled, qosClass, nominatedNodeName).
     pub fn status(&mut self, current: &Value, now: SimTime, node_ip: &str) -> Value {
         let phase = self.phase().to_string();
-        let generation = current.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+        let generation = current
+            .pointer("/metadata/generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         let terminal = phase == "Succeeded" || phase == "Failed";
         let sandbox_ready = now >= self.sandbox_at && !terminal;
         let init_names: Vec<String> = self
@@ -1268,6 +1275,12 @@ fn start(
         hostname: s(pod.pod, "/metadata/name"),
         files,
         stdin: c.spec.get("stdin").and_then(Value::as_bool).unwrap_or(false),
+        memory_limit: c
+            .spec
+            .pointer("/resources/limits/memory")
+            .and_then(apimachinery::Quantity::from_json)
+            .and_then(Result::ok)
+            .map(|q| q.value()),
     };
     c.container_id = format!("containerd://{}", random_hex(rng, 32));
     out.events.push(PodEvent {

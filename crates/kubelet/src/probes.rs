@@ -128,12 +128,7 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
             .and_then(Value::as_array)
             .map(|a| a.iter().map(|x| x.as_str().unwrap_or("").to_string()).collect())
             .unwrap_or_default();
-        let ctx = StartContext {
-            env: Vec::new(),
-            hostname: String::new(),
-            files: p.files.clone(),
-            stdin: false,
-        };
+        let ctx = StartContext { files: p.files.clone(), ..Default::default() };
         let mut probe_proc = match Process::start(&argv, ImageKind::Shell, Flavor::Busybox, "", &ctx, now) {
             Ok(pp) => pp,
             Err(err) => return Err(err.message),

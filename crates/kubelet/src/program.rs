@@ -40,6 +40,8 @@ pub struct StartContext {
     pub files: BTreeMap<String, String>,
     /// `stdin: true` in the container spec: an interactive shell waits instead of exiting.
     pub stdin: bool,
+    /// The container's memory limit in bytes (the OOM killer's line).
+    pub memory_limit: Option<i64>,
 }
 
 /// Why a process could not start (containerd's StartError).
@@ -154,6 +156,12 @@ pub struct Process {
     /// Lines produced but not yet collected.
     #[serde(default)]
     pending: Vec<LogLine>,
+    /// Memory the program holds beyond the baseline (stress --vm-bytes).
+    #[serde(default)]
+    pub memory_bytes: i64,
+    /// Killed by the OOM killer (exit 137, reason OOMKilled).
+    #[serde(default)]
+    pub oom_killed: bool,
 }
 
 /// Commands executed at one instant before a loop counts as busy and yields a second.
@@ -185,6 +193,8 @@ impl Process {
             server: None,
             busy: false,
             pending: Vec::new(),
+            memory_bytes: 0,
+            oom_killed: false,
         };
         for (k, v) in &ctx.env {
             if !p.vars.contains_key(k) {
@@ -226,6 +236,7 @@ impl Process {
                 // No terminal and no script: the shell reads EOF and exits 0.
                 _ => p.exit = Some(0),
             },
+            "stress" => p.stress(argv, ctx.memory_limit),
             _ => {
                 if let Some(server) = server_for(&base, argv, kind) {
                     p.become_server(server, version);
@@ -254,6 +265,49 @@ impl Process {
         Ok(p)
     }
 
+    /// polinux/stress: `--vm N --vm-bytes 150M [--vm-hang 1]`, `--cpu N`, `--timeout Ns`.
+    fn stress(&mut self, argv: &[String], memory_limit: Option<i64>) {
+        let mut vm = 0i64;
+        let mut cpu = 0i64;
+        let mut bytes = 256 * (1 << 20);
+        let mut timeout: Option<i64> = None;
+        let mut i = 1;
+        while let Some(a) = argv.get(i) {
+            let val = argv.get(i + 1).map(String::as_str).unwrap_or("");
+            match a.as_str() {
+                "--vm" | "-m" => vm = val.parse().unwrap_or(1),
+                "--cpu" | "-c" => cpu = val.parse().unwrap_or(1),
+                "--vm-bytes" => bytes = parse_bytes(val).unwrap_or(bytes),
+                "--timeout" | "-t" => timeout = parse_sleep(val).flatten(),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        if vm == 0 && cpu == 0 {
+            self.emit("`stress' imposes certain types of compute stress on your system".into());
+            self.exit = Some(0);
+            return;
+        }
+        self.emit(format!("stress: info: [1] dispatching hogs: {cpu} cpu, 0 io, {vm} vm, 0 hdd"));
+        self.memory_bytes = vm.saturating_mul(bytes);
+        self.busy = cpu > 0;
+        if memory_limit.is_some_and(|l| self.memory_bytes > l) {
+            self.oom_killed = true;
+            self.exit = Some(137);
+            return;
+        }
+        match timeout {
+            Some(ms) => {
+                self.wake_at = Some(self.clock.add(Duration::from_millis(ms)));
+                self.frames.push(Frame::Seq { cmds: Vec::new(), idx: 0 });
+            }
+            None => self.forever = true,
+        }
+    }
+
     fn emit(&mut self, text: String) {
         self.pending.push(LogLine { time: self.clock, text });
     }
@@ -265,7 +319,10 @@ impl Process {
 
     /// The exported environment, in order (what `env` prints).
     pub fn env(&self) -> Vec<(String, String)> {
-        self.env_order.iter().map(|k| (k.clone(), self.vars.get(k).cloned().unwrap_or_default())).collect()
+        self.env_order
+            .iter()
+            .map(|k| (k.clone(), self.vars.get(k).cloned().unwrap_or_default()))
+            .collect()
     }
 
     pub fn hostname(&self) -> &str {
@@ -1028,7 +1085,7 @@ fn server_start(
                 )
             }
         }
-        ImageKind::Shell | ImageKind::Repl => (Vec::new(), Some(0)),
+        ImageKind::Shell | ImageKind::Repl | ImageKind::Stress => (Vec::new(), Some(0)),
     }
 }
 
@@ -1053,6 +1110,17 @@ fn parse_sleep(arg: &str) -> Option<Option<i64>> {
         return Some(None);
     }
     Some(Some(ms.round() as i64))
+}
+
+/// `150M`, `1G`, `100k`, `1024` (stress's size suffixes, powers of 1024).
+fn parse_bytes(s: &str) -> Option<i64> {
+    let (num, mult) = match s.chars().last()? {
+        'k' | 'K' => (s.get(..s.len() - 1)?, 1i64 << 10),
+        'm' | 'M' => (s.get(..s.len() - 1)?, 1 << 20),
+        'g' | 'G' => (s.get(..s.len() - 1)?, 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<i64>().ok().map(|n| n.saturating_mul(mult))
 }
 
 /// A small `printf`: `%s`, `%d`, `%%`, `\n`, `\t`; the format repeats for extra arguments.
@@ -1615,6 +1683,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             stdin: false,
+            memory_limit: None,
         };
         Process::start(&argv, ImageKind::Shell, Flavor::Busybox, "", &ctx, t0()).unwrap()
     }

@@ -46,8 +46,10 @@ pub fn container_usage(c: &ContainerRt) -> ContainerUsage {
                 _ => (0, MI),
             }
         }
+        (_, Some(ImageKind::Stress)) => (0, MI),
         _ => (0, MI / 2 + MI / 4),
     };
+    let mem = mem + process.map(|p| p.memory_bytes).unwrap_or(0);
     if busy {
         let limit = c
             .spec

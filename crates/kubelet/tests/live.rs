@@ -619,7 +619,12 @@ fn a_readiness_probe_on_a_closed_port_keeps_the_pod_unready() {
 fn a_kubelet_saved_and_restored_mid_crash_loop_continues_identically() {
     let run = |save_at: Option<i64>| {
         let mut w = world("node01", worker());
-        w.create_pod(pod("crash", "node01", "busybox", Some(json!(["sh", "-c", "echo $(date); sleep 3; exit 2"]))));
+        w.create_pod(pod(
+            "crash",
+            "node01",
+            "busybox",
+            Some(json!(["sh", "-c", "echo $(date); sleep 3; exit 2"])),
+        ));
         w.create_pod(pod("web", "node01", "nginx", None));
         if let Some(t) = save_at {
             w.run_for(t);
@@ -629,9 +634,93 @@ fn a_kubelet_saved_and_restored_mid_crash_loop_continues_identically() {
         } else {
             w.run_for(120);
         }
-        (w.pod("crash")["status"].clone(), w.pod("web")["status"].clone(), w.kubelet.logs("default", "crash", None, true).unwrap())
+        (
+            w.pod("crash")["status"].clone(),
+            w.pod("web")["status"].clone(),
+            w.kubelet.logs("default", "crash", None, true).unwrap(),
+        )
     };
     let straight = run(None);
-    assert_eq!(straight.0["containerStatuses"][0]["restartCount"], 4, "{:#}", straight.0);
+    assert_eq!(
+        straight.0["containerStatuses"][0]["restartCount"], 4,
+        "{:#}",
+        straight.0
+    );
     assert_eq!(run(Some(33)), straight);
+}
+
+#[test]
+fn exec_runs_in_the_containers_files_and_env() {
+    let mut w = world("node01", worker());
+    let mut p = pod("box", "node01", "busybox", Some(json!(["sleep", "3600"])));
+    p["spec"]["containers"][0]["env"] = json!([{"name": "MODE", "value": "test"}]);
+    w.create_pod(p);
+    w.run_for(5);
+    let now = w.now();
+    let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let (out, code) = w
+        .kubelet
+        .exec("default", "box", None, &argv(&["sh", "-c", "echo $MODE > /tmp/m"]), now)
+        .unwrap();
+    assert_eq!((out.len(), code), (0, 0));
+    let (out, code) = w
+        .kubelet
+        .exec("default", "box", None, &argv(&["cat", "/tmp/m"]), now)
+        .unwrap();
+    assert_eq!((out, code), (vec!["test".to_string()], 0));
+    let err = w
+        .kubelet
+        .exec("default", "box", None, &argv(&["nosuch"]), now)
+        .unwrap_err();
+    assert!(
+        err.message()
+            .contains("exec: \"nosuch\": executable file not found in $PATH"),
+        "{}",
+        err.message()
+    );
+}
+
+#[test]
+fn a_container_over_its_memory_limit_is_oom_killed() {
+    let mut w = world("node01", worker());
+    let mut p = pod("memory-demo-2", "node01", "polinux/stress", Some(json!(["stress"])));
+    p["spec"]["containers"][0]["args"] = json!(["--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]);
+    p["spec"]["containers"][0]["resources"] = json!({"limits": {"memory": "100Mi"}, "requests": {"memory": "50Mi"}});
+    w.create_pod(p);
+    w.run_for(4);
+    let st = w.pod("memory-demo-2");
+    let cs = &st["status"]["containerStatuses"][0];
+    let term = if cs["state"]["terminated"].is_object() { &cs["state"]["terminated"] } else { &cs["lastState"]["terminated"] };
+    assert_eq!(term["reason"], "OOMKilled", "{st:#}");
+    assert_eq!(term["exitCode"], 137);
+}
+
+#[test]
+fn a_hundred_pods_settle_and_an_idle_hour_passes_in_few_steps() {
+    let mut w = world("node01", worker());
+    for i in 0..100 {
+        w.create_pod(pod(&format!("web-{i}"), "node01", "nginx:1.27", None));
+    }
+    let t = std::time::Instant::now();
+    w.run_for(60);
+    eprintln!("startup {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let list = w.api.request(ApiRequest::get("/api/v1/namespaces/default/pods")).unwrap();
+    let running = list["items"].as_array().unwrap().iter().filter(|p| p["status"]["phase"] == "Running").count();
+    assert_eq!(running, 100);
+    // Idle: only the 10 s heartbeats wake the kubelet.
+    let mut steps = 0;
+    let until = w.now().add(Duration::from_secs(3600));
+    while w.now() < until {
+        let now = w.now();
+        let r = w.kubelet.step(&mut w.api, now, &mut w.rng);
+        steps += 1;
+        match r.next_wakeup {
+            Some(t) if !r.did_work => w.api.ctx.advance_to(t.min(until)),
+            None => break,
+            _ => {}
+        }
+    }
+    eprintln!("idle hour {:?} {steps}", t.elapsed());
+    assert!(steps < 800, "{steps} steps");
 }

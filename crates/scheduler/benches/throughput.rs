@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // a benchmark measures wall time
 //! Scheduler throughput on 1,000 nodes: pods bound per second of wall time, through the
 //! real in-memory API server. Prints figures only (no timed asserts).
 //!

@@ -332,13 +332,56 @@ impl Scheduler {
             self.bind(api, now, &pod_value, pod, &node);
             return;
         }
-        let to_find = num_feasible_nodes_to_find(nodes.len());
-        let mut feasible = Vec::new();
+        // NodeAffinity's PreFilter: matchFields on metadata.name (DaemonSet pods) restricts
+        // the nodes evaluated; the others are reported as not satisfying the plugin.
         let mut statuses: BTreeMap<String, Rejection> = BTreeMap::new();
-        let start = self.next_start_node_index % nodes.len();
+        let candidates: Vec<String> = match model::node_name_restriction(&pod) {
+            None => nodes.clone(),
+            Some(names) if names.is_empty() => {
+                let all: BTreeMap<String, Rejection> = nodes
+                    .iter()
+                    .map(|n| {
+                        (
+                            n.clone(),
+                            Rejection {
+                                resolvable: false,
+                                reasons: vec![NOT_HELPFUL.into()],
+                            },
+                        )
+                    })
+                    .collect();
+                let post = format!("preemption: {}", fit_error_message(nodes.len(), &all, ""));
+                let msg = format!(
+                    "0/{} nodes are available: pod affinity terms conflict. {post}",
+                    nodes.len()
+                );
+                self.fail(api, now, &pod_value, "Unschedulable", &msg, None);
+                self.queue.requeue_failed(&key, true, now);
+                return;
+            }
+            Some(names) => {
+                for n in nodes.iter().filter(|n| !names.contains(*n)) {
+                    statuses.insert(
+                        n.clone(),
+                        Rejection {
+                            resolvable: false,
+                            reasons: vec!["node(s) didn't satisfy plugin(s) [NodeAffinity]".into()],
+                        },
+                    );
+                }
+                nodes.iter().filter(|n| names.contains(*n)).cloned().collect()
+            }
+        };
+        let to_find = num_feasible_nodes_to_find(candidates.len());
+        let mut feasible = Vec::new();
+        let start = if candidates.is_empty() {
+            0
+        } else {
+            self.next_start_node_index % candidates.len()
+        };
         let mut processed = 0;
-        for i in 0..nodes.len() {
-            let Some(name) = nodes.get((start + i) % nodes.len()) else {
+        for i in 0..candidates.len() {
+            let Some(name) = candidates.get((start + i) % candidates.len()) else {
                 continue;
             };
             processed += 1;
@@ -354,7 +397,9 @@ impl Scheduler {
                 }
             }
         }
-        self.next_start_node_index = (start + processed) % nodes.len();
+        if !candidates.is_empty() {
+            self.next_start_node_index = (start + processed) % candidates.len();
+        }
         if feasible.is_empty() {
             let (post, nominated) = self.preempt(api, now, rng, &pod, &nodes, &statuses);
             let msg = fit_error_message(nodes.len(), &statuses, &post);
@@ -396,6 +441,7 @@ impl Scheduler {
                     now,
                     &self.source,
                     pod_value,
+                    None,
                     "Normal",
                     "Scheduled",
                     "Binding",
@@ -426,6 +472,7 @@ impl Scheduler {
             now,
             &self.source,
             pod,
+            None,
             "Warning",
             "FailedScheduling",
             "Scheduling",
@@ -560,18 +607,25 @@ impl Scheduler {
         let Some((node, victims, _)) = best.cloned() else {
             return (String::new(), None);
         };
+        let preemptor = self.pods.get(&pod.namespace, &pod.name).cloned();
+        let stamp = apimachinery::time::format_rfc3339(now.unix_secs());
         for v in &victims {
             let path = pod_path(&v.namespace, &v.name);
-            let cond = json!({"status": {"conditions": [{"type": "DisruptionTarget", "status": "True",
-                "lastProbeTime": null, "lastTransitionTime": apimachinery::time::format_rfc3339(now.unix_secs()),
-                "reason": "PreemptionByScheduler",
-                "message": format!("{}: preempting to accommodate a higher priority pod", pod.scheduler_name)}]}});
-            let _ = api.request(ApiRequest::patch(
-                format!("{path}/status"),
-                PatchType::StrategicMerge,
-                cond,
-            ));
             let victim_value = self.pods.get(&v.namespace, &v.name).cloned().unwrap_or(Value::Null);
+            // The DisruptionTarget condition first, so the victim's owner knows why it goes.
+            let mut conditions: Vec<Value> = victim_value
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            conditions.retain(|c| c.get("type").and_then(Value::as_str) != Some("DisruptionTarget"));
+            conditions.push(
+                json!({"type": "DisruptionTarget", "status": "True", "lastProbeTime": null,
+                "lastTransitionTime": stamp, "reason": "PreemptionByScheduler",
+                "message": format!("{}: preempting to accommodate a higher priority pod", pod.scheduler_name)}),
+            );
+            let patch = json!({"status": {"conditions": conditions}});
+            let _ = api.request(ApiRequest::patch(format!("{path}/status"), PatchType::Merge, patch));
             let _ = api.request(ApiRequest::delete(path));
             let msg = format!("Preempted by pod {} on node {node}", pod.uid);
             let _ = self.recorder.eventf(
@@ -579,6 +633,7 @@ impl Scheduler {
                 now,
                 &self.source,
                 &victim_value,
+                preemptor.as_ref(),
                 "Normal",
                 "Preempted",
                 "Preempting",
@@ -719,6 +774,7 @@ impl Component for Scheduler {
     }
 
     fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, rng: &mut RngStreams) -> StepResult {
+        self.queue.start(now);
         let mut worked = match self.sync(api, now) {
             Ok(w) => w,
             Err(_) => return StepResult::idle().wake_at(self.queue.next_deadline()),

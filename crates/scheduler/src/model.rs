@@ -578,6 +578,33 @@ impl NodeModel {
     }
 }
 
+/// NodeAffinity PreFilter: the node names the required terms pin the pod to through
+/// `matchFields` `metadata.name In` (as DaemonSet pods are). None when some term does not
+/// pin (terms are ORed); an empty set when the pins conflict.
+pub fn node_name_restriction(pod: &PodInfo) -> Option<BTreeSet<String>> {
+    let terms = pod.required_node_terms.as_ref()?;
+    let mut names: Option<BTreeSet<String>> = None;
+    for t in terms {
+        let mut term_names: Option<BTreeSet<String>> = None;
+        for r in arr(t, "/matchFields") {
+            if str_at(r, "/key") == "metadata.name" && str_at(r, "/operator") == "In" {
+                let set: BTreeSet<String> = arr(r, "/values")
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect();
+                term_names = Some(match term_names {
+                    None => set,
+                    Some(prev) => prev.intersection(&set).cloned().collect(),
+                });
+            }
+        }
+        let term_names = term_names?;
+        names.get_or_insert_with(BTreeSet::new).extend(term_names);
+    }
+    names
+}
+
 /// A nodeSelectorTerm's requirements against a node (matchExpressions on labels,
 /// matchFields on `metadata.name`). An empty term matches nothing.
 pub fn node_selector_term_matches(term: &Value, node: &NodeModel) -> bool {
@@ -671,6 +698,30 @@ mod tests {
         assert!(tol("", "Exists", "", "").tolerates(&taint));
         assert!(!tol("k", "Equal", "w", "NoSchedule").tolerates(&taint));
         assert!(!tol("k", "Exists", "", "NoExecute").tolerates(&taint));
+    }
+
+    #[test]
+    fn match_fields_on_the_node_name_restrict_the_nodes_evaluated() {
+        let pinned = |terms: Value| {
+            let pod = json!({"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}}});
+            node_name_restriction(&PodInfo::from_value(&pod))
+        };
+        let field =
+            |names: &[&str]| json!({"matchFields": [{"key": "metadata.name", "operator": "In", "values": names}]});
+        assert_eq!(
+            pinned(json!([field(&["node01"])])),
+            Some(BTreeSet::from(["node01".to_string()]))
+        );
+        // An unpinned term lets every node in.
+        assert_eq!(
+            pinned(json!([field(&["node01"]), {"matchExpressions": [{"key": "a", "operator": "Exists"}]}])),
+            None
+        );
+        let conflicting = json!([{"matchFields": [
+            {"key": "metadata.name", "operator": "In", "values": ["a"]},
+            {"key": "metadata.name", "operator": "In", "values": ["b"]}]}]);
+        assert_eq!(pinned(conflicting), Some(BTreeSet::new()));
+        assert_eq!(node_name_restriction(&PodInfo::from_value(&json!({"spec": {}}))), None);
     }
 
     #[test]

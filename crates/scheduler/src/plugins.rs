@@ -415,7 +415,7 @@ pub fn topology_spread_scores(cache: &Cache, pod: &PodInfo, feasible: &[&NodeInf
     let system_default = pod.spread_constraints.is_empty();
     let constraints: Vec<SpreadConstraint> = if system_default {
         // System defaults apply to pods of a controller: count that controller's pods.
-        let Some(selector) = default_selector(cache, pod) else {
+        let Some(selector) = default_selector(pod) else {
             return vec![0; feasible.len()];
         };
         vec![
@@ -508,17 +508,29 @@ pub fn topology_spread_scores(cache: &Cache, pod: &PodInfo, feasible: &[&NodeInf
         .collect()
 }
 
-/// helper.DefaultSelector, approximated by the pod's controller: the selector of the
-/// ReplicaSet/StatefulSet/… that owns it is what matches its siblings.
-fn default_selector(cache: &Cache, pod: &PodInfo) -> Option<Selector> {
-    let (kind, name) = pod.controller.as_ref()?;
-    if !matches!(kind.as_str(), "ReplicaSet" | "StatefulSet" | "ReplicationController") {
+/// helper.DefaultSelector, approximated from the pod's controller: the labels its siblings
+/// share (a ReplicaSet's template labels with pod-template-hash; a StatefulSet's without the
+/// per-pod and per-revision labels). Services selecting the pod are not consulted.
+fn default_selector(pod: &PodInfo) -> Option<Selector> {
+    let (kind, _) = pod.controller.as_ref()?;
+    let mut labels = pod.labels.clone();
+    match kind.as_str() {
+        "ReplicaSet" | "ReplicationController" => {}
+        "StatefulSet" => {
+            for per_pod in [
+                "statefulset.kubernetes.io/pod-name",
+                "apps.kubernetes.io/pod-index",
+                "controller-revision-hash",
+            ] {
+                labels.remove(per_pod);
+            }
+        }
+        _ => return None,
+    }
+    if labels.is_empty() {
         return None;
     }
-    // Siblings carry the same controller; select them by the labels all of them share with
-    // this pod (pod-template-hash / controller-revision-hash make it specific).
-    let _ = (cache, name);
-    Some(Selector::from_set(&pod.labels))
+    Some(Selector::from_set(&labels))
 }
 
 /// InterPodAffinity scores for `feasible` nodes (normalised by min/max).

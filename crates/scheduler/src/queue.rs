@@ -1,6 +1,13 @@
-//! The scheduling queue (internal/queue): activeQ ordered by PrioritySort (priority, then
-//! the time the pod entered the queue), backoffQ (1 s doubling to 10 s per attempt) and the
-//! unschedulable pods, flushed after 5 minutes or moved by cluster events.
+//! The scheduling queue (backend/queue): activeQ ordered by PrioritySort (priority, then
+//! the time the pod entered the queue), backoffQ (1 s doubling to 10 s per failed attempt)
+//! and the unschedulable pods, moved by cluster events or flushed after 5 minutes.
+//!
+//! v1.37 details kept: backoff expiries are truncated to whole seconds and a pod is still
+//! backing off while its expiry is not before the current second (the backoffQ ordering
+//! window); backoffQ is flushed on whole seconds; with SchedulerPopFromBackoffQ (on by
+//! default) an idle scheduler takes pods from backoffQ (not the error backoff) at once;
+//! leftover unschedulable pods are flushed by a 30 s ticker once they waited more than
+//! 5 minutes.
 
 use crate::cache::PodKey;
 use sim::{Duration, SimTime};
@@ -10,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
 pub const MAX_IN_UNSCHEDULABLE: Duration = Duration::from_secs(300);
+/// flushUnschedulablePodsLeftover runs every 30 s.
+pub const UNSCHEDULABLE_FLUSH_PERIOD: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Where {
@@ -28,6 +37,8 @@ struct Entry {
     attempts: u32,
     backoff_until: SimTime,
     unschedulable_since: SimTime,
+    /// The last attempt ended in an error (error backoffQ: never popped early).
+    error: bool,
     place: Where,
 }
 
@@ -38,6 +49,13 @@ pub struct SchedulingQueue {
     entries: BTreeMap<PodKey, Entry>,
     active: BTreeSet<ActiveKey>,
     seq: u64,
+    /// When the queue started: the 30 s flush ticker counts from here.
+    origin: Option<SimTime>,
+}
+
+/// Truncates to the whole second (the backoffQ ordering window).
+fn window(t: SimTime) -> SimTime {
+    SimTime::from_unix_secs(t.unix_secs())
 }
 
 /// Backoff after `attempts` attempts: 1 s, 2 s, 4 s, 8 s, 10 s, …
@@ -74,6 +92,24 @@ impl SchedulingQueue {
         }
     }
 
+    /// Starts the flush ticker at `now` (the first call wins).
+    pub fn start(&mut self, now: SimTime) {
+        self.origin.get_or_insert(now);
+    }
+
+    fn backing_off(e: &Entry, now: SimTime) -> bool {
+        e.backoff_until >= window(now)
+    }
+
+    /// The first 30 s tick after `since` + 5 minutes (strictly later, as upstream compares).
+    fn unschedulable_flush_at(&self, since: SimTime) -> SimTime {
+        let origin = self.origin.unwrap_or(since);
+        let due = since.add(MAX_IN_UNSCHEDULABLE).0 + 1;
+        let period = UNSCHEDULABLE_FLUSH_PERIOD.as_millis();
+        let ticks = (due - origin.0 + period - 1).div_euclid(period).max(1);
+        SimTime(origin.0 + ticks * period)
+    }
+
     /// A new pending pod goes to activeQ; a known one keeps its place (priority refreshed).
     pub fn add(&mut self, key: PodKey, priority: i64, now: SimTime) {
         if let Some(e) = self.entries.get(&key) {
@@ -96,8 +132,9 @@ impl SchedulingQueue {
                 timestamp: now,
                 seq: 0,
                 attempts: 0,
-                backoff_until: now,
+                backoff_until: SimTime(i64::MIN),
                 unschedulable_since: now,
+                error: false,
                 place: Where::InFlight,
             },
         );
@@ -120,11 +157,21 @@ impl SchedulingQueue {
         self.entries.get(key).map(|e| e.place)
     }
 
-    /// The next pod to schedule (highest priority, then earliest), counting an attempt.
+    /// The next pod to schedule (highest priority, then earliest), counting an attempt. With
+    /// activeQ empty, the first pod of backoffQ (by expiry, then priority) goes early.
     pub fn pop(&mut self) -> Option<PodKey> {
-        let first = self.active.iter().next().cloned()?;
-        self.active.remove(&first);
-        let key = first.3;
+        let key = match self.active.iter().next().cloned() {
+            Some(first) => {
+                self.active.remove(&first);
+                first.3
+            }
+            None => self
+                .entries
+                .iter()
+                .filter(|(_, e)| e.place == Where::Backoff && !e.error)
+                .min_by_key(|(k, e)| (e.backoff_until, Reverse(e.priority), e.timestamp, e.seq, (*k).clone()))
+                .map(|(k, _)| k.clone())?,
+        };
         if let Some(e) = self.entries.get_mut(&key) {
             e.place = Where::InFlight;
             e.attempts += 1;
@@ -135,8 +182,9 @@ impl SchedulingQueue {
     /// After a failed attempt: unschedulable (FitError) or straight to backoff (errors).
     pub fn requeue_failed(&mut self, key: &PodKey, unschedulable: bool, now: SimTime) {
         let Some(e) = self.entries.get_mut(key) else { return };
-        e.backoff_until = now.add(backoff_duration(e.attempts));
+        e.backoff_until = window(now.add(backoff_duration(e.attempts)));
         e.unschedulable_since = now;
+        e.error = !unschedulable;
         let place = if unschedulable {
             Where::Unschedulable
         } else {
@@ -155,7 +203,7 @@ impl SchedulingQueue {
             .map(|(k, _)| k.clone())
             .collect();
         for k in &keys {
-            let backing_off = self.entries.get(k).is_some_and(|e| e.backoff_until > now);
+            let backing_off = self.entries.get(k).is_some_and(|e| Self::backing_off(e, now));
             self.set_place(k, if backing_off { Where::Backoff } else { Where::Active }, now);
         }
         keys.len()
@@ -167,10 +215,10 @@ impl SchedulingQueue {
             .entries
             .iter()
             .filter_map(|(k, e)| match e.place {
-                Where::Backoff if e.backoff_until <= now => Some((k.clone(), Where::Active)),
-                Where::Unschedulable if now.since(e.unschedulable_since) >= MAX_IN_UNSCHEDULABLE => Some((
+                Where::Backoff if !Self::backing_off(e, now) => Some((k.clone(), Where::Active)),
+                Where::Unschedulable if self.unschedulable_flush_at(e.unschedulable_since) <= now => Some((
                     k.clone(),
-                    if e.backoff_until > now {
+                    if Self::backing_off(e, now) {
                         Where::Backoff
                     } else {
                         Where::Active
@@ -190,8 +238,9 @@ impl SchedulingQueue {
         self.entries
             .values()
             .filter_map(|e| match e.place {
-                Where::Backoff => Some(e.backoff_until),
-                Where::Unschedulable => Some(e.unschedulable_since.add(MAX_IN_UNSCHEDULABLE)),
+                // Done in the first whole second after the expiry's window.
+                Where::Backoff => Some(e.backoff_until.add(Duration::from_secs(1))),
+                Where::Unschedulable => Some(self.unschedulable_flush_at(e.unschedulable_since)),
                 _ => None,
             })
             .min()
@@ -233,21 +282,40 @@ mod tests {
     }
 
     #[test]
-    fn unschedulable_pods_wait_for_an_event_or_five_minutes() {
+    fn unschedulable_pods_wait_for_an_event_or_the_first_tick_after_five_minutes() {
         let mut q = SchedulingQueue::default();
+        q.start(SimTime(0));
         q.add(k("p"), 0, SimTime(0));
         assert_eq!(q.pop(), Some(k("p")));
-        q.requeue_failed(&k("p"), true, SimTime(0));
-        assert_eq!(q.next_deadline(), Some(SimTime(300_000)));
-        assert!(!q.flush(SimTime(299_999)));
+        q.requeue_failed(&k("p"), true, SimTime(10_000));
+        // 5 minutes after 10 s is 310 s; the ticker runs every 30 s from 0: 330 s.
+        assert_eq!(q.next_deadline(), Some(SimTime(330_000)));
+        assert!(!q.flush(SimTime(329_999)));
         assert_eq!(q.pop(), None);
-        // An event during backoff sends it to backoffQ, then activeQ when the 1 s ends.
-        assert_eq!(q.move_unschedulable(SimTime(500), |_| true), 1);
+        // An event during backoff sends it to backoffQ; backoff expires at the 11 s window,
+        // so the flush moves it to activeQ at 12 s.
+        assert_eq!(q.move_unschedulable(SimTime(10_500), |_| true), 1);
         assert_eq!(q.place(&k("p")), Some(Where::Backoff));
-        assert!(q.flush(SimTime(1000)));
+        assert_eq!(q.next_deadline(), Some(SimTime(12_000)));
+        assert!(!q.flush(SimTime(11_999)));
+        assert!(q.flush(SimTime(12_000)));
+        assert_eq!(q.place(&k("p")), Some(Where::Active));
+    }
+
+    #[test]
+    fn an_idle_queue_pops_from_backoff_early_but_not_after_errors() {
+        let mut q = SchedulingQueue::default();
+        q.start(SimTime(0));
+        q.add(k("p"), 0, SimTime(0));
+        q.add(k("e"), 0, SimTime(0));
+        q.pop();
+        q.pop();
+        q.requeue_failed(&k("p"), true, SimTime(0));
+        q.requeue_failed(&k("e"), false, SimTime(0));
+        q.move_unschedulable(SimTime(100), |_| true);
         assert_eq!(q.pop(), Some(k("p")));
-        q.requeue_failed(&k("p"), true, SimTime(2000));
-        assert!(q.flush(SimTime(302_000)));
-        assert_eq!(q.pop(), Some(k("p")));
+        assert_eq!(q.pop(), None);
+        assert!(q.flush(SimTime(2_000)));
+        assert_eq!(q.pop(), Some(k("e")));
     }
 }

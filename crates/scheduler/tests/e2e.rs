@@ -12,6 +12,9 @@ use sim::{Duration, SimContext, SimTime};
 struct Local {
     server: ApiServer,
     ctx: SimContext,
+    /// The components' random streams, apart from the API server's (which draws UIDs from
+    /// `ctx` while a component steps).
+    rng: sim::RngStreams,
 }
 
 impl ApiClient for Local {
@@ -47,7 +50,11 @@ fn cluster() -> Local {
     });
     let mut ctx = SimContext::new(7, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
     server.bootstrap(&mut ctx).unwrap();
-    let mut api = Local { server, ctx };
+    let mut api = Local {
+        server,
+        ctx,
+        rng: sim::RngStreams::new(7),
+    };
     add_node(&mut api, "controlplane", true, "2");
     add_node(&mut api, "node01", false, "2");
     add_node(&mut api, "node02", false, "2");
@@ -71,9 +78,9 @@ fn create(api: &mut Local, obj: Value) {
 fn run(api: &mut Local, s: &mut Scheduler) {
     for _ in 0..50 {
         let now = api.ctx.now();
-        let mut rng = api.ctx.rng().clone();
+        let mut rng = std::mem::replace(&mut api.rng, sim::RngStreams::new(0));
         let r = s.step(api, now, &mut rng);
-        *api.ctx.rng() = rng;
+        api.rng = rng;
         if !r.did_work {
             return;
         }
@@ -162,24 +169,20 @@ fn a_hundred_cpu_pod_stays_pending_with_upstreams_message() {
     assert_eq!(evs[0]["type"], "Warning");
     assert_eq!(evs[0]["message"], HUNDRED_CPU_MESSAGE);
 
-    // Nothing happens until the 5-minute flush; then one more attempt, one series bump.
+    // Nothing happens until the leftover flush (the first 30 s tick more than 5 minutes
+    // after the attempt); then one more attempt, one series bump.
     let now = api.ctx.now();
     let wake = s.step(&mut api, now, &mut sim::RngStreams::new(1)).next_wakeup;
-    assert_eq!(wake, Some(api.ctx.now().add(Duration::from_secs(300))));
-    api.ctx.advance(Duration::from_secs(300));
+    assert_eq!(wake, Some(api.ctx.now().add(Duration::from_secs(330))));
+    api.ctx.advance(Duration::from_secs(330));
     run(&mut api, &mut s);
     let evs = events_for(&mut api, "big");
     assert_eq!(evs.len(), 1);
     assert_eq!(evs[0]["series"]["count"], 2);
 
-    // A node big enough joins: the pod is moved, waits out its 2 s backoff (second
-    // attempt), and is bound.
+    // A node big enough joins: the pod moves to backoffQ and, the scheduler being idle,
+    // is popped from there at once (SchedulerPopFromBackoffQ) and bound.
     add_node(&mut api, "node03", false, "128");
-    api.ctx.advance(Duration::from_secs(1));
-    run(&mut api, &mut s);
-    assert!(get_pod(&mut api, "big")["spec"]
-        .get("nodeName")
-        .is_none_or(Value::is_null));
     api.ctx.advance(Duration::from_secs(1));
     run(&mut api, &mut s);
     assert_eq!(get_pod(&mut api, "big")["spec"]["nodeName"], "node03");
@@ -272,8 +275,8 @@ fn a_pod_that_fits_an_empty_worker_but_not_a_busy_one_finds_no_victims() {
         evs[0]["message"],
         "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
     );
-    // A terminating pod still holds its room; once it is gone the pending pod moves and is
-    // bound after its backoff.
+    // A terminating pod still holds its room; once it is gone the pending pod moves and,
+    // the scheduler being idle, is bound at once.
     api.request(ApiRequest::delete("/api/v1/namespaces/default/pods/a"))
         .unwrap();
     run(&mut api, &mut s);
@@ -282,8 +285,6 @@ fn a_pod_that_fits_an_empty_worker_but_not_a_busy_one_finds_no_victims() {
         .is_none_or(Value::is_null));
     api.request(ApiRequest::delete("/api/v1/namespaces/default/pods/a").with_query("gracePeriodSeconds", "0"))
         .unwrap();
-    run(&mut api, &mut s);
-    api.ctx.advance(Duration::from_secs(1));
     run(&mut api, &mut s);
     assert!(get_pod(&mut api, "late")["spec"]["nodeName"].is_string());
 }
@@ -339,4 +340,66 @@ fn gated_pods_wait_until_their_scheduling_gates_are_removed() {
     .unwrap();
     run(&mut api, &mut s);
     assert!(get_pod(&mut api, "gated")["spec"]["nodeName"].is_string());
+}
+
+#[test]
+fn a_restored_scheduler_rebuilds_its_cache_and_queue_from_the_api() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    create(&mut api, pod("a", Some("1500m")));
+    create(&mut api, pod("b", Some("1500m")));
+    run(&mut api, &mut s);
+    let saved = serde_json::to_value(&s).unwrap();
+    let mut back: Scheduler = serde_json::from_value(saved).unwrap();
+    create(&mut api, pod("c", Some("1500m")));
+    run(&mut api, &mut back);
+    // The cache knows a and b hold the workers: c cannot fit and is not double-booked.
+    assert!(get_pod(&mut api, "c")["spec"]
+        .get("nodeName")
+        .is_none_or(Value::is_null));
+    assert_eq!(back.pending(), 1);
+}
+
+#[test]
+fn a_hard_spread_constraint_counts_the_tainted_control_plane_as_an_empty_domain() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    for n in ["s1", "s2", "s3"] {
+        let mut p = pod(n, None);
+        p["metadata"]["labels"] = json!({"app": "spread"});
+        p["spec"]["topologySpreadConstraints"] = json!([{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app": "spread"}}}]);
+        create(&mut api, p);
+        run(&mut api, &mut s);
+    }
+    let placed: Vec<bool> = ["s1", "s2", "s3"]
+        .iter()
+        .map(|n| get_pod(&mut api, n)["spec"]["nodeName"].is_string())
+        .collect();
+    assert_eq!(placed, vec![true, true, false]);
+    assert_eq!(
+        events_for(&mut api, "s3")[0]["message"],
+        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+    );
+}
+
+#[test]
+fn a_pod_pinned_by_match_fields_reports_the_other_nodes_as_filtered_by_node_affinity() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    create(&mut api, pod("hog", Some("1500m")));
+    run(&mut api, &mut s);
+    let hog_node = get_pod(&mut api, "hog")["spec"]["nodeName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut ds = pod("ds", Some("1"));
+    ds["spec"]["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [hog_node]}]}]}}});
+    create(&mut api, ds);
+    run(&mut api, &mut s);
+    assert_eq!(
+        events_for(&mut api, "ds")[0]["message"],
+        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+    );
 }

@@ -216,94 +216,101 @@ fn evict_pods(
     let mut pending: Vec<Pending> = pods.into_iter().map(|pod| Pending { pod, retry_at: Some(0) }).collect();
     let mut now = 0;
     loop {
+        // The eviction goroutines start together: every due eviction is sent first…
         let mut still = Vec::new();
         for mut p in pending {
             let (ns, name) = (
                 str_at(&p.pod, "/metadata/namespace").to_string(),
                 str_at(&p.pod, "/metadata/name").to_string(),
             );
-            if let Some(at) = p.retry_at {
-                if at > now {
-                    still.push(p);
-                    continue;
-                }
-                if use_eviction {
-                    let suffix = if dry_run == DryRun::Server {
-                        " (server dry run)"
-                    } else {
-                        ""
-                    };
-                    ctx.stdout(format!("evicting pod {ns}/{name}{suffix}\n"));
-                }
-                if timeout > 0 && now >= timeout {
-                    errs.push(CmdError::msg(format!(
-                        "error when evicting pods/\"{name}\" -n \"{ns}\": global timeout reached: {}",
-                        go_duration(timeout)
-                    )));
-                    continue;
-                }
-                let mut delete_options = serde_json::Map::new();
-                if grace >= 0 {
-                    delete_options.insert("gracePeriodSeconds".into(), json!(grace));
-                }
-                if dry_run == DryRun::Server {
-                    delete_options.insert("dryRun".into(), json!(["All"]));
-                }
-                let result = if use_eviction {
-                    let body = json!({"kind": "Eviction", "apiVersion": "policy/v1",
-                        "metadata": {"name": name, "namespace": ns}, "deleteOptions": delete_options});
-                    ctx.request(ApiRequest::post(format!("{}/eviction", pod_path(&p.pod)), body))
-                } else {
-                    let body = json!({"kind": "DeleteOptions", "apiVersion": "v1"});
-                    let mut body = body;
-                    if let (Some(b), Some(extra)) = (body.as_object_mut(), Value::Object(delete_options).as_object()) {
-                        b.extend(extra.clone());
-                    }
-                    ctx.request(ApiRequest::delete(pod_path(&p.pod)).with_body(body))
-                };
-                match result {
-                    Ok(_) => {}
-                    Err(e) if e.code() == 404 => continue,
-                    Err(e) if use_eviction && e.code() == 429 => {
-                        ctx.stderr(format!(
-                            "error when evicting pods/\"{name}\" -n \"{ns}\" (will retry after {}): {}\n",
-                            go_duration(RETRY_SECS),
-                            e.message()
-                        ));
-                        p.retry_at = Some(now + RETRY_SECS);
-                        if let Ok(fresh) = ctx.client.request(ApiRequest::get(pod_path(&p.pod))) {
-                            p.pod = fresh;
-                        }
-                        still.push(p);
-                        continue;
-                    }
-                    Err(e) => {
-                        let verb = if use_eviction { "evicting" } else { "deleting" };
-                        errs.push(CmdError::msg(format!(
-                            "error when {verb} pods/\"{name}\" -n \"{ns}\": {}",
-                            e.message()
-                        )));
-                        continue;
-                    }
-                }
-                if dry_run == DryRun::Server {
-                    continue;
-                }
-                p.retry_at = None;
+            let Some(at) = p.retry_at else {
+                still.push(p);
+                continue;
+            };
+            if at > now {
+                still.push(p);
+                continue;
             }
-            // waitForDelete: gone, or replaced by a pod of the same name with another uid.
-            match ctx.client.request(ApiRequest::get(pod_path(&p.pod))) {
-                Err(e) if e.code() == 404 => {
-                    let verb = if use_eviction { "evicted" } else { "deleted" };
-                    print_result(ctx, &pod_named(&p.pod), format, verb, dry_run)?;
+            if use_eviction {
+                let suffix = if dry_run == DryRun::Server {
+                    " (server dry run)"
+                } else {
+                    ""
+                };
+                ctx.stdout(format!("evicting pod {ns}/{name}{suffix}\n"));
+            }
+            if timeout > 0 && now >= timeout {
+                errs.push(CmdError::msg(format!(
+                    "error when evicting pods/\"{name}\" -n \"{ns}\": global timeout reached: {}",
+                    go_duration(timeout)
+                )));
+                continue;
+            }
+            let mut delete_options = serde_json::Map::new();
+            if grace >= 0 {
+                delete_options.insert("gracePeriodSeconds".into(), json!(grace));
+            }
+            if dry_run == DryRun::Server {
+                delete_options.insert("dryRun".into(), json!(["All"]));
+            }
+            let result = if use_eviction {
+                let body = json!({"kind": "Eviction", "apiVersion": "policy/v1",
+                    "metadata": {"name": name, "namespace": ns}, "deleteOptions": delete_options});
+                ctx.request(ApiRequest::post(format!("{}/eviction", pod_path(&p.pod)), body))
+            } else {
+                let mut body = delete_options;
+                body.insert("kind".into(), json!("DeleteOptions"));
+                body.insert("apiVersion".into(), json!("v1"));
+                ctx.request(ApiRequest::delete(pod_path(&p.pod)).with_body(Value::Object(body)))
+            };
+            match result {
+                Ok(_) if dry_run == DryRun::Server => continue,
+                Ok(_) => {
+                    p.retry_at = None;
+                    still.push(p);
                 }
-                Ok(live) if live.pointer("/metadata/uid") != p.pod.pointer("/metadata/uid") => {
-                    let verb = if use_eviction { "evicted" } else { "deleted" };
-                    print_result(ctx, &pod_named(&p.pod), format, verb, dry_run)?;
+                Err(e) if e.code() == 404 => continue,
+                Err(e) if use_eviction && e.code() == 429 => {
+                    ctx.stderr(format!(
+                        "error when evicting pods/\"{name}\" -n \"{ns}\" (will retry after {}): {}\n",
+                        go_duration(RETRY_SECS),
+                        e.message()
+                    ));
+                    p.retry_at = Some(now + RETRY_SECS);
+                    if let Ok(fresh) = ctx.client.request(ApiRequest::get(pod_path(&p.pod))) {
+                        p.pod = fresh;
+                    }
+                    still.push(p);
                 }
-                _ => still.push(p),
+                Err(e) => {
+                    let verb = if use_eviction { "evicting" } else { "deleting" };
+                    errs.push(CmdError::msg(format!(
+                        "error when {verb} pods/\"{name}\" -n \"{ns}\": {}",
+                        e.message()
+                    )));
+                }
             }
         }
+        // …then waitForDelete looks for each evicted pod: gone, or replaced by a pod of the
+        // same name with another uid.
+        let mut waiting = Vec::new();
+        for p in still {
+            if p.retry_at.is_some() {
+                waiting.push(p);
+                continue;
+            }
+            let gone = match ctx.client.request(ApiRequest::get(pod_path(&p.pod))) {
+                Err(e) => e.code() == 404,
+                Ok(live) => live.pointer("/metadata/uid") != p.pod.pointer("/metadata/uid"),
+            };
+            if gone {
+                let verb = if use_eviction { "evicted" } else { "deleted" };
+                print_result(ctx, &pod_named(&p.pod), format, verb, dry_run)?;
+            } else {
+                waiting.push(p);
+            }
+        }
+        let still = waiting;
         pending = still;
         if pending.is_empty() {
             break;

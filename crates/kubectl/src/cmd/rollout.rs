@@ -3,6 +3,7 @@
 //! the Deployment's ReplicaSets and their `deployment.kubernetes.io/revision` annotations,
 //! undo by copying a revision's pod template back into the Deployment.
 
+use super::watch::{self, Until};
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::Parsed;
@@ -10,12 +11,12 @@ use crate::output::{print_result, DryRun};
 use crate::resource::{kind_group_of, Builder, Item};
 use apimachinery::request::PatchType;
 use apimachinery::ApiRequest;
-use super::watch::{self, Until};
 use serde_json::{json, Map, Value};
 
 const REVISION: &str = "deployment.kubernetes.io/revision";
 const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
 const HASH_LABEL: &str = "pod-template-hash";
+const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// Annotations the Deployment keeps on rollback (rollback.go annotationsToSkip).
 const ANNOTATIONS_TO_SKIP: &[&str] = &[
     "kubectl.kubernetes.io/last-applied-configuration",
@@ -101,6 +102,7 @@ fn tabbed(rows: &[(String, String)]) -> String {
 }
 
 pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+    let format = super::output_format(flags)?;
     let revision = flags.int("revision");
     let mut errs = Vec::new();
     for item in items(ctx, flags)? {
@@ -113,6 +115,26 @@ pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         };
         let deploy = item.object.clone().unwrap_or(Value::Null);
         let rss = replica_sets(ctx, &deploy)?;
+        if !format.is_empty() {
+            // GetHistory: the ReplicaSets themselves, by revision.
+            let wanted: Vec<&Value> = rss
+                .iter()
+                .filter(|(r, _)| revision <= 0 || *r == revision)
+                .map(|(_, rs)| rs)
+                .collect();
+            if revision > 0 && wanted.is_empty() {
+                return Err(CmdError::msg("unable to find the specified revision"));
+            }
+            for rs in wanted {
+                let mut rs = rs.clone();
+                if let Some(o) = rs.as_object_mut() {
+                    o.entry("kind").or_insert(json!("ReplicaSet"));
+                    o.entry("apiVersion").or_insert(json!("apps/v1"));
+                }
+                crate::output::print_object(ctx, &rs, &format)?;
+            }
+            continue;
+        }
         let body = if rss.is_empty() {
             "No rollout history found.".to_string()
         } else if revision > 0 {
@@ -266,7 +288,9 @@ fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_
 }
 
 fn strategy_type(obj: &Value) -> &str {
-    obj.pointer("/spec/updateStrategy/type").and_then(Value::as_str).unwrap_or("RollingUpdate")
+    obj.pointer("/spec/updateStrategy/type")
+        .and_then(Value::as_str)
+        .unwrap_or("RollingUpdate")
 }
 
 /// The status viewers of polymorphichelpers/rollout_status.go: the line to print and whether
@@ -369,14 +393,22 @@ fn status_line(obj: &Value, kind: &str, revision: i64) -> CmdResult<(String, boo
                 return Ok((format!("Waiting for {} pods to be ready...\n", r - ready), false));
             }
             let updated = int_at(obj, "/status/updatedReplicas");
-            if obj.pointer("/spec/updateStrategy/rollingUpdate").is_some_and(Value::is_object) {
-                let partition = obj.pointer("/spec/updateStrategy/rollingUpdate/partition").and_then(Value::as_i64);
+            if obj
+                .pointer("/spec/updateStrategy/rollingUpdate")
+                .is_some_and(Value::is_object)
+            {
+                let partition = obj
+                    .pointer("/spec/updateStrategy/rollingUpdate/partition")
+                    .and_then(Value::as_i64);
                 if let (Some(r), Some(p)) = (replicas, partition) {
                     if updated < r - p {
                         return Ok((format!("Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...\n", r - p), false));
                     }
                 }
-                return Ok((format!("partitioned roll out complete: {updated} new pods have been updated...\n"), true));
+                return Ok((
+                    format!("partitioned roll out complete: {updated} new pods have been updated...\n"),
+                    true,
+                ));
             }
             let update_rev = str_at(obj, "/status/updateRevision");
             let current_rev = str_at(obj, "/status/currentRevision");
@@ -384,7 +416,10 @@ fn status_line(obj: &Value, kind: &str, revision: i64) -> CmdResult<(String, boo
                 return Ok((format!("waiting for statefulset rolling update to complete {updated} pods at revision {update_rev}...\n"), false));
             }
             let current = int_at(obj, "/status/currentReplicas");
-            Ok((format!("statefulset rolling update complete {current} pods at revision {current_rev}...\n"), true))
+            Ok((
+                format!("statefulset rolling update complete {current} pods at revision {current_rev}...\n"),
+                true,
+            ))
         }
         other => Err(CmdError::msg(format!(
             "no status viewer has been implemented for {other}"
@@ -398,7 +433,9 @@ fn status_line(obj: &Value, kind: &str, revision: i64) -> CmdResult<(String, boo
 pub fn status(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let revision = flags.int("revision");
     if revision < 0 {
-        return Err(CmdError::msg(format!("revision must be a positive integer: {revision}")));
+        return Err(CmdError::msg(format!(
+            "revision must be a positive integer: {revision}"
+        )));
     }
     let watch_flag = flags.bool("watch");
     let timeout = flags.duration_secs("timeout");
@@ -419,15 +456,21 @@ pub fn status(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         }
         let mut lw = watch::ListWatch::for_name(item.collection_path(), &item.name);
         let initial = lw.list(ctx)?;
-        let outcome = watch::until(ctx, &mut lw, initial, limit, &mut |ctx, ev| match ev.event_type.as_str() {
-            "ADDED" | "MODIFIED" => {
-                let (line, done) = status_line(&ev.object, &kind, revision)?;
-                ctx.stdout(line);
-                Ok(done || !watch_flag)
-            }
-            "DELETED" => Err(CmdError::msg("object has been deleted")),
-            _ => Ok(false),
-        })?;
+        let outcome = watch::until(
+            ctx,
+            &mut lw,
+            initial,
+            limit,
+            &mut |ctx, ev| match ev.event_type.as_str() {
+                "ADDED" | "MODIFIED" => {
+                    let (line, done) = status_line(&ev.object, &kind, revision)?;
+                    ctx.stdout(line);
+                    Ok(done || !watch_flag)
+                }
+                "DELETED" => Err(CmdError::msg("object has been deleted")),
+                _ => Ok(false),
+            },
+        )?;
         match outcome {
             Until::Done => {}
             Until::TimedOut => return Err(CmdError::msg("timed out waiting for the condition")),
@@ -463,9 +506,28 @@ pub fn restart(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             )));
             continue;
         }
-        let patch =
-            json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}});
         let obj = item.object.clone().unwrap_or(Value::Null);
+        if item.info.kind == "Deployment" && obj.pointer("/spec/paused").and_then(Value::as_bool) == Some(true) {
+            errs.push(CmdError::msg(format!(
+                "error: {} \"{}\" can't restart paused deployment (run rollout resume first)",
+                item.info.group_resource(),
+                item.name
+            )));
+            continue;
+        }
+        let current = obj
+            .pointer("/spec/template/metadata/annotations")
+            .and_then(|a| a.get(RESTARTED_AT))
+            .and_then(Value::as_str);
+        if current == Some(now.as_str()) {
+            // The patch would be empty: restartedAt has second precision.
+            errs.push(CmdError::msg(format!(
+                "failed to create patch for {}: if restart has already been triggered within the past second, please wait before attempting to trigger another",
+                item.name
+            )));
+            continue;
+        }
+        let patch = json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}});
         if dry_run == DryRun::Client {
             print_result(ctx, &obj, &format, "restarted", dry_run)?;
             continue;

@@ -28,6 +28,17 @@ pub enum Condition {
     JsonPath(JsonPath, Option<String>),
 }
 
+impl std::fmt::Debug for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Condition::Delete => f.write_str("Delete"),
+            Condition::Create => f.write_str("Create"),
+            Condition::Status(n, s) => write!(f, "Status({n}={s})"),
+            Condition::JsonPath(_, v) => write!(f, "JsonPath(={v:?})"),
+        }
+    }
+}
+
 /// Parses the `--for` values as conditionFuncsFor does.
 pub fn parse_conditions(values: &[String]) -> CmdResult<Vec<Condition>> {
     let mut out = Vec::new();

@@ -112,8 +112,13 @@ impl ListWatch {
         }
     }
 
+    /// The reflector's requests, query keys sorted as url.Values encodes them: the list
+    /// (`limit=500&resourceVersion=0`) and the watch (`allowWatchBookmarks=true…&watch=true`).
     fn request(&self, watch: bool) -> ApiRequest {
         let mut req = ApiRequest::get(self.path.clone());
+        if watch {
+            req = req.with_query("allowWatchBookmarks", "true");
+        }
         if !self.field_selector.is_empty() {
             req = req.with_query("fieldSelector", self.field_selector.clone());
         }
@@ -121,11 +126,11 @@ impl ListWatch {
             req = req.with_query("labelSelector", self.label_selector.clone());
         }
         if watch {
-            req = req
-                .with_query("resourceVersion", self.resource_version.clone())
-                .with_query("watch", "true");
+            req.with_query("resourceVersion", self.resource_version.clone())
+                .with_query("watch", "true")
+        } else {
+            req.with_query("limit", "500").with_query("resourceVersion", "0")
         }
-        req
     }
 
     fn wanted(&self, obj: &Value) -> bool {
