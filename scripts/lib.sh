@@ -56,7 +56,17 @@ check_trunk_pin() {
   fi
 }
 
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "installing node and npm (Debian packages)"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update && $sudo apt-get install -y nodejs npm
+  fi
+}
+
 ensure_web_toolchain() {
+  ensure_node
   ensure_wasm_target
   ensure_trunk
   ensure_wasm_bindgen

@@ -56,16 +56,35 @@ pub fn replay(text: &str, fs: shell::MemoryFs) -> String {
     out
 }
 
-/// The command whose output differs, with both outputs, so a failure reads like a diff.
+/// The command whose output differs, with both outputs and the first line that differs, so a
+/// failure reads like a diff even when the output is a long YAML document.
 pub fn first_difference(name: &str, expected: &str, actual: &str) -> String {
     let (e, a) = (parse(expected), parse(actual));
     for (x, y) in e.iter().zip(a.iter()) {
         if x.expected != y.expected {
             return format!(
-                "--- {name}\n$ {}\n--- expected:\n{}--- kubeplay:\n{}",
-                x.command, x.expected, y.expected
+                "--- {name}\n$ {}\n--- expected:\n{}--- kubeplay:\n{}{}",
+                x.command,
+                x.expected,
+                y.expected,
+                first_differing_line(&x.expected, &y.expected)
             );
         }
     }
     format!("--- {name}: step count differs")
+}
+
+fn first_differing_line(expected: &str, actual: &str) -> String {
+    let (mut e, mut a) = (expected.lines(), actual.lines());
+    let mut number = 1;
+    loop {
+        match (e.next(), a.next()) {
+            (Some(x), Some(y)) if x == y => number += 1,
+            (None, None) => return "--- the outputs differ only in their final newline\n".to_string(),
+            (x, y) => {
+                let show = |line: Option<&str>| line.map_or("(no line)".to_string(), |l| format!("{l:?}"));
+                return format!("--- first difference, line {number}:\n-{}\n+{}\n", show(x), show(y));
+            }
+        }
+    }
 }

@@ -232,7 +232,10 @@ fn go_json_error(e: &serde_json::Error, text: &str, start: usize) -> (String, St
     let ch = rest.get(at..).and_then(|s| s.chars().next()).unwrap_or(' ');
     let q = go_quote_char(ch);
     let msg = e.to_string();
-    let what = if msg.starts_with("expected `,` or `}`") {
+    let what = if msg.starts_with("recursion limit exceeded") {
+        // serde_json stops at 128 levels where Go allows 10000; Go's text for its own limit.
+        "exceeded max depth".to_string()
+    } else if msg.starts_with("expected `,` or `}`") {
         format!("invalid character {q} after object key:value pair")
     } else if msg.starts_with("expected `:`") {
         format!("invalid character {q} after object key")
@@ -1056,6 +1059,15 @@ mod tests {
             ),
         ] {
             assert_eq!(decode_documents(text), Err(DecodeError::Syntax(want.to_string())), "{text}");
+        }
+    }
+
+    #[test]
+    fn json_nested_beyond_the_decoder_limit_is_a_depth_error() {
+        let text = format!("{{\"a\": {}{}}}\n", "[".repeat(300), "]".repeat(300));
+        match decode_documents(&text) {
+            Err(DecodeError::Syntax(m)) => assert!(m.ends_with("exceeded max depth"), "{m}"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -12,7 +12,10 @@ use serde_json::Value;
 const MAX_DEPTH: usize = 64;
 
 fn preserves_unknown(schema: &Value) -> bool {
-    schema.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true)
+    schema
+        .get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        == Some(true)
 }
 
 fn child_path(parent: &str, key: &str) -> String {
@@ -39,7 +42,15 @@ fn property_schema<'a>(schema: &'a Value, key: &str) -> Option<Option<&'a Value>
 /// Walks `value` against `schema`, removing (when `remove`) and recording the paths of
 /// fields the schema does not know. The root keeps apiVersion, kind and metadata, as does
 /// any node marked `x-kubernetes-embedded-resource`.
-fn walk_unknown(schema: &Value, value: &mut Value, path: &str, root: bool, remove: bool, depth: usize, out: &mut Vec<String>) {
+fn walk_unknown(
+    schema: &Value,
+    value: &mut Value,
+    path: &str,
+    root: bool,
+    remove: bool,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
     if depth > MAX_DEPTH || preserves_unknown(schema) {
         return;
     }
@@ -330,7 +341,10 @@ mod tests {
         let obj = json!({"apiVersion": "x/v1", "kind": "K", "metadata": {"name": "a"}, "top": 1,
             "spec": {"image": "i", "foo": 1, "extra": {"any": {"thing": 1}}, "labels": {"k": "v"},
                      "items": [{"name": "n", "bad": true}]}});
-        assert_eq!(unknown_fields(&schema(), &obj), vec!["spec.foo", "spec.items[0].bad", "top"]);
+        assert_eq!(
+            unknown_fields(&schema(), &obj),
+            vec!["spec.foo", "spec.items[0].bad", "top"]
+        );
         let mut pruned = obj.clone();
         prune(&schema(), &mut pruned);
         assert_eq!(
@@ -366,7 +380,11 @@ mod tests {
                 "spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10",
             ]
         );
-        assert!(validate(&schema(), &json!({"spec": {"image": "i", "replicas": 10, "port": "http"}})).is_empty());
+        assert!(validate(
+            &schema(),
+            &json!({"spec": {"image": "i", "replicas": 10, "port": "http"}})
+        )
+        .is_empty());
     }
 
     #[test]

@@ -910,7 +910,9 @@ fn custom_resources_are_pruned_and_validated_against_their_schema() {
     let path = "/apis/stable.example.com/v1/namespaces/default/crontabs";
     let ct = |spec: Value| json!({"apiVersion": "stable.example.com/v1", "kind": "CronTab", "metadata": {"name": "c"}, "spec": spec});
     // Unknown fields: a strict decoding error (kubectl's default), pruned otherwise.
-    let e = api.post(path, ct(json!({"cronSpec": "* * * * */5", "foo": 1, "bar": 2}))).unwrap_err();
+    let e = api
+        .post(path, ct(json!({"cronSpec": "* * * * */5", "foo": 1, "bar": 2})))
+        .unwrap_err();
     assert_eq!(e.code(), 400);
     assert_eq!(
         e.message(),

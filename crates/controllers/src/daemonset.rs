@@ -460,7 +460,13 @@ impl Component for DaemonSetsController {
                 self.queue.add(k);
             }
         }
-        let Ok(changes) = self.pods.sync(api) else { return retry };
+        // Pods are only followed while there is a DaemonSet (the watch resumes later).
+        let changes = if self.sets.is_empty() {
+            Vec::new()
+        } else {
+            let Ok(changes) = self.pods.sync(api) else { return retry };
+            changes
+        };
         for c in changes {
             did_work = true;
             for obj in [Some(&c.object), c.old.as_ref()].into_iter().flatten() {

@@ -354,6 +354,13 @@ pub fn calculate_status(all: &[&Value], new_rs: Option<&Value>, d: &Value, now: 
             status.insert(k.into(), json!(v));
         }
     }
+    // GetTerminatingReplicaCountForReplicaSets: only when every ReplicaSet reports it.
+    if all.iter().all(|rs| rs.pointer("/status/terminatingReplicas").is_some()) {
+        status.insert(
+            "terminatingReplicas".into(),
+            json!(sum(all, "/status/terminatingReplicas")),
+        );
+    }
     if let Some(c) = d.pointer("/status/collisionCount") {
         status.insert("collisionCount".into(), c.clone());
     }
@@ -1342,7 +1349,13 @@ impl Component for DeploymentController {
             did_work = true;
             self.on_rs_change(c.kind, &c.object, c.old.as_ref());
         }
-        let Ok(changes) = self.pods.sync(api) else { return retry };
+        // Pods only matter to Recreate deployments (the watch resumes when one appears).
+        let changes = if self.deployments.list().any(|d| !is_rolling_update(d)) {
+            let Ok(changes) = self.pods.sync(api) else { return retry };
+            changes
+        } else {
+            Vec::new()
+        };
         for c in changes {
             did_work = true;
             if c.kind == ChangeKind::Deleted {

@@ -69,25 +69,40 @@ impl DisruptionController {
             "ReplicaSet" => {
                 let rs = by_uid(&self.replica_sets)?;
                 // A Deployment's ReplicaSet counts with the Deployment's scale.
-                if let Some(dr) = controller_ref(&rs).filter(|d| d.get("kind").and_then(Value::as_str) == Some("Deployment")) {
+                if let Some(dr) =
+                    controller_ref(&rs).filter(|d| d.get("kind").and_then(Value::as_str) == Some("Deployment"))
+                {
                     let d = self.deployments.get(ns, dr.get("name").and_then(Value::as_str)?)?;
-                    return Some((meta_str(d, "uid").to_string(), int_opt(d, "/spec/replicas").unwrap_or(1)));
+                    return Some((
+                        meta_str(d, "uid").to_string(),
+                        int_opt(d, "/spec/replicas").unwrap_or(1),
+                    ));
                 }
                 Some((uid.to_string(), int_opt(&rs, "/spec/replicas").unwrap_or(1)))
             }
-            "StatefulSet" => by_uid(&self.stateful_sets).map(|s| (uid.to_string(), int_opt(&s, "/spec/replicas").unwrap_or(1))),
-            "ReplicationController" => by_uid(&self.rcs).map(|s| (uid.to_string(), int_opt(&s, "/spec/replicas").unwrap_or(1))),
+            "StatefulSet" => {
+                by_uid(&self.stateful_sets).map(|s| (uid.to_string(), int_opt(&s, "/spec/replicas").unwrap_or(1)))
+            }
+            "ReplicationController" => {
+                by_uid(&self.rcs).map(|s| (uid.to_string(), int_opt(&s, "/spec/replicas").unwrap_or(1)))
+            }
             _ => None,
         }
     }
 
     fn sync(&mut self, api: &mut dyn ApiClient, now: SimTime, key: &Key) -> Result<Option<SimTime>, ApiError> {
-        let Some(pdb) = self.pdbs.get(&key.0, &key.1).cloned() else { return Ok(None) };
+        let Some(pdb) = self.pdbs.get(&key.0, &key.1).cloned() else {
+            return Ok(None);
+        };
         let selector = pdb
             .pointer("/spec/selector")
             .and_then(|s| Selector::from_label_selector(s).ok())
             .unwrap_or_else(Selector::nothing);
-        let pods: Vec<&Value> = self.pods.by_label_selector(Some(&key.0), &selector).filter(|p| !is_being_deleted(p)).collect();
+        let pods: Vec<&Value> = self
+            .pods
+            .by_label_selector(Some(&key.0), &selector)
+            .filter(|p| !is_being_deleted(p))
+            .collect();
         let mut scales: BTreeMap<String, i64> = BTreeMap::new();
         for p in &pods {
             if let Some((uid, n)) = self.controller_scale(p) {
@@ -98,27 +113,43 @@ impl DisruptionController {
         let spec = pdb.get("spec").cloned().unwrap_or_else(|| json!({}));
         let (expected, desired_healthy) = desired(&spec, expected_scale, pods.len() as i64);
         // Pods evicted recently still count as disrupted (not healthy).
-        let mut disrupted: Map<String, Value> = pdb.pointer("/status/disruptedPods").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut disrupted: Map<String, Value> = pdb
+            .pointer("/status/disruptedPods")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let mut wake = None;
         disrupted.retain(|name, t| {
             let alive = pods.iter().any(|p| meta_str(p, "name") == name);
-            let until = t.as_str().and_then(apimachinery::time::parse_rfc3339).map(|s| s + DELETION_TIMEOUT_SECS);
+            let until = t
+                .as_str()
+                .and_then(apimachinery::time::parse_rfc3339)
+                .map(|s| s + DELETION_TIMEOUT_SECS);
             let keep = alive && until.is_some_and(|u| u * 1000 > now.unix_millis());
             if keep {
                 wake = crate::earliest(wake, until.map(SimTime::from_unix_secs));
             }
             keep
         });
-        let healthy = pods.iter().filter(|p| is_pod_ready(p) && !disrupted.contains_key(meta_str(p, "name"))).count() as i64;
+        let healthy = pods
+            .iter()
+            .filter(|p| is_pod_ready(p) && !disrupted.contains_key(meta_str(p, "name")))
+            .count() as i64;
         let allowed = (healthy - desired_healthy).max(0);
         let old_cond = pdb
             .pointer("/status/conditions")
             .and_then(Value::as_array)
             .and_then(|a| a.iter().find(|c| str_at(c, "/type") == "DisruptionAllowed"))
             .cloned();
-        let (cstatus, reason) = if allowed > 0 { ("True", "SufficientPods") } else { ("False", "InsufficientPods") };
+        let (cstatus, reason) = if allowed > 0 {
+            ("True", "SufficientPods")
+        } else {
+            ("False", "InsufficientPods")
+        };
         let transition = match &old_cond {
-            Some(c) if str_at(c, "/status") == cstatus => c.get("lastTransitionTime").cloned().unwrap_or(json!(rfc3339(now))),
+            Some(c) if str_at(c, "/status") == cstatus => {
+                c.get("lastTransitionTime").cloned().unwrap_or(json!(rfc3339(now)))
+            }
             _ => json!(rfc3339(now)),
         };
         let generation = int_at(&pdb, "/metadata/generation");
@@ -138,7 +169,10 @@ impl DisruptionController {
         if pdb.get("status") != Some(&status) {
             let mut body = pdb.clone();
             set_field(&mut body, "status", status);
-            let path = format!("{}/status", object_path("policy/v1", "poddisruptionbudgets", &key.0, &key.1));
+            let path = format!(
+                "{}/status",
+                object_path("policy/v1", "poddisruptionbudgets", &key.0, &key.1)
+            );
             api.request(ApiRequest::put(path, body))?;
         }
         Ok(wake)
@@ -159,7 +193,18 @@ impl Component for DisruptionController {
             self.queue.add(c.key());
         }
         let mut namespaces: Vec<String> = Vec::new();
-        for inf in [&mut self.pods, &mut self.replica_sets, &mut self.deployments, &mut self.stateful_sets, &mut self.rcs] {
+        // Pods and their controllers only matter while there is a budget (watches resume later).
+        let followed = if self.pdbs.is_empty() { 0 } else { 5 };
+        for inf in [
+            &mut self.pods,
+            &mut self.replica_sets,
+            &mut self.deployments,
+            &mut self.stateful_sets,
+            &mut self.rcs,
+        ]
+        .into_iter()
+        .take(followed)
+        {
             let Ok(changes) = inf.sync(api) else { return retry };
             for c in changes {
                 did_work = true;
@@ -186,7 +231,10 @@ impl Component for DisruptionController {
                 Err(_) => self.queue.add_rate_limited(key, now),
             }
         }
-        StepResult { did_work, next_wakeup: self.queue.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.queue.next_deadline(),
+        }
     }
 }
 

@@ -118,6 +118,9 @@ fn pod_ip(pod: &Value) -> String {
     str_at(pod, "/status/podIPs/0/ip").to_string()
 }
 
+/// Addresses keyed by (IP, pod uid), with their readiness.
+type AddressSet = BTreeMap<(String, String), (Value, bool)>;
+
 /// The subsets for a Service and the pods its selector matches (`syncService` +
 /// `RepackSubsets`).
 pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
@@ -128,7 +131,7 @@ pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
         .cloned()
         .unwrap_or_default();
     // port (as canonical JSON, "" for the no-port sentinel) → address key → (address, ready)
-    let mut by_port: BTreeMap<String, (Option<Value>, BTreeMap<(String, String), (Value, bool)>)> = BTreeMap::new();
+    let mut by_port: BTreeMap<String, (Option<Value>, AddressSet)> = BTreeMap::new();
     for pod in pods {
         if !should_pod_be_in_endpoints(pod, tolerate) {
             continue;
@@ -165,7 +168,7 @@ pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
         }
     }
     // Group ports by the exact address set that offers them.
-    let mut by_addrs: BTreeMap<String, (BTreeMap<(String, String), (Value, bool)>, Vec<Value>)> = BTreeMap::new();
+    let mut by_addrs: BTreeMap<String, (AddressSet, Vec<Value>)> = BTreeMap::new();
     for (_, (port, addrs)) in by_port {
         let key =
             serde_json::to_string(&addrs.iter().map(|(k, (_, r))| (k, r)).collect::<Vec<_>>()).unwrap_or_default();
@@ -182,18 +185,9 @@ pub fn desired_subsets(svc: &Value, pods: &[&Value]) -> Vec<Value> {
                     .cmp(str_at(b, "/name"))
                     .then(int_at(a, "/port").cmp(&int_at(b, "/port")))
             });
-            let mut sorted: Vec<(&(String, String), &(Value, bool))> = addrs.iter().collect();
-            sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
-            let ready: Vec<Value> = sorted
-                .iter()
-                .filter(|(_, (_, r))| *r)
-                .map(|(_, (a, _))| a.clone())
-                .collect();
-            let not_ready: Vec<Value> = sorted
-                .iter()
-                .filter(|(_, (_, r))| !*r)
-                .map(|(_, (a, _))| a.clone())
-                .collect();
+            // The set is ordered by (IP, uid), as LessEndpointAddress orders addresses.
+            let ready: Vec<Value> = addrs.values().filter(|(_, r)| *r).map(|(a, _)| a.clone()).collect();
+            let not_ready: Vec<Value> = addrs.values().filter(|(_, r)| !*r).map(|(a, _)| a.clone()).collect();
             let mut s = Map::new();
             if !ready.is_empty() {
                 s.insert("addresses".into(), Value::Array(ready));

@@ -8,7 +8,9 @@
 //! [`garbage_collector`], [`serviceaccount_controller`], [`root_ca_cert_publisher`],
 //! [`endpoints_controller`], [`endpointslice_controller`], [`statefulset_controller`],
 //! [`daemonset_controller`], [`job_controller`], [`ttl_after_finished_controller`],
-//! [`cronjob_controller`], [`node_lifecycle_controller`], [`taint_eviction_controller`].
+//! [`cronjob_controller`], [`node_lifecycle_controller`], [`taint_eviction_controller`],
+//! [`disruption_controller`]; or all of them as one component: [`controller_manager`] (stepping
+//! order in [`ControllerManager::ORDER`]).
 //!
 //! State: every controller is Serialize + Deserialize. Informer stores are not saved: after a
 //! restore the first step relists and re-enqueues everything, as a restarted
@@ -20,11 +22,13 @@
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod expectations;
 pub mod garbage_collector;
 pub mod job;
+pub mod manager;
 pub mod node_lifecycle;
 pub mod replicaset;
 pub mod root_ca_cert_publisher;
@@ -35,11 +39,15 @@ pub mod util;
 pub use cronjob::{cronjob_controller, CronJobController};
 pub use daemonset::{daemonset_controller, DaemonSetsController};
 pub use deployment::{deployment_controller, DeploymentController};
+pub use disruption::{disruption_controller, DisruptionController};
 pub use endpoints::{endpoints_controller, EndpointsController};
 pub use endpointslice::{endpointslice_controller, EndpointSliceController};
 pub use garbage_collector::{garbage_collector, GarbageCollector};
 pub use job::{job_controller, ttl_after_finished_controller, JobController, TtlAfterFinishedController};
-pub use node_lifecycle::{node_lifecycle_controller, taint_eviction_controller, NodeLifecycleController, TaintEvictionController};
+pub use manager::{controller_manager, ControllerManager};
+pub use node_lifecycle::{
+    node_lifecycle_controller, taint_eviction_controller, NodeLifecycleController, TaintEvictionController,
+};
 pub use replicaset::{replicaset_controller, replication_controller, ReplicaSetController};
 pub use root_ca_cert_publisher::{root_ca_cert_publisher, RootCaCertPublisher};
 pub use serviceaccount::{serviceaccount_controller, ServiceAccountsController};

@@ -44,11 +44,16 @@ struct NodeHealth {
 }
 
 fn node_condition<'a>(node: &'a Value, type_: &str) -> Option<&'a Value> {
-    node.pointer("/status/conditions")?.as_array()?.iter().find(|c| str_at(c, "/type") == type_)
+    node.pointer("/status/conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| str_at(c, "/type") == type_)
 }
 
 fn ready_status(node: &Value) -> &str {
-    node_condition(node, "Ready").map(|c| str_at(c, "/status")).unwrap_or("Unknown")
+    node_condition(node, "Ready")
+        .map(|c| str_at(c, "/status"))
+        .unwrap_or("Unknown")
 }
 
 /// The taints the node should carry from its conditions and spec (key, effect), in
@@ -56,7 +61,10 @@ fn ready_status(node: &Value) -> &str {
 pub fn desired_condition_taints(node: &Value) -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
     // A node that never posted Ready gets no condition taints (admission added not-ready).
-    match node_condition(node, "Ready").map(|c| str_at(c, "/status")).unwrap_or("") {
+    match node_condition(node, "Ready")
+        .map(|c| str_at(c, "/status"))
+        .unwrap_or("")
+    {
         "False" => {
             out.push((NOT_READY_TAINT, "NoExecute"));
             out.push((NOT_READY_TAINT, "NoSchedule"));
@@ -95,7 +103,11 @@ const MANAGED_TAINTS: [&str; 7] = [
 
 /// The node's taints after the controller's passes (None when unchanged).
 pub fn reconcile_taints(node: &Value, now: SimTime) -> Option<Vec<Value>> {
-    let current: Vec<Value> = node.pointer("/spec/taints").and_then(Value::as_array).cloned().unwrap_or_default();
+    let current: Vec<Value> = node
+        .pointer("/spec/taints")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let desired = desired_condition_taints(node);
     let mut out: Vec<Value> = current
         .iter()
@@ -106,7 +118,10 @@ pub fn reconcile_taints(node: &Value, now: SimTime) -> Option<Vec<Value>> {
         .cloned()
         .collect();
     for (key, effect) in desired {
-        if !out.iter().any(|t| str_at(t, "/key") == key && str_at(t, "/effect") == effect) {
+        if !out
+            .iter()
+            .any(|t| str_at(t, "/key") == key && str_at(t, "/effect") == effect)
+        {
             let mut t = json!({"key": key, "effect": effect});
             if effect == "NoExecute" {
                 set_field(&mut t, "timeAdded", json!(rfc3339(now)));
@@ -151,12 +166,19 @@ impl NodeLifecycleController {
         let leases: BTreeMap<String, String> = self
             .leases
             .list()
-            .map(|l| (meta_str(l, "name").to_string(), str_at(l, "/spec/renewTime").to_string()))
+            .map(|l| {
+                (
+                    meta_str(l, "name").to_string(),
+                    str_at(l, "/spec/renewTime").to_string(),
+                )
+            })
             .collect();
         let mut seen = Vec::new();
         for node in self.nodes.list() {
             let name = meta_str(node, "name").to_string();
-            let heartbeat = node_condition(node, "Ready").map(|c| str_at(c, "/lastHeartbeatTime").to_string()).unwrap_or_default();
+            let heartbeat = node_condition(node, "Ready")
+                .map(|c| str_at(c, "/lastHeartbeatTime").to_string())
+                .unwrap_or_default();
             let lease_renew = leases.get(&name).cloned().unwrap_or_default();
             let entry = self.health.entry(name.clone()).or_insert_with(|| NodeHealth {
                 probe: now,
@@ -187,12 +209,17 @@ impl NodeLifecycleController {
         let nodes: Vec<Value> = self.nodes.list().cloned().collect();
         for node in nodes {
             let name = meta_str(&node, "name").to_string();
-            let Some(h) = self.health.get(&name).cloned() else { continue };
+            let Some(h) = self.health.get(&name).cloned() else {
+                continue;
+            };
             let mut node = node;
             let was_ready = ready_status(&node) == "True";
             if now > h.probe.add(Self::grace(&node)) {
-                let mut conditions: Vec<Value> =
-                    node.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+                let mut conditions: Vec<Value> = node
+                    .pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 let mut changed = false;
                 for type_ in MONITORED_CONDITIONS {
                     match conditions.iter_mut().find(|c| str_at(c, "/type") == type_) {
@@ -228,12 +255,26 @@ impl NodeLifecycleController {
             if was_ready && ready_status(&node) != "True" {
                 let reference = json!({"kind": "Node", "metadata": {"name": name, "uid": name}});
                 let msg = format!("Node {name} status is now: NodeNotReady");
-                let _ = self.recorder.record(api, now, &reference, "Normal", "NodeNotReady", &msg, "node-controller", "");
+                let _ = self.recorder.record(
+                    api,
+                    now,
+                    &reference,
+                    "Normal",
+                    "NodeNotReady",
+                    &msg,
+                    "node-controller",
+                    "",
+                );
                 wrote |= self.mark_pods_not_ready(api, now, &name)?;
             }
             if let Some(taints) = reconcile_taints(&node, now) {
-                let patch = json!({"spec": {"taints": if taints.is_empty() { Value::Null } else { Value::Array(taints) }}});
-                match api.request(ApiRequest::patch(format!("/api/v1/nodes/{name}"), PatchType::Merge, patch)) {
+                let patch =
+                    json!({"spec": {"taints": if taints.is_empty() { Value::Null } else { Value::Array(taints) }}});
+                match api.request(ApiRequest::patch(
+                    format!("/api/v1/nodes/{name}"),
+                    PatchType::Merge,
+                    patch,
+                )) {
                     Ok(_) => wrote = true,
                     Err(e) if e.code() == 404 => {}
                     Err(e) => return Err(e),
@@ -245,11 +286,23 @@ impl NodeLifecycleController {
 
     /// `MarkPodsNotReady`.
     fn mark_pods_not_ready(&mut self, api: &mut dyn ApiClient, now: SimTime, node: &str) -> Result<bool, ApiError> {
-        let pods: Vec<Value> = self.pods.list().filter(|p| str_at(p, "/spec/nodeName") == node).cloned().collect();
+        // Pods are only needed here: the informer catches up (or relists) on demand.
+        self.pods.sync(api)?;
+        let pods: Vec<Value> = self
+            .pods
+            .list()
+            .filter(|p| str_at(p, "/spec/nodeName") == node)
+            .cloned()
+            .collect();
         let mut wrote = false;
         for pod in pods {
-            let Some(conds) = pod.pointer("/status/conditions").and_then(Value::as_array) else { continue };
-            if !conds.iter().any(|c| str_at(c, "/type") == "Ready" && str_at(c, "/status") == "True") {
+            let Some(conds) = pod.pointer("/status/conditions").and_then(Value::as_array) else {
+                continue;
+            };
+            if !conds
+                .iter()
+                .any(|c| str_at(c, "/type") == "Ready" && str_at(c, "/status") == "True")
+            {
                 continue;
             }
             let conds: Vec<Value> = conds
@@ -264,10 +317,23 @@ impl NodeLifecycleController {
                 .collect();
             let (ns, name) = key_of(&pod);
             let path = format!("{}/status", object_path("v1", "pods", &ns, &name));
-            match api.request(ApiRequest::patch(path, PatchType::Merge, json!({"status": {"conditions": conds}}))) {
+            match api.request(ApiRequest::patch(
+                path,
+                PatchType::Merge,
+                json!({"status": {"conditions": conds}}),
+            )) {
                 Ok(_) => {
                     wrote = true;
-                    let _ = self.recorder.record(api, now, &pod, "Warning", "NodeNotReady", "Node is not ready", "node-controller", "");
+                    let _ = self.recorder.record(
+                        api,
+                        now,
+                        &pod,
+                        "Warning",
+                        "NodeNotReady",
+                        "Node is not ready",
+                        "node-controller",
+                        "",
+                    );
                 }
                 Err(e) if e.code() == 404 => {}
                 Err(e) => return Err(e),
@@ -280,7 +346,11 @@ impl NodeLifecycleController {
         self.nodes
             .list()
             .filter(|n| ready_status(n) != "Unknown")
-            .filter_map(|n| self.health.get(meta_str(n, "name")).map(|h| tick_after(h.probe.add(Self::grace(n)))))
+            .filter_map(|n| {
+                self.health
+                    .get(meta_str(n, "name"))
+                    .map(|h| tick_after(h.probe.add(Self::grace(n))))
+            })
             .min()
     }
 }
@@ -293,12 +363,14 @@ impl Component for NodeLifecycleController {
     fn step(&mut self, api: &mut dyn ApiClient, now: SimTime, _rng: &mut RngStreams) -> StepResult {
         let retry = StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1))));
         let mut did_work = false;
-        let Ok(changes) = self.nodes.sync(api) else { return retry };
+        let Ok(changes) = self.nodes.sync(api) else {
+            return retry;
+        };
         did_work |= !changes.is_empty();
-        let Ok(changes) = self.leases.sync(api) else { return retry };
+        let Ok(changes) = self.leases.sync(api) else {
+            return retry;
+        };
         did_work |= !changes.is_empty();
-        let Ok(changes) = self.pods.sync(api) else { return retry };
-        let _ = changes;
         self.observe(now);
         let due = self.next_deadline().is_some_and(|d| d <= now);
         if did_work || due || self.dirty {
@@ -308,7 +380,10 @@ impl Component for NodeLifecycleController {
                 Err(_) => return retry,
             }
         }
-        StepResult { did_work, next_wakeup: self.next_deadline() }
+        StepResult {
+            did_work,
+            next_wakeup: self.next_deadline(),
+        }
     }
 }
 
@@ -352,7 +427,11 @@ pub fn toleration_time(pod: &Value, taints: &[&Value]) -> Option<Duration> {
     if taints.is_empty() {
         return None;
     }
-    let tols: Vec<Value> = pod.pointer("/spec/tolerations").and_then(Value::as_array).cloned().unwrap_or_default();
+    let tols: Vec<Value> = pod
+        .pointer("/spec/tolerations")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut min: Option<i64> = None;
     let mut forever = true;
     for taint in taints {
@@ -387,7 +466,11 @@ impl TaintEvictionController {
                 continue;
             }
             let name = meta_str(node, "name");
-            for pod in self.pods.list().filter(|p| str_at(p, "/spec/nodeName") == name && !is_being_deleted(p)) {
+            for pod in self
+                .pods
+                .list()
+                .filter(|p| str_at(p, "/spec/nodeName") == name && !is_being_deleted(p))
+            {
                 if let Some(d) = toleration_time(pod, &taints) {
                     let (ns, pn) = key_of(pod);
                     out.insert(format!("{ns}/{pn}"), (d, pod.clone()));
@@ -403,12 +486,29 @@ impl TaintEvictionController {
         let path = object_path("v1", "pods", &ns, &name);
         let cond = json!({"type": "DisruptionTarget", "status": "True", "reason": "DeletionByTaintManager",
                           "message": "Taint manager: deleting due to NoExecute taint", "lastTransitionTime": rfc3339(now)});
-        let mut conds: Vec<Value> = pod.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut conds: Vec<Value> = pod
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         conds.retain(|c| str_at(c, "/type") != "DisruptionTarget");
         conds.push(cond);
-        let _ = api.request(ApiRequest::patch(format!("{path}/status"), PatchType::Merge, json!({"status": {"conditions": conds}})));
+        let _ = api.request(ApiRequest::patch(
+            format!("{path}/status"),
+            PatchType::Merge,
+            json!({"status": {"conditions": conds}}),
+        ));
         let msg = format!("Marking for deletion Pod {ns}/{name}");
-        let _ = self.recorder.record(api, now, pod, "Normal", "TaintManagerEviction", &msg, "taint-eviction-controller", "");
+        let _ = self.recorder.record(
+            api,
+            now,
+            pod,
+            "Normal",
+            "TaintManagerEviction",
+            &msg,
+            "taint-eviction-controller",
+            "",
+        );
         match api.request(ApiRequest::delete(path)) {
             Ok(_) => Ok(()),
             Err(e) if e.code() == 404 => Ok(()),
@@ -426,21 +526,49 @@ impl Component for TaintEvictionController {
         let retry = StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1))));
         let mut did_work = false;
         let Ok(n) = self.nodes.sync(api) else { return retry };
-        let Ok(p) = self.pods.sync(api) else { return retry };
-        let changed = !n.is_empty() || p.iter().any(|c| c.kind != ChangeKind::Deleted || self.scheduled.contains_key(&format!("{}/{}", c.key().0, c.key().1)));
+        // Pods only matter while some node has a NoExecute taint (the watch resumes later).
+        let tainted = self.nodes.list().any(|n| {
+            n.pointer("/spec/taints")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|t| str_at(t, "/effect") == "NoExecute"))
+        });
+        let p = if tainted || !self.scheduled.is_empty() {
+            let Ok(p) = self.pods.sync(api) else { return retry };
+            p
+        } else {
+            Vec::new()
+        };
+        let changed = !n.is_empty()
+            || p.iter().any(|c| {
+                c.kind != ChangeKind::Deleted || self.scheduled.contains_key(&format!("{}/{}", c.key().0, c.key().1))
+            });
         did_work |= !n.is_empty() || !p.is_empty();
         let due_now = self.scheduled.values().any(|e| e.due <= now);
         if changed || due_now {
             let desired = self.desired(now);
             // Cancel evictions whose reason went away.
-            let cancelled: Vec<String> = self.scheduled.keys().filter(|k| !desired.contains_key(*k)).cloned().collect();
+            let cancelled: Vec<String> = self
+                .scheduled
+                .keys()
+                .filter(|k| !desired.contains_key(*k))
+                .cloned()
+                .collect();
             for k in cancelled {
                 self.scheduled.remove(&k);
                 if let Some((ns, name)) = k.split_once('/') {
                     if let Some(pod) = self.pods.get(ns, name).cloned() {
                         if !is_being_deleted(&pod) {
                             let msg = format!("Cancelling deletion of Pod {k}");
-                            let _ = self.recorder.record(api, now, &pod, "Normal", "TaintManagerEviction", &msg, "taint-eviction-controller", "");
+                            let _ = self.recorder.record(
+                                api,
+                                now,
+                                &pod,
+                                "Normal",
+                                "TaintManagerEviction",
+                                &msg,
+                                "taint-eviction-controller",
+                                "",
+                            );
                             did_work = true;
                         }
                     }
@@ -457,14 +585,23 @@ impl Component for TaintEvictionController {
                     self.scheduled.remove(&k);
                     did_work = true;
                     if self.evict(api, now, &pod).is_err() {
-                        self.scheduled.insert(k, Eviction { created, due: now.add(Duration::from_secs(1)) });
+                        self.scheduled.insert(
+                            k,
+                            Eviction {
+                                created,
+                                due: now.add(Duration::from_secs(1)),
+                            },
+                        );
                     }
                 } else {
                     self.scheduled.insert(k, Eviction { created, due });
                 }
             }
         }
-        StepResult { did_work, next_wakeup: self.scheduled.values().map(|e| e.due).min() }
+        StepResult {
+            did_work,
+            next_wakeup: self.scheduled.values().map(|e| e.due).min(),
+        }
     }
 }
 
@@ -494,7 +631,10 @@ mod tests {
         back["spec"]["taints"] = json!(t);
         assert_eq!(
             reconcile_taints(&back, NOW).unwrap(),
-            vec![json!({"key": "custom", "effect": "NoSchedule"}), json!({"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"})]
+            vec![
+                json!({"key": "custom", "effect": "NoSchedule"}),
+                json!({"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"})
+            ]
         );
         assert_eq!(reconcile_taints(&node("True", false), NOW), None);
     }

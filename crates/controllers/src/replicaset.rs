@@ -208,6 +208,15 @@ impl ReplicaSetController {
             .cloned()
             .collect();
         let owned = self.claim_pods(api, &set, &selector, active)?;
+        // DeploymentReplicaSetTerminatingReplicas (beta, on since v1.35): ReplicaSets report
+        // their terminating pods; ReplicationControllers have no such field.
+        let terminating = (self.flavor == Flavor::ReplicaSet).then(|| {
+            let uid = meta_str(&set, "uid");
+            self.pods
+                .list_namespace(&key.0)
+                .filter(|p| is_pod_terminating(p) && controller_uid(p) == uid && selector.matches(&labels(p)))
+                .count() as i64
+        });
 
         let mut manage_err = None;
         if needs_sync && !is_being_deleted(&set) {
@@ -216,7 +225,7 @@ impl ReplicaSetController {
             }
         }
         let spec_replicas = int_opt(&set, "/spec/replicas").unwrap_or(1);
-        let new_status = calculate_status(&set, &owned, manage_err.as_ref().map(|e| e.message()), now);
+        let new_status = calculate_status(&set, &owned, terminating, manage_err.as_ref().map(|e| e.message()), now);
         let mut updated = set.clone();
         if status_needs_update(&set, &new_status) {
             updated = self.update_status(api, &set, new_status)?;
@@ -621,7 +630,13 @@ pub fn pods_to_delete(owned: &[Value], related: &[Value], n: usize, now: SimTime
 }
 
 /// `calculateStatus`.
-pub fn calculate_status(set: &Value, owned: &[Value], manage_err: Option<&str>, now: SimTime) -> Value {
+pub fn calculate_status(
+    set: &Value,
+    owned: &[Value],
+    terminating: Option<i64>,
+    manage_err: Option<&str>,
+    now: SimTime,
+) -> Value {
     let template_labels = string_map(set.pointer("/spec/template/metadata/labels"));
     let min_ready = int_at(set, "/spec/minReadySeconds");
     let mut fully_labeled = 0;
@@ -677,6 +692,9 @@ pub fn calculate_status(set: &Value, owned: &[Value], manage_err: Option<&str>, 
     if generation != 0 {
         status.insert("observedGeneration".into(), json!(generation));
     }
+    if let Some(t) = terminating {
+        status.insert("terminatingReplicas".into(), json!(t));
+    }
     if !conditions.is_empty() {
         status.insert("conditions".into(), Value::Array(conditions));
     }
@@ -703,7 +721,13 @@ impl Component for ReplicaSetController {
             }
             Err(_) => return StepResult::idle().wake_at(Some(now.add(Duration::from_secs(1)))),
         }
-        match self.pods.sync(api) {
+        // Pods are only followed while there is a set (the watch resumes later).
+        let pods = if self.sets.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.pods.sync(api)
+        };
+        match pods {
             Ok(changes) => {
                 for c in changes {
                     did_work = true;
@@ -824,12 +848,12 @@ mod tests {
             "2026-01-01T00:00:00Z",
         );
         b["metadata"]["labels"] = json!({"app": "web"});
-        let status = calculate_status(&set, &[a, b], None, NOW);
+        let status = calculate_status(&set, &[a, b], Some(0), None, NOW);
         assert_eq!(
             status,
-            json!({"replicas": 2, "fullyLabeledReplicas": 1, "readyReplicas": 2, "availableReplicas": 1, "observedGeneration": 2})
+            json!({"replicas": 2, "fullyLabeledReplicas": 1, "readyReplicas": 2, "availableReplicas": 1, "observedGeneration": 2, "terminatingReplicas": 0})
         );
-        let failed = calculate_status(&set, &[], Some("pods \"web-x\" is forbidden: quota"), NOW);
+        let failed = calculate_status(&set, &[], None, Some("pods \"web-x\" is forbidden: quota"), NOW);
         assert_eq!(failed["conditions"][0]["reason"], "FailedCreate");
         assert_eq!(failed["replicas"], 0);
     }

@@ -1,6 +1,9 @@
 //! The controllers against the real in-memory API server, with a fake kubelet that runs every
 //! pod at once (Running, Ready, an IP) and finishes the deletion of terminating pods.
 
+// ApiError (metav1.Status) is the fixed error type of every API call.
+#![allow(clippy::result_large_err, clippy::type_complexity)]
+
 use apimachinery::request::PatchType;
 use apimachinery::{ApiClient, ApiError, ApiRequest};
 use apiserver::{ApiServer, ApiServerConfig};
@@ -50,6 +53,7 @@ fn world() -> World {
         Box::new(controllers::cronjob_controller()),
         Box::new(controllers::node_lifecycle_controller()),
         Box::new(controllers::taint_eviction_controller()),
+        Box::new(controllers::disruption_controller()),
         Box::new(controllers::garbage_collector()),
     ];
     World {
@@ -293,6 +297,7 @@ fn a_deployment_gets_one_replica_set_and_three_running_pods() {
     let d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
     assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "1");
     assert_eq!(d["status"]["replicas"], 3);
+    assert_eq!(d["status"]["terminatingReplicas"], 0);
     assert_eq!(d["status"]["updatedReplicas"], 3);
     assert_eq!(d["status"]["readyReplicas"], 3);
     assert_eq!(d["status"]["availableReplicas"], 3);
@@ -446,7 +451,7 @@ fn scaling_down_deletes_pods_and_records_events() {
     );
     assert_eq!(
         rs["status"],
-        json!({"replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 2})
+        json!({"replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 2, "terminatingReplicas": 0})
     );
 }
 
@@ -840,7 +845,10 @@ fn a_cron_job_creates_a_job_every_minute() {
                         "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "busybox"}]}}}}}}),
     );
     w.settle();
-    assert_eq!(list(&mut w.api, "/apis/batch/v1/namespaces/default/jobs"), Vec::<Value>::new());
+    assert_eq!(
+        list(&mut w.api, "/apis/batch/v1/namespaces/default/jobs"),
+        Vec::<Value>::new()
+    );
     // The controller looks 100 ms after each activation.
     w.advance(61);
     w.settle();
@@ -852,8 +860,14 @@ fn a_cron_job_creates_a_job_every_minute() {
     assert_eq!(cj["status"]["lastScheduleTime"], "2026-01-01T00:01:00Z");
     assert_eq!(cj["status"]["lastSuccessfulTime"], "2026-01-01T00:01:01Z");
     assert!(cj["status"].get("active").is_none(), "{}", cj["status"]);
-    assert_eq!(w.events("SuccessfulCreate").first().cloned(), Some(format!("Created job hello-{minute}")));
-    assert_eq!(w.events("SawCompletedJob"), vec![format!("Saw completed job: hello-{minute}, condition: Complete")]);
+    assert_eq!(
+        w.events("SuccessfulCreate").first().cloned(),
+        Some(format!("Created job hello-{minute}"))
+    );
+    assert_eq!(
+        w.events("SawCompletedJob"),
+        vec![format!("Saw completed job: hello-{minute}, condition: Complete")]
+    );
     // Five more minutes: the successful history keeps three.
     for _ in 0..5 {
         w.advance(60);
@@ -864,7 +878,12 @@ fn a_cron_job_creates_a_job_every_minute() {
         .map(|j| j["metadata"]["name"].as_str().unwrap().to_string())
         .collect();
     names.sort();
-    assert_eq!(names, (minute + 3..=minute + 5).map(|m| format!("hello-{m}")).collect::<Vec<_>>());
+    assert_eq!(
+        names,
+        (minute + 3..=minute + 5)
+            .map(|m| format!("hello-{m}"))
+            .collect::<Vec<_>>()
+    );
 }
 
 fn heartbeat(w: &mut World, node: &str) {
@@ -873,7 +892,13 @@ fn heartbeat(w: &mut World, node: &str) {
                        "spec": {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": now}});
     let path = format!("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{node}");
     if w.get(&path).is_ok() {
-        w.api.request(ApiRequest::patch(path, PatchType::Merge, json!({"spec": {"renewTime": now}}))).unwrap();
+        w.api
+            .request(ApiRequest::patch(
+                path,
+                PatchType::Merge,
+                json!({"spec": {"renewTime": now}}),
+            ))
+            .unwrap();
     } else {
         w.post("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", lease);
     }
@@ -884,13 +909,22 @@ fn a_silent_node_goes_unknown_and_its_pods_are_evicted_after_five_minutes() {
     let mut w = world();
     let t = apimachinery::time::format_rfc3339(w.api.ctx.now().unix_secs());
     for name in ["node01", "node02"] {
-        w.post("/api/v1/nodes", json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}}));
+        w.post(
+            "/api/v1/nodes",
+            json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}}),
+        );
         let status = json!({"status": {"conditions": [
             {"type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory", "message": "kubelet has sufficient memory available", "lastHeartbeatTime": t, "lastTransitionTime": t},
             {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure", "message": "kubelet has no disk pressure", "lastHeartbeatTime": t, "lastTransitionTime": t},
             {"type": "PIDPressure", "status": "False", "reason": "KubeletHasSufficientPID", "message": "kubelet has sufficient PID available", "lastHeartbeatTime": t, "lastTransitionTime": t},
             {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status", "lastHeartbeatTime": t, "lastTransitionTime": t}]}});
-        w.api.request(ApiRequest::patch(format!("/api/v1/nodes/{name}/status"), PatchType::Merge, status)).unwrap();
+        w.api
+            .request(ApiRequest::patch(
+                format!("/api/v1/nodes/{name}/status"),
+                PatchType::Merge,
+                status,
+            ))
+            .unwrap();
         heartbeat(&mut w, name);
     }
     w.settle();
@@ -905,7 +939,10 @@ fn a_silent_node_goes_unknown_and_its_pods_are_evicted_after_five_minutes() {
         heartbeat(&mut w, "node02");
         w.settle();
     }
-    assert_eq!(w.get("/api/v1/nodes/node01").unwrap()["status"]["conditions"][3]["status"], "True");
+    assert_eq!(
+        w.get("/api/v1/nodes/node01").unwrap()["status"]["conditions"][3]["status"],
+        "True"
+    );
     w.advance(10);
     heartbeat(&mut w, "node02");
     w.settle();
@@ -919,11 +956,20 @@ fn a_silent_node_goes_unknown_and_its_pods_are_evicted_after_five_minutes() {
         json!([{"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": "2026-01-01T00:01:00Z"},
                {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"}])
     );
-    assert_eq!(w.get("/api/v1/nodes/node02").unwrap()["status"]["conditions"][3]["status"], "True");
+    assert_eq!(
+        w.get("/api/v1/nodes/node02").unwrap()["status"]["conditions"][3]["status"],
+        "True"
+    );
     let pods = live_pods(&mut w.api);
-    assert!(pods.iter().all(|p| p["status"]["conditions"][3]["status"] == "False"), "{pods:?}");
+    assert!(
+        pods.iter().all(|p| p["status"]["conditions"][3]["status"] == "False"),
+        "{pods:?}"
+    );
     assert_eq!(w.events("NodeNotReady").len(), 3);
-    let old: Vec<String> = pods.iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    let old: Vec<String> = pods
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
     // The 300 s default toleration runs out.
     w.advance(299);
     w.settle();
@@ -932,10 +978,262 @@ fn a_silent_node_goes_unknown_and_its_pods_are_evicted_after_five_minutes() {
     w.settle();
     let mut evicted = w.events("TaintManagerEviction");
     evicted.sort();
-    let mut want: Vec<String> = old.iter().map(|n| format!("Marking for deletion Pod default/{n}")).collect();
+    let mut want: Vec<String> = old
+        .iter()
+        .map(|n| format!("Marking for deletion Pod default/{n}"))
+        .collect();
     want.sort();
     assert_eq!(evicted, want);
-    let now_pods: Vec<String> = live_pods(&mut w.api).iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect();
+    let now_pods: Vec<String> = live_pods(&mut w.api)
+        .iter()
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(now_pods.len(), 2);
     assert!(now_pods.iter().all(|n| !old.contains(n)));
+}
+
+#[test]
+fn a_disruption_budget_counts_healthy_pods_and_gates_evictions() {
+    let mut w = world();
+    w.settle();
+    w.post(DEPLOYMENTS, deployment("web", 3, "nginx"));
+    w.post(
+        "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+        json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"},
+               "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}}}),
+    );
+    w.settle();
+    let pdb = w
+        .get("/apis/policy/v1/namespaces/default/poddisruptionbudgets/web")
+        .unwrap();
+    assert_eq!(pdb["status"]["currentHealthy"], 3);
+    assert_eq!(pdb["status"]["desiredHealthy"], 2);
+    assert_eq!(pdb["status"]["expectedPods"], 3);
+    assert_eq!(pdb["status"]["disruptionsAllowed"], 1);
+    assert_eq!(pdb["status"]["conditions"][0]["reason"], "SufficientPods");
+    // One eviction is allowed; the budget is then spent until the replacement is ready.
+    w.kubelet_paused = true;
+    let pods = live_pods(&mut w.api);
+    let evict = |w: &mut World, name: &str| {
+        let body =
+            json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": "default"}});
+        w.api.request(ApiRequest::post(format!("{PODS}/{name}/eviction"), body))
+    };
+    assert!(evict(&mut w, pods[0]["metadata"]["name"].as_str().unwrap()).is_ok());
+    w.settle();
+    let err = evict(&mut w, pods[1]["metadata"]["name"].as_str().unwrap()).unwrap_err();
+    assert_eq!(err.code(), 429, "{err:?}");
+    let pdb = w
+        .get("/apis/policy/v1/namespaces/default/poddisruptionbudgets/web")
+        .unwrap();
+    assert_eq!(pdb["status"]["disruptionsAllowed"], 0);
+    assert_eq!(pdb["status"]["conditions"][0]["reason"], "InsufficientPods");
+    w.kubelet_paused = false;
+    w.settle();
+    let pdb = w
+        .get("/apis/policy/v1/namespaces/default/poddisruptionbudgets/web")
+        .unwrap();
+    assert_eq!(pdb["status"]["disruptionsAllowed"], 1);
+}
+
+#[test]
+fn recreate_stops_every_old_pod_before_starting_new_ones() {
+    let mut w = world();
+    w.settle();
+    let mut d = deployment("web", 3, "nginx");
+    d["spec"]["strategy"] = json!({"type": "Recreate"});
+    w.post(DEPLOYMENTS, d);
+    w.settle();
+    let mixed = std::rc::Rc::new(std::cell::Cell::new(false));
+    let seen = mixed.clone();
+    w.observer = Some(Box::new(move |api: &mut Local| {
+        let images: std::collections::BTreeSet<String> = list(api, PODS)
+            .iter()
+            .map(|p| p["spec"]["containers"][0]["image"].as_str().unwrap().to_string())
+            .collect();
+        if images.len() > 1 {
+            seen.set(true);
+        }
+    }));
+    let mut d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
+    w.api.request(ApiRequest::put(format!("{DEPLOYMENTS}/web"), d)).unwrap();
+    w.settle();
+    assert!(!mixed.get());
+    let pods = live_pods(&mut w.api);
+    assert_eq!(pods.len(), 3);
+    assert!(pods.iter().all(|p| p["spec"]["containers"][0]["image"] == "nginx:1.27"));
+    let d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
+    assert_eq!(d["status"]["conditions"][1]["reason"], "NewReplicaSetAvailable");
+}
+
+#[test]
+fn the_controller_manager_survives_a_save_and_restore_mid_rollout() {
+    let mut w = world();
+    w.controllers = Vec::new();
+    let mut manager = controllers::controller_manager(ROOT_CA);
+    let mut rng = sim::RngStreams::new(1);
+    let mut run = |w: &mut World, m: &mut controllers::ControllerManager, rounds: usize| {
+        for _ in 0..rounds {
+            let now = w.api.ctx.now();
+            let r = m.step(&mut w.api, now, &mut rng);
+            let k = w.kubelet();
+            if !r.did_work && !k {
+                break;
+            }
+        }
+    };
+    w.post(DEPLOYMENTS, deployment("web", 5, "nginx"));
+    run(&mut w, &mut manager, 3);
+    assert!(live_pods(&mut w.api).len() < 5 || list(&mut w.api, REPLICASETS).len() == 1);
+    // Save and restore: informers relist, queues and expectations come back.
+    let saved = serde_json::to_string(&manager).unwrap();
+    let mut restored: controllers::ControllerManager = serde_json::from_str(&saved).unwrap();
+    run(&mut w, &mut restored, 200);
+    assert_eq!(live_pods(&mut w.api).len(), 5);
+    assert_eq!(list(&mut w.api, REPLICASETS).len(), 1);
+    let d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
+    assert_eq!(d["status"]["availableReplicas"], 5);
+}
+
+#[test]
+fn scaling_mid_rollout_spreads_replicas_proportionally() {
+    let mut w = world();
+    w.settle();
+    let mut d = deployment("web", 10, "nginx");
+    d["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 3, "maxUnavailable": 2}});
+    w.post(DEPLOYMENTS, d);
+    w.settle();
+    let old_rs = list(&mut w.api, REPLICASETS)[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The new pods never become ready: the rollout stalls at old 8, new 5 (13 = 10 + surge).
+    w.kubelet_paused = true;
+    let mut d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
+    w.api.request(ApiRequest::put(format!("{DEPLOYMENTS}/web"), d)).unwrap();
+    w.settle();
+    let sizes = |w: &mut World| -> Vec<(String, i64)> {
+        let mut v: Vec<(String, i64)> = list(&mut w.api, REPLICASETS)
+            .iter()
+            .map(|rs| {
+                (
+                    rs["metadata"]["name"].as_str().unwrap().to_string(),
+                    rs["spec"]["replicas"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = sizes(&mut w);
+    assert_eq!(before.iter().find(|(n, _)| *n == old_rs).map(|x| x.1), Some(8));
+    assert_eq!(before.iter().find(|(n, _)| *n != old_rs).map(|x| x.1), Some(5));
+    // 10 → 15 (18 with surge): +5 split by the max-replicas annotation (13), as the
+    // documentation's example: 3 to the old ReplicaSet, 2 to the new one.
+    w.api
+        .request(ApiRequest::patch(
+            format!("{DEPLOYMENTS}/web"),
+            PatchType::Merge,
+            json!({"spec": {"replicas": 15}}),
+        ))
+        .unwrap();
+    w.settle();
+    let after = sizes(&mut w);
+    assert_eq!(after.iter().find(|(n, _)| *n == old_rs).map(|x| x.1), Some(11));
+    assert_eq!(after.iter().find(|(n, _)| *n != old_rs).map(|x| x.1), Some(7));
+    // Paused: the template can change without a new ReplicaSet.
+    w.api
+        .request(ApiRequest::patch(
+            format!("{DEPLOYMENTS}/web"),
+            PatchType::Merge,
+            json!({"spec": {"paused": true}}),
+        ))
+        .unwrap();
+    w.settle();
+    let mut d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
+    d["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.28");
+    w.api.request(ApiRequest::put(format!("{DEPLOYMENTS}/web"), d)).unwrap();
+    w.settle();
+    assert_eq!(list(&mut w.api, REPLICASETS).len(), 2);
+    let d = w.get(&format!("{DEPLOYMENTS}/web")).unwrap();
+    let progressing = d["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Progressing")
+        .unwrap()
+        .clone();
+    assert_eq!(progressing["reason"], "DeploymentPaused");
+    assert_eq!(progressing["message"], "Deployment is paused");
+    assert_eq!(progressing["status"], "Unknown");
+    w.api
+        .request(ApiRequest::patch(
+            format!("{DEPLOYMENTS}/web"),
+            PatchType::Merge,
+            json!({"spec": {"paused": false}}),
+        ))
+        .unwrap();
+    w.kubelet_paused = false;
+    w.settle();
+    assert_eq!(list(&mut w.api, REPLICASETS).len(), 3);
+    let pods = live_pods(&mut w.api);
+    assert_eq!(pods.len(), 15);
+    assert!(pods.iter().all(|p| p["spec"]["containers"][0]["image"] == "nginx:1.28"));
+}
+
+#[test]
+fn a_stateful_set_rolls_out_from_the_highest_ordinal_down_to_the_partition() {
+    let mut w = world();
+    w.settle();
+    w.post(
+        "/apis/apps/v1/namespaces/default/statefulsets",
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
+               "spec": {"replicas": 3, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
+                        "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 1}},
+                        "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "c", "image": "redis:7"}]}}}}),
+    );
+    w.settle();
+    let first = w.get("/apis/apps/v1/namespaces/default/statefulsets/db").unwrap()["status"]["updateRevision"].clone();
+    let mut sts = w.get("/apis/apps/v1/namespaces/default/statefulsets/db").unwrap();
+    sts["spec"]["template"]["spec"]["containers"][0]["image"] = json!("redis:8");
+    w.api
+        .request(ApiRequest::put("/apis/apps/v1/namespaces/default/statefulsets/db", sts))
+        .unwrap();
+    w.settle();
+    assert_eq!(
+        w.events("SuccessfulDelete"),
+        vec![
+            "delete Pod db-2 in StatefulSet db successful",
+            "delete Pod db-1 in StatefulSet db successful"
+        ]
+    );
+    let image =
+        |w: &mut World, n: &str| w.get(&format!("{PODS}/{n}")).unwrap()["spec"]["containers"][0]["image"].clone();
+    assert_eq!(image(&mut w, "db-0"), "redis:7");
+    assert_eq!(image(&mut w, "db-1"), "redis:8");
+    assert_eq!(image(&mut w, "db-2"), "redis:8");
+    let status = w.get("/apis/apps/v1/namespaces/default/statefulsets/db").unwrap()["status"].clone();
+    assert_eq!(status["currentRevision"], first);
+    assert_ne!(status["updateRevision"], first);
+    assert_eq!(status["updatedReplicas"], 2);
+    assert_eq!(status["currentReplicas"], 1);
+    assert_eq!(
+        list(&mut w.api, "/apis/apps/v1/namespaces/default/controllerrevisions").len(),
+        2
+    );
+    // Partition 0: the last pod follows and the update revision becomes current.
+    w.api
+        .request(ApiRequest::patch(
+            "/apis/apps/v1/namespaces/default/statefulsets/db",
+            PatchType::Merge,
+            json!({"spec": {"updateStrategy": {"rollingUpdate": {"partition": 0}}}}),
+        ))
+        .unwrap();
+    w.settle();
+    assert_eq!(image(&mut w, "db-0"), "redis:8");
+    let status = w.get("/apis/apps/v1/namespaces/default/statefulsets/db").unwrap()["status"].clone();
+    assert_eq!(status["currentRevision"], status["updateRevision"]);
+    assert_eq!(status["currentReplicas"], 3);
 }

@@ -26,6 +26,8 @@ struct State {
     logs: BTreeMap<String, String>,
     /// Pods whose eviction a PodDisruptionBudget refuses.
     pdb_blocked: BTreeSet<String>,
+    /// Pods that an eviction only marks for deletion (they never finish terminating).
+    slow_terminate: BTreeSet<String>,
     /// NodeMetrics and PodMetrics, when metrics.k8s.io is served.
     metrics: Option<(Vec<Value>, Vec<Value>)>,
     now: i64,
@@ -93,6 +95,7 @@ fn path_of(obj: &Value) -> String {
         "ReplicaSet" => "replicasets",
         "Event" => "events",
         "Job" => "jobs",
+        "ControllerRevision" => "controllerrevisions",
         other => panic!("no path for {other}"),
     };
     let ns = obj["metadata"]["namespace"].as_str().unwrap_or("default");
@@ -143,7 +146,13 @@ impl ApiClient for Client {
                     &name,
                 ));
             }
-            st.remove(&pod_path);
+            if st.slow_terminate.contains(&name) {
+                st.update(&pod_path, |p| {
+                    p["metadata"]["deletionTimestamp"] = json!("2026-09-21T00:00:00Z")
+                });
+            } else {
+                st.remove(&pod_path);
+            }
             return Ok(json!({"kind": "Status", "apiVersion": "v1", "status": "Success"}));
         }
         if req.method == Method::Get && req.path.starts_with("/apis/metrics.k8s.io/v1beta1/") {
@@ -180,6 +189,19 @@ impl ApiClient for Client {
                 .map(|(_, t, _, o)| json!({"type": t, "object": o}))
                 .collect();
             return Ok(Value::Array(evs));
+        }
+        if req.method == Method::Get && req.path.ends_with("/controllerrevisions") {
+            st.cluster.requests.push(req.clone());
+            let items: Vec<Value> = st
+                .cluster
+                .objects
+                .iter()
+                .filter(|(p, _)| p.starts_with(&format!("{}/", req.path)))
+                .map(|(_, o)| o.clone())
+                .collect();
+            return Ok(
+                json!({"kind": "ControllerRevisionList", "apiVersion": "apps/v1", "metadata": {"resourceVersion": st.rv.to_string()}, "items": items}),
+            );
         }
         let mut answer = st.cluster.request(req.clone())?;
         if req.method == Method::Get && req.path == "/apis" && st.metrics.is_some() {
@@ -256,6 +278,7 @@ impl World {
                 rv: 100,
                 logs: BTreeMap::new(),
                 pdb_blocked: BTreeSet::new(),
+                slow_terminate: BTreeSet::new(),
                 metrics: None,
                 now: START,
                 script: Vec::new(),
@@ -677,15 +700,24 @@ fn drain_evicts_and_retries_while_a_disruption_budget_refuses() {
 fn drain_gives_up_at_its_timeout() {
     let mut w = drain_world();
     w.state.borrow_mut().pdb_blocked.insert("web-1".into());
-    let out = w.sh("drain node01 --ignore-daemonsets --force --timeout=3s");
-    assert!(
-        out.ends_with(
-            "error: unable to drain node \"node01\" due to error: error when evicting pods/\"web-1\" -n \"default\": global timeout reached: 3s, continuing command...\n\
-             There are pending nodes to be drained:\n node01\n\
-             error when evicting pods/\"web-1\" -n \"default\": global timeout reached: 3s\n[exit 1]\n"
-        ),
-        "{out}"
+    w.state.borrow_mut().slow_terminate.insert("bare".into());
+    assert_eq!(
+        w.sh("drain node01 --ignore-daemonsets --force --timeout=3s"),
+        "node/node01 cordoned\n\
+         Warning: deleting Pods that declare no controller: default/bare; ignoring DaemonSet-managed Pods: kube-system/kube-proxy-abc\n\
+         evicting pod default/bare\n\
+         evicting pod default/web-1\n\
+         error when evicting pods/\"web-1\" -n \"default\" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.\n\
+         evicting pod default/web-1\n\
+         There are pending pods in node \"node01\" when an error occurred: [error when waiting for pod \"bare\" in namespace \"default\" to terminate: context deadline exceeded, error when evicting pods/\"web-1\" -n \"default\": global timeout reached: 3s]\n\
+         pod/bare\n\
+         pod/web-1\n\
+         error: unable to drain node \"node01\" due to error: [error when waiting for pod \"bare\" in namespace \"default\" to terminate: context deadline exceeded, error when evicting pods/\"web-1\" -n \"default\": global timeout reached: 3s], continuing command...\n\
+         There are pending nodes to be drained:\n node01\n\
+         error when waiting for pod \"bare\" in namespace \"default\" to terminate: context deadline exceeded\n\
+         error when evicting pods/\"web-1\" -n \"default\": global timeout reached: 3s\n[exit 1]\n"
     );
+    assert_eq!(w.waited(), 5);
 }
 
 #[test]
@@ -718,6 +750,10 @@ fn top_needs_the_metrics_api_and_prints_usage_tables() {
     assert_eq!(
         w.sh("top pod --sort-by=x"),
         "error: --sort-by accepts only cpu or memory\n[exit 1]\n"
+    );
+    assert_eq!(
+        w.sh("top node a b"),
+        "error: node [NAME | -l label]\nSee 'kubectl top node -h' for help and examples\n[exit 1]\n"
     );
 }
 
@@ -757,6 +793,11 @@ fn events_are_listed_oldest_first_and_filtered() {
         w.sh("events --types=foo"),
         "error: valid --types are Normal or Warning\n[exit 1]\n"
     );
+    assert_eq!(
+        w.sh("events --types=Normal,Bogus"),
+        "error: valid --types are Normal or Warning\n[exit 1]\n"
+    );
+    assert!(w.sh("events --types=Normal,Warning").contains("BackOff"));
     assert_eq!(
         w.sh("events --for=x"),
         "error: --for must be in resource/name form\n[exit 1]\n"
@@ -800,6 +841,11 @@ fn autoscale_creates_a_v2_horizontal_pod_autoscaler() {
         w.sh("autoscale deploy web"),
         "error: required flag(s) \"max\" not set\n[exit 1]\n"
     );
+    w.set(pod("p", "node01", true));
+    assert_eq!(
+        w.sh("autoscale pod p --max=3"),
+        "error: cannot autoscale a Pod: could not find scale subresource for /v1, Resource=pods in discovery information\n[exit 1]\n"
+    );
     assert_eq!(
         w.sh("autoscale deploy web --max=2 --min=3"),
         "error: --max=MAXPODS must be larger or equal to --min=MINPODS, max: 2, min: 3\n[exit 1]\n"
@@ -816,7 +862,10 @@ fn autoscale_creates_a_v2_horizontal_pod_autoscaler() {
 fn rollout_restart_stamps_the_template_and_refuses_paused_deployments() {
     let mut w = World::new();
     w.set(deployment(1, 1, json!({})));
-    assert_eq!(w.sh("rollout restart deployment/web"), "deployment.apps/web restarted\n");
+    assert_eq!(
+        w.sh("rollout restart deployment/web"),
+        "deployment.apps/web restarted\n"
+    );
     let d = w.state.borrow().cluster.objects[DEPLOY].clone();
     assert_eq!(
         d["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"],
@@ -826,7 +875,9 @@ fn rollout_restart_stamps_the_template_and_refuses_paused_deployments() {
         w.sh("rollout restart deployment/web"),
         "error: failed to create patch for web: if restart has already been triggered within the past second, please wait before attempting to trigger another\n[exit 1]\n"
     );
-    w.state.borrow_mut().update(DEPLOY, |d| d["spec"]["paused"] = json!(true));
+    w.state
+        .borrow_mut()
+        .update(DEPLOY, |d| d["spec"]["paused"] = json!(true));
     assert_eq!(
         w.sh("rollout restart deployment/web"),
         "error: deployments.apps \"web\" can't restart paused deployment (run rollout resume first)\n[exit 1]\n"
@@ -848,13 +899,20 @@ fn rollout_history_prints_replica_sets_with_an_output_format() {
         w.sh("rollout history deployment/web -o name"),
         "replicaset.apps/web-aaa\nreplicaset.apps/web-bbb\n"
     );
-    assert_eq!(w.sh("rollout history deployment/web -o name --revision=2"), "replicaset.apps/web-bbb\n");
+    assert_eq!(
+        w.sh("rollout history deployment/web -o name --revision=2"),
+        "replicaset.apps/web-bbb\n"
+    );
 }
 
 #[test]
 fn rollout_status_stops_quietly_when_interrupted() {
     let mut w = World::new();
-    w.set(deployment(1, 1, json!({"replicas": 3, "updatedReplicas": 3, "availableReplicas": 1})));
+    w.set(deployment(
+        1,
+        1,
+        json!({"replicas": 3, "updatedReplicas": 3, "availableReplicas": 1}),
+    ));
     w.state.borrow_mut().interrupt_after = Some(2);
     assert_eq!(
         w.sh("rollout status deployment/web"),
@@ -866,8 +924,10 @@ fn rollout_status_stops_quietly_when_interrupted() {
 #[test]
 fn logs_of_a_job_use_its_selector_and_wait_for_a_first_pod() {
     let mut w = World::new();
-    w.set(json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi", "namespace": "default"},
-        "spec": {"selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "j1"}}}}));
+    w.set(
+        json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "pi", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "j1"}}}}),
+    );
     w.at(2, |st| {
         st.set(json!({"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "pi-abcde", "namespace": "default", "labels": {"batch.kubernetes.io/controller-uid": "j1"}},
@@ -896,4 +956,76 @@ fn drain_dry_run_lists_the_pods_it_would_evict() {
     assert!(w.requests_to("/eviction").is_empty());
     let n = w.state.borrow().cluster.objects["/api/v1/nodes/node01"].clone();
     assert!(n["spec"].get("unschedulable").is_none());
+}
+
+#[test]
+fn daemonset_history_and_undo_use_controller_revisions() {
+    let mut w = World::new();
+    let template = |image: &str| json!({"metadata": {"labels": {"app": "proxy"}}, "spec": {"containers": [{"name": "p", "image": image}]}});
+    w.set(json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "proxy", "namespace": "default", "uid": "ds-uid"},
+        "spec": {"selector": {"matchLabels": {"app": "proxy"}}, "template": template("v2")}}));
+    for (rev, image) in [(1, "v1"), (2, "v2")] {
+        let mut data_template = template(image);
+        data_template["$patch"] = json!("replace");
+        w.set(json!({"apiVersion": "apps/v1", "kind": "ControllerRevision",
+            "metadata": {"name": format!("proxy-{rev}"), "namespace": "default", "labels": {"app": "proxy"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "proxy", "uid": "ds-uid", "controller": true}]},
+            "revision": rev, "data": {"spec": {"template": data_template}}}));
+    }
+    assert_eq!(
+        w.sh("rollout history ds/proxy"),
+        "daemonset.apps/proxy \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n"
+    );
+    let one = w.sh("rollout history ds/proxy --revision=1");
+    assert!(one.contains("    Image:\tv1\n"), "{one}");
+    assert_eq!(w.sh("rollout undo ds/proxy"), "daemonset.apps/proxy rolled back\n");
+    let ds = w.state.borrow().cluster.objects["/apis/apps/v1/namespaces/default/daemonsets/proxy"].clone();
+    assert_eq!(ds["spec"]["template"], template("v1"));
+    assert_eq!(
+        w.sh("rollout undo ds/proxy --to-revision=1"),
+        "daemonset.apps/proxy skipped rollback (current template already matches revision 1)\n"
+    );
+    assert_eq!(
+        w.sh("rollout undo ds/proxy --to-revision=7"),
+        "error: unable to find specified revision 7 in history\n[exit 1]\n"
+    );
+    assert_eq!(
+        w.sh("rollout history pod/x"),
+        "Error from server (NotFound): pods \"x\" not found\n[exit 1]\n"
+    );
+}
+
+#[test]
+fn a_revisions_template_prints_as_describe_does_with_raw_tabs() {
+    let mut w = World::new();
+    w.set(deployment(1, 1, json!({})));
+    w.set(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": "web-abc", "namespace": "default",
+            "annotations": {"deployment.kubernetes.io/revision": "1"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "d-uid", "controller": true}]},
+        "spec": {"template": {"metadata": {"labels": {"app": "web", "pod-template-hash": "abc"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.14"}]}}}}));
+    let template = "Pod Template:\n  Labels:\tapp=web\n\tpod-template-hash=abc\n  Containers:\n   nginx:\n    Image:\tnginx:1.14\n    Port:\t<none>\n    Host Port:\t<none>\n    Environment:\t<none>\n    Mounts:\t<none>\n  Volumes:\t<none>\n  Node-Selectors:\t<none>\n  Tolerations:\t<none>\n";
+    assert_eq!(
+        w.sh("rollout history deployment/web --revision=1"),
+        format!("deployment.apps/web with revision #1\n{template}\n")
+    );
+    assert_eq!(
+        w.sh("rollout undo deployment/web --to-revision=1 --dry-run=client"),
+        format!("deployment.apps/web {template} (dry run)\n")
+    );
+}
+
+#[test]
+fn wait_shares_one_timeout_across_objects() {
+    let mut w = World::new();
+    w.set(pod("a", "node01", false));
+    w.set(pod("b", "node01", false));
+    w.at(2, |st| st.set(pod("a", "node01", true)));
+    assert_eq!(
+        w.sh("wait --for=condition=Ready pod/a pod/b --timeout=3s"),
+        "pod/a condition met\nerror: timed out waiting for the condition on pods/b\n[exit 1]\n"
+    );
+    assert_eq!(w.waited(), 3);
 }

@@ -137,6 +137,12 @@ pub struct Kubelet {
     ips_in_use: BTreeSet<u8>,
     ip_cursor: u8,
     static_pods_posted: bool,
+    /// The start-up events ("Starting kubelet.", …) are due on the next step.
+    #[serde(default)]
+    announce_start: bool,
+    /// Pods the kubelet's admission rejected (OutOfcpu, …), by UID.
+    #[serde(default)]
+    rejected: BTreeSet<String>,
 }
 
 fn s(v: &Value, ptr: &str) -> String {
@@ -171,6 +177,8 @@ impl Kubelet {
             ips_in_use: BTreeSet::new(),
             ip_cursor: 1,
             static_pods_posted: false,
+            announce_start: true,
+            rejected: BTreeSet::new(),
         };
         k.rebuild_images();
         k
@@ -215,6 +223,7 @@ impl Kubelet {
             self.running = true;
             self.next_node_status = None;
             self.next_lease = None;
+            self.announce_start = true;
         }
     }
 
@@ -271,8 +280,11 @@ impl Kubelet {
             .container(&name)
             .ok_or_else(|| ApiError::bad_request(format!("container {name} is not valid for pod {pod}")))?;
         if previous {
-            return match &c.last_state {
-                Some(CState::Terminated { .. }) => Ok(c.previous_logs.clone()),
+            // In CrashLoopBackOff the last exited instance is the "previous" one: its lines are
+            // still the current buffer (they move to `previous_logs` at the restart).
+            return match (&c.state, &c.last_state) {
+                (CState::Waiting { .. }, Some(CState::Terminated { .. })) if !c.logs.is_empty() => Ok(c.logs.clone()),
+                (_, Some(CState::Terminated { .. })) => Ok(c.previous_logs.clone()),
                 _ => Err(ApiError::bad_request(format!(
                     "previous terminated container \"{name}\" in pod \"{pod}\" not found"
                 ))),
@@ -520,6 +532,42 @@ impl Kubelet {
         })
     }
 
+    /// An event on the Node (the kubelet's node reference uses the node name as UID).
+    fn node_event(&mut self, api: &mut dyn ApiClient, now: SimTime, type_: &str, reason: &str, message: &str) {
+        let node_ref = json!({"kind": "Node", "metadata": {"name": self.node_name, "uid": self.node_name}});
+        let host = self.node_name.clone();
+        let _ = self
+            .recorder
+            .record(api, now, &node_ref, type_, reason, message, "kubelet", &host);
+    }
+
+    /// What a starting kubelet reports on its Node.
+    fn announce(&mut self, api: &mut dyn ApiClient, now: SimTime) {
+        let n = self.node_name.clone();
+        self.node_event(api, now, "Normal", "Starting", "Starting kubelet.");
+        self.node_event(
+            api,
+            now,
+            "Warning",
+            "InvalidDiskCapacity",
+            "invalid capacity 0 on image filesystem",
+        );
+        self.node_event(
+            api,
+            now,
+            "Normal",
+            "NodeAllocatableEnforced",
+            "Updated Node Allocatable limit across pods",
+        );
+        for cond in [
+            "NodeHasSufficientMemory",
+            "NodeHasNoDiskPressure",
+            "NodeHasSufficientPID",
+        ] {
+            self.node_event(api, now, "Normal", cond, &format!("Node {n} status is now: {cond}"));
+        }
+    }
+
     /// Registers the node if needed and posts its status when it changed or is due.
     fn sync_node_status(&mut self, api: &mut dyn ApiClient, now: SimTime) -> bool {
         let path = format!("/api/v1/nodes/{}", self.node_name);
@@ -556,10 +604,25 @@ impl Kubelet {
             .is_some_and(|m| m.iter().any(|(k, v)| have.get(k) != Some(v)));
         let due = self.last_node_report.is_none_or(|t| now.since(t) >= NODE_STATUS_REPORT);
         if changed || due {
+            let was_ready = current_status
+                .get("conditions")
+                .and_then(Value::as_array)
+                .and_then(|cs| cs.iter().find(|c| s(c, "/type") == "Ready"))
+                .is_some_and(|c| s(c, "/status") == "True");
             let req = ApiRequest::patch(format!("{path}/status"), PatchType::Merge, json!({"status": desired}));
             if api.request(req).is_ok() {
                 self.last_node_report = Some(now);
                 did = true;
+                if !was_ready {
+                    let n = self.node_name.clone();
+                    self.node_event(
+                        api,
+                        now,
+                        "Normal",
+                        "NodeReady",
+                        &format!("Node {n} status is now: NodeReady"),
+                    );
+                }
             }
         }
         did
@@ -680,6 +743,31 @@ impl Kubelet {
                     }
                     continue;
                 }
+                if let Some((reason, message)) = self.admit(&pod) {
+                    if self.rejected.insert(uid.clone()) {
+                        let _ = self.recorder.record(
+                            api,
+                            now,
+                            &pod,
+                            "Warning",
+                            &reason,
+                            &message,
+                            "kubelet",
+                            &self.node_name,
+                        );
+                        let status = json!({"status": {
+                            "phase": "Failed", "reason": reason, "message": format!("Pod was rejected: {message}"),
+                            "startTime": rfc(now),
+                        }});
+                        let path = format!(
+                            "{}/status",
+                            pod_path(&s(&pod, "/metadata/namespace"), &s(&pod, "/metadata/name"))
+                        );
+                        let _ = api.request(ApiRequest::patch(path, PatchType::Merge, status));
+                        did = true;
+                    }
+                    continue;
+                }
                 let ip = if host_network {
                     self.config.ip.clone()
                 } else {
@@ -690,6 +778,64 @@ impl Kubelet {
             did |= self.sync_pod(api, &pod, &uid, now, rng);
         }
         did
+    }
+
+    /// The kubelet's admission (lifecycle/predicate.go): the node's allocatable must hold the
+    /// pod's requests next to the pods already admitted. Some((reason, message)) rejects.
+    fn admit(&self, pod: &Value) -> Option<(String, String)> {
+        if self.rejected.contains(&s(pod, "/metadata/uid")) {
+            return Some((String::new(), String::new()));
+        }
+        if pod
+            .pointer("/metadata/annotations/kubernetes.io~1config.mirror")
+            .is_some()
+        {
+            return None;
+        }
+        let active: Vec<&Value> = self
+            .pods
+            .list()
+            .filter(|p| {
+                self.workers
+                    .get(&s(p, "/metadata/uid"))
+                    .is_some_and(|w| !w.deleted && w.terminal.is_none())
+            })
+            .collect();
+        let alloc = |k: &str| -> i64 {
+            let q = self
+                .config
+                .allocatable
+                .get(k)
+                .and_then(|v| apimachinery::Quantity::parse(v).ok());
+            match (k, q) {
+                ("cpu", Some(q)) => q.milli_value(),
+                (_, Some(q)) => q.value(),
+                _ => i64::MAX,
+            }
+        };
+        let pods_cap = alloc("pods");
+        if active.len() as i64 + 1 > pods_cap {
+            let msg = format!(
+                "Node didn't have enough resource: pods, requested: 1, used: {}, capacity: {pods_cap}",
+                active.len()
+            );
+            return Some(("OutOfpods".into(), msg));
+        }
+        for res in ["cpu", "memory"] {
+            let requested = pod_request(pod, res);
+            if requested == 0 {
+                continue;
+            }
+            let used: i64 = active.iter().map(|p| pod_request(p, res)).sum();
+            let capacity = alloc(res);
+            if used.saturating_add(requested) > capacity {
+                let msg = format!(
+                    "Node didn't have enough resource: {res}, requested: {requested}, used: {used}, capacity: {capacity}"
+                );
+                return Some((format!("OutOf{res}"), msg));
+            }
+        }
+        None
     }
 
     fn sync_pod(
@@ -759,6 +905,28 @@ impl Kubelet {
         times.extend(self.next_lease);
         times.into_iter().filter(|t| *t > now).min()
     }
+}
+
+/// A pod's effective request (max of the app containers' sum and any init container, plus
+/// overhead): millicores for cpu, bytes otherwise.
+fn pod_request(pod: &Value, res: &str) -> i64 {
+    let q = |c: &Value| -> i64 {
+        c.pointer(&format!("/resources/requests/{res}"))
+            .and_then(apimachinery::Quantity::from_json)
+            .and_then(Result::ok)
+            .map(|q| if res == "cpu" { q.milli_value() } else { q.value() })
+            .unwrap_or(0)
+    };
+    let list = |ptr: &str| pod.pointer(ptr).and_then(Value::as_array).cloned().unwrap_or_default();
+    let app: i64 = list("/spec/containers").iter().map(q).sum();
+    let init = list("/spec/initContainers").iter().map(q).max().unwrap_or(0);
+    let overhead = pod
+        .pointer(&format!("/spec/overhead/{res}"))
+        .and_then(apimachinery::Quantity::from_json)
+        .and_then(Result::ok)
+        .map(|q| if res == "cpu" { q.milli_value() } else { q.value() })
+        .unwrap_or(0);
+    app.max(init).saturating_add(overhead)
 }
 
 /// ConfigMaps, Secrets and Services read through the API when a container starts.
@@ -870,6 +1038,11 @@ impl Component for Kubelet {
             return StepResult::idle();
         }
         let mut did = false;
+        if self.announce_start {
+            self.announce_start = false;
+            self.announce(api, now);
+            did = true;
+        }
         if self.next_node_status.is_none_or(|t| now >= t) {
             did |= self.sync_node_status(api, now);
             self.next_node_status = Some(now.add(NODE_STATUS_UPDATE));

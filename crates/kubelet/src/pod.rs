@@ -8,7 +8,7 @@ use crate::program::{expand_kube_vars, Flavor, LogLine, Process, StartContext};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sim::{Duration, SimTime};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How long the sandbox (pause container + CNI) takes to come up.
 pub const SANDBOX_DELAY: Duration = Duration::from_millis(1000);
@@ -77,6 +77,12 @@ enum Stage {
     },
     CrashBackOff {
         release_at: SimTime,
+    },
+    /// Killed after a failed liveness/startup probe: SIGTERM now, gone at `at` (a server
+    /// exits at once with 0; a shell as PID 1 ignores SIGTERM until the grace period ends).
+    Killing {
+        at: SimTime,
+        exit_code: i32,
     },
     /// Terminated for good.
     Done,
@@ -177,6 +183,16 @@ pub struct PodWorker {
     #[serde(default)]
     pub last_status: Option<Value>,
     pub deleted: bool,
+    /// spec.terminationGracePeriodSeconds (30 by default).
+    #[serde(default = "default_grace")]
+    pub grace_seconds: i64,
+    /// emptyDir contents shared by the pod's containers: volume → relative path → content.
+    #[serde(default)]
+    shared: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+fn default_grace() -> i64 {
+    30
 }
 
 fn s(v: &Value, ptr: &str) -> String {
@@ -281,6 +297,7 @@ impl ContainerRt {
             Stage::Running => self.process.as_ref().and_then(Process::next_wakeup),
             Stage::Exited { decide_at } => Some(*decide_at),
             Stage::CrashBackOff { release_at } => Some(*release_at),
+            Stage::Killing { at, .. } => Some(*at),
             Stage::Done => None,
         };
         let probes = if matches!(self.stage, Stage::Running) {
@@ -335,6 +352,11 @@ impl PodWorker {
             terminal: None,
             last_status: None,
             deleted: false,
+            grace_seconds: pod
+                .pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(30),
+            shared: BTreeMap::new(),
         };
         let has_init = w.containers.iter().any(|c| c.init);
         for c in &mut w.containers {
@@ -544,6 +566,7 @@ impl PodWorker {
                 }
             }
         }
+        self.share_empty_dirs(pod, now);
         changed |= self.run_probes(now, out);
         // Init containers in order; regular containers once initialized.
         let pod_ip = self.pod_ip.clone();
@@ -558,11 +581,13 @@ impl PodWorker {
             if blocked {
                 break;
             }
+            let format_pod = self.format_pod();
             let facts = PodFacts {
                 pod,
                 pod_ip: &pod_ip,
                 restart_policy: &self.restart_policy,
-                format_pod: self.format_pod(),
+                format_pod,
+                shared: &self.shared,
             };
             let Some(c) = self.containers.get_mut(i) else { continue };
             changed |= drive(c, now, &facts, node, config, rng, out);
@@ -574,6 +599,60 @@ impl PodWorker {
             }
         }
         changed
+    }
+
+    /// Mirrors emptyDir files between the containers that mount the volume (what one writes,
+    /// the others read), then lets `tail -f` followers print what was appended.
+    fn share_empty_dirs(&mut self, pod: &Value, now: SimTime) {
+        let mounts: Vec<Vec<(String, String)>> =
+            self.containers.iter().map(|c| empty_dir_mounts(pod, &c.spec)).collect();
+        if mounts.iter().all(Vec::is_empty) {
+            return;
+        }
+        let volumes: BTreeSet<String> = mounts.iter().flatten().map(|(v, _)| v.clone()).collect();
+        for vol in volumes {
+            let before = self.shared.get(&vol).cloned().unwrap_or_default();
+            let mut merged = before.clone();
+            for (c, ms) in self.containers.iter().zip(&mounts) {
+                let Some(p) = c.process.as_ref() else { continue };
+                for (_, mount) in ms.iter().filter(|(v, _)| *v == vol) {
+                    let prefix = format!("{mount}/");
+                    let view: BTreeMap<String, String> = p
+                        .files
+                        .iter()
+                        .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|r| (r.to_string(), v.clone())))
+                        .filter(|(r, _)| r != ".")
+                        .collect();
+                    for (rel, content) in &view {
+                        if before.get(rel) != Some(content) {
+                            merged.insert(rel.clone(), content.clone());
+                        }
+                    }
+                    for rel in before.keys() {
+                        if !view.contains_key(rel) {
+                            merged.remove(rel);
+                        }
+                    }
+                }
+            }
+            for (c, ms) in self.containers.iter_mut().zip(&mounts) {
+                let Some(p) = c.process.as_mut() else { continue };
+                for (_, mount) in ms.iter().filter(|(v, _)| *v == vol) {
+                    let prefix = format!("{mount}/");
+                    p.files.retain(|k, _| !k.starts_with(&prefix) || k.ends_with("/."));
+                    for (rel, content) in &merged {
+                        p.files.insert(format!("{prefix}{rel}"), content.clone());
+                    }
+                }
+            }
+            self.shared.insert(vol, merged);
+        }
+        for c in &mut self.containers {
+            if let Some(p) = c.process.as_mut().filter(|p| p.is_tailing()) {
+                let lines = p.run(now);
+                c.push_logs(lines);
+            }
+        }
     }
 
     fn run_probes(&mut self, now: SimTime, out: &mut SyncOutput) -> bool {
@@ -590,20 +669,22 @@ impl PodWorker {
             let CState::Running { started_at } = c.state else {
                 continue;
             };
-            changed |= crate::probes::run(c, &pod_ip, now, out, &mut |c| {
-                // Liveness failure: the container is killed and restarted.
-                c.state = CState::Terminated {
-                    exit_code: 137,
-                    reason: "Error".into(),
-                    message: None,
-                    started_at,
-                    finished_at: now,
-                    container_id: c.container_id.clone(),
-                };
+            let _ = started_at;
+            let pod_grace = self.grace_seconds;
+            changed |= crate::probes::run(c, &pod_ip, now, out, &mut |c, probe_grace| {
+                // Liveness failure: the container is stopped, then restarted.
+                let fast =
+                    c.process.as_ref().is_some_and(|p| p.server.is_some()) || c.image_kind == Some(ImageKind::Daemon);
+                let grace = probe_grace.unwrap_or(pod_grace).max(0);
                 c.ready = false;
-                c.started = false;
-                c.process = None;
-                c.stage = Stage::Exited { decide_at: now };
+                c.stage = if fast {
+                    Stage::Killing { at: now, exit_code: 0 }
+                } else {
+                    Stage::Killing {
+                        at: now.add(Duration::from_secs(grace)),
+                        exit_code: 137,
+                    }
+                };
             });
         }
         changed
@@ -809,6 +890,23 @@ struct PodFacts<'a> {
     pod_ip: &'a str,
     restart_policy: &'a str,
     format_pod: String,
+    shared: &'a BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// (volume, mountPath) of the container's emptyDir mounts.
+fn empty_dir_mounts(pod: &Value, spec: &Value) -> Vec<(String, String)> {
+    let volumes = list(pod, "/spec/volumes");
+    list(spec, "/volumeMounts")
+        .iter()
+        .filter(|m| s(m, "/subPath").is_empty())
+        .filter_map(|m| {
+            let name = s(m, "/name");
+            volumes
+                .iter()
+                .any(|v| s(v, "/name") == name && v.get("emptyDir").is_some())
+                .then(|| (name, s(m, "/mountPath").trim_end_matches('/').to_string()))
+        })
+        .collect()
 }
 
 fn list(v: &Value, ptr: &str) -> Vec<Value> {
@@ -1063,6 +1161,30 @@ fn drive(
             restart_now(c, now, pod, node, config, rng, out);
             true
         }
+        Stage::Killing { at, exit_code } if now >= at => {
+            let started_at = match c.state {
+                CState::Running { started_at } => started_at,
+                _ => at,
+            };
+            c.state = CState::Terminated {
+                exit_code,
+                reason: if exit_code == 0 {
+                    "Completed".into()
+                } else {
+                    "Error".into()
+                },
+                message: None,
+                started_at,
+                finished_at: at,
+                container_id: c.container_id.clone(),
+            };
+            c.started = false;
+            c.process = None;
+            c.stage = Stage::Exited {
+                decide_at: at.add(RESYNC_DELAY),
+            };
+            true
+        }
         Stage::CrashBackOff { release_at } if now >= release_at => {
             if let CState::Terminated { finished_at, .. } =
                 c.last_state.clone().unwrap_or(CState::Running { started_at: now })
@@ -1225,7 +1347,7 @@ fn start(
             return;
         }
     };
-    let files = match volume_files(c, pod, config) {
+    let mut files = match volume_files(c, pod, config) {
         Ok(f) => f,
         Err(msg) => {
             // A missing volume source keeps the pod in ContainerCreating (FailedMount).
@@ -1270,6 +1392,29 @@ fn start(
         }
         _ => Flavor::Gnu,
     };
+    for (vol, mount) in empty_dir_mounts(pod.pod, &c.spec) {
+        for (rel, content) in pod.shared.get(&vol).into_iter().flatten() {
+            files.insert(format!("{mount}/{rel}"), content.clone());
+        }
+    }
+    if !pod
+        .pod
+        .pointer("/spec/hostNetwork")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        files.entry("/etc/hosts".into()).or_insert_with(|| {
+            format!(
+                "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n{}\t{}\n",
+                pod.pod_ip,
+                s(pod.pod, "/metadata/name")
+            )
+        });
+        let ns = s(pod.pod, "/metadata/namespace");
+        files.entry("/etc/resolv.conf".into()).or_insert_with(|| {
+            format!("search {ns}.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n")
+        });
+    }
     let ctx = StartContext {
         env: env.clone(),
         hostname: s(pod.pod, "/metadata/name"),
@@ -1332,7 +1477,6 @@ fn start(
             };
         }
     }
-    let _ = pod.pod_ip;
 }
 
 /// makeEnvironmentVariables: image env, envFrom, env (with valueFrom), service links.

@@ -128,7 +128,10 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
             .and_then(Value::as_array)
             .map(|a| a.iter().map(|x| x.as_str().unwrap_or("").to_string()).collect())
             .unwrap_or_default();
-        let ctx = StartContext { files: p.files.clone(), ..Default::default() };
+        let ctx = StartContext {
+            files: p.files.clone(),
+            ..Default::default()
+        };
         let mut probe_proc = match Process::start(&argv, ImageKind::Shell, Flavor::Busybox, "", &ctx, now) {
             Ok(pp) => pp,
             Err(err) => return Err(err.message),
@@ -161,7 +164,7 @@ pub fn run(
     pod_ip: &str,
     now: SimTime,
     out: &mut SyncOutput,
-    kill: &mut dyn FnMut(&mut ContainerRt),
+    kill: &mut dyn FnMut(&mut ContainerRt, Option<i64>),
 ) -> bool {
     let mut changed = false;
     for kind in [Kind::Startup, Kind::Liveness, Kind::Readiness] {
@@ -264,7 +267,8 @@ pub fn run(
                                 reason: "Killing",
                                 message: format!("Container {} failed {which} probe, will be restarted", c.name),
                             });
-                            kill(c);
+                            // probe-level terminationGracePeriodSeconds overrides the pod's.
+                            kill(c, probe.get("terminationGracePeriodSeconds").and_then(Value::as_i64));
                             return true;
                         }
                     }

@@ -21,6 +21,15 @@ pub struct LogLine {
     pub text: String,
 }
 
+impl LogLine {
+    /// The `--timestamps` prefix the kubelet prints (RFC 3339 with 9 fixed fraction digits).
+    pub fn timestamp(&self) -> String {
+        let base = apimachinery::time::format_rfc3339(self.time.unix_secs());
+        let nanos = self.time.unix_millis().rem_euclid(1000) * 1_000_000;
+        format!("{}.{nanos:09}Z", base.trim_end_matches('Z'))
+    }
+}
+
 /// Which userland's messages the shell prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flavor {
@@ -162,10 +171,13 @@ pub struct Process {
     /// Killed by the OOM killer (exit 137, reason OOMKilled).
     #[serde(default)]
     pub oom_killed: bool,
+    /// `tail -f FILE`: the file followed and how many bytes were printed.
+    #[serde(default)]
+    tail: Option<(String, usize)>,
 }
 
 /// Commands executed at one instant before a loop counts as busy and yields a second.
-const MAX_STEPS_PER_INSTANT: usize = 2000;
+const MAX_STEPS_PER_INSTANT: usize = 500;
 
 impl Process {
     /// Starts `argv` for an image of `kind` at `now`. `version` is the image's version (start-up lines).
@@ -195,6 +207,7 @@ impl Process {
             pending: Vec::new(),
             memory_bytes: 0,
             oom_killed: false,
+            tail: None,
         };
         for (k, v) in &ctx.env {
             if !p.vars.contains_key(k) {
@@ -265,6 +278,27 @@ impl Process {
         Ok(p)
     }
 
+    /// Whether the process follows a file (`tail -f`).
+    pub fn is_tailing(&self) -> bool {
+        self.tail.is_some()
+    }
+
+    /// `tail -f`: prints the complete lines appended since the last look.
+    fn poll_tail(&mut self, now: SimTime) {
+        let Some((path, seen)) = self.tail.clone() else { return };
+        let Some(content) = self.files.get(&path).cloned() else {
+            return;
+        };
+        let seen = if content.len() < seen { 0 } else { seen };
+        let Some(fresh) = content.get(seen..) else { return };
+        let Some(end) = fresh.rfind('\n') else { return };
+        self.clock = self.clock.max(now);
+        for line in fresh.get(..end).unwrap_or("").split('\n') {
+            self.emit(line.to_string());
+        }
+        self.tail = Some((path, seen + end + 1));
+    }
+
     /// polinux/stress: `--vm N --vm-bytes 150M [--vm-hang 1]`, `--cpu N`, `--timeout Ns`.
     fn stress(&mut self, argv: &[String], memory_limit: Option<i64>) {
         let mut vm = 0i64;
@@ -291,7 +325,9 @@ impl Process {
             self.exit = Some(0);
             return;
         }
-        self.emit(format!("stress: info: [1] dispatching hogs: {cpu} cpu, 0 io, {vm} vm, 0 hdd"));
+        self.emit(format!(
+            "stress: info: [1] dispatching hogs: {cpu} cpu, 0 io, {vm} vm, 0 hdd"
+        ));
         self.memory_bytes = vm.saturating_mul(bytes);
         self.busy = cpu > 0;
         if memory_limit.is_some_and(|l| self.memory_bytes > l) {
@@ -302,13 +338,20 @@ impl Process {
         match timeout {
             Some(ms) => {
                 self.wake_at = Some(self.clock.add(Duration::from_millis(ms)));
-                self.frames.push(Frame::Seq { cmds: Vec::new(), idx: 0 });
+                self.frames.push(Frame::Seq {
+                    cmds: Vec::new(),
+                    idx: 0,
+                });
             }
             None => self.forever = true,
         }
     }
 
     fn emit(&mut self, text: String) {
+        // A chatty loop over a long jump in time keeps only its recent output.
+        if self.pending.len() >= 20_000 {
+            self.pending.drain(..10_000);
+        }
         self.pending.push(LogLine { time: self.clock, text });
     }
 
@@ -350,7 +393,11 @@ impl Process {
     pub fn run(&mut self, now: SimTime) -> Vec<LogLine> {
         let mut steps = 0usize;
         loop {
-            if self.exit.is_some() || self.forever {
+            if self.exit.is_some() {
+                break;
+            }
+            if self.forever {
+                self.poll_tail(now);
                 break;
             }
             if let Some(w) = self.wake_at {
@@ -495,7 +542,11 @@ impl Process {
                     (s.clone(), true)
                 }
                 Seg::Var { name, quoted } => (self.var(name), *quoted),
-                Seg::Sub { script, quoted } => (self.substitute(script), *quoted),
+                Seg::Sub { script, quoted } => match script.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+                    // `$((expr))`: shell arithmetic.
+                    Some(expr) => (self.arith(expr).to_string(), *quoted),
+                    None => (self.substitute(script), *quoted),
+                },
             };
             if quoted {
                 any_quoted_or_lit = true;
@@ -523,6 +574,79 @@ impl Process {
             "?" => self.status.to_string(),
             "HOSTNAME" if !self.vars.contains_key("HOSTNAME") => self.hostname.clone(),
             _ => self.vars.get(name).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// `$((expr))` with + - * / % and parentheses over integers and variables.
+    fn arith(&self, expr: &str) -> i64 {
+        let toks: Vec<String> = {
+            let mut out = Vec::new();
+            let mut cur = String::new();
+            for ch in expr.chars() {
+                if ch.is_ascii_alphanumeric() || ch == '_' {
+                    cur.push(ch);
+                } else {
+                    if !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    if "+-*/%()".contains(ch) {
+                        out.push(ch.to_string());
+                    }
+                }
+            }
+            if !cur.is_empty() {
+                out.push(cur);
+            }
+            out
+        };
+        let mut pos = 0usize;
+        self.arith_sum(&toks, &mut pos, 0)
+    }
+
+    fn arith_sum(&self, t: &[String], pos: &mut usize, depth: usize) -> i64 {
+        let mut v = self.arith_product(t, pos, depth);
+        while let Some(op) = t.get(*pos).filter(|o| *o == "+" || *o == "-").cloned() {
+            *pos += 1;
+            let r = self.arith_product(t, pos, depth);
+            v = if op == "+" {
+                v.wrapping_add(r)
+            } else {
+                v.wrapping_sub(r)
+            };
+        }
+        v
+    }
+
+    fn arith_product(&self, t: &[String], pos: &mut usize, depth: usize) -> i64 {
+        let mut v = self.arith_atom(t, pos, depth);
+        while let Some(op) = t.get(*pos).filter(|o| matches!(o.as_str(), "*" | "/" | "%")).cloned() {
+            *pos += 1;
+            let r = self.arith_atom(t, pos, depth);
+            v = match op.as_str() {
+                "*" => v.wrapping_mul(r),
+                "/" => v.checked_div(r).unwrap_or(0),
+                _ => v.checked_rem(r).unwrap_or(0),
+            };
+        }
+        v
+    }
+
+    fn arith_atom(&self, t: &[String], pos: &mut usize, depth: usize) -> i64 {
+        let Some(tok) = t.get(*pos).cloned() else { return 0 };
+        *pos += 1;
+        match tok.as_str() {
+            "-" => self.arith_atom(t, pos, depth).wrapping_neg(),
+            "+" => self.arith_atom(t, pos, depth),
+            "(" if depth < 32 => {
+                let v = self.arith_sum(t, pos, depth + 1);
+                if t.get(*pos).is_some_and(|c| c == ")") {
+                    *pos += 1;
+                }
+                v
+            }
+            _ => tok
+                .parse::<i64>()
+                .unwrap_or_else(|_| self.var(&tok).trim().parse().unwrap_or(0)),
         }
     }
 
@@ -784,7 +908,29 @@ impl Process {
                     }
                 }
             }
-            "tail" if args.contains(&"-f") || args.contains(&"-F") => self.forever = true,
+            "tail" if args.contains(&"-f") || args.contains(&"-F") => {
+                self.forever = true;
+                if let Some(file) = args
+                    .iter()
+                    .rev()
+                    .find(|a| !a.starts_with('-'))
+                    .filter(|f| **f != "/dev/null")
+                {
+                    let content = self.files.get(*file).cloned().unwrap_or_default();
+                    // The last 10 lines first (all with `-n+1`), then what is appended.
+                    let lines: Vec<&str> = content.lines().collect();
+                    let from_start = args
+                        .windows(2)
+                        .any(|w| w.first() == Some(&"-n") && w.get(1) == Some(&"+1"))
+                        || args.contains(&"-n+1");
+                    let from = if from_start { 0 } else { lines.len().saturating_sub(10) };
+                    let last: Vec<String> = lines.iter().skip(from).map(|l| l.to_string()).collect();
+                    for l in last {
+                        self.emit(l);
+                    }
+                    self.tail = Some((file.to_string(), content.len()));
+                }
+            }
             "exec" => {
                 let rest: Vec<String> = argv.iter().skip(1).cloned().collect();
                 let base = rest
@@ -1721,6 +1867,8 @@ mod tests {
             ("echo a > /tmp/f; echo b >> /tmp/f; cat /tmp/f", &["a", "b"], 0),
             ("printf '%s-%s\\n' a b", &["a-b"], 0),
             ("exit 1", &[], 1),
+            ("i=0; i=$((i+1)); echo $((i*10+2)) $(( (7 - 1) / 2 ))", &["12 3"], 0),
+            ("echo a > /l; tail -n+1 -f /l", &["a"], -1),
             ("date", &["Thu Jan  1 00:00:00 UTC 2026"], 0),
         ];
         for (script, want, code) in cases {
@@ -1731,7 +1879,8 @@ mod tests {
                 want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
                 "{script}"
             );
-            assert_eq!(p.exited(), Some(*code), "{script}");
+            let want_exit = if *code < 0 { None } else { Some(*code) };
+            assert_eq!(p.exited(), want_exit, "{script}");
         }
     }
 
@@ -1763,6 +1912,11 @@ mod tests {
         p.run(t0());
         assert!(p.busy);
         assert_eq!(p.exited(), None);
+        // An hour of a chatty busy loop stays bounded.
+        let mut q = sh("while true; do echo spam; done");
+        let out = q.run(t0().add(Duration::from_secs(3600)));
+        assert!(out.len() <= 20_000, "{}", out.len());
+        assert_eq!(out.last().map(|l| l.time), Some(t0().add(Duration::from_secs(3600))));
     }
 
     #[test]
@@ -1832,6 +1986,82 @@ mod tests {
         assert!(err
             .message
             .contains("exec: \"foo\": executable file not found in $PATH"));
+    }
+
+    #[test]
+    fn log_timestamps_have_nine_fraction_digits() {
+        let l = LogLine {
+            time: t0().add(Duration::from_millis(1718)),
+            text: String::new(),
+        };
+        assert_eq!(l.timestamp(), "2026-01-01T00:00:01.718000000Z");
+    }
+
+    #[test]
+    fn arbitrary_scripts_never_panic() {
+        // A deterministic stream of fragments glued into odd scripts.
+        let parts = [
+            "echo",
+            "'",
+            "\"",
+            "$",
+            "$(",
+            "$((",
+            "))",
+            ")",
+            "(",
+            "{",
+            "}",
+            "${",
+            ";",
+            "&&",
+            "||",
+            "|",
+            "&",
+            ">",
+            ">>",
+            "2>&1",
+            "while",
+            "do",
+            "done",
+            "for",
+            "in",
+            "if",
+            "then",
+            "else",
+            "elif",
+            "fi",
+            "sleep",
+            "1",
+            "-1",
+            "x",
+            "exit",
+            "999999999999999999999",
+            "\n",
+            " ",
+            "\\",
+            "cat",
+            "/a",
+            "tail",
+            "-f",
+            "[",
+            "]",
+            "=",
+            "$?",
+            "until",
+        ];
+        let mut seed: u64 = 42;
+        for _ in 0..3000 {
+            let mut script = String::new();
+            for _ in 0..(seed % 12) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                script.push_str(parts[(seed >> 33) as usize % parts.len()]);
+                script.push(' ');
+            }
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut p = sh(&script);
+            p.run(t0().add(Duration::from_secs(5)));
+        }
     }
 
     #[test]

@@ -158,6 +158,26 @@ fn the_kubelet_registers_its_node_posts_status_and_renews_its_lease() {
     w.run_for(0);
     let lease = w.api.request(ApiRequest::get(lease_path)).unwrap();
     assert_eq!(lease["spec"]["renewTime"], "2026-01-01T00:01:25.000000Z");
+    // Start-up events on the Node, twice: at the first start and after the restart.
+    let evs = w
+        .api
+        .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+        .unwrap();
+    let starting = evs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["reason"] == "Starting" && e["involvedObject"]["kind"] == "Node")
+        .unwrap()
+        .clone();
+    assert_eq!(starting["message"], "Starting kubelet.");
+    assert_eq!(starting["count"], 2);
+    assert_eq!(starting["source"]["component"], "kubelet");
+    assert!(evs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["reason"] == "NodeReady" && e["message"] == "Node node01 status is now: NodeReady"));
 }
 
 #[test]
@@ -323,6 +343,12 @@ fn a_crashing_container_restarts_with_ten_twenty_forty_second_backoff() {
     );
     let prev = w.kubelet.logs("default", "crash", Some("crash"), true).unwrap();
     assert_eq!(prev.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), vec!["dying"]);
+    // While backing off, plain `logs` shows the instance that crashed.
+    let current = w.kubelet.logs("default", "crash", None, false).unwrap();
+    assert_eq!(
+        current.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
+        vec!["dying"]
+    );
 }
 
 #[test]
@@ -530,8 +556,18 @@ fn a_liveness_probe_that_starts_failing_restarts_the_container() {
         0
     );
     w.run_for(30);
+    // Killed at the third failure (~47 s), but `sh` ignores SIGTERM: gone after 30 s.
+    assert_eq!(
+        w.pod("liveness-exec")["status"]["containerStatuses"][0]["restartCount"],
+        0
+    );
+    w.run_for(30);
     let st = w.pod("liveness-exec");
     assert_eq!(st["status"]["containerStatuses"][0]["restartCount"], 1, "{st:#}");
+    assert_eq!(
+        st["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"],
+        137
+    );
     let evs = w.events("liveness-exec");
     assert!(evs.iter().any(|e| e.0 == "Unhealthy"
         && e.1 == "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory"
@@ -690,7 +726,11 @@ fn a_container_over_its_memory_limit_is_oom_killed() {
     w.run_for(4);
     let st = w.pod("memory-demo-2");
     let cs = &st["status"]["containerStatuses"][0];
-    let term = if cs["state"]["terminated"].is_object() { &cs["state"]["terminated"] } else { &cs["lastState"]["terminated"] };
+    let term = if cs["state"]["terminated"].is_object() {
+        &cs["state"]["terminated"]
+    } else {
+        &cs["lastState"]["terminated"]
+    };
     assert_eq!(term["reason"], "OOMKilled", "{st:#}");
     assert_eq!(term["exitCode"], 137);
 }
@@ -701,12 +741,17 @@ fn a_hundred_pods_settle_and_an_idle_hour_passes_in_few_steps() {
     for i in 0..100 {
         w.create_pod(pod(&format!("web-{i}"), "node01", "nginx:1.27", None));
     }
-    let t = std::time::Instant::now();
     w.run_for(60);
-    eprintln!("startup {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    let list = w.api.request(ApiRequest::get("/api/v1/namespaces/default/pods")).unwrap();
-    let running = list["items"].as_array().unwrap().iter().filter(|p| p["status"]["phase"] == "Running").count();
+    let list = w
+        .api
+        .request(ApiRequest::get("/api/v1/namespaces/default/pods"))
+        .unwrap();
+    let running = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"]["phase"] == "Running")
+        .count();
     assert_eq!(running, 100);
     // Idle: only the 10 s heartbeats wake the kubelet.
     let mut steps = 0;
@@ -721,6 +766,85 @@ fn a_hundred_pods_settle_and_an_idle_hour_passes_in_few_steps() {
             _ => {}
         }
     }
-    eprintln!("idle hour {:?} {steps}", t.elapsed());
     assert!(steps < 800, "{steps} steps");
+}
+
+#[test]
+fn a_sidecar_init_container_keeps_running_beside_the_app() {
+    let mut w = world("node01", worker());
+    let p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "side", "namespace": "default"},
+        "spec": {
+            "nodeName": "node01",
+            "initContainers": [{"name": "logshipper", "image": "alpine:3.20", "restartPolicy": "Always",
+                "command": ["sh", "-c", "while true; do echo shipping; sleep 10; done"]}],
+            "containers": [{"name": "app", "image": "nginx:1.27"}],
+        },
+    });
+    w.create_pod(p);
+    w.run_for(15);
+    let st = w.pod("side");
+    assert_eq!(st["status"]["phase"], "Running", "{st:#}");
+    assert!(st["status"]["initContainerStatuses"][0]["state"]["running"].is_object());
+    assert_eq!(st["status"]["initContainerStatuses"][0]["started"], true);
+    assert_eq!(st["status"]["containerStatuses"][0]["ready"], true);
+    let logs = w.kubelet.logs("default", "side", Some("logshipper"), false).unwrap();
+    assert_eq!(logs.len(), 2);
+}
+
+#[test]
+fn a_logging_sidecar_follows_a_file_on_a_shared_empty_dir() {
+    let mut w = world("node01", worker());
+    let p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "counter", "namespace": "default"},
+        "spec": {
+            "nodeName": "node01",
+            "containers": [
+                {"name": "count", "image": "busybox:1.28",
+                 "args": ["/bin/sh", "-c", "i=0; while true; do echo \"$i: $(date)\" >> /var/log/1.log; i=$((i+1)); sleep 1; done\n"],
+                 "volumeMounts": [{"name": "varlog", "mountPath": "/var/log"}]},
+                {"name": "count-log-1", "image": "busybox:1.28",
+                 "args": ["/bin/sh", "-c", "tail -n+1 -F /var/log/1.log"],
+                 "volumeMounts": [{"name": "varlog", "mountPath": "/var/log"}]},
+            ],
+            "volumes": [{"name": "varlog", "emptyDir": {}}],
+        },
+    });
+    w.create_pod(p);
+    w.run_for(10);
+    let logs = w
+        .kubelet
+        .logs("default", "counter", Some("count-log-1"), false)
+        .unwrap();
+    let texts: Vec<&str> = logs.iter().map(|l| l.text.as_str()).collect();
+    assert!(texts.len() >= 5, "{texts:?}");
+    assert_eq!(texts[0], "0: Thu Jan  1 00:00:01 UTC 2026");
+    assert!(texts[1].starts_with("1: "), "{texts:?}");
+}
+
+#[test]
+fn a_pod_bound_by_hand_beyond_the_nodes_cpu_is_rejected_out_of_cpu() {
+    let mut w = world("node01", worker());
+    let mut p = pod("big", "node01", "nginx", None);
+    p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "3"}});
+    w.create_pod(p);
+    w.run_for(5);
+    let st = w.pod("big");
+    assert_eq!(st["status"]["phase"], "Failed");
+    assert_eq!(st["status"]["reason"], "OutOfcpu");
+    assert_eq!(
+        st["status"]["message"],
+        "Pod was rejected: Node didn't have enough resource: cpu, requested: 3000, used: 0, capacity: 2000"
+    );
+    let evs = w.events("big");
+    assert_eq!(
+        evs,
+        vec![(
+            "OutOfcpu".to_string(),
+            "Node didn't have enough resource: cpu, requested: 3000, used: 0, capacity: 2000".to_string(),
+            1
+        )]
+    );
 }

@@ -32,3 +32,22 @@ fn the_determinism_scenario_replays_identically_twice_in_one_instance() {
         "the scenario shows UIDs, so equality means something:\n{first}"
     );
 }
+
+#[wasm_bindgen_test]
+fn a_transcript_with_the_wrong_output_is_reported_with_its_command_and_first_differing_line() {
+    let wrong = "$ kubectl create ns demo\nnamespace/demo configured\n";
+    let actual = transcripts_wasm::replay(wrong);
+    assert_eq!(actual, "$ kubectl create ns demo\nnamespace/demo created\n");
+    let report = transcripts_wasm::harness::first_difference("t.txt", wrong, &actual);
+    assert!(report.contains("$ kubectl create ns demo\n"), "{report}");
+    assert!(
+        report.contains("line 1:\n-\"namespace/demo configured\"\n+\"namespace/demo created\"\n"),
+        "{report}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_fixture_files_are_in_the_shells_home() {
+    let out = transcripts_wasm::replay("$ kubectl create -f web.yaml --dry-run=client -o name\n");
+    assert!(out.contains("\ndeployment.apps/web\n"), "{out}");
+}

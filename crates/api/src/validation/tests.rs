@@ -675,6 +675,13 @@ fn update_immutability_for_config_maps_services_jobs_and_bindings() {
         update("", "Service", true, svc.clone(), moved),
         vec!["spec.clusterIPs[0]: Invalid value: [\"None\"]: may not change once set"]
     );
+    // Patching only the singular field (kubectl patch/edit) changes the IP too.
+    let mut singular = svc.clone();
+    singular["spec"]["clusterIP"] = json!("10.96.0.5");
+    assert_eq!(
+        update("", "Service", true, svc.clone(), singular),
+        vec!["spec.clusterIPs[0]: Invalid value: [\"10.96.0.5\"]: may not change once set"]
+    );
     let mut unset = svc.clone();
     unset["spec"].as_object_mut().unwrap().remove("clusterIP");
     unset["spec"].as_object_mut().unwrap().remove("clusterIPs");

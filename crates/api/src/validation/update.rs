@@ -349,7 +349,13 @@ fn service_update(errs: &mut Vec<FieldError>, old: &Value, new: &Value) {
     if s(old, "type") == "ExternalName" || s(new, "type") == "ExternalName" {
         return;
     }
-    let (o, n) = (cluster_ips(old), cluster_ips(new));
+    let (o, mut n) = (cluster_ips(old), cluster_ips(new));
+    // normalizeClusterIPs: a changed singular clusterIP with the plural left as it was
+    // means "change the IP" when the service had one.
+    let (old_ip, new_ip) = (s(old, "clusterIP"), s(new, "clusterIP"));
+    if old_ip != new_ip && !new_ip.is_empty() && arr(old, "clusterIPs") == arr(new, "clusterIPs") && o.len() == 1 {
+        n = vec![new_ip.to_string()];
+    }
     let (Some(old_primary), Some(new_primary)) = (o.first(), n.first()) else {
         return;
     };

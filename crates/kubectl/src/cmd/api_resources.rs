@@ -71,18 +71,20 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             ctx.stdout(out);
         }
         "json" | "yaml" | "kyaml" => {
+            // An empty result is a nil slice in Go: `null`.
+            let items: Value = if resources.is_empty() {
+                Value::Null
+            } else {
+                Value::Array(resources.iter().map(resource_json).collect())
+            };
             let list = json!({
                 "kind": "APIResourceList",
                 "apiVersion": "v1",
                 "groupVersion": "",
-                "resources": resources.iter().map(resource_json).collect::<Vec<_>>(),
+                "resources": items,
             });
             let text = if output == "json" {
-                let mut t = crate::output::to_json(&list);
-                if !t.ends_with('\n') {
-                    t.push('\n');
-                }
-                t
+                typed_list_json(&list)
             } else {
                 crate::output::to_yaml(&list)
             };
@@ -152,4 +154,112 @@ fn resource_json(r: &ResourceInfo) -> Value {
         v["categories"] = json!(r.categories);
     }
     v
+}
+
+/// Fields of metav1.APIResourceList and metav1.APIResource in Go declaration order: the JSON
+/// printer marshals this typed object as is (YAML goes through a map and is sorted).
+const LIST_FIELDS: &[&str] = &["kind", "apiVersion", "groupVersion", "resources"];
+const RESOURCE_FIELDS: &[&str] = &[
+    "name",
+    "singularName",
+    "namespaced",
+    "group",
+    "version",
+    "kind",
+    "verbs",
+    "shortNames",
+    "categories",
+];
+
+/// json.MarshalIndent(list, "", "    ") plus the printer's newline.
+fn typed_list_json(list: &Value) -> String {
+    fn scalar_or_array(out: &mut String, v: &Value, depth: usize) {
+        match v {
+            Value::Array(a) if !a.is_empty() => {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push('\n');
+                    out.push_str(&"    ".repeat(depth + 1));
+                    match x {
+                        Value::Object(_) => object(out, x, RESOURCE_FIELDS, depth + 1),
+                        other => scalar_or_array(out, other, depth + 1),
+                    }
+                }
+                out.push('\n');
+                out.push_str(&"    ".repeat(depth));
+                out.push(']');
+            }
+            Value::String(s) => out.push_str(&apimachinery::yaml::go_json_string(s)),
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    fn object(out: &mut String, v: &Value, fields: &[&str], depth: usize) {
+        out.push('{');
+        let mut first = true;
+        for f in fields {
+            let Some(x) = v.get(*f) else { continue };
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push('\n');
+            out.push_str(&"    ".repeat(depth + 1));
+            out.push_str(&apimachinery::yaml::go_json_string(f));
+            out.push_str(": ");
+            scalar_or_array(out, x, depth + 1);
+        }
+        out.push('\n');
+        out.push_str(&"    ".repeat(depth));
+        out.push('}');
+    }
+    let mut out = String::new();
+    object(&mut out, list, LIST_FIELDS, 0);
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_output_keeps_go_field_order() {
+        let list = json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "", "resources": [
+            {"name": "pods", "singularName": "pod", "namespaced": true, "group": "", "version": "v1",
+             "kind": "Pod", "verbs": ["get", "list"], "shortNames": ["po"], "categories": ["all"]}]});
+        assert_eq!(
+            typed_list_json(&list),
+            r#"{
+    "kind": "APIResourceList",
+    "apiVersion": "v1",
+    "groupVersion": "",
+    "resources": [
+        {
+            "name": "pods",
+            "singularName": "pod",
+            "namespaced": true,
+            "group": "",
+            "version": "v1",
+            "kind": "Pod",
+            "verbs": [
+                "get",
+                "list"
+            ],
+            "shortNames": [
+                "po"
+            ],
+            "categories": [
+                "all"
+            ]
+        }
+    ]
+}
+"#
+        );
+        let empty = json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "", "resources": null});
+        assert!(typed_list_json(&empty).contains("\"resources\": null\n}"));
+    }
 }

@@ -191,9 +191,12 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     Ok(())
 }
 
-/// schema.GroupVersionResource's String (`apps/v1, Resource=pods`).
+/// schema.GroupVersionResource's String (`apps/v1, Resource=deployments`, `/v1, Resource=pods`).
 fn gvr_text(item: &Item) -> String {
-    format!("{}, Resource={}", item.info.api_version(), item.info.plural)
+    format!(
+        "{}/{}, Resource={}",
+        item.info.group, item.info.version, item.info.plural
+    )
 }
 
 #[cfg(test)]

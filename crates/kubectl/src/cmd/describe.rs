@@ -48,7 +48,9 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     } else {
         let typed = resource::parse_resource_args(ctx, &args)?;
         super::get::check_names(ctx, flags, &args, &typed)?;
+        let mut warned = false;
         for t in typed {
+            super::get::deprecation_warning(ctx, &t.info, &mut warned);
             if t.names.is_empty() {
                 let ns = if ctx.all_namespaces {
                     String::new()
@@ -68,6 +70,9 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
                         info: t.info.clone(),
                         object: with_type(o, &t.info),
                     })),
+                    Err(CmdError::Api(e)) => {
+                        errors.push(CmdError::Api(super::get::enhance_list_error(e, &t.info, &selector, "")))
+                    }
                     Err(e) => errors.push(e),
                 }
             } else {

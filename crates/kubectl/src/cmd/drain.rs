@@ -239,10 +239,10 @@ fn evict_pods(
                 };
                 ctx.stdout(format!("evicting pod {ns}/{name}{suffix}\n"));
             }
-            if timeout > 0 && now >= timeout {
+            if now >= limit {
                 errs.push(CmdError::msg(format!(
                     "error when evicting pods/\"{name}\" -n \"{ns}\": global timeout reached: {}",
-                    go_duration(timeout)
+                    go_duration(limit)
                 )));
                 continue;
             }
@@ -316,14 +316,21 @@ fn evict_pods(
             break;
         }
         if now >= limit {
-            for p in &pending {
+            // Evicted pods still terminating: waitForDelete's context ends. Pods waiting to
+            // retry find the timeout when they wake (the retry sleep ignores the context).
+            pending.retain(|p| {
+                if p.retry_at.is_some() {
+                    return true;
+                }
                 let (ns, name) = (str_at(&p.pod, "/metadata/namespace"), str_at(&p.pod, "/metadata/name"));
                 errs.push(CmdError::msg(format!(
-                    "error when evicting pods/\"{name}\" -n \"{ns}\": global timeout reached: {}",
-                    go_duration(limit)
+                    "error when waiting for pod \"{name}\" in namespace \"{ns}\" to terminate: context deadline exceeded"
                 )));
+                false
+            });
+            if pending.is_empty() {
+                break;
             }
-            break;
         }
         if !watch::tick(ctx) {
             return Err(watch::interrupted());

@@ -12,7 +12,8 @@ use crate::printers::table::{Row, Table, TableOptions};
 use crate::printers::{self, OutputFormat};
 use crate::resource::{self, Builder};
 use api::ResourceInfo;
-use apimachinery::ApiRequest;
+use apimachinery::errors::go_quote;
+use apimachinery::{ApiError, ApiRequest};
 use serde_json::Value;
 
 /// API groups whose kinds the server prints itself; other groups are CRDs.
@@ -149,7 +150,9 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         check_names(ctx, flags, &args, &typed)?;
         single_item_implied = typed.len() == 1 && typed.first().is_some_and(|t| t.names.len() == 1);
         let chunk = if sort_by.is_empty() { flags.int("chunk-size") } else { 0 };
+        let mut warned = false;
         for t in typed {
+            deprecation_warning(ctx, &t.info, &mut warned);
             if t.names.is_empty() {
                 match list(ctx, &t.info, flags, chunk) {
                     Ok(objects) => fetched.push(Fetched { info: t.info, objects }),
@@ -236,16 +239,18 @@ fn list(ctx: &mut Ctx<'_>, info: &ResourceInfo, flags: &Parsed, chunk: i64) -> C
         }
         let fs = flags.string("field-selector");
         if !fs.is_empty() {
-            req = req.with_query("fieldSelector", fs);
+            req = req.with_query("fieldSelector", fs.clone());
         }
         let ls = flags.string("selector");
         if !ls.is_empty() {
-            req = req.with_query("labelSelector", ls);
+            req = req.with_query("labelSelector", ls.clone());
         }
         if chunk > 0 {
             req = req.with_query("limit", chunk.to_string());
         }
-        let resp = ctx.request(req).map_err(CmdError::Api)?;
+        let resp = ctx
+            .request(req)
+            .map_err(|e| CmdError::Api(enhance_list_error(e, info, &ls, &fs)))?;
         for item in resp.get("items").and_then(Value::as_array).cloned().unwrap_or_default() {
             items.push(with_type(item, info));
         }
@@ -259,6 +264,41 @@ fn list(ctx: &mut Ctx<'_>, info: &ResourceInfo, flags: &Parsed, chunk: i64) -> C
         }
     }
     Ok(items)
+}
+
+/// The warning kube-apiserver sends with every request to a deprecated API, which kubectl
+/// prints once on stderr (`Warning: …`).
+pub(crate) fn deprecation_warning(ctx: &mut Ctx<'_>, info: &ResourceInfo, warned: &mut bool) {
+    let text = match (info.group.as_str(), info.version.as_str(), info.plural.as_str()) {
+        ("", "v1", "endpoints") => "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+        ("", "v1", "componentstatuses") => "v1 ComponentStatus is deprecated in v1.19+",
+        _ => return,
+    };
+    if !*warned {
+        *warned = true;
+        ctx.stderr(format!("Warning: {text}\n"));
+    }
+}
+
+/// cli-runtime's EnhanceListError: a BadRequest or NotFound answer to a list says what was
+/// listed (`Unable to find "/v1, Resource=pods" that match label selector "", field selector …`).
+pub(crate) fn enhance_list_error(mut e: ApiError, info: &ResourceInfo, label: &str, field: &str) -> ApiError {
+    if !matches!(e.reason(), "BadRequest" | "NotFound") {
+        return e;
+    }
+    // GroupVersionResource.String()
+    let subj = go_quote(&format!("{}/{}, Resource={}", info.group, info.version, info.plural));
+    e.0.message = if label.is_empty() && field.is_empty() {
+        format!("Unable to list {subj}: {}", e.0.message)
+    } else {
+        format!(
+            "Unable to find {subj} that match label selector {}, field selector {}: {}",
+            go_quote(label),
+            go_quote(field),
+            e.0.message
+        )
+    };
+    e
 }
 
 /// List items come without kind/apiVersion; kubectl's unstructured decoding fills them in.

@@ -82,12 +82,8 @@ fn replica_sets(ctx: &mut Ctx<'_>, deploy: &Value) -> CmdResult<Vec<(i64, Value)
 fn only_deployments(item: &Item) -> CmdResult {
     if item.info.kind != "Deployment" {
         return Err(CmdError::msg(format!(
-            "no rollbacker has been implemented for \"{}\" in kubeplay",
-            if item.info.group.is_empty() {
-                item.info.kind.clone()
-            } else {
-                format!("{}.{}", item.info.kind, item.info.group)
-            }
+            "no rollbacker has been implemented for \"{}\"",
+            group_kind(item)
         )));
     }
     Ok(())
@@ -101,45 +97,153 @@ fn tabbed(rows: &[(String, String)]) -> String {
         .collect()
 }
 
+/// One revision of a workload: what `-o` prints (GetHistory), its pod template and its
+/// change cause.
+struct Revision {
+    number: i64,
+    object: Value,
+    template: Value,
+    change_cause: String,
+}
+
+fn change_cause_of(obj: &Value) -> String {
+    obj.pointer("/metadata/annotations")
+        .and_then(|a| a.get(CHANGE_CAUSE))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The ControllerRevisions a DaemonSet or StatefulSet controls (controlledHistory), by
+/// revision.
+fn controller_revisions(ctx: &mut Ctx<'_>, obj: &Value) -> CmdResult<Vec<(i64, Value)>> {
+    let ns = str_at(obj, "/metadata/namespace").to_string();
+    let uid = str_at(obj, "/metadata/uid").to_string();
+    let selector = obj.pointer("/spec/selector").cloned().unwrap_or(Value::Null);
+    let selector = apimachinery::Selector::from_label_selector(&selector)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let mut req = ApiRequest::get(format!("/apis/apps/v1/namespaces/{ns}/controllerrevisions"));
+    if !selector.is_empty() {
+        req = req.with_query("labelSelector", selector);
+    }
+    let list = ctx.request(req).map_err(CmdError::Api)?;
+    let mut out: Vec<(i64, Value)> = list
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|cr| {
+            cr.pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|refs| {
+                    refs.iter().any(|r| {
+                        r.get("uid").and_then(Value::as_str) == Some(&uid) && r.get("controller") == Some(&json!(true))
+                    })
+                })
+        })
+        .map(|cr| (int_at(&cr, "/revision"), cr))
+        .collect();
+    out.sort_by_key(|(r, _)| *r);
+    Ok(out)
+}
+
+/// applyDaemonSetHistory / applyStatefulSetHistory: the workload with the revision's data
+/// (a strategic merge patch) applied.
+fn apply_revision(obj: &Value, kind: &str, cr: &Value) -> CmdResult<Value> {
+    let data = cr.get("data").cloned().unwrap_or(json!({}));
+    let gvk = apimachinery::GroupVersionKind::new("apps", "v1", kind);
+    api::strategic_merge::apply(&gvk, obj, &data)
+        .map_err(|_| CmdError::msg(format!("unable to parse history {}", str_at(cr, "/metadata/name"))))
+}
+
+/// The history viewer of a workload (HistoryViewerFor).
+fn revisions(ctx: &mut Ctx<'_>, item: &Item) -> CmdResult<Vec<Revision>> {
+    let obj = item.object.clone().unwrap_or(Value::Null);
+    match item.info.kind.as_str() {
+        "Deployment" => Ok(replica_sets(ctx, &obj)?
+            .into_iter()
+            .map(|(number, rs)| {
+                let mut object = rs.clone();
+                if let Some(o) = object.as_object_mut() {
+                    o.entry("kind").or_insert(json!("ReplicaSet"));
+                    o.entry("apiVersion").or_insert(json!("apps/v1"));
+                }
+                let mut template = rs.pointer("/spec/template").cloned().unwrap_or(Value::Null);
+                let cause = change_cause_of(&rs);
+                if !cause.is_empty() {
+                    if let Some(m) = template.get_mut("metadata").and_then(Value::as_object_mut) {
+                        let a = m.entry("annotations").or_insert(json!({}));
+                        a[CHANGE_CAUSE] = json!(cause);
+                    }
+                }
+                Revision {
+                    number,
+                    object,
+                    template,
+                    change_cause: cause,
+                }
+            })
+            .collect()),
+        kind @ ("DaemonSet" | "StatefulSet") => {
+            let mut out = Vec::new();
+            for (number, cr) in controller_revisions(ctx, &obj)? {
+                let applied = apply_revision(&obj, kind, &cr)?;
+                out.push(Revision {
+                    number,
+                    template: applied.pointer("/spec/template").cloned().unwrap_or(Value::Null),
+                    object: applied,
+                    change_cause: change_cause_of(&cr),
+                });
+            }
+            Ok(out)
+        }
+        _ => Err(CmdError::msg(format!(
+            "no history viewer has been implemented for \"{}\"",
+            group_kind(item)
+        ))),
+    }
+}
+
+/// schema.GroupKind's String: `Pod`, `ReplicaSet.apps`.
+fn group_kind(item: &Item) -> String {
+    if item.info.group.is_empty() {
+        item.info.kind.clone()
+    } else {
+        format!("{}.{}", item.info.kind, item.info.group)
+    }
+}
+
 pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let format = super::output_format(flags)?;
     let revision = flags.int("revision");
     let mut errs = Vec::new();
     for item in items(ctx, flags)? {
-        let item = match item.and_then(|i| only_deployments(&i).map(|_| i)) {
+        let item = match item {
             Ok(i) => i,
             Err(e) => {
                 errs.push(e);
                 continue;
             }
         };
-        let deploy = item.object.clone().unwrap_or(Value::Null);
-        let rss = replica_sets(ctx, &deploy)?;
+        let revs = revisions(ctx, &item)?;
         if !format.is_empty() {
-            // GetHistory: the ReplicaSets themselves, by revision.
-            let wanted: Vec<&Value> = rss
-                .iter()
-                .filter(|(r, _)| revision <= 0 || *r == revision)
-                .map(|(_, rs)| rs)
-                .collect();
+            // GetHistory: the ReplicaSets, or the workload at each revision.
+            let wanted: Vec<&Revision> = revs.iter().filter(|r| revision <= 0 || r.number == revision).collect();
             if revision > 0 && wanted.is_empty() {
                 return Err(CmdError::msg("unable to find the specified revision"));
             }
-            for rs in wanted {
-                let mut rs = rs.clone();
-                if let Some(o) = rs.as_object_mut() {
-                    o.entry("kind").or_insert(json!("ReplicaSet"));
-                    o.entry("apiVersion").or_insert(json!("apps/v1"));
-                }
-                crate::output::print_object(ctx, &rs, &format)?;
+            for r in wanted {
+                crate::output::print_object(ctx, &r.object, &format)?;
             }
             continue;
         }
-        let body = if rss.is_empty() {
+        let body = if revs.is_empty() {
             "No rollout history found.".to_string()
         } else if revision > 0 {
-            match rss.iter().find(|(r, _)| *r == revision) {
-                Some((_, rs)) => template_text(rs),
+            match revs.iter().find(|r| r.number == revision) {
+                Some(r) => describe_template(&r.template),
                 None => {
                     errs.push(CmdError::msg("unable to find the specified revision"));
                     continue;
@@ -147,20 +251,13 @@ pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             }
         } else {
             let mut rows = vec![("REVISION".to_string(), "CHANGE-CAUSE".to_string())];
-            for (r, rs) in &rss {
-                let cause = rs
-                    .pointer("/metadata/annotations")
-                    .and_then(|a| a.get(CHANGE_CAUSE))
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                rows.push((
-                    r.to_string(),
-                    if cause.is_empty() {
-                        "<none>".to_string()
-                    } else {
-                        cause.to_string()
-                    },
-                ));
+            for r in &revs {
+                let cause = if r.change_cause.is_empty() {
+                    "<none>".to_string()
+                } else {
+                    r.change_cause.clone()
+                };
+                rows.push((r.number.to_string(), cause));
             }
             tabbed(&rows)
         };
@@ -176,6 +273,13 @@ pub fn history(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         ));
     }
     CmdError::aggregate(errs)
+}
+
+/// printTemplate of a template itself.
+fn describe_template(template: &Value) -> String {
+    let mut w = crate::describe::Writer::new();
+    crate::describe::pod_template(&mut w, template);
+    w.into_raw()
 }
 
 /// printTemplate: DescribePodTemplate of a revision's template, tabs left as they are.
@@ -200,7 +304,59 @@ pub fn undo(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     CmdError::aggregate(errs)
 }
 
+/// DaemonSetRollbacker / StatefulSetRollbacker: patch the workload with a ControllerRevision's
+/// data.
+fn undo_controller_revision(
+    ctx: &mut Ctx<'_>,
+    item: &Item,
+    to_revision: i64,
+    format: &str,
+    dry_run: DryRun,
+) -> CmdResult {
+    if to_revision < 0 {
+        return Err(CmdError::msg(format!(
+            "unable to find specified revision {to_revision} in history"
+        )));
+    }
+    let obj = item.object.clone().unwrap_or(Value::Null);
+    let history = controller_revisions(ctx, &obj)?;
+    if to_revision == 0 && history.len() <= 1 {
+        return Err(CmdError::msg("no last revision to roll back to"));
+    }
+    let target = if to_revision == 0 {
+        history.len().checked_sub(2).and_then(|i| history.get(i))
+    } else {
+        history.iter().find(|(r, _)| *r == to_revision)
+    };
+    let Some((_, cr)) = target else {
+        return Err(CmdError::msg(format!(
+            "unable to find specified revision {to_revision} in history"
+        )));
+    };
+    let applied = apply_revision(&obj, &item.info.kind, cr)?;
+    if dry_run == DryRun::Client {
+        let text = describe_template(&applied.pointer("/spec/template").cloned().unwrap_or(Value::Null));
+        return print_result(ctx, &obj, format, &text, dry_run);
+    }
+    if applied.pointer("/spec/template") == obj.pointer("/spec/template") {
+        let op = format!("skipped rollback (current template already matches revision {to_revision})");
+        return print_result(ctx, &obj, format, &op, dry_run);
+    }
+    let data = cr.get("data").cloned().unwrap_or(json!({}));
+    let req = dry_run.apply(ApiRequest::patch(item.path(), PatchType::StrategicMerge, data));
+    match ctx.request(req) {
+        Ok(_) => print_result(ctx, &obj, format, "rolled back", dry_run),
+        Err(e) => Err(CmdError::msg(format!(
+            "failed restoring revision {to_revision}: {}",
+            e.message()
+        ))),
+    }
+}
+
 fn undo_one(ctx: &mut Ctx<'_>, item: &Item, to_revision: i64, format: &str, dry_run: DryRun) -> CmdResult {
+    if matches!(item.info.kind.as_str(), "DaemonSet" | "StatefulSet") {
+        return undo_controller_revision(ctx, item, to_revision, format, dry_run);
+    }
     only_deployments(item)?;
     if to_revision < 0 {
         return Err(CmdError::msg(format!(

@@ -80,7 +80,7 @@ pub fn node(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let name = match flags.args.as_slice() {
         [] => String::new(),
         [one] => one.clone(),
-        _ => return Err(CmdError::usage(&ctx.command_path, "Resource name must be specified.")),
+        _ => return Err(CmdError::usage(&ctx.command_path, "node [NAME | -l label]")),
     };
     let selector = flags.string("selector");
     let sort_by = flags.string("sort-by");
@@ -178,7 +178,7 @@ pub fn pod(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let name = match flags.args.as_slice() {
         [] => String::new(),
         [one] => one.clone(),
-        _ => return Err(CmdError::usage(&ctx.command_path, "Resource name must be specified.")),
+        _ => return Err(CmdError::usage(&ctx.command_path, "pod [NAME | -l label]")),
     };
     let selector = flags.string("selector");
     let field_selector = flags.string("field-selector");

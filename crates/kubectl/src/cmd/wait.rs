@@ -14,8 +14,9 @@ use crate::resource::{Builder, Item};
 use apimachinery::GroupResource;
 use serde_json::Value;
 
-/// kubectl's "forever" for a negative --timeout (168h).
-const FOREVER_SECS: i64 = 168 * 3600;
+/// kubectl's "forever" for a negative --timeout is 168h; kubeplay lets at most its usual cap
+/// of virtual time pass instead (each second is a step of the whole cluster).
+const FOREVER_SECS: i64 = super::watch::DEFAULT_CAP_SECS;
 
 /// One `--for` condition.
 #[derive(Clone)]
@@ -206,8 +207,9 @@ fn not_found(item: &Item) -> CmdError {
     ))
 }
 
-/// Waits for one object and one condition; the final object on success.
-fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: i64) -> CmdResult<Value> {
+/// Waits for one object and one condition; the final object on success. `timeout` is what
+/// remains of the command's --timeout; None for `--timeout=0` (check once).
+fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: Option<i64>) -> CmdResult<Value> {
     if item.name.is_empty() {
         return Err(CmdError::msg("resource name must be provided"));
     }
@@ -219,9 +221,9 @@ fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: i64) -> C
             Err(e) if e.is_not_found() => return Ok(item.object.clone().unwrap_or(Value::Null)),
             Err(e) => return Err(e),
         };
-        if timeout == 0 {
+        let Some(timeout) = timeout else {
             return Err(CmdError::msg(format!("condition not met for {object_name}")));
-        }
+        };
         let uid = current.pointer("/metadata/uid").cloned();
         let mut lw = ListWatch::for_name(collection, &item.name);
         let initial = lw.list(ctx)?;
@@ -241,14 +243,14 @@ fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: i64) -> C
             Until::Interrupted => Err(watch::interrupted()),
         };
     }
-    if timeout == 0 {
+    let Some(timeout) = timeout else {
         let obj = ctx.get(item.path())?;
         return if check(&obj, cond)? {
             Ok(obj)
         } else {
             Err(CmdError::msg(format!("condition not met for {object_name}")))
         };
-    }
+    };
     let mut lw = ListWatch::for_name(collection, &item.name);
     let initial = lw.list(ctx)?;
     if initial.is_empty() {
@@ -277,6 +279,8 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         t if t < 0 => FOREVER_SECS,
         t => t,
     };
+    // One deadline for the whole command (RunWaitContext's context).
+    let deadline = ctx.host.now_unix().saturating_add(timeout);
     let mut builder = Builder::from_flags(flags, &flags.args);
     builder.latest = true;
     let is_delete = conditions.iter().any(|c| matches!(c, Condition::Delete));
@@ -309,7 +313,8 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         };
         visited += 1;
         for cond in &conditions {
-            let obj = wait_one(ctx, &item, cond, timeout)?;
+            let remaining = (timeout != 0).then(|| (deadline - ctx.host.now_unix()).max(0));
+            let obj = wait_one(ctx, &item, cond, remaining)?;
             let obj = if obj.is_null() {
                 item.object.clone().unwrap_or(Value::Null)
             } else {

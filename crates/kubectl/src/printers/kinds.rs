@@ -684,6 +684,30 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             let cidrs: Vec<String> = arr(o, "spec.cidrs").iter().map(scalar_string).collect();
             vec![name(o), cidrs.join(","), creation_age(o, now)]
         }),
+        // printIPAddress: the parent as lower-case resource.group/namespace/name.
+        ("networking.k8s.io", "IPAddress") => (cols(&[("Name", 0), ("ParentRef", 0)]), |o, _, _| {
+            let parent = match at(o, "spec.parentRef") {
+                Value::Object(_) => {
+                    let p = at(o, "spec.parentRef");
+                    let (group, resource) = (s(p, "group"), s(p, "resource"));
+                    let mut text = if group.is_empty() {
+                        resource.to_string()
+                    } else {
+                        format!("{resource}.{group}")
+                    }
+                    .to_lowercase();
+                    if !s(p, "namespace").is_empty() {
+                        text.push('/');
+                        text.push_str(s(p, "namespace"));
+                    }
+                    text.push('/');
+                    text.push_str(s(p, "name"));
+                    text
+                }
+                _ => "<none>".to_string(),
+            };
+            vec![name(o), parent]
+        }),
         ("", "ComponentStatus") => (
             cols(&[("Name", 0), ("Status", 0), ("Message", 0), ("Error", 0)]),
             |o, _, _| {

@@ -257,3 +257,23 @@ fn storage_and_networking_cells() {
         "NAME     SCHEDULE      TIMEZONE   SUSPEND   ACTIVE   LAST SCHEDULE   AGE\nbackup   */5 * * * *   <none>     False     0        <none>          <unknown>\n"
     );
 }
+
+#[test]
+fn ip_addresses_show_their_parent_reference() {
+    let ip = |name: &str, parent: Value| json!({"metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z"}, "spec": {"parentRef": parent}});
+    let items = [
+        ip(
+            "10.96.0.1",
+            json!({"group": "", "resource": "services", "namespace": "default", "name": "kubernetes"}),
+        ),
+        ip(
+            "10.96.0.7",
+            json!({"group": "example.com", "resource": "Gateways", "name": "g"}),
+        ),
+        json!({"metadata": {"name": "10.96.0.9", "creationTimestamp": "2026-01-01T00:00:00Z"}, "spec": {}}),
+    ];
+    assert_eq!(
+        render("networking.k8s.io", "IPAddress", &items, false),
+        "NAME        PARENTREF\n10.96.0.1   services/default/kubernetes\n10.96.0.7   gateways.example.com/g\n10.96.0.9   <none>\n"
+    );
+}
