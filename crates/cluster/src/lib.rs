@@ -17,13 +17,17 @@ use sim::{Duration, RngStreams, SimContext, SimTime};
 /// objects so the whole cluster serialises into a state file.
 #[derive(Serialize, Deserialize)]
 enum Component {
+    ControllerManager(Box<controllers::ControllerManager>),
     Scheduler(Box<scheduler::Scheduler>),
+    Kubelet(Box<kubelet::Kubelet>),
 }
 
 impl Component {
     fn as_dyn(&mut self) -> &mut dyn client::Component {
         match self {
+            Component::ControllerManager(c) => c.as_mut(),
             Component::Scheduler(s) => s.as_mut(),
+            Component::Kubelet(k) => k.as_mut(),
         }
     }
 }
@@ -62,9 +66,6 @@ pub struct Cluster {
     components: Vec<Component>,
     /// Randomness the components draw (scheduler tie-breaks, …), apart from the API server's.
     component_rng: RngStreams,
-    /// Nodes whose kubelet `kubeplay node stop` stopped.
-    #[serde(default)]
-    stopped_nodes: std::collections::BTreeSet<String>,
 }
 
 /// Why a saved cluster could not be restored.
@@ -94,9 +95,11 @@ impl Cluster {
     /// The default cluster (kubeadm v1.37: controlplane, node01, node02) from a seed.
     pub fn new(seed: u64) -> Self {
         let ctx = SimContext::new(seed, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
-        let components = vec![Component::Scheduler(Box::new(scheduler::Scheduler::new(
-            "controlplane",
-        )))];
+        // Controllers, then the scheduler, then the kubelets (appended as nodes join).
+        let components = vec![
+            Component::ControllerManager(Box::new(controllers::controller_manager(bootstrap::ROOT_CA_PEM))),
+            Component::Scheduler(Box::new(scheduler::Scheduler::new("controlplane"))),
+        ];
         let component_rng = RngStreams::new(seed ^ 0x6b75_6265_706c_6179);
         let mut cluster = Cluster {
             seed,
@@ -104,7 +107,6 @@ impl Cluster {
             apiserver: ApiServer::new(),
             components,
             component_rng,
-            stopped_nodes: Default::default(),
         };
         cluster.bootstrap();
         cluster.advance(SETUP_TIME);
@@ -257,36 +259,83 @@ impl Cluster {
         debug_assert!(failures.is_empty(), "bootstrap failed: {failures:?}");
     }
 
-    /// What a kubelet does when it first starts: registers its Node, posts its status and
-    /// takes its Lease.
+    /// Joins a node: kubeadm creates (and for the control plane, labels and taints) the Node;
+    /// its kubelet then posts the node's status, takes its Lease and runs its pods.
     fn register_node(&mut self, spec: &bootstrap::NodeSpec) -> Result<(), String> {
-        use bootstrap::*;
-        let created = self
-            .call(ApiRequest::post("/api/v1/nodes", node(spec)))
+        self.call(ApiRequest::post("/api/v1/nodes", bootstrap::node(spec)))
             .map_err(|e| format!("node {}: {e}", spec.name))?;
-        let node_uid = created
-            .pointer("/metadata/uid")
+        let mut config = if spec.control_plane {
+            kubelet::NodeConfig::control_plane(&spec.ip, &spec.pod_cidr)
+        } else {
+            kubelet::NodeConfig::worker(&spec.ip, &spec.pod_cidr)
+        };
+        config.boot_id = self.ctx.uid();
+        config.machine_id = self.ctx.uid().replace('-', "");
+        config.system_uuid = self.ctx.uid();
+        self.components
+            .push(Component::Kubelet(Box::new(kubelet::Kubelet::new(&spec.name, config))));
+        Ok(())
+    }
+
+    fn kubelet_mut(&mut self, node: &str) -> Option<&mut kubelet::Kubelet> {
+        self.components.iter_mut().find_map(|c| match c {
+            Component::Kubelet(k) if k.node_name() == node => Some(k.as_mut()),
+            _ => None,
+        })
+    }
+
+    fn kubelet(&self, node: &str) -> Option<&kubelet::Kubelet> {
+        self.components.iter().find_map(|c| match c {
+            Component::Kubelet(k) if k.node_name() == node => Some(k.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// `GET …/pods/{name}/log`: the API server relays it to the kubelet of the pod's node.
+    fn pod_log(&mut self, namespace: &str, pod: &str, req: &ApiRequest) -> Result<Value, ApiError> {
+        let obj = self.call(ApiRequest::get(format!("/api/v1/namespaces/{namespace}/pods/{pod}")))?;
+        let node = obj
+            .pointer("/spec/nodeName")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let renew = apimachinery::time::format_rfc3339_micro(self.now().unix_millis());
-        self.call(ApiRequest::post(
-            "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
-            node_lease(&spec.name, &node_uid, &renew),
-        ))
-        .map_err(|e| format!("lease {}: {e}", spec.name))?;
-        let now = apimachinery::time::format_rfc3339(self.now().unix_secs());
-        let boot_id = self.ctx.uid();
-        let machine_id = self.ctx.uid().replace('-', "");
-        let system_uuid = self.ctx.uid();
-        let status = node_status(spec, &now, &boot_id, &machine_id, &system_uuid);
-        self.call(ApiRequest::patch(
-            format!("/api/v1/nodes/{}/status", spec.name),
-            apimachinery::request::PatchType::Merge,
-            serde_json::json!({ "status": status }),
-        ))
-        .map_err(|e| format!("node {} status: {e}", spec.name))?;
-        Ok(())
+        if node.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "pod {pod} does not have a host assigned"
+            )));
+        }
+        let kubelet = self
+            .kubelet(&node)
+            .ok_or_else(|| ApiError::bad_request(format!("pod {pod} does not have a host assigned")))?;
+        let container = req.query_param("container").filter(|c| !c.is_empty());
+        let previous = req.query_param("previous") == Some("true");
+        let mut lines = kubelet.logs(namespace, pod, container, previous)?;
+        if let Some(since) = req.query_param("sinceSeconds").and_then(|v| v.parse::<i64>().ok()) {
+            let from = self.ctx.now().add(Duration::from_secs(-since));
+            lines.retain(|l| l.time >= from);
+        }
+        if let Some(tail) = req.query_param("tailLines").and_then(|v| v.parse::<usize>().ok()) {
+            let skip = lines.len().saturating_sub(tail);
+            lines.drain(..skip);
+        }
+        let timestamps = req.query_param("timestamps") == Some("true");
+        let mut text = String::new();
+        for l in &lines {
+            if timestamps {
+                text.push_str(&l.timestamp());
+                text.push(' ');
+            }
+            text.push_str(&l.text);
+            text.push('\n');
+        }
+        if let Some(limit) = req.query_param("limitBytes").and_then(|v| v.parse::<usize>().ok()) {
+            let mut cut = limit.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+        }
+        Ok(Value::String(text))
     }
 
     /// `kubeplay node add [NAME]`: a new worker joins (named node03, node04, … by default).
@@ -317,14 +366,15 @@ impl Cluster {
 
     /// `kubeplay node stop|start NAME`: the node's kubelet stops or resumes.
     pub fn set_node_running(&mut self, name: &str, running: bool) -> Result<String, String> {
-        if !self.node_names().iter().any(|n| n == name) {
-            return Err(format!("node {name:?} not found"));
-        }
-        let changed = if running {
-            self.stopped_nodes.remove(name)
+        let kubelet = self
+            .kubelet_mut(name)
+            .ok_or_else(|| format!("node {name:?} not found"))?;
+        let changed = kubelet.is_running() != running;
+        if running {
+            kubelet.start();
         } else {
-            self.stopped_nodes.insert(name.to_string())
-        };
+            kubelet.stop();
+        }
         let what = if running { "started" } else { "stopped" };
         Ok(if changed {
             format!("node/{name}: kubelet {what}")
@@ -333,41 +383,10 @@ impl Cluster {
         })
     }
 
-    /// Work that controllers do right after a change: every namespace gets its `default`
-    /// ServiceAccount and root CA ConfigMap; terminating namespaces are emptied and removed.
+    /// What the API server itself does as time passes: namespace finalization and event TTL.
     fn reconcile(&mut self) {
         self.apiserver.run_namespace_finalizer(&mut self.ctx);
         self.apiserver.expire_events(&self.ctx);
-        let Ok(list) = self.call(ApiRequest::get("/api/v1/namespaces")) else {
-            return;
-        };
-        let names: Vec<(String, bool)> = list
-            .get("items")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|ns| {
-                        let name = ns.pointer("/metadata/name")?.as_str()?.to_string();
-                        let active = ns.pointer("/status/phase").and_then(Value::as_str) != Some("Terminating");
-                        Some((name, active))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (ns, active) in names {
-            if !active {
-                continue;
-            }
-            let sa = format!("/api/v1/namespaces/{ns}/serviceaccounts");
-            if self.call(ApiRequest::get(format!("{sa}/default"))).is_err() {
-                let _ = self.call(ApiRequest::post(sa, bootstrap::default_service_account(&ns)));
-            }
-            let cm = format!("/api/v1/namespaces/{ns}/configmaps");
-            if self.call(ApiRequest::get(format!("{cm}/kube-root-ca.crt"))).is_err() {
-                let _ = self.call(ApiRequest::post(cm, bootstrap::root_ca_config_map(&ns)));
-            }
-        }
     }
 }
 
@@ -375,6 +394,13 @@ impl ApiClient for Cluster {
     /// A request from outside (kubectl). A write lets the components react at once, as they
     /// would within milliseconds in a real cluster; no virtual time passes.
     fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        if req.method == Method::Get {
+            let segs: Vec<&str> = req.path.trim_end_matches('/').split('/').collect();
+            if let ["", "api", "v1", "namespaces", ns, "pods", pod, "log"] = segs.as_slice() {
+                let (ns, pod) = (ns.to_string(), pod.to_string());
+                return self.pod_log(&ns, &pod, &req);
+            }
+        }
         let mutating = req.method != Method::Get;
         let result = self.call(req);
         if mutating {

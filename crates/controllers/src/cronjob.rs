@@ -96,14 +96,14 @@ impl Schedule {
             s => s,
         };
         let fields: Vec<&str> = expanded.split_whitespace().collect();
-        if fields.len() != 5 {
+        let [f_min, f_hour, f_dom, f_month, f_dow] = fields.as_slice() else {
             return Err(format!("expected exactly 5 fields, found {}: {spec}", fields.len()));
-        }
-        let (minute, _) = parse_field(fields[0], 0, 59, &[], 0)?;
-        let (hour, _) = parse_field(fields[1], 0, 23, &[], 0)?;
-        let (dom, dom_star) = parse_field(fields[2], 1, 31, &[], 0)?;
-        let (month, _) = parse_field(fields[3], 1, 12, &MONTHS, 1)?;
-        let (mut dow, dow_star) = parse_field(fields[4], 0, 7, &DAYS, 0)?;
+        };
+        let (minute, _) = parse_field(f_min, 0, 59, &[], 0)?;
+        let (hour, _) = parse_field(f_hour, 0, 23, &[], 0)?;
+        let (dom, dom_star) = parse_field(f_dom, 1, 31, &[], 0)?;
+        let (month, _) = parse_field(f_month, 1, 12, &MONTHS, 1)?;
+        let (mut dow, dow_star) = parse_field(f_dow, 0, 7, &DAYS, 0)?;
         // 7 is Sunday too.
         if dow & (1 << 7) != 0 {
             dow |= 1;
@@ -493,9 +493,6 @@ mod tests {
 
     #[test]
     fn a_long_missed_history_still_finds_the_latest_schedule() {
-        let cj = json!({"metadata": {"name": "c", "namespace": "d", "uid": "u", "creationTimestamp": "2026-01-01T00:00:00Z"},
-                        "spec": {"schedule": "* * * * *"}});
-        let _ = cj;
         // 10 days of missed minutes: the loop in sync must end; next() stays monotonic.
         let s = Schedule::parse("* * * * *").unwrap();
         let mut t = T0;

@@ -22,6 +22,7 @@ pub struct ControllerManager {
     endpoints: EndpointsController,
     endpointslice: EndpointSliceController,
     disruption: DisruptionController,
+    horizontal: HorizontalController,
     node_lifecycle: NodeLifecycleController,
     taint_eviction: TaintEvictionController,
     garbage_collector: GarbageCollector,
@@ -44,6 +45,7 @@ pub fn controller_manager(root_ca: &str) -> ControllerManager {
         endpoints: endpoints_controller(),
         endpointslice: endpointslice_controller(),
         disruption: disruption_controller(),
+        horizontal: horizontal_pod_autoscaler_controller(),
         node_lifecycle: node_lifecycle_controller(),
         taint_eviction: taint_eviction_controller(),
         garbage_collector: garbage_collector(),
@@ -54,7 +56,7 @@ impl ControllerManager {
     /// The stepping order: namespaces' service accounts first (pods need them), owners before
     /// what they create (Deployment → ReplicaSet → Pods; CronJob → Job → Pods), then the
     /// controllers that follow pods (endpoints, disruption, nodes) and the garbage collector.
-    pub const ORDER: [&'static str; 16] = [
+    pub const ORDER: [&'static str; 17] = [
         "serviceaccount-controller",
         "root-ca-cert-publisher",
         "deployment-controller",
@@ -68,12 +70,13 @@ impl ControllerManager {
         "endpoint-controller",
         "endpointslice-controller",
         "disruption-controller",
+        "horizontal-pod-autoscaler",
         "node-lifecycle-controller",
         "taint-eviction-controller",
         "garbage-collector-controller",
     ];
 
-    fn components(&mut self) -> [&mut dyn Component; 16] {
+    fn components(&mut self) -> [&mut dyn Component; 17] {
         [
             &mut self.serviceaccount,
             &mut self.root_ca,
@@ -88,6 +91,7 @@ impl ControllerManager {
             &mut self.endpoints,
             &mut self.endpointslice,
             &mut self.disruption,
+            &mut self.horizontal,
             &mut self.node_lifecycle,
             &mut self.taint_eviction,
             &mut self.garbage_collector,

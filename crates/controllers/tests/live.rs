@@ -54,6 +54,7 @@ fn world() -> World {
         Box::new(controllers::node_lifecycle_controller()),
         Box::new(controllers::taint_eviction_controller()),
         Box::new(controllers::disruption_controller()),
+        Box::new(controllers::horizontal_pod_autoscaler_controller()),
         Box::new(controllers::garbage_collector()),
     ];
     World {
@@ -1236,4 +1237,44 @@ fn a_stateful_set_rolls_out_from_the_highest_ordinal_down_to_the_partition() {
     let status = w.get("/apis/apps/v1/namespaces/default/statefulsets/db").unwrap()["status"].clone();
     assert_eq!(status["currentRevision"], status["updateRevision"]);
     assert_eq!(status["currentReplicas"], 3);
+}
+
+#[test]
+fn an_autoscaler_without_a_metrics_api_reports_upstreams_failure() {
+    let mut w = world();
+    w.settle();
+    let mut d = deployment("web", 1, "nginx");
+    d["spec"]["template"]["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "200m"}});
+    w.post(DEPLOYMENTS, d);
+    w.post(
+        "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers",
+        json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+               "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "minReplicas": 2, "maxReplicas": 5,
+                        "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}]}}),
+    );
+    w.settle();
+    // Below minReplicas: scaled to 2 at once.
+    assert_eq!(live_pods(&mut w.api).len(), 2);
+    assert_eq!(
+        w.events("SuccessfulRescale"),
+        vec!["New size: 2; reason: Current number of replicas below Spec.MinReplicas"]
+    );
+    w.advance(15);
+    w.settle();
+    let hpa = w
+        .get("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web")
+        .unwrap();
+    let active = hpa["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "ScalingActive")
+        .unwrap()
+        .clone();
+    assert_eq!(active["reason"], "FailedGetResourceMetric");
+    assert_eq!(
+        active["message"],
+        "the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)"
+    );
+    assert_eq!(hpa["status"]["currentReplicas"], 2);
 }

@@ -70,8 +70,10 @@ impl State {
     }
 
     fn remove(&mut self, path: &str) {
-        if let Some(obj) = self.cluster.objects.remove(path) {
+        if let Some(mut obj) = self.cluster.objects.remove(path) {
             self.rv += 1;
+            // As the API server does: the deleted object carries the deletion's version.
+            obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
             self.events.push((self.rv, "DELETED".into(), path.to_string(), obj));
         }
     }
@@ -1027,5 +1029,76 @@ fn wait_shares_one_timeout_across_objects() {
         w.sh("wait --for=condition=Ready pod/a pod/b --timeout=3s"),
         "pod/a condition met\nerror: timed out waiting for the condition on pods/b\n[exit 1]\n"
     );
+    assert_eq!(w.waited(), 3);
+}
+
+/// Runs `kubectl get ARGS` straight through cmd::watch::get_watch (what get.rs calls for -w).
+fn get_watch(w: &mut World, line: &str) -> String {
+    use kubectl::flags::FlagSet;
+    let help = kubectl::cmd::HELP_TEXTS.iter().find(|(p, _)| *p == "get").unwrap().1;
+    let mut set = FlagSet::from_help(help);
+    set.merge(&FlagSet::from_help(include_str!("../src/help/options.txt")));
+    let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    let parsed = set.parse(&args).unwrap();
+    let mut out = Output::default();
+    let mut client = Client(w.state.clone());
+    let mut host = ScriptHost(w.state.clone());
+    let inv = Invocation {
+        client: &mut client,
+        host: &mut host,
+        config: &mut w.config,
+        out: &mut out,
+    };
+    let mut ctx = kubectl::ctx::Ctx::new(inv, "kubectl get", &parsed);
+    let result = kubectl::cmd::watch::get_watch(&mut ctx, &parsed, &parsed.args);
+    drop(ctx);
+    let mut s = out.combined();
+    if let Err(e) = result {
+        s.push_str(&e.render());
+    }
+    s
+}
+
+#[test]
+fn get_watch_prints_the_list_then_one_row_per_event() {
+    let mut w = World::new();
+    w.set(pod("web-1", "node01", false));
+    w.at(2, |st| st.set(pod("web-2", "node02", false)));
+    w.at(3, |st| st.set(pod("web-1", "node01", true)));
+    w.at(4, |st| st.remove("/api/v1/namespaces/default/pods/web-2"));
+    w.state.borrow_mut().interrupt_after = Some(5);
+    assert_eq!(
+        get_watch(&mut w, "pods -w"),
+        "NAME    READY   STATUS    RESTARTS   AGE\n\
+         web-1   0/1     Pending   0          14h\n\
+         web-2   0/1   Pending   0     14h\n\
+         web-1   0/1   Running   0     14h\n\
+         web-2   0/1   Pending   0     14h\n"
+    );
+    assert_eq!(w.waited(), 5);
+    w.at(7, |st| st.set(pod("web-3", "node02", false)));
+    {
+        let mut st = w.state.borrow_mut();
+        st.waited = 0;
+    }
+    assert_eq!(
+        get_watch(&mut w, "pods --watch-only --output-watch-events"),
+        "EVENT   NAME    READY   STATUS    RESTARTS   AGE\nADDED   web-3   0/1     Pending   0          14h\n"
+    );
+    assert_eq!(
+        get_watch(&mut w, "pods,nodes -w"),
+        "error: you may only specify a single resource type\n"
+    );
+}
+
+#[test]
+fn get_watch_of_one_object_shows_only_its_changes() {
+    let mut w = World::new();
+    w.set(pod("web-1", "node01", false));
+    w.set(pod("web-2", "node01", false));
+    w.at(1, |st| st.set(pod("web-2", "node01", true)));
+    w.at(2, |st| st.set(pod("web-1", "node01", true)));
+    w.state.borrow_mut().interrupt_after = Some(3);
+    assert_eq!(get_watch(&mut w, "pod web-1 -w -o name"), "pod/web-1\npod/web-1\n");
     assert_eq!(w.waited(), 3);
 }

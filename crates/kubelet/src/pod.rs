@@ -540,6 +540,11 @@ impl PodWorker {
             if let (Stage::Running, Some(p)) = (&c.stage, c.process.as_mut()) {
                 let lines = p.run(now);
                 let exit = p.exited().map(|code| (code, p.clock().min(now), p.oom_killed));
+                let termination_log = p
+                    .files
+                    .get(&termination_path(&c.spec))
+                    .filter(|m| !m.is_empty())
+                    .cloned();
                 c.push_logs(lines);
                 if let Some((code, finished_at, oom)) = exit {
                     let CState::Running { started_at } = c.state else {
@@ -552,7 +557,7 @@ impl PodWorker {
                             (false, 0) => "Completed".into(),
                             _ => "Error".into(),
                         },
-                        message: None,
+                        message: termination_message(&c.spec, termination_log, code, &c.logs),
                         started_at,
                         finished_at,
                         container_id: c.container_id.clone(),
@@ -891,6 +896,32 @@ struct PodFacts<'a> {
     restart_policy: &'a str,
     format_pod: String,
     shared: &'a BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// spec.terminationMessagePath (default /dev/termination-log).
+fn termination_path(spec: &Value) -> String {
+    match s(spec, "/terminationMessagePath") {
+        p if p.is_empty() => "/dev/termination-log".to_string(),
+        p => p,
+    }
+}
+
+/// The terminated state's message: the termination-log file, or with
+/// `FallbackToLogsOnError` the tail of the logs of a failed container (80 lines, 2048 bytes).
+fn termination_message(spec: &Value, file: Option<String>, code: i32, logs: &[LogLine]) -> Option<String> {
+    if let Some(m) = file {
+        return Some(m);
+    }
+    if code == 0 || s(spec, "/terminationMessagePolicy") != "FallbackToLogsOnError" || logs.is_empty() {
+        return None;
+    }
+    let from = logs.len().saturating_sub(80);
+    let mut text: String = logs.iter().skip(from).map(|l| format!("{}\n", l.text)).collect();
+    while text.len() > 2048 {
+        let cut = text.char_indices().nth(1).map(|(i, _)| i).unwrap_or(text.len());
+        text.drain(..cut);
+    }
+    Some(text)
 }
 
 /// (volume, mountPath) of the container's emptyDir mounts.

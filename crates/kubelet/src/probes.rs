@@ -4,7 +4,7 @@
 
 use crate::images::ImageKind;
 use crate::pod::{ContainerRt, PodEvent, SyncOutput};
-use crate::program::{Flavor, Process, StartContext};
+use crate::program::{Process, StartContext};
 use serde_json::Value;
 use sim::{Duration, SimTime};
 
@@ -132,7 +132,7 @@ fn evaluate(c: &ContainerRt, probe: &Value, pod_ip: &str, now: SimTime) -> Resul
             files: p.files.clone(),
             ..Default::default()
         };
-        let mut probe_proc = match Process::start(&argv, ImageKind::Shell, Flavor::Busybox, "", &ctx, now) {
+        let mut probe_proc = match Process::start(&argv, ImageKind::Shell, p.flavor(), "", &ctx, now) {
             Ok(pp) => pp,
             Err(err) => return Err(err.message),
         };

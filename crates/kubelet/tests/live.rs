@@ -848,3 +848,63 @@ fn a_pod_bound_by_hand_beyond_the_nodes_cpu_is_rejected_out_of_cpu() {
         )]
     );
 }
+
+#[test]
+fn a_termination_message_reaches_the_terminated_state() {
+    let mut w = world("node01", worker());
+    let mut p = pod(
+        "msg",
+        "node01",
+        "busybox:1.36",
+        Some(json!(["sh", "-c", "echo Sleep expired > /dev/termination-log; exit 3"])),
+    );
+    p["spec"]["restartPolicy"] = json!("Never");
+    w.create_pod(p);
+    let mut p = pod(
+        "fallback",
+        "node01",
+        "busybox:1.36",
+        Some(json!(["sh", "-c", "echo boom; exit 1"])),
+    );
+    p["spec"]["restartPolicy"] = json!("Never");
+    p["spec"]["containers"][0]["terminationMessagePolicy"] = json!("FallbackToLogsOnError");
+    w.create_pod(p);
+    w.run_for(10);
+    let st = w.pod("msg");
+    let term = &st["status"]["containerStatuses"][0]["state"]["terminated"];
+    assert_eq!(
+        (term["exitCode"].as_i64(), term["message"].as_str()),
+        (Some(3), Some("Sleep expired\n"))
+    );
+    assert_eq!(st["status"]["phase"], "Failed");
+    let st = w.pod("fallback");
+    assert_eq!(
+        st["status"]["containerStatuses"][0]["state"]["terminated"]["message"],
+        "boom\n"
+    );
+}
+
+#[test]
+fn a_failing_init_container_backs_off_and_never_starts_the_app() {
+    let mut w = world("node01", worker());
+    let p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "initfail", "namespace": "default"},
+        "spec": {
+            "nodeName": "node01",
+            "initContainers": [{"name": "check", "image": "busybox:1.36", "command": ["sh", "-c", "exit 1"]}],
+            "containers": [{"name": "app", "image": "nginx:1.27"}],
+        },
+    });
+    w.create_pod(p);
+    w.run_for(30);
+    let st = w.pod("initfail");
+    assert_eq!(st["status"]["phase"], "Pending");
+    let init = &st["status"]["initContainerStatuses"][0];
+    assert_eq!(init["state"]["waiting"]["reason"], "CrashLoopBackOff", "{st:#}");
+    assert_eq!(init["restartCount"], 2);
+    assert_eq!(
+        st["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+        "PodInitializing"
+    );
+}

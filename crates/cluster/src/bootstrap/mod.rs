@@ -11,9 +11,6 @@ use serde_json::{json, Value};
 
 /// Version strings the simulated cluster reports.
 pub use apiserver::KUBERNETES_VERSION;
-pub const CONTAINER_RUNTIME_VERSION: &str = "containerd://2.1.4";
-pub const OS_IMAGE: &str = "Ubuntu 24.04.3 LTS";
-pub const KERNEL_VERSION: &str = "6.8.0-79-generic";
 
 /// The control-plane endpoint kubeadm advertises.
 pub const CONTROL_PLANE_IP: &str = "192.168.0.10";
@@ -93,59 +90,6 @@ pub fn node(spec: &NodeSpec) -> Value {
     node
 }
 
-/// The status the kubelet posts for a healthy node at `now` (RFC 3339).
-pub fn node_status(spec: &NodeSpec, now: &str, boot_id: &str, machine_id: &str, system_uuid: &str) -> Value {
-    let capacity = json!({
-        "cpu": "2",
-        "ephemeral-storage": "19221248Ki",
-        "hugepages-1Gi": "0",
-        "hugepages-2Mi": "0",
-        "memory": "4015504Ki",
-        "pods": "110",
-    });
-    let allocatable = json!({
-        "cpu": "2",
-        "ephemeral-storage": "17714278528",
-        "hugepages-1Gi": "0",
-        "hugepages-2Mi": "0",
-        "memory": "3913104Ki",
-        "pods": "110",
-    });
-    let condition = |ty: &str, status: &str, reason: &str, message: &str| {
-        json!({
-            "type": ty, "status": status, "reason": reason, "message": message,
-            "lastHeartbeatTime": now, "lastTransitionTime": now,
-        })
-    };
-    json!({
-        "addresses": [
-            {"address": &spec.ip, "type": "InternalIP"},
-            {"address": &spec.name, "type": "Hostname"},
-        ],
-        "allocatable": allocatable,
-        "capacity": capacity,
-        "conditions": [
-            condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
-        ],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-        "nodeInfo": {
-            "architecture": "amd64",
-            "bootID": boot_id,
-            "containerRuntimeVersion": CONTAINER_RUNTIME_VERSION,
-            "kernelVersion": KERNEL_VERSION,
-            "kubeProxyVersion": "",
-            "kubeletVersion": KUBERNETES_VERSION,
-            "machineID": machine_id,
-            "operatingSystem": "linux",
-            "osImage": OS_IMAGE,
-            "systemUUID": system_uuid,
-        },
-    })
-}
-
 /// The `kubernetes` Service in `default`, at the first address of the service range.
 pub fn kubernetes_service() -> Value {
     json!({
@@ -196,38 +140,6 @@ pub fn kubernetes_endpoint_slice() -> Value {
     })
 }
 
-/// The Lease a kubelet renews every 10 s in `kube-node-lease` (nodeLeaseDurationSeconds 40).
-pub fn node_lease(node: &str, node_uid: &str, renew_time: &str) -> Value {
-    json!({
-        "apiVersion": "coordination.k8s.io/v1",
-        "kind": "Lease",
-        "metadata": {
-            "name": node,
-            "namespace": "kube-node-lease",
-            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": node, "uid": node_uid}],
-        },
-        "spec": {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": renew_time},
-    })
-}
-
-pub fn default_service_account(namespace: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}})
-}
-
-/// The root CA bundle the root-ca-cert-publisher puts into every namespace.
-pub fn root_ca_config_map(namespace: &str) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": "kube-root-ca.crt",
-            "namespace": namespace,
-            "annotations": {"kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."},
-        },
-        "data": {"ca.crt": ROOT_CA_PEM},
-    })
-}
-
 pub fn priority_classes() -> Vec<Value> {
     vec![
         json!({
@@ -248,4 +160,4 @@ pub fn priority_classes() -> Vec<Value> {
 }
 
 /// A made-up self-signed CA certificate: its shape is what matters to a learner.
-const ROOT_CA_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIKUBEcm9vdENBMA0GCSqGSIb3DQEBCwUAMBUxEzARBgNV\nBAMTCmt1YmVybmV0ZXMwHhcNMjYwMTAxMDAwMDAwWhcNMzUxMjMwMDAwMDAwWjAV\nMRMwEQYDVQQDEwprdWJlcm5ldGVzMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIB\nCgKCAQEAqGt1YmVwbGF5IHNpbXVsYXRlZCBjbHVzdGVyIHJvb3QgQ0EgLS0gbm90\nIGEgcmVhbCBrZXkga3ViZXBsYXkga3ViZXBsYXkga3ViZXBsYXkga3ViZXBsYXkw\nDQYJKoZIhvcNAQELBQADggEBAGt1YmVwbGF5IGluIGEgYnJvd3NlciB0YWI=\n-----END CERTIFICATE-----\n";
+pub const ROOT_CA_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIKUBEcm9vdENBMA0GCSqGSIb3DQEBCwUAMBUxEzARBgNV\nBAMTCmt1YmVybmV0ZXMwHhcNMjYwMTAxMDAwMDAwWhcNMzUxMjMwMDAwMDAwWjAV\nMRMwEQYDVQQDEwprdWJlcm5ldGVzMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIB\nCgKCAQEAqGt1YmVwbGF5IHNpbXVsYXRlZCBjbHVzdGVyIHJvb3QgQ0EgLS0gbm90\nIGEgcmVhbCBrZXkga3ViZXBsYXkga3ViZXBsYXkga3ViZXBsYXkga3ViZXBsYXkw\nDQYJKoZIhvcNAQELBQADggEBAGt1YmVwbGF5IGluIGEgYnJvd3NlciB0YWI=\n-----END CERTIFICATE-----\n";

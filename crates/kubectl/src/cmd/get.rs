@@ -103,9 +103,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         ));
     }
     if watch {
-        return Err(CmdError::msg(
-            "watching (-w/--watch/--watch-only) is not supported by kubeplay yet",
-        ));
+        return super::watch::get_watch(ctx, flags, &args);
     }
 
     let host = &mut *ctx.host;

@@ -2,7 +2,7 @@
 //! kubeplay's API offers it. A watch request `GET …?watch=true&resourceVersion=N` answers with
 //! the events since N as a JSON array; between two polls the command lets one second of
 //! virtual time pass through [`crate::Host::wait`]. Used by `rollout status`, `wait`,
-//! `logs -f`, `drain`, `events -w` and `get -w` (H6's get.rs calls [`watch_objects`]).
+//! `logs -f`, `drain`, `events -w` and `get -w` ([`get_watch`], called from get.rs).
 
 use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
@@ -185,6 +185,18 @@ impl ListWatch {
             .collect()
     }
 
+    /// Moves the watch's resourceVersion forward (never back: a server that leaves an older
+    /// version on a deleted object must not make the next poll replay events).
+    fn advance_to(&mut self, rv: &str) {
+        if rv.is_empty() {
+            return;
+        }
+        match (rv.parse::<u64>(), self.resource_version.parse::<u64>()) {
+            (Ok(new), Ok(old)) if new <= old => {}
+            _ => self.resource_version = rv.to_string(),
+        }
+    }
+
     /// The events since the last poll.
     pub fn poll(&mut self, ctx: &mut Ctx<'_>) -> CmdResult<Vec<WatchEvent>> {
         let req = self.request(true);
@@ -212,9 +224,7 @@ impl ListWatch {
             let event_type = ev.get("type").and_then(Value::as_str).unwrap_or("").to_string();
             let object = ev.get("object").cloned().unwrap_or(Value::Null);
             let rv = rv_of(&object);
-            if !rv.is_empty() {
-                self.resource_version = rv.clone();
-            }
+            self.advance_to(&rv);
             if event_type == "BOOKMARK" || !self.wanted(&object) {
                 continue;
             }
@@ -331,17 +341,8 @@ pub fn interrupted() -> CmdError {
     CmdError::Exit(130)
 }
 
-/// `get -w` / `--watch-only`: after get has printed (or, for --watch-only, skipped) the
-/// initial list whose resourceVersion is `resource_version`, calls `print` with each event
-/// type and object until the host stops waiting or kubeplay's cap passes. `items` are the
-/// listed objects (so a server without watch support can still be diffed).
-///
-/// H6's get.rs hook (in place of the "not supported" error, after the initial table):
-/// ```ignore
-/// let mut lw = watch::ListWatch::new(collection_path).with_label_selector(&sel).with_field_selector(&fsel);
-/// lw.start_at(&list_rv, &items);
-/// return watch::watch_objects(ctx, &mut lw, &mut |ctx, ev| print_row(ctx, &ev.event_type, &ev.object));
-/// ```
+/// Calls `print` with each event until the host stops waiting or kubeplay's cap passes
+/// (a watch whose initial state the caller has already shown; see [`get_watch`]).
 pub fn watch_objects(
     ctx: &mut Ctx<'_>,
     lw: &mut ListWatch,
@@ -353,6 +354,157 @@ pub fn watch_objects(
     })?;
     // A watch ends when the user stops it (or at the cap); that is its normal end.
     let _ = outcome;
+    Ok(())
+}
+
+/// `kubectl get -w` / `--watch-only` / `--output-watch-events` (get.go's watch): the object
+/// or list printed once (unless --watch-only), then one row per watch event, headers only on
+/// the first table printed, each event flushed through the tab writer on its own.
+///
+/// The hook in get.rs is one line, in place of its "not supported" error:
+/// `if watch { return super::watch::get_watch(ctx, flags, &args); }`
+pub fn get_watch(ctx: &mut Ctx<'_>, flags: &crate::flags::Parsed, args: &[String]) -> CmdResult {
+    use crate::printers::kinds::build_table;
+    use crate::printers::table::{Column, TableOptions};
+    if !flags.strings("filename").is_empty() {
+        return Err(CmdError::msg(
+            "watching objects from files is not supported by kubeplay yet",
+        ));
+    }
+    if args.is_empty() {
+        return Err(CmdError::msg(crate::resource::NO_RESOURCES_MESSAGE));
+    }
+    let typed = crate::resource::parse_resource_args(ctx, args)?;
+    let t = match typed.as_slice() {
+        [one] => one.clone(),
+        _ => return Err(CmdError::msg("you may only specify a single resource type")),
+    };
+    if t.names.len() > 1 {
+        return Err(CmdError::msg("watch is only supported on individual resources and resource collections, but multiple resources were found"));
+    }
+    let format = flags.string("output");
+    let table_format = format.is_empty() || format == "wide";
+    if !table_format {
+        crate::output::validate_output(&format)?;
+    }
+    let info = t.info.clone();
+    let ns = if info.namespaced() && !ctx.all_namespaces {
+        Some(ctx.namespace.clone())
+    } else {
+        None
+    };
+    let collection = crate::discovery::resource_path(&info, ns.as_deref(), None);
+    let label_selector = flags.string("selector");
+    let field_selector = flags.string("field-selector");
+    let with_type = |mut o: Value| {
+        if let Some(m) = o.as_object_mut() {
+            m.entry("kind").or_insert(Value::String(info.kind.clone()));
+            m.entry("apiVersion").or_insert(Value::String(info.api_version()));
+        }
+        o
+    };
+    // The initial state, and where the watch starts.
+    let (mut lw, initial) = match t.names.first() {
+        Some(name) => {
+            let path = crate::discovery::resource_path(&info, ns.as_deref(), Some(name));
+            let obj = match ctx.get(path) {
+                Ok(o) => o,
+                Err(e) if e.is_not_found() && flags.bool("ignore-not-found") => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            // kubectl watches from resourceVersion 0 and skips the replayed ADDED event;
+            // starting at the object's own version shows the same events.
+            let mut lw = ListWatch::for_name(collection, name);
+            lw.start_at(&rv_of(&obj), std::slice::from_ref(&obj));
+            (lw, vec![with_type(obj)])
+        }
+        None => {
+            let mut req = ApiRequest::get(collection.clone());
+            if !field_selector.is_empty() {
+                req = req.with_query("fieldSelector", field_selector.clone());
+            }
+            if !label_selector.is_empty() {
+                req = req.with_query("labelSelector", label_selector.clone());
+            }
+            let list = ctx.request(req.with_query("limit", "500")).map_err(CmdError::Api)?;
+            let rv = list
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let items: Vec<Value> = list
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(with_type)
+                .collect();
+            let mut lw = ListWatch::new(collection)
+                .with_label_selector(&label_selector)
+                .with_field_selector(&field_selector);
+            lw.start_at(&rv, &items);
+            (lw, items)
+        }
+    };
+    let events = flags.bool("output-watch-events");
+    let opts = TableOptions {
+        wide: format == "wide",
+        no_headers: flags.bool("no-headers"),
+        with_namespace: ctx.all_namespaces && info.namespaced(),
+        kind_prefix: flags.bool("show-kind").then(|| crate::resource::kind_group_of(&info)),
+        show_labels: flags.bool("show-labels"),
+        column_labels: flags.strings("label-columns"),
+    };
+    let mut headers_printed = false;
+    let mut printed_objects = 0usize;
+    let mut print = |ctx: &mut Ctx<'_>, objs: &[Value], event: Option<&str>| -> CmdResult {
+        if objs.is_empty() {
+            return Ok(());
+        }
+        if !table_format {
+            for o in objs {
+                if format == "yaml" && printed_objects > 0 {
+                    ctx.stdout("---\n");
+                }
+                printed_objects += 1;
+                crate::output::print_object(ctx, o, &format)?;
+            }
+            return Ok(());
+        }
+        let now = ctx.host.now_unix();
+        let mut table = build_table(&info.group, &info.kind, objs, now, opts.wide, None);
+        let mut o = opts.clone();
+        o.no_headers = opts.no_headers || headers_printed;
+        headers_printed = true;
+        table.decorate(&o);
+        if let Some(ev) = event {
+            // addColumns(beginning, …): the EVENT column goes before everything, NAMESPACE too.
+            table.columns.insert(0, Column::new("Event", 0));
+            for r in &mut table.rows {
+                r.cells.insert(0, Some(ev.to_string()));
+            }
+        }
+        ctx.stdout(crate::printers::tabwriter::align(&table.to_tabbed(&o)));
+        Ok(())
+    };
+    if !flags.bool("watch-only") {
+        if events {
+            // Each object of the list is printed as an ADDED event, in one flush.
+            print(ctx, &initial, Some("ADDED"))?;
+        } else {
+            print(ctx, &initial, None)?;
+        }
+    }
+    until(ctx, &mut lw, Vec::new(), DEFAULT_CAP_SECS, &mut |ctx, ev| {
+        let obj = with_type(ev.object.clone());
+        print(
+            ctx,
+            std::slice::from_ref(&obj),
+            events.then_some(ev.event_type.as_str()),
+        )?;
+        Ok(false)
+    })?;
     Ok(())
 }
 
