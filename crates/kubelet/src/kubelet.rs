@@ -73,7 +73,7 @@ impl NodeConfig {
             machine_id: String::new(),
             system_uuid: String::new(),
             preloaded_images: vec![
-                "registry.k8s.io/pause:3.10.1".into(),
+                "registry.k8s.io/pause:3.10.2".into(),
                 "registry.k8s.io/kube-proxy:v1.37.1".into(),
                 "ghcr.io/flannel-io/flannel:v0.27.4".into(),
                 "ghcr.io/flannel-io/flannel-cni-plugin:v1.8.0-flannel1".into(),
@@ -90,8 +90,8 @@ impl NodeConfig {
                 "registry.k8s.io/kube-apiserver:v1.37.1",
                 "registry.k8s.io/kube-controller-manager:v1.37.1",
                 "registry.k8s.io/kube-scheduler:v1.37.1",
-                "registry.k8s.io/etcd:3.6.5-0",
-                "registry.k8s.io/coredns/coredns:v1.13.1",
+                "registry.k8s.io/etcd:3.7.2-0",
+                "registry.k8s.io/coredns/coredns:v1.14.7",
             ]
             .iter()
             .map(|s| s.to_string()),

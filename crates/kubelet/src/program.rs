@@ -852,6 +852,33 @@ impl Process {
                     }
                 }
             }
+            // The model knows only the files programs wrote; a copy of an image's own file (a
+            // CNI plugin binary, say) succeeds without content.
+            "cp" | "mv" => {
+                let paths: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
+                if let [sources @ .., dest] = paths.as_slice() {
+                    for src in sources {
+                        if let Some(content) = self.files.get(*src).cloned() {
+                            let target = if sources.len() > 1 || dest.ends_with('/') {
+                                format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src))
+                            } else {
+                                dest.to_string()
+                            };
+                            self.files.insert(target, content);
+                            if name == "mv" {
+                                self.files.remove(*src);
+                            }
+                        }
+                    }
+                } else {
+                    let line = match self.flavor {
+                        Flavor::Busybox => format!("BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: {name} [-fin] SOURCE... DEST"),
+                        Flavor::Gnu => format!("{name}: missing file operand\nTry '{name} --help' for more information."),
+                    };
+                    self.emit(line);
+                    self.status = 1;
+                }
+            }
             "touch" => {
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
                     self.files.entry(f.to_string()).or_default();
@@ -1062,6 +1089,8 @@ fn is_builtin(name: &str) -> bool {
             | "tail"
             | "mkdir"
             | "test"
+            | "cp"
+            | "mv"
     )
 }
 

@@ -96,7 +96,7 @@ pub fn manifests(ip: &str) -> Vec<Value> {
         "spec": {
             "containers": [{
                 "name": "etcd",
-                "image": "registry.k8s.io/etcd:3.6.5-0",
+                "image": "registry.k8s.io/etcd:3.7.2-0",
                 "imagePullPolicy": "IfNotPresent",
                 "command": etcd_cmd,
                 "livenessProbe": probe("127.0.0.1", "/livez", 2381, "HTTP", 8, 10, 10),
