@@ -49,6 +49,7 @@
 
 mod admission;
 mod compat;
+mod componentstatus;
 mod crd_schema;
 mod fieldsel;
 mod meta;
@@ -302,6 +303,9 @@ impl ApiServer {
             if !target.info.verbs.iter().any(|v| v == verb) {
                 return Err(method_not_allowed());
             }
+        }
+        if target.info.group.is_empty() && target.info.plural == "componentstatuses" && target.sub.is_none() {
+            return self.component_statuses(&target, &req);
         }
         let dry_run = req.query_param("dryRun").is_some_and(|v| v == "All");
         match (req.method, target.name.is_some(), target.sub.as_deref()) {

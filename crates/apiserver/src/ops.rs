@@ -161,6 +161,25 @@ fn prune_path(obj: &mut Value, path: &str) {
     }
 }
 
+/// ObjectMeta's maps and lists are `omitempty`: once decoded, an empty `labels: {}` (left by a
+/// merge patch that removed the last label) is not stored or returned.
+fn drop_empty_metadata(obj: &mut Value) {
+    let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for field in ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"] {
+        let empty = match m.get(field) {
+            Some(Value::Object(o)) => o.is_empty(),
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Null) => true,
+            _ => false,
+        };
+        if empty {
+            m.remove(field);
+        }
+    }
+}
+
 impl ApiServer {
     /// Checks `kind`/`apiVersion` of a body against the URL and fills them in.
     fn check_body_type(&self, t: &Target, obj: &mut Value) -> Result<(), ApiError> {
@@ -212,6 +231,7 @@ impl ApiServer {
     /// Decoding as the API server does it: type errors always fail; unknown fields fail
     /// under fieldValidation=Strict and are dropped otherwise; then defaulting.
     fn schema_and_defaults(&self, t: &Target, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
+        drop_empty_metadata(obj);
         if self.is_custom(&t.info) {
             let Some(schema) = self.catalog.crd_schema(&t.info.group, &t.info.version, &t.info.plural) else {
                 return Ok(());
@@ -1589,5 +1609,12 @@ mod tests {
             e.message(),
             "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"Sometimes\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
         );
+    }
+
+    #[test]
+    fn empty_metadata_maps_are_not_stored() {
+        let mut obj = json!({"metadata": {"name": "web", "labels": {}, "annotations": {"a": "b"}, "finalizers": []}});
+        drop_empty_metadata(&mut obj);
+        assert_eq!(obj, json!({"metadata": {"name": "web", "annotations": {"a": "b"}}}));
     }
 }

@@ -1606,3 +1606,48 @@ fn strict_patches_with_unknown_fields_are_invalid_patches() {
     assert!(d["spec"].get("foo").is_none());
     assert_eq!(d["spec"]["replicas"], 2);
 }
+
+#[test]
+fn component_statuses_report_the_control_plane_healthy() {
+    let mut api = Api::new();
+    let list = api.get("/api/v1/componentstatuses").unwrap();
+    assert_eq!(list["kind"], "ComponentStatusList");
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["controller-manager", "scheduler", "etcd-0"]);
+    assert_eq!(
+        list["items"][2]["conditions"],
+        json!([{"type": "Healthy", "status": "True", "message": "ok"}])
+    );
+    let one = api.get("/api/v1/componentstatuses/etcd-0").unwrap();
+    assert_eq!(one["kind"], "ComponentStatus");
+    let e = api.get("/api/v1/componentstatuses/etcd-1").unwrap_err();
+    assert_eq!((e.code(), e.message()), (500, "Component not found: etcd-1"));
+    let only = api
+        .req(ApiRequest::get("/api/v1/componentstatuses").with_query("fieldSelector", "metadata.name=scheduler"))
+        .unwrap();
+    assert_eq!(only["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(api.delete("/api/v1/componentstatuses/etcd-0").unwrap_err().code(), 405);
+}
+
+#[test]
+fn removing_the_last_label_leaves_no_labels_map() {
+    let mut api = Api::new();
+    let path = "/api/v1/namespaces/default/configmaps";
+    let mut c = cm("x");
+    c["metadata"]["labels"] = json!({"app": "x"});
+    api.post(path, c).unwrap();
+    let patched = api
+        .patch(
+            &format!("{path}/x"),
+            PatchType::Merge,
+            json!({"metadata": {"labels": {"app": null}}}),
+        )
+        .unwrap();
+    assert!(patched["metadata"].get("labels").is_none(), "{patched}");
+    assert!(api.get(&format!("{path}/x")).unwrap()["metadata"].get("labels").is_none());
+}

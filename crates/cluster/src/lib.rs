@@ -6,6 +6,7 @@
 //! to each other only through API requests, as in a real cluster.
 
 pub mod bootstrap;
+pub mod metrics;
 
 use apimachinery::{ApiClient, ApiError, ApiRequest, Method};
 use apiserver::ApiServer;
@@ -41,10 +42,15 @@ const MAX_ROUNDS_PER_INSTANT: usize = 200;
 struct ServerClient<'a> {
     server: &'a mut ApiServer,
     ctx: &'a mut SimContext,
+    /// The kubelets' usage at this instant, for the aggregated metrics API (the HPA reads it).
+    scrape: &'a metrics::Scrape,
 }
 
 impl ApiClient for ServerClient<'_> {
     fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        if metrics::wants(&req) {
+            return metrics::serve(self.server, self.ctx, self.scrape, &req);
+        }
         self.server.handle(self.ctx, req)
     }
 }
@@ -121,6 +127,11 @@ impl Cluster {
         self.seed
     }
 
+    /// The API server's last resourceVersion: it moves on every write, and only then.
+    pub fn resource_version(&self) -> u64 {
+        self.apiserver.resource_version()
+    }
+
     /// The node names of the cluster, as the API lists them.
     pub fn node_names(&mut self) -> Vec<String> {
         let Ok(list) = self.call(ApiRequest::get("/api/v1/nodes")) else {
@@ -168,9 +179,11 @@ impl Cluster {
             let now = self.ctx.now();
             let mut did_work = false;
             next = None;
+            let scrape = metrics::Scrape::take(&self.components);
             let mut api = ServerClient {
                 server: &mut self.apiserver,
                 ctx: &mut self.ctx,
+                scrape: &scrape,
             };
             for component in &mut self.components {
                 let r = component.as_dyn().step(&mut api, now, &mut self.component_rng);
@@ -400,6 +413,11 @@ impl ApiClient for Cluster {
                 let (ns, pod) = (ns.to_string(), pod.to_string());
                 return self.pod_log(&ns, &pod, &req);
             }
+        }
+        // metrics.k8s.io: the aggregator's proxy to metrics-server, which scrapes the kubelets.
+        if metrics::wants(&req) {
+            let scrape = metrics::Scrape::take(&self.components);
+            return metrics::serve(&mut self.apiserver, &mut self.ctx, &scrape, &req);
         }
         let mutating = req.method != Method::Get;
         let result = self.call(req);

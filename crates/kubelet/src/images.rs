@@ -443,6 +443,13 @@ const CATALOGUE: &[Family] = &[
         tags: &[("v1.14.7", 23_310_244, "1.14.7"), ("v1.13.1", 22_831_018, "1.13.1"), ("v1.12.1", 20_946_702, "1.12.1")],
     },
     Family {
+        name: "registry.k8s.io/metrics-server/metrics-server",
+        kind: ImageKind::Daemon,
+        entrypoint: &["/metrics-server"],
+        cmd: &[],
+        tags: &[("v0.8.0", 20_630_142, "v0.8.0"), ("v0.7.2", 19_494_617, "v0.7.2")],
+    },
+    Family {
         name: "ghcr.io/flannel-io/flannel",
         kind: ImageKind::Daemon,
         entrypoint: &["/opt/bin/flanneld"],

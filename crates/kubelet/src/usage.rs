@@ -43,6 +43,7 @@ pub fn container_usage(c: &ContainerRt) -> ContainerUsage {
                 "coredns" => (2, 16 * MI),
                 "kube-proxy" => (1, 22 * MI),
                 "flannel" => (3, 17 * MI),
+                "metrics-server" => (4, 19 * MI),
                 _ => (0, MI),
             }
         }

@@ -15,6 +15,7 @@ pub fn system_objects(now_unix_secs: i64) -> Vec<Value> {
     out.extend(kubeadm::all(now_unix_secs));
     out.extend(addons::kubeadm_addons());
     out.extend(flannel);
+    out.extend(super::metrics_server::all());
     out
 }
 

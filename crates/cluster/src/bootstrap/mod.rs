@@ -5,6 +5,7 @@
 pub mod addons;
 pub mod apply;
 pub mod kubeadm;
+pub mod metrics_server;
 pub mod rbac;
 
 use serde_json::{json, Value};

@@ -496,6 +496,36 @@ fn raw(ctx: &mut Ctx<'_>, flags: &Parsed, args: &[String]) -> CmdResult {
         req = req.with_query(k, v);
     }
     let body = ctx.request(req).map_err(CmdError::Api)?;
-    ctx.stdout(printers::gofmt::go_json(&body) + "\n");
+    ctx.stdout(raw_body(path, &body));
     Ok(())
+}
+
+/// The body as the API server writes it, which kubectl copies unchanged: health checks are plain
+/// text, `/version` is `json.MarshalIndent` (struct order, no newline), API objects come from
+/// the JSON encoder (compact, newline-terminated).
+fn raw_body(path: &str, body: &Value) -> String {
+    match body {
+        Value::String(text) => text.clone(),
+        _ if path.trim_end_matches('/') == "/version" => super::version::ordered_json(body, ""),
+        _ => printers::gofmt::go_json(body) + "\n",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn raw_bodies_are_printed_as_the_server_writes_them() {
+        assert_eq!(raw_body("/healthz", &json!("ok")), "ok");
+        assert_eq!(
+            raw_body("/version", &json!({"minor": "37", "major": "1", "gitVersion": "v1.37.1"})),
+            "{\n  \"major\": \"1\",\n  \"minor\": \"37\",\n  \"gitVersion\": \"v1.37.1\"\n}"
+        );
+        assert_eq!(
+            raw_body("/api/v1/namespaces/default", &json!({"kind": "Namespace"})),
+            "{\"kind\":\"Namespace\"}\n"
+        );
+    }
 }

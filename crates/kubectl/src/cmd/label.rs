@@ -264,14 +264,7 @@ fn run(ctx: &mut Ctx<'_>, flags: &Parsed, kind: Kind) -> CmdResult {
                 removed += 1;
             }
         }
-        let map: Map<String, Value> = updated.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
-        if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-            if map.is_empty() {
-                m.remove(kind.field());
-            } else {
-                m.insert(kind.field().to_string(), Value::Object(map));
-            }
-        }
+        set_map(&mut obj, kind, &updated);
         if server_side && (added > 0 || removed > 0) {
             let mut patch_map = Map::new();
             for (k, v) in &add {
@@ -328,6 +321,19 @@ fn run(ctx: &mut Ctx<'_>, flags: &Parsed, kind: Kind) -> CmdResult {
     CmdError::aggregate(errs)
 }
 
+/// accessor.SetLabels / SetAnnotations with the non-nil map labelFunc builds: an emptied map
+/// stays in the object as `{}`.
+fn set_map(obj: &mut Value, kind: Kind, updated: &BTreeMap<String, String>) {
+    let map: Map<String, Value> = updated.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    let Some(o) = obj.as_object_mut() else {
+        return;
+    };
+    let meta = o.entry("metadata").or_insert_with(|| json!({}));
+    if let Some(m) = meta.as_object_mut() {
+        m.insert(kind.field().to_string(), Value::Object(map));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,5 +381,15 @@ mod tests {
             parse_annotations(&s(&["=x"])).unwrap_err().plain_message(),
             "invalid annotation format: =x"
         );
+    }
+
+    #[test]
+    fn an_emptied_map_stays_as_an_empty_map() {
+        let mut obj = json!({"metadata": {"name": "web", "labels": {"app": "web"}}});
+        set_map(&mut obj, Kind::Label, &BTreeMap::new());
+        assert_eq!(obj, json!({"metadata": {"name": "web", "labels": {}}}));
+        let mut obj = json!({"metadata": {"name": "web"}});
+        set_map(&mut obj, Kind::Annotation, &BTreeMap::new());
+        assert_eq!(obj, json!({"metadata": {"name": "web", "annotations": {}}}));
     }
 }

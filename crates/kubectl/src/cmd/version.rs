@@ -88,7 +88,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 }
 
 /// A flat string map as Go's MarshalIndent prints a struct (fields in declaration order).
-fn ordered_json(v: &Value, indent: &str) -> String {
+pub(crate) fn ordered_json(v: &Value, indent: &str) -> String {
     let mut lines = Vec::new();
     for f in INFO_FIELDS {
         if let Some(x) = v.get(*f) {
