@@ -21,7 +21,10 @@ impl FileSystem for RealFs {
         if std::path::Path::new(path).is_dir() {
             return Err(FsError::IsADirectory);
         }
-        std::fs::read_to_string(path).map_err(fs_error)
+        // Binary files are read too (invalid UTF-8 becomes U+FFFD): kubectl then reports what
+        // the YAML decoder finds, e.g. control characters, rather than a missing file.
+        let bytes = std::fs::read(path).map_err(fs_error)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     fn list_dir(&self, path: &str) -> Result<Option<Vec<String>>, FsError> {

@@ -179,6 +179,12 @@ async function main() {
     const tti = await page.evaluate(() => window.__kubeplayReadyMs);
     const wasm = (await fs.readdir(DIST)).find((f) => f.endsWith('.wasm'));
     console.log(`        time to interactive: ${tti.toFixed(0)} ms (navigation start → terminal ready; budget ${TTI_BUDGET_MS} ms)`);
+    const phases = await page.evaluate(() => {
+      const wasm = performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'));
+      const marks = performance.getEntriesByType('mark').map((m) => `${m.name.replace('kubeplay:', '')} ${m.startTime.toFixed(0)}`);
+      return [`wasm fetched ${wasm ? wasm.responseEnd.toFixed(0) : '?'}`, ...marks].join(', ');
+    });
+    console.log(`        phases (ms since navigation start): ${phases}`);
     if (wasm) {
       const { gzipSync } = await import('node:zlib');
       const raw = await fs.readFile(path.join(DIST, wasm));

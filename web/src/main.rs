@@ -202,6 +202,7 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
+        page::mark("kubeplay:create");
         let (saved, mut notice) = page::load_saved();
         let open_request = Rc::new(RefCell::new(None));
         let (shell, fs, prefs) = match saved {
@@ -222,6 +223,7 @@ impl Component for App {
             },
             None => fresh_shell(&open_request),
         };
+        page::mark("kubeplay:cluster-ready");
         let link = ctx.link().clone();
         let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
         let link = ctx.link().clone();
@@ -265,6 +267,7 @@ impl Component for App {
         app.open_shared_manifests();
         app.ensure_editor_file();
         app.refresh(true);
+        page::mark("kubeplay:view-ready");
         app
     }
 
@@ -1314,6 +1317,7 @@ fn scrollback(props: &ScrollbackProps) -> Html {
 }
 
 fn main() {
+    page::mark("kubeplay:wasm-started");
     page::install_panic_hook();
     page::remove_boot_message();
     yew::Renderer::<App>::new().render();

@@ -139,6 +139,13 @@ pub fn read_file(file: web_sys::File, done: impl FnOnce(Result<String, String>) 
     });
 }
 
+/// A performance mark (shown in the browser's profiler and read by the browser tests).
+pub fn mark(name: &str) {
+    if let Some(p) = window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
 /// Records when the terminal became usable (for the browser tests' time-to-interactive).
 pub fn mark_ready() {
     if let Some(w) = window() {

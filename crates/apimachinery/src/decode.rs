@@ -374,6 +374,10 @@ fn yaml_error(e: &serde_yaml::Error, doc: &str) -> String {
             .unwrap_or("");
         return format!("error converting YAML to JSON: {what}");
     }
+    // Reader errors (control characters, bad encodings) carry no line in go-yaml.
+    if let Some((problem, _)) = msg.split_once(" at position ") {
+        return format!("error converting YAML to JSON: yaml: {problem}");
+    }
     let problem = msg
         .split(" at line ")
         .next()
@@ -1023,6 +1027,15 @@ mod tests {
             (
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
                 "error converting YAML to JSON: yaml: line 4: found character that cannot start any token",
+            ),
+            // binary content: go-yaml's reader rejects it before any line is known
+            (
+                "apiVersion: v1\nkind: \u{7}\n",
+                "error converting YAML to JSON: yaml: control characters are not allowed",
+            ),
+            (
+                "\u{0}\u{1}\u{fffd}PNG\r\n",
+                "error converting YAML to JSON: yaml: control characters are not allowed",
             ),
             (
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"x\n",

@@ -155,13 +155,47 @@ impl EventRecorder {
         source_component: &str,
         source_host: &str,
     ) -> Result<(), ApiError> {
+        self.record_at_field(
+            api,
+            now,
+            involved,
+            "",
+            type_,
+            reason,
+            message,
+            source_component,
+            source_host,
+        )
+    }
+
+    /// [`Self::record`] about a part of the object: `field_path` becomes involvedObject.fieldPath
+    /// (the kubelet's `spec.containers{NAME}`) and is part of the aggregation key, as upstream's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_at_field(
+        &mut self,
+        api: &mut dyn ApiClient,
+        now: SimTime,
+        involved: &Value,
+        field_path: &str,
+        type_: &str,
+        reason: &str,
+        message: &str,
+        source_component: &str,
+        source_host: &str,
+    ) -> Result<(), ApiError> {
         self.prune(now);
-        let reference = object_reference(involved);
+        let mut reference = object_reference(involved);
+        if !field_path.is_empty() {
+            if let Some(r) = reference.as_object_mut() {
+                r.insert("fieldPath".to_string(), Value::String(field_path.to_string()));
+            }
+        }
         let key = format!(
             "old\u{0}{}\u{0}{type_}\u{0}{reason}\u{0}{message}\u{0}{source_component}\u{0}{source_host}",
             serde_json::to_string(&json!({
                 "kind": reference.get("kind"), "namespace": reference.get("namespace"),
                 "name": reference.get("name"), "uid": reference.get("uid"), "apiVersion": reference.get("apiVersion"),
+                "fieldPath": reference.get("fieldPath"),
             }))
             .unwrap_or_default()
         );

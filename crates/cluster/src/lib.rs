@@ -174,12 +174,13 @@ impl Cluster {
     /// wake-up they asked for.
     fn settle(&mut self) -> Option<SimTime> {
         let mut next = None;
+        // One scrape per instant is enough (metrics-server itself scrapes every 15 s).
+        let scrape = metrics::Scrape::take(&self.components);
         for _ in 0..MAX_ROUNDS_PER_INSTANT {
             self.reconcile();
             let now = self.ctx.now();
             let mut did_work = false;
             next = None;
-            let scrape = metrics::Scrape::take(&self.components);
             let mut api = ServerClient {
                 server: &mut self.apiserver,
                 ctx: &mut self.ctx,

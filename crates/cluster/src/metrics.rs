@@ -66,7 +66,12 @@ pub fn wants(req: &ApiRequest) -> bool {
 }
 
 /// Answers a request [`wants`] accepted.
-pub fn serve(server: &mut ApiServer, ctx: &mut SimContext, scrape: &Scrape, req: &ApiRequest) -> Result<Value, ApiError> {
+pub fn serve(
+    server: &mut ApiServer,
+    ctx: &mut SimContext,
+    scrape: &Scrape,
+    req: &ApiRequest,
+) -> Result<Value, ApiError> {
     let path = req.path.trim_end_matches('/').to_string();
     let segs: Vec<&str> = path.split('/').skip(1).collect();
     let registered = server
@@ -121,12 +126,20 @@ pub fn serve(server: &mut ApiServer, ctx: &mut SimContext, scrape: &Scrape, req:
             Ok(node_metrics_list(&nodes, scrape, grid))
         }
         ["nodes", n] => {
-            let node = server.handle(ctx, ApiRequest::get(format!("/api/v1/nodes/{n}")))
-                .map_err(|e| if e.code() == 404 { ApiError::not_found(&GroupResource::new("", "node"), n) } else { e })?;
+            let node = server
+                .handle(ctx, ApiRequest::get(format!("/api/v1/nodes/{n}")))
+                .map_err(|e| {
+                    if e.code() == 404 {
+                        ApiError::not_found(&GroupResource::new("", "node"), n)
+                    } else {
+                        e
+                    }
+                })?;
             let items = node_metrics(&[node], scrape, grid);
             items
                 .into_iter()
                 .next()
+                .map(|m| with_type(m, "NodeMetrics"))
                 .ok_or_else(|| ApiError::not_found(&GroupResource::new(GROUP, "nodemetrics"), n))
         }
         ["pods"] => {
@@ -142,10 +155,18 @@ pub fn serve(server: &mut ApiServer, ctx: &mut SimContext, scrape: &Scrape, req:
             pod_metrics(&[pod], scrape, grid)
                 .into_iter()
                 .next()
+                .map(|m| with_type(m, "PodMetrics"))
                 .ok_or_else(|| ApiError::not_found(&GroupResource::new(GROUP, "podmetrics"), &format!("{ns}/{n}")))
         }
         _ => Err(ApiError::no_route()),
     }
+}
+
+/// A single object carries its kind and apiVersion (list items do not).
+fn with_type(mut m: Value, kind: &str) -> Value {
+    m["kind"] = json!(kind);
+    m["apiVersion"] = json!(format!("{GROUP}/{VERSION}"));
+    m
 }
 
 /// The scrape instants: the latest one at or before now, and now (creationTimestamp).
@@ -178,7 +199,8 @@ fn unavailable(resource: &str, name: &str) -> ApiError {
 
 /// When the Ready metrics-server pod's container started (its first scrape), if one is Ready.
 fn scrape_origin(server: &mut ApiServer, ctx: &mut SimContext) -> Option<i64> {
-    let req = ApiRequest::get("/api/v1/namespaces/kube-system/pods").with_query("labelSelector", format!("k8s-app={APP_LABEL}"));
+    let req = ApiRequest::get("/api/v1/namespaces/kube-system/pods")
+        .with_query("labelSelector", format!("k8s-app={APP_LABEL}"));
     let pods = server.handle(ctx, req).ok()?;
     pods.get("items")?
         .as_array()?
@@ -197,7 +219,12 @@ fn scrape_origin(server: &mut ApiServer, ctx: &mut SimContext) -> Option<i64> {
         .min()
 }
 
-fn list_items(server: &mut ApiServer, ctx: &mut SimContext, path: String, req: &ApiRequest) -> Result<Vec<Value>, ApiError> {
+fn list_items(
+    server: &mut ApiServer,
+    ctx: &mut SimContext,
+    path: String,
+    req: &ApiRequest,
+) -> Result<Vec<Value>, ApiError> {
     let mut list_req = ApiRequest::get(path);
     for key in ["labelSelector", "fieldSelector"] {
         if let Some(v) = req.query_param(key).filter(|v| !v.is_empty()) {
@@ -322,7 +349,10 @@ fn meta(name: &str, namespace: Option<&str>, labels: Option<&Value>, now: i64) -
 pub fn node_metrics(nodes: &[Value], scrape: &Scrape, grid: Grid) -> Vec<Value> {
     let mut out: BTreeMap<String, Value> = BTreeMap::new();
     for node in nodes {
-        let name = node.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+        let name = node
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let Some(sample) = scrape.nodes.iter().find(|s| s.node == name) else {
             continue;
         };
@@ -348,9 +378,18 @@ pub fn node_metrics_list(nodes: &[Value], scrape: &Scrape, grid: Grid) -> Value 
 pub fn pod_metrics(pods: &[Value], scrape: &Scrape, grid: Grid) -> Vec<Value> {
     let mut out: BTreeMap<(String, String), Value> = BTreeMap::new();
     for pod in pods {
-        let ns = pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default();
-        let name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
-        let node = pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or_default();
+        let ns = pod
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let name = pod
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let node = pod
+            .pointer("/spec/nodeName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let Some(usage_now) = scrape
             .nodes
             .iter()
@@ -379,7 +418,8 @@ pub fn pod_metrics(pods: &[Value], scrape: &Scrape, grid: Grid) -> Vec<Value> {
                 Some(age) if age >= FRESH_MIN_SECS => {
                     shortest = shortest.min(age);
                     let key = format!("{ns}/{name}/{}", c.name);
-                    containers.push(json!({"name": c.name, "usage": usage(&key, grid.last, c.cpu_millis, c.memory_bytes)}));
+                    containers
+                        .push(json!({"name": c.name, "usage": usage(&key, grid.last, c.cpu_millis, c.memory_bytes)}));
                 }
                 _ => all_present = false,
             }
@@ -516,13 +556,74 @@ mod tests {
             unavailable("pods", "web").message(),
             "the server is currently unable to handle the request (get pods.metrics.k8s.io web)"
         );
-        assert_eq!(unavailable("", "").message(), "the server is currently unable to handle the request");
+        assert_eq!(
+            unavailable("", "").message(),
+            "the server is currently unable to handle the request"
+        );
     }
 
     #[test]
     fn windows_print_like_go_durations() {
         assert_eq!(window(15), "15s");
         assert_eq!(window(75), "1m15s");
+    }
+
+    #[test]
+    fn the_default_cluster_serves_the_group_until_its_api_service_goes() {
+        use apimachinery::ApiClient;
+        let mut c = crate::Cluster::new(1);
+        let groups = c.request(ApiRequest::get("/apis")).unwrap();
+        let names: Vec<&str> = groups["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.last(), Some(&"metrics.k8s.io"));
+        assert_eq!(names.iter().filter(|n| **n == "metrics.k8s.io").count(), 1);
+        assert_eq!(
+            c.request(ApiRequest::get("/apis/metrics.k8s.io/v1beta1")).unwrap(),
+            resource_list()
+        );
+        let nodes = c
+            .request(ApiRequest::get("/apis/metrics.k8s.io/v1beta1/nodes"))
+            .unwrap();
+        assert_eq!(nodes["items"].as_array().map(Vec::len), Some(3));
+        let pods = c
+            .request(
+                ApiRequest::get("/apis/metrics.k8s.io/v1beta1/namespaces/kube-system/pods")
+                    .with_query("labelSelector", "k8s-app=kube-dns"),
+            )
+            .unwrap();
+        assert_eq!(pods["items"].as_array().map(Vec::len), Some(2));
+        let missing = c
+            .request(ApiRequest::get(
+                "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nope",
+            ))
+            .unwrap_err();
+        assert_eq!(missing.message(), "pods \"nope\" not found");
+        let post = c
+            .request(ApiRequest::post("/apis/metrics.k8s.io/v1beta1/nodes", json!({})))
+            .unwrap_err();
+        assert_eq!(post.code(), 405);
+        assert_eq!(
+            c.request(ApiRequest::get("/apis/metrics.k8s.io/v1"))
+                .unwrap_err()
+                .code(),
+            404
+        );
+        c.request(ApiRequest::delete(format!(
+            "/apis/apiregistration.k8s.io/v1/apiservices/{API_SERVICE_NAME}"
+        )))
+        .unwrap();
+        let groups = c.request(ApiRequest::get("/apis")).unwrap();
+        assert!(!groups["groups"].as_array().unwrap().iter().any(|g| g["name"] == GROUP));
+        assert_eq!(
+            c.request(ApiRequest::get("/apis/metrics.k8s.io/v1beta1/nodes"))
+                .unwrap_err()
+                .code(),
+            404
+        );
     }
 
     #[test]

@@ -191,7 +191,9 @@ impl HorizontalController {
             .with_query("labelSelector", selector);
         let metrics = api.request(metrics_req).map_err(|e| {
             let msg = if e.code() == 404 { "the server could not find the requested resource".to_string() } else { e.message().to_string() };
-            format!("unable to get metrics for resource {resource}: unable to fetch metrics from resource metrics API: {msg} (get pods.metrics.k8s.io)")
+            // client-go names the resource once; the aggregator's 503 already carries it.
+            let suffix = if msg.ends_with(')') { "" } else { " (get pods.metrics.k8s.io)" };
+            format!("unable to get metrics for resource {resource}: unable to fetch metrics from resource metrics API: {msg}{suffix}")
         })?;
         let pods = api
             .request(ApiRequest::get(object_path("v1", "pods", ns, "")).with_query("labelSelector", selector))
@@ -207,6 +209,8 @@ impl HorizontalController {
                     c.pointer(&format!("/usage/{resource}"))
                         .and_then(Value::as_str)
                         .and_then(milli)
+                        // The metrics client sums Quantity.MilliValue(), which rounds up.
+                        .map(f64::ceil)
                 })
                 .sum();
             usage.insert(meta_str(m, "name").to_string(), total);

@@ -178,11 +178,19 @@ fn read_path(ctx: &mut Ctx<'_>, path: &str, recursive: bool, top: bool, out: &mu
                 out.extend(decode_source(path, &text, ctx.validate)?);
                 Ok(())
             }
-            Err(_) if top => Err(CmdError::msg(format!("the path \"{path}\" does not exist"))),
+            // Only a missing file is "does not exist"; others fail as Go's os.Open does.
+            Err(e) if top && is_not_exist(&e) => Err(CmdError::msg(format!("the path \"{path}\" does not exist"))),
             Err(e) => Err(CmdError::msg(e)),
         },
-        Err(_) => Err(CmdError::msg(format!("the path \"{path}\" does not exist"))),
+        Err(e) if is_not_exist(&e) => Err(CmdError::msg(format!("the path \"{path}\" does not exist"))),
+        // os.Stat failed for another reason (FileVisitorForSTDIN / ExpandPathsToFileVisitors).
+        Err(e) => Err(CmdError::msg(format!("the path \"{path}\" cannot be accessed: {e}"))),
     }
+}
+
+/// Whether a host error is Go's os.IsNotExist (`…: no such file or directory`).
+fn is_not_exist(e: &str) -> bool {
+    e.ends_with("no such file or directory")
 }
 
 /// Decodes one source into objects (multi-document YAML or JSON, Lists flattened).

@@ -115,6 +115,21 @@ fn create_from_file_names_the_file_in_errors() {
 }
 
 #[test]
+fn binary_files_fail_to_decode_rather_than_to_exist() {
+    let mut w = World::new();
+    // What a lossy read of a PNG gives.
+    w.host.files.insert("logo.yaml".into(), "\u{fffd}PNG\r\n\u{1a}\n\u{0}\u{0}".into());
+    assert_eq!(
+        w.sh("apply -f logo.yaml"),
+        "error: error parsing logo.yaml: error converting YAML to JSON: yaml: control characters are not allowed\n[exit 1]\n"
+    );
+    assert_eq!(
+        w.sh("apply -f nope.yaml"),
+        "error: the path \"nope.yaml\" does not exist\n[exit 1]\n"
+    );
+}
+
+#[test]
 fn removed_api_versions_get_upstreams_error_and_our_hint() {
     let mut w = World::new();
     w.host

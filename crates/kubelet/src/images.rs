@@ -486,7 +486,7 @@ pub fn lookup(image: &str) -> PullOutcome {
     let full = r.full();
     let Some(family) = CATALOGUE.iter().find(|f| f.name == r.catalogue_name()) else {
         return PullOutcome::Failed(format!(
-            "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
+            "rpc error: code = Unknown desc = failed to pull and unpack image \"{full}\": failed to resolve image: pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
         ));
     };
     let tag_entry = if r.tag.is_empty() {
@@ -497,7 +497,7 @@ pub fn lookup(image: &str) -> PullOutcome {
     };
     let Some((_, size, version)) = tag_entry else {
         return PullOutcome::Failed(format!(
-            "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
+            "rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve image: {full}: not found"
         ));
     };
     let repository = r.repository();
@@ -596,7 +596,7 @@ mod tests {
     fn an_unknown_tag_fails_with_containerds_not_found_text() {
         assert_eq!(
             lookup("nginx:doesnotexist"),
-            PullOutcome::Failed("rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:doesnotexist\": failed to resolve reference \"docker.io/library/nginx:doesnotexist\": docker.io/library/nginx:doesnotexist: not found".into())
+            PullOutcome::Failed("rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:doesnotexist\": failed to resolve image: docker.io/library/nginx:doesnotexist: not found".into())
         );
         match lookup("nosuchimage") {
             PullOutcome::Failed(m) => assert!(m.contains("pull access denied, repository does not exist"), "{m}"),

@@ -865,9 +865,17 @@ impl Kubelet {
             self.images.insert(info.reference.clone(), info);
         }
         for ev in &out.events {
-            let _ = self
-                .recorder
-                .record(api, now, pod, ev.type_, ev.reason, &ev.message, "kubelet", &node_name);
+            let _ = self.recorder.record_at_field(
+                api,
+                now,
+                pod,
+                &ev.field_path,
+                ev.type_,
+                ev.reason,
+                &ev.message,
+                "kubelet",
+                &node_name,
+            );
             did = true;
         }
         let Some(worker) = self.workers.get_mut(uid) else {

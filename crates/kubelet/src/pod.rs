@@ -27,6 +27,20 @@ pub struct PodEvent {
     pub type_: &'static str,
     pub reason: &'static str,
     pub message: String,
+    /// The event's involvedObject.fieldPath: `spec.containers{NAME}` for what the kubelet
+    /// records about one container (GenerateContainerRef), empty for the pod as a whole.
+    pub field_path: String,
+}
+
+/// Tags the events pushed since `from` as being about container `c` (all but the pod-level
+/// FailedMount).
+fn tag_container_events(out: &mut SyncOutput, from: usize, c: &ContainerRt) {
+    let path = c.field_path();
+    for ev in out.events.iter_mut().skip(from) {
+        if ev.field_path.is_empty() && ev.reason != "FailedMount" {
+            ev.field_path = path.clone();
+        }
+    }
 }
 
 /// A container's observable state (`v1.ContainerState`).
@@ -99,6 +113,10 @@ pub struct ContainerRt {
     pub state: CState,
     pub last_state: Option<CState>,
     pub restart_count: i64,
+    /// A restart was decided but the new container is not created yet (pulling): the count,
+    /// lastState and previous logs change only when it is, as the runtime reports them.
+    #[serde(default)]
+    restart_pending: bool,
     pub started: bool,
     pub ready: bool,
     pub container_id: String,
@@ -204,6 +222,12 @@ fn rfc(t: SimTime) -> String {
 }
 
 impl ContainerRt {
+    /// `spec.containers{NAME}` / `spec.initContainers{NAME}`, as kubelet's container refs name it.
+    pub fn field_path(&self) -> String {
+        let list = if self.init { "initContainers" } else { "containers" };
+        format!("spec.{list}{{{}}}", self.name)
+    }
+
     fn new(spec: &Value, init: bool, now: SimTime) -> Self {
         let sidecar = init && s(spec, "/restartPolicy") == "Always";
         ContainerRt {
@@ -218,6 +242,7 @@ impl ContainerRt {
             },
             last_state: None,
             restart_count: 0,
+            restart_pending: false,
             started: false,
             ready: false,
             container_id: String::new(),
@@ -456,6 +481,7 @@ impl PodWorker {
                     continue;
                 }
                 out.events.push(PodEvent {
+                    field_path: c.field_path(),
                     type_: "Normal",
                     reason: "Killing",
                     message: format!("Stopping container {}", c.name),
@@ -595,7 +621,9 @@ impl PodWorker {
                 shared: &self.shared,
             };
             let Some(c) = self.containers.get_mut(i) else { continue };
+            let from = out.events.len();
             changed |= drive(c, now, &facts, node, config, rng, out);
+            tag_container_events(out, from, c);
             // A pull in progress blocks later starts (SyncPod starts containers one by one);
             // a non-sidecar init container blocks the next until it has completed.
             let Some(c) = self.containers.get(i) else { continue };
@@ -676,6 +704,7 @@ impl PodWorker {
             };
             let _ = started_at;
             let pod_grace = self.grace_seconds;
+            let from = out.events.len();
             changed |= crate::probes::run(c, &pod_ip, now, out, &mut |c, probe_grace| {
                 // Liveness failure: the container is stopped, then restarted.
                 let fast =
@@ -691,6 +720,7 @@ impl PodWorker {
                     }
                 };
             });
+            tag_container_events(out, from, c);
         }
         changed
     }
@@ -1056,17 +1086,20 @@ fn drive(
                 Some(err) => {
                     let image = c.image();
                     out.events.push(PodEvent {
+                        field_path: String::new(),
                         type_: "Warning",
                         reason: "Failed",
                         message: format!("Failed to pull image \"{image}\": {err}"),
                     });
                     out.events.push(PodEvent {
+                        field_path: String::new(),
                         type_: "Warning",
                         reason: "Failed",
                         message: "Error: ErrImagePull".into(),
                     });
                     c.pull_backoff.next(done_at);
                     c.prev_pull_err = Some(format!("ErrImagePull: {err}"));
+                    retire_terminated(c);
                     c.state = CState::Waiting {
                         reason: "ErrImagePull".into(),
                         message: Some(err),
@@ -1080,6 +1113,7 @@ fn drive(
                     if let PullOutcome::Found(info) = images::lookup(&c.image()) {
                         let ms = done_at.since(started).as_millis();
                         out.events.push(PodEvent {
+                            field_path: String::new(),
                             type_: "Normal",
                             reason: "Pulled",
                             message: format!(
@@ -1109,11 +1143,13 @@ fn drive(
                 let image = c.image();
                 let msg = format!("Back-off pulling image \"{image}\"");
                 out.events.push(PodEvent {
+                    field_path: String::new(),
                     type_: "Normal",
                     reason: "BackOff",
                     message: msg.clone(),
                 });
                 out.events.push(PodEvent {
+                    field_path: String::new(),
                     type_: "Warning",
                     reason: "Failed",
                     message: "Error: ImagePullBackOff".into(),
@@ -1122,6 +1158,7 @@ fn drive(
                     Some(e) => format!("{msg}: {e}"),
                     None => msg,
                 };
+                retire_terminated(c);
                 c.state = CState::Waiting {
                     reason: "ImagePullBackOff".into(),
                     message: Some(full),
@@ -1166,6 +1203,7 @@ fn drive(
             if c.crash_backoff.in_backoff_since(finished_at, now) {
                 let delay = c.crash_backoff.get();
                 out.events.push(PodEvent {
+                    field_path: String::new(),
                     type_: "Warning",
                     reason: "BackOff",
                     message: format!(
@@ -1173,7 +1211,7 @@ fn drive(
                         c.name, pod.format_pod
                     ),
                 });
-                c.last_state = Some(c.state.clone());
+                retire_terminated(c);
                 c.state = CState::Waiting {
                     reason: "CrashLoopBackOff".into(),
                     message: Some(format!(
@@ -1238,15 +1276,19 @@ fn restart_now(
     rng: &mut sim::RngStreams,
     out: &mut SyncOutput,
 ) {
-    if let CState::Terminated { .. } = c.state {
-        c.last_state = Some(c.state.clone());
-    }
-    c.restart_count += 1;
-    c.previous_logs = std::mem::take(&mut c.logs);
+    c.restart_pending = true;
     c.stage = Stage::Pending { at: now };
     ensure_image(c, now, node, out);
     if matches!(c.stage, Stage::Pending { .. }) {
         start(c, now, pod, node, config, rng, out);
+    }
+}
+
+/// A terminated container replaced by a waiting one becomes lastState (as the kubelet reports
+/// the most recent dead container).
+fn retire_terminated(c: &mut ContainerRt) {
+    if let CState::Terminated { .. } = c.state {
+        c.last_state = Some(c.state.clone());
     }
 }
 
@@ -1271,15 +1313,18 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
     if let Err(e) = normalised {
         let msg = format!("Failed to apply default image tag \"{image}\": couldn't parse image name \"{image}\": {e}");
         out.events.push(PodEvent {
+            field_path: String::new(),
             type_: "Warning",
             reason: "InspectFailed",
             message: msg.clone(),
         });
         out.events.push(PodEvent {
+            field_path: String::new(),
             type_: "Warning",
             reason: "Failed",
             message: "Error: InvalidImageName".into(),
         });
+        retire_terminated(c);
         c.state = CState::Waiting {
             reason: "InvalidImageName".into(),
             message: Some(msg),
@@ -1292,6 +1337,7 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
     if policy != "Always" {
         if let Some(info) = present {
             out.events.push(PodEvent {
+                field_path: String::new(),
                 type_: "Normal",
                 reason: "Pulled",
                 message: format!(
@@ -1304,15 +1350,18 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
         if policy == "Never" {
             let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
             out.events.push(PodEvent {
+                field_path: String::new(),
                 type_: "Warning",
                 reason: "ErrImageNeverPull",
                 message: msg.clone(),
             });
             out.events.push(PodEvent {
+                field_path: String::new(),
                 type_: "Warning",
                 reason: "Failed",
                 message: "Error: ErrImageNeverPull".into(),
             });
+            retire_terminated(c);
             c.state = CState::Waiting {
                 reason: "ErrImageNeverPull".into(),
                 message: Some(msg),
@@ -1331,6 +1380,7 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
         return;
     }
     out.events.push(PodEvent {
+        field_path: String::new(),
         type_: "Normal",
         reason: "Pulling",
         message: format!("Pulling image \"{image}\""),
@@ -1364,10 +1414,12 @@ fn start(
         Ok(e) => e,
         Err(msg) => {
             out.events.push(PodEvent {
+                field_path: String::new(),
                 type_: "Warning",
                 reason: "Failed",
                 message: format!("Error: {msg}"),
             });
+            retire_terminated(c);
             c.state = CState::Waiting {
                 reason: "CreateContainerConfigError".into(),
                 message: Some(msg),
@@ -1383,6 +1435,7 @@ fn start(
         Err(msg) => {
             // A missing volume source keeps the pod in ContainerCreating (FailedMount).
             out.events.push(PodEvent {
+                field_path: String::new(),
                 type_: "Warning",
                 reason: "FailedMount",
                 message: msg,
@@ -1458,8 +1511,15 @@ fn start(
             .and_then(Result::ok)
             .map(|q| q.value()),
     };
+    if c.restart_pending {
+        retire_terminated(c);
+        c.restart_count += 1;
+        c.previous_logs = std::mem::take(&mut c.logs);
+        c.restart_pending = false;
+    }
     c.container_id = format!("containerd://{}", random_hex(rng, 32));
     out.events.push(PodEvent {
+        field_path: String::new(),
         type_: "Normal",
         reason: "Created",
         message: format!("Created container: {}", c.name),
@@ -1467,6 +1527,7 @@ fn start(
     match Process::start(&argv, kind, flavor, &c.image_version, &ctx, now) {
         Ok(mut p) => {
             out.events.push(PodEvent {
+                field_path: String::new(),
                 type_: "Normal",
                 reason: "Started",
                 message: format!("Started container {}", c.name),
@@ -1489,6 +1550,7 @@ fn start(
         }
         Err(e) => {
             out.events.push(PodEvent {
+                field_path: String::new(),
                 type_: "Warning",
                 reason: "Failed",
                 message: format!("Error: {}", e.message),

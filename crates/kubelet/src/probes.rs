@@ -232,6 +232,7 @@ pub fn run(
             },
             Err(msg) => {
                 out.events.push(PodEvent {
+                    field_path: String::new(),
                     type_: "Warning",
                     reason: "Unhealthy",
                     message: format!("{} probe failed: {msg}", kind.title()),
@@ -263,6 +264,7 @@ pub fn run(
                         Kind::Liveness | Kind::Startup => {
                             let which = if kind == Kind::Liveness { "liveness" } else { "startup" };
                             out.events.push(PodEvent {
+                                field_path: String::new(),
                                 type_: "Normal",
                                 reason: "Killing",
                                 message: format!("Container {} failed {which} probe, will be restarted", c.name),

@@ -141,7 +141,7 @@ fn the_kubelet_registers_its_node_posts_status_and_renews_its_lease() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|i| i["names"][1] == "registry.k8s.io/pause:3.10.1"));
+        .any(|i| i["names"][1] == "registry.k8s.io/pause:3.10.2"));
     let lease_path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node01";
     let lease = w.api.request(ApiRequest::get(lease_path)).unwrap();
     assert_eq!(lease["spec"]["leaseDurationSeconds"], 40);
@@ -261,7 +261,7 @@ fn a_bad_image_goes_err_image_pull_then_image_pull_back_off() {
     let p = w.pod("bad");
     let waiting = &p["status"]["containerStatuses"][0]["state"]["waiting"];
     assert_eq!(waiting["reason"], "ErrImagePull", "{p:#}");
-    let err = "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:doesnotexist\": failed to resolve reference \"docker.io/library/nginx:doesnotexist\": docker.io/library/nginx:doesnotexist: not found";
+    let err = "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:doesnotexist\": failed to resolve image: docker.io/library/nginx:doesnotexist: not found";
     assert_eq!(waiting["message"], err);
     w.run_for(2);
     let p = w.pod("bad");
@@ -907,4 +907,60 @@ fn a_failing_init_container_backs_off_and_never_starts_the_app() {
         st["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
         "PodInitializing"
     );
+}
+
+#[test]
+fn the_restart_count_rises_only_once_the_new_container_is_created_not_while_pulling() {
+    let mut w = world("node01", worker());
+    w.create_pod(pod("crash", "node01", "busybox", Some(json!(["sh", "-c", "exit 1"]))));
+    // Step in small increments through the first immediate restart (a 452 ms re-pull of
+    // `busybox`, pull policy Always): no snapshot may show a higher restartCount while the
+    // terminated container it counts is still the current state.
+    let mut seen_restart = false;
+    for _ in 0..80 {
+        let until = w.now().add(Duration::from_millis(100));
+        w.run_until(until);
+        let p = w.pod("crash");
+        let cs = &p["status"]["containerStatuses"][0];
+        let count = cs["restartCount"].as_i64().unwrap_or(-1);
+        if count >= 1 {
+            seen_restart = true;
+            assert_ne!(
+                cs["state"]["terminated"]["containerID"], cs["lastState"]["terminated"]["containerID"],
+                "the current and the last state are one container: {cs:#}"
+            );
+        } else if cs["state"].get("terminated").is_some() {
+            assert_eq!(cs["lastState"], json!({}), "{cs:#}");
+        }
+    }
+    assert!(seen_restart);
+}
+
+#[test]
+fn container_events_name_their_container_in_the_field_path() {
+    let mut w = world("node01", worker());
+    w.create_pod(pod("web", "node01", "nginx", None));
+    w.run_for(10);
+    let list = w
+        .api
+        .request(ApiRequest::get("/api/v1/namespaces/default/events"))
+        .unwrap();
+    let paths: Vec<(String, String)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["involvedObject"]["name"] == "web")
+        .map(|e| {
+            (
+                e["reason"].as_str().unwrap_or("").to_string(),
+                e["involvedObject"]["fieldPath"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for reason in ["Pulling", "Pulled", "Created", "Started"] {
+        assert!(
+            paths.contains(&(reason.to_string(), "spec.containers{web}".to_string())),
+            "{reason}: {paths:?}"
+        );
+    }
 }

@@ -37,6 +37,19 @@ pub const RNG_STREAM: &str = "scheduler";
 const NO_NODES: &str = "no nodes available to schedule pods";
 const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
 const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
+/// DynamicResources (DRA, on by default since v1.34) runs its PostFilter before
+/// DefaultPreemption and rejects every pod without ResourceClaims with this reason.
+const NO_CLAIMS: &str = "no new claims to deallocate";
+
+/// RunPostFilterPlugins' message: the rejecting plugins' reasons joined with ", ", DynamicResources
+/// first. A preemption that nominated a node succeeds and leaves no message.
+pub fn post_filter_message(preemption: &str) -> String {
+    if preemption.is_empty() {
+        String::new()
+    } else {
+        format!("{NO_CLAIMS}, {preemption}")
+    }
+}
 
 /// Score weights of the default profile.
 const W_TAINT: i64 = 3;
@@ -350,7 +363,7 @@ impl Scheduler {
                         )
                     })
                     .collect();
-                let post = format!("preemption: {}", fit_error_message(nodes.len(), &all, ""));
+                let post = post_filter_message(&format!("preemption: {}", fit_error_message(nodes.len(), &all, "")));
                 let msg = format!(
                     "0/{} nodes are available: pod affinity terms conflict. {post}",
                     nodes.len()
@@ -402,7 +415,7 @@ impl Scheduler {
         }
         if feasible.is_empty() {
             let (post, nominated) = self.preempt(api, now, rng, &pod, &nodes, &statuses);
-            let msg = fit_error_message(nodes.len(), &statuses, &post);
+            let msg = fit_error_message(nodes.len(), &statuses, &post_filter_message(&post));
             self.fail(api, now, &pod_value, "Unschedulable", &msg, nominated);
             self.queue.requeue_failed(&key, true, now);
             return;
@@ -811,6 +824,24 @@ mod tests {
         assert_eq!(
             fit_error_message(3, &st, "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."),
             "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+        );
+    }
+
+    #[test]
+    fn dynamic_resources_rejects_before_preemption_unless_preemption_nominated_a_node() {
+        let mut st = BTreeMap::new();
+        st.insert("cp".to_string(), rej(false, &["node(s) had untolerated taint(s)"]));
+        st.insert("a".to_string(), rej(false, &["Insufficient cpu"]));
+        st.insert("b".to_string(), rej(false, &["Insufficient cpu"]));
+        let preemption = "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+        // A kind v1.34+ cluster's text for a pod asking more CPU than any node has.
+        assert_eq!(
+            fit_error_message(3, &st, &post_filter_message(preemption)),
+            "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        );
+        assert_eq!(
+            fit_error_message(3, &st, &post_filter_message("")),
+            "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu."
         );
     }
 

@@ -143,7 +143,7 @@ fn three_pods_land_on_the_two_workers_with_scheduled_events() {
 
 /// v1.37: the taint is not named, and a request larger than a node's whole allocatable makes
 /// the node one where preemption cannot help (NodeResourcesFit's Unresolvable).
-const HUNDRED_CPU_MESSAGE: &str = "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
+const HUNDRED_CPU_MESSAGE: &str = "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.";
 
 #[test]
 fn a_hundred_cpu_pod_stays_pending_with_upstreams_message() {
@@ -209,7 +209,7 @@ fn node_selectors_and_taints_are_honoured() {
     let evs = events_for(&mut api, "nowhere");
     assert_eq!(
         evs[0]["message"],
-        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
     );
 }
 
@@ -273,7 +273,7 @@ fn a_pod_that_fits_an_empty_worker_but_not_a_busy_one_finds_no_victims() {
     let evs = events_for(&mut api, "late");
     assert_eq!(
         evs[0]["message"],
-        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
     );
     // A terminating pod still holds its room; once it is gone the pending pod moves and,
     // the scheduler being idle, is bound at once.
@@ -379,7 +379,7 @@ fn a_hard_spread_constraint_counts_the_tainted_control_plane_as_an_empty_domain(
     assert_eq!(placed, vec![true, true, false]);
     assert_eq!(
         events_for(&mut api, "s3")[0]["message"],
-        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match pod topology spread constraints. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match pod topology spread constraints. no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
     );
 }
 
@@ -400,6 +400,6 @@ fn a_pod_pinned_by_match_fields_reports_the_other_nodes_as_filtered_by_node_affi
     run(&mut api, &mut s);
     assert_eq!(
         events_for(&mut api, "ds")[0]["message"],
-        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+        "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. no new claims to deallocate, preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
     );
 }

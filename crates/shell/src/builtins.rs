@@ -4,7 +4,7 @@
 use kubectl::{Invocation, Output};
 use std::cell::RefCell;
 
-use crate::exec::{Flow, Stdin, CLEAR_SEQUENCE, MAX_DEPTH};
+use crate::exec::{Flow, Origin, Stdin, CLEAR_SEQUENCE, MAX_DEPTH};
 use crate::fs::resolve;
 use crate::text::{self, getopt, Io, Opt};
 use crate::{FileSystem, FsError, Shell};
@@ -1544,29 +1544,29 @@ impl Shell {
             return (1, Flow::Normal);
         }
         self.run.depth += 1;
-        let flow = self.exec_script(&text, out, tty);
+        let flow = self.exec_script_from(&text, &Origin::Named(file.clone()), out, tty);
         self.run.depth -= 1;
         (self.state.last_status, flow)
     }
 
     /// `bash -c 'cmds'`, `bash script.sh`, `sh script.sh`: runs in a child shell.
     fn subshell_script(&mut self, name: &str, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> i32 {
-        let script = match args.first().map(String::as_str) {
+        let (script, origin) = match args.first().map(String::as_str) {
             Some("-c") => match args.get(1) {
-                Some(s) => s.clone(),
+                Some(s) => (s.clone(), Origin::Named(format!("{name}: -c"))),
                 None => {
                     out.stderr(format!("{name}: -c: option requires an argument\n"));
                     return 2;
                 }
             },
             Some(file) => match self.read_path(file) {
-                Ok(t) => t,
+                Ok(t) => (t, Origin::Named(file.to_string())),
                 Err(e) => {
                     out.stderr(format!("{name}: {file}: {}\n", e.message()));
                     return 127;
                 }
             },
-            None => stdin.take_all().unwrap_or_default(),
+            None => (stdin.take_all().unwrap_or_default(), Origin::Unnamed(name.to_string())),
         };
         if self.run.depth >= MAX_DEPTH {
             out.stderr(format!("{name}: maximum nesting level exceeded\n"));
@@ -1582,7 +1582,7 @@ impl Shell {
         // Scripts do not expand aliases.
         self.state.aliases.clear();
         self.run.depth += 1;
-        self.exec_script(&script, out, tty);
+        self.exec_script_from(&script, &origin, out, tty);
         self.run.depth -= 1;
         self.run.exit = saved_exit;
         (self.state.vars, self.state.exported, self.state.cwd, self.state.aliases) = saved;

@@ -13,6 +13,60 @@ use crate::fs::resolve;
 use crate::parse::{Command, CondTok, HereDoc, List, ParseError, Parsed, Parser, Pipeline, RedirOp, Redirect};
 use crate::Shell;
 
+/// Where a script comes from, which is how bash words its syntax errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Typed at the prompt: `bash: MESSAGE`, and the shell goes on.
+    Interactive,
+    /// `bash -c` (`bash: -c`) or a script file (its path): `PREFIX: line N: MESSAGE`.
+    Named(String),
+    /// Read from standard input by the named program: `bash: MESSAGE`, without a line number.
+    Unnamed(String),
+}
+
+impl Origin {
+    /// The lines bash prints for a syntax error; `pos` is where the offending token began.
+    pub(crate) fn syntax_error(&self, src: &str, e: &ParseError, pos: usize) -> String {
+        let (ParseError::Incomplete(m) | ParseError::Syntax(m)) = e;
+        let (prefix, line) = match self {
+            Origin::Interactive => return format!("bash: {m}\n"),
+            Origin::Named(name) => (name.as_str(), Some(error_line(src, e, pos))),
+            Origin::Unnamed(name) => (name.as_str(), None),
+        };
+        let at = line.map(|n| format!(" line {n}:")).unwrap_or_default();
+        let mut text = format!("{prefix}:{at} {m}\n");
+        if matches!(e, ParseError::Syntax(_)) {
+            // Non-interactive bash also shows the line the token is on.
+            let shown = line_text(src, pos);
+            text.push_str(&format!("{prefix}:{at} `{shown}'\n"));
+        }
+        text
+    }
+}
+
+/// The line bash names: the token's for syntax errors and open quotes; for input that ends
+/// too early (`if` without `fi`, `$(` without `)`), the line after the last, counting a final
+/// line without a newline as ended.
+fn error_line(src: &str, e: &ParseError, pos: usize) -> usize {
+    let at_end = match e {
+        ParseError::Incomplete(m) => !m.starts_with("unexpected EOF") || m.ends_with("`)'"),
+        ParseError::Syntax(_) => false,
+    };
+    if at_end {
+        let newlines = src.matches('\n').count();
+        return newlines + 1 + usize::from(!src.is_empty() && !src.ends_with('\n'));
+    }
+    1 + src.chars().take(pos).filter(|c| *c == '\n').count()
+}
+
+/// The text of the line holding char offset `pos`, without its newline.
+fn line_text(src: &str, pos: usize) -> String {
+    let before: String = src.chars().take(pos).collect();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let rest = src.get(start..).unwrap_or("");
+    rest.split('\n').next().unwrap_or("").to_string()
+}
+
 /// Standard input shared by the commands of a list: each reader consumes what it reads, so
 /// `while read line; do …; done < file` walks the file line by line.
 #[derive(Debug, Clone, Default)]
@@ -106,6 +160,12 @@ struct Fds {
 impl Shell {
     /// Parses and runs `src` command by command. `tty` says whether stdout is the terminal.
     pub(crate) fn exec_script(&mut self, src: &str, out: &mut Output, tty: bool) -> Flow {
+        self.exec_script_from(src, &Origin::Interactive, out, tty)
+    }
+
+    /// Runs `src` command by command; `origin` decides how syntax errors read and whether
+    /// they end the script (they do in every non-interactive shell).
+    pub(crate) fn exec_script_from(&mut self, src: &str, origin: &Origin, out: &mut Output, tty: bool) -> Flow {
         // Text pasted from Windows pages ends lines with CRLF; bash would choke on the `\r`.
         let src = src.replace("\r\n", "\n");
         let mut parser = Parser::new(&src, self.state.aliases.clone());
@@ -118,10 +178,9 @@ impl Shell {
             match step {
                 Parsed::End => break,
                 Parsed::Error(e) => {
-                    let (ParseError::Incomplete(m) | ParseError::Syntax(m)) = &e;
-                    out.stderr(format!("bash: {m}\n"));
+                    out.stderr(origin.syntax_error(&src, &e, parser.error_position()));
                     self.state.last_status = 2;
-                    if matches!(e, ParseError::Incomplete(_)) {
+                    if matches!(e, ParseError::Incomplete(_)) || !matches!(origin, Origin::Interactive) {
                         break;
                     }
                 }

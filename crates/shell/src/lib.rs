@@ -101,6 +101,17 @@ impl Default for ShellState {
     }
 }
 
+/// Where a non-interactive script comes from: bash names it in syntax errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptOrigin {
+    /// `bash -c 'LINE'`: `bash: -c: line N: …`.
+    Command,
+    /// `bash FILE`: `FILE: line N: …`.
+    File(String),
+    /// A script piped to bash: `bash: …`.
+    Stdin,
+}
+
 /// Per-run signals (not persisted).
 #[derive(Debug, Default)]
 struct RunFlags {
@@ -187,7 +198,7 @@ impl Shell {
         };
         let line = expanded.as_deref().unwrap_or(line);
         self.record_history(line);
-        let mut result = self.run_lines(line, true);
+        let mut result = self.run_lines(line, &exec::Origin::Interactive);
         if let Some(e) = &expanded {
             // bash shows the command it is about to run.
             if !result.clear {
@@ -200,20 +211,32 @@ impl Shell {
         result
     }
 
-    /// Runs several lines non-interactively (a tutorial script, `kubeplay -c`): command by
-    /// command, without history expansion or recording; stops at `exit`.
+    /// Runs several lines non-interactively as `bash -c` does (a tutorial script,
+    /// `kubeplay -c`): command by command, without history expansion or recording; stops at
+    /// `exit` and at a syntax error (`bash: -c: line N: …`).
     pub fn run_script(&mut self, script: &str) -> LineResult {
-        self.run_lines(script, false)
+        self.run_script_from(script, &ScriptOrigin::Command)
     }
 
-    fn run_lines(&mut self, script: &str, interactive: bool) -> LineResult {
+    /// [`Shell::run_script`] for a script read from a file or from standard input, which bash
+    /// names differently in syntax errors.
+    pub fn run_script_from(&mut self, script: &str, origin: &ScriptOrigin) -> LineResult {
+        let origin = match origin {
+            ScriptOrigin::Command => exec::Origin::Named("bash: -c".to_string()),
+            ScriptOrigin::File(path) => exec::Origin::Named(path.clone()),
+            ScriptOrigin::Stdin => exec::Origin::Unnamed("bash".to_string()),
+        };
+        self.run_lines(script, &origin)
+    }
+
+    fn run_lines(&mut self, script: &str, origin: &exec::Origin) -> LineResult {
         self.run = RunFlags {
-            interactive,
+            interactive: *origin == exec::Origin::Interactive,
             ..RunFlags::default()
         };
         // The top level has no positional parameters.
         let mut out = Output::default();
-        self.exec_script(script, &mut out, true);
+        self.exec_script_from(script, origin, &mut out, true);
         self.run.clear = take_clear(&mut out);
         LineResult {
             output: out,

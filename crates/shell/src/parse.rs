@@ -727,6 +727,8 @@ struct Lexer {
     /// Set when the input ended in a way an interactive shell would ask for more.
     soft_incomplete: bool,
     line: usize,
+    /// Where the last token began (a char offset): bash reports errors at its line.
+    tok_start: usize,
 }
 
 impl Lexer {
@@ -738,11 +740,13 @@ impl Lexer {
             heredoc_warnings: Vec::new(),
             soft_incomplete: false,
             line: 1,
+            tok_start: 0,
         }
     }
 
     fn next_tok(&mut self) -> Result<Tok, ParseError> {
         loop {
+            self.tok_start = self.sc.pos;
             match self.sc.peek() {
                 None => {
                     if !self.pending.is_empty() {
@@ -936,6 +940,11 @@ impl Parser {
     /// Warnings bash prints for here-documents ended by the end of input.
     pub fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.lx.heredoc_warnings)
+    }
+
+    /// The char offset where the token the last error is about began.
+    pub fn error_position(&self) -> usize {
+        self.lx.tok_start
     }
 
     /// Whether the input so far ended where an interactive shell would prompt for more.

@@ -616,3 +616,75 @@ fn hostile_input_never_panics() {
     let r = sh.run_line("a");
     assert_eq!(r.exit_code, 127);
 }
+
+// Recorded from bash 5.2.15 (`bash -c '…'`, `bash FILE`, `… | bash`).
+#[test]
+fn syntax_errors_in_scripts_name_the_line_and_end_the_script() {
+    let cases: [(&str, ScriptOrigin, &str); 9] = [
+        (
+            "echo \"abc",
+            ScriptOrigin::Command,
+            "bash: -c: line 1: unexpected EOF while looking for matching `\"'\n",
+        ),
+        (
+            "echo hi\necho \"abc\nmore\nlines\n",
+            ScriptOrigin::File("/tmp/s.sh".into()),
+            "hi\n/tmp/s.sh: line 2: unexpected EOF while looking for matching `\"'\n",
+        ),
+        (
+            "echo hi; if true; then echo x",
+            ScriptOrigin::Command,
+            "bash: -c: line 2: syntax error: unexpected end of file\n",
+        ),
+        (
+            "echo hi\nif true; then\necho x\n",
+            ScriptOrigin::Command,
+            "hi\nbash: -c: line 4: syntax error: unexpected end of file\n",
+        ),
+        (
+            "echo a\n| b\necho c",
+            ScriptOrigin::Command,
+            "a\nbash: -c: line 2: syntax error near unexpected token `|'\nbash: -c: line 2: `| b'\n",
+        ),
+        (
+            "echo a; | b; echo c",
+            ScriptOrigin::File("s.sh".into()),
+            "s.sh: line 1: syntax error near unexpected token `|'\ns.sh: line 1: `echo a; | b; echo c'\n",
+        ),
+        (
+            "echo a\necho >\necho b",
+            ScriptOrigin::Command,
+            "a\nbash: -c: line 2: syntax error near unexpected token `newline'\nbash: -c: line 2: `echo >'\n",
+        ),
+        (
+            "echo a\n| b\necho c\n",
+            ScriptOrigin::Stdin,
+            "a\nbash: syntax error near unexpected token `|'\nbash: `| b'\n",
+        ),
+        (
+            "echo a\necho \"b\n",
+            ScriptOrigin::Stdin,
+            "a\nbash: unexpected EOF while looking for matching `\"'\n",
+        ),
+    ];
+    for (script, origin, want) in cases {
+        let mut sh = shell();
+        let r = sh.run_script_from(script, &origin);
+        assert_eq!((r.output.combined().as_str(), r.exit_code), (want, 2), "{script:?}");
+    }
+}
+
+#[test]
+fn bash_c_and_source_inside_the_shell_report_like_bash() {
+    let mut sh = shell();
+    let (o, code) = run(&mut sh, "bash -c 'echo \"q'; echo after");
+    assert_eq!(
+        (o.as_str(), code),
+        ("bash: -c: line 1: unexpected EOF while looking for matching `\"'\nafter\n", 0)
+    );
+    let (o, _) = run(&mut sh, "printf 'echo x\\n| y\\necho z\\n' > s.sh; source s.sh; echo after");
+    assert_eq!(
+        o,
+        "x\ns.sh: line 2: syntax error near unexpected token `|'\ns.sh: line 2: `| y'\nafter\n"
+    );
+}

@@ -167,7 +167,13 @@ mod tests {
     fn objects_come_in_components_yaml_order() {
         let kinds: Vec<String> = all()
             .iter()
-            .map(|o| format!("{}/{}", o["kind"].as_str().unwrap(), o["metadata"]["name"].as_str().unwrap()))
+            .map(|o| {
+                format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["metadata"]["name"].as_str().unwrap()
+                )
+            })
             .collect();
         assert_eq!(
             kinds,
@@ -201,6 +207,9 @@ mod tests {
             "registry.k8s.io/metrics-server/metrics-server:v0.8.0"
         );
         assert_eq!(pod["priorityClassName"], "system-cluster-critical");
-        assert_eq!(d["spec"]["template"]["metadata"]["labels"], d["spec"]["selector"]["matchLabels"]);
+        assert_eq!(
+            d["spec"]["template"]["metadata"]["labels"],
+            d["spec"]["selector"]["matchLabels"]
+        );
     }
 }
