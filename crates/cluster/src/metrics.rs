@@ -116,7 +116,7 @@ pub fn serve(
     };
     let now = ctx.now().unix_secs();
     let grid = Grid {
-        last: origin + (now - origin).div_euclid(RESOLUTION_SECS) * RESOLUTION_SECS,
+        last: origin.saturating_add(now.saturating_sub(origin).div_euclid(RESOLUTION_SECS) * RESOLUTION_SECS),
         now,
     };
     match rest {
@@ -311,11 +311,12 @@ pub fn memory_quantity(bytes: i64) -> String {
 /// up, so it shows them) and a few pages over its memory.
 fn usage(key: &str, last: i64, cpu_millis: i64, memory_bytes: i64) -> Value {
     let cpu = if cpu_millis > 0 {
-        cpu_millis * 1_000_000 - jitter(key, last, 1_000_000)
+        cpu_millis.saturating_mul(1_000_000) - jitter(key, last, 1_000_000)
     } else {
         0
     };
-    let mem = memory_bytes + jitter(key, last.wrapping_add(1), 256) * 4096;
+    // Saturating: a stress container's --vm-bytes is whatever the user typed.
+    let mem = memory_bytes.saturating_add(jitter(key, last.wrapping_add(1), 256) * 4096);
     json!({"cpu": cpu_quantity(cpu), "memory": memory_quantity(mem)})
 }
 
@@ -413,7 +414,7 @@ pub fn pod_metrics(pods: &[Value], scrape: &Scrape, grid: Grid) -> Vec<Value> {
         let mut shortest = RESOLUTION_SECS;
         let mut all_present = true;
         for c in &usage_now.containers {
-            let age = started.get(c.name.as_str()).map(|s| grid.last - s);
+            let age = started.get(c.name.as_str()).map(|s| grid.last.saturating_sub(*s));
             match age {
                 Some(age) if age >= FRESH_MIN_SECS => {
                     shortest = shortest.min(age);
