@@ -26,7 +26,7 @@ DISCOVERY = os.path.join(HERE, "discovery.json")
 
 class DiscoveryHandler(http.server.BaseHTTPRequestHandler):
     """Answers kubectl's discovery requests (GET /api, /apis, /api/v1, /apis/g/v) from
-    discovery.json, which `cargo run --example dump_discovery` writes from kubeplay's own table.
+    discovery.json, which `cargo run --example dump_discovery` writes from kubeplay's default cluster.
     Some client-side commands (run, create role, expose -f) need a REST mapping; nothing else is
     served."""
 
