@@ -26,7 +26,10 @@ fn env_usize(name: &str, default: usize) -> usize {
 }
 
 fn items(list: &Value) -> &[Value] {
-    list.get("items").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    list.get("items")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn condition_true(obj: &Value, kind: &str) -> bool {
@@ -54,12 +57,16 @@ fn deployment_done(d: &Value, replicas: u64) -> bool {
 
 /// (Running and Ready pods, all pods) of the app.
 fn pods_running_ready(cluster: &mut Cluster) -> (usize, usize) {
-    let Ok(list) = cluster.request(ApiRequest::get("/api/v1/namespaces/default/pods").with_query("labelSelector", "app=web"))
+    let Ok(list) =
+        cluster.request(ApiRequest::get("/api/v1/namespaces/default/pods").with_query("labelSelector", "app=web"))
     else {
         return (0, 0);
     };
     let pods = items(&list);
-    let ok = pods.iter().filter(|p| p.pointer("/status/phase") == Some(&json!("Running")) && condition_true(p, "Ready")).count();
+    let ok = pods
+        .iter()
+        .filter(|p| p.pointer("/status/phase") == Some(&json!("Running")) && condition_true(p, "Ready"))
+        .count();
     (ok, pods.len())
 }
 
@@ -67,7 +74,10 @@ fn snapshot_restore(cluster: &Cluster, label: &str) {
     let t = Instant::now();
     let saved = cluster.snapshot();
     let text = serde_json::to_string(&saved).unwrap_or_default();
-    report(&format!("{label}: snapshot to JSON text ({} KiB)", text.len() / 1024), t);
+    report(
+        &format!("{label}: snapshot to JSON text ({} KiB)", text.len() / 1024),
+        t,
+    );
     let t = Instant::now();
     let parsed: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
@@ -97,7 +107,11 @@ fn main() {
         boots.push(t.elapsed().as_secs_f64() * 1000.0);
         drop(c);
     }
-    println!("{:<60} {:>10.1} ms  (runs: {boots:.1?})", "boot the default cluster (Cluster::new), best of 3", boots.iter().cloned().fold(f64::MAX, f64::min));
+    println!(
+        "{:<60} {:>10.1} ms  (runs: {boots:.1?})",
+        "boot the default cluster (Cluster::new), best of 3",
+        boots.iter().cloned().fold(f64::MAX, f64::min)
+    );
     let mut cluster = Cluster::new(1);
     snapshot_restore(&cluster, "default cluster");
 
@@ -140,7 +154,10 @@ fn main() {
     });
     let t = Instant::now();
     let v0 = cluster.now();
-    if let Err(e) = cluster.request(ApiRequest::post("/apis/apps/v1/namespaces/default/deployments", deployment)) {
+    if let Err(e) = cluster.request(ApiRequest::post(
+        "/apis/apps/v1/namespaces/default/deployments",
+        deployment,
+    )) {
         eprintln!("create deployment failed: {e}");
         return;
     }
@@ -149,7 +166,9 @@ fn main() {
     let mut done = false;
     let mut progress = Vec::new();
     while cluster.now().unix_secs() - v0.unix_secs() < 1800 {
-        let d = cluster.request(ApiRequest::get("/apis/apps/v1/namespaces/default/deployments/web")).unwrap_or(Value::Null);
+        let d = cluster
+            .request(ApiRequest::get("/apis/apps/v1/namespaces/default/deployments/web"))
+            .unwrap_or(Value::Null);
         if deployment_done(&d, replicas as u64) {
             let (ok, all) = pods_running_ready(&mut cluster);
             if ok == replicas && all == replicas {
@@ -160,7 +179,11 @@ fn main() {
         let secs = cluster.now().unix_millis() - v0.unix_millis();
         if secs % 5000 == 0 {
             let ready = d.pointer("/status/readyReplicas").and_then(Value::as_u64).unwrap_or(0);
-            progress.push(format!("{}s:{ready}ready@{:.0}ms", secs / 1000, t.elapsed().as_secs_f64() * 1000.0));
+            progress.push(format!(
+                "{}s:{ready}ready@{:.0}ms",
+                secs / 1000,
+                t.elapsed().as_secs_f64() * 1000.0
+            ));
         }
         cluster.advance(step);
     }
@@ -174,7 +197,10 @@ fn main() {
         t,
     );
     println!("  (the POST alone, with the components reacting at once: {post_ms:.1} ms)");
-    println!("  progress (virtual s: ready replicas @ wall ms): {}", progress.join(" "));
+    println!(
+        "  progress (virtual s: ready replicas @ wall ms): {}",
+        progress.join(" ")
+    );
 
     snapshot_restore(&cluster, &format!("{nodes} nodes + {replicas} pods"));
 

@@ -37,7 +37,12 @@ struct Args {
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
-    let mut args = Args { state: None, seed: 1, command: None, script: None };
+    let mut args = Args {
+        state: None,
+        seed: 1,
+        command: None,
+        script: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -46,7 +51,11 @@ fn parse_args() -> Result<Option<Args>, String> {
                 return Ok(None);
             }
             "--version" => {
-                println!("kubeplay {} (Kubernetes {})", env!("CARGO_PKG_VERSION"), cluster::bootstrap::KUBERNETES_VERSION);
+                println!(
+                    "kubeplay {} (Kubernetes {})",
+                    env!("CARGO_PKG_VERSION"),
+                    cluster::bootstrap::KUBERNETES_VERSION
+                );
                 return Ok(None);
             }
             "--state" => args.state = Some(it.next().ok_or("--state needs a FILE")?),
@@ -78,7 +87,11 @@ fn load_state(path: &str) -> Result<Option<(Cluster, ShellState)>, String> {
     let saved: Value = serde_json::from_str(&text).map_err(|e| format!("state file {path} is not valid JSON: {e}"))?;
     match saved.get("kubeplayState").and_then(Value::as_u64) {
         Some(STATE_FORMAT) => {}
-        Some(v) => return Err(format!("state file {path} has format {v}; this kubeplay reads format {STATE_FORMAT}")),
+        Some(v) => {
+            return Err(format!(
+                "state file {path} has format {v}; this kubeplay reads format {STATE_FORMAT}"
+            ))
+        }
         None => return Err(format!("{path} is not a kubeplay state file")),
     }
     let cluster = Cluster::restore(saved.get("cluster").cloned().unwrap_or(Value::Null))
@@ -97,7 +110,9 @@ fn save_state(path: &str, sh: &Shell) -> Result<(), String> {
     let text = serde_json::to_string(&saved).map_err(|e| e.to_string())?;
     // Write then rename, so an interrupted save never leaves half a file.
     let tmp = format!("{path}.tmp");
-    std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| format!("cannot save state file {path}: {e}"))
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("cannot save state file {path}: {e}"))
 }
 
 fn print(result: &LineResult) {
@@ -122,7 +137,10 @@ fn interactive(sh: &mut Shell) -> i32 {
     for line in &sh.state().history {
         let _ = editor.add_history_entry(line.as_str());
     }
-    println!("kubeplay: a Kubernetes {} cluster (controlplane, node01, node02). Type `help`.", cluster::bootstrap::KUBERNETES_VERSION);
+    println!(
+        "kubeplay: a Kubernetes {} cluster (controlplane, node01, node02). Type `help`.",
+        cluster::bootstrap::KUBERNETES_VERSION
+    );
     let mut status = 0;
     loop {
         let mut input = String::new();
@@ -201,7 +219,7 @@ fn main() -> ExitCode {
     } else {
         let script = match &args.script {
             Some(path) => match std::fs::read_to_string(path) {
-                Ok(s) => Some(s),
+                Ok(s) => Some((s, shell::ScriptOrigin::File(path.clone()))),
                 Err(e) => {
                     eprintln!("kubeplay: {path}: {e}");
                     return ExitCode::from(127);
@@ -213,13 +231,13 @@ fn main() -> ExitCode {
                     eprintln!("kubeplay: cannot read stdin: {e}");
                     return ExitCode::from(1);
                 }
-                Some(s)
+                Some((s, shell::ScriptOrigin::Stdin))
             }
             None => None,
         };
         match script {
-            Some(s) => {
-                let result = sh.run_script(&s);
+            Some((s, origin)) => {
+                let result = sh.run_script_from(&s, &origin);
                 print(&result);
                 result.exit_code
             }

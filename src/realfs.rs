@@ -58,7 +58,10 @@ impl FileSystem for RealFs {
             .or_else(|_| std::env::var("EDITOR"))
             .unwrap_or_else(|_| "vi".to_string());
         let dir = std::env::temp_dir();
-        let base = std::path::Path::new(file_name).file_name().and_then(|n| n.to_str()).unwrap_or("edit.yaml");
+        let base = std::path::Path::new(file_name)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("edit.yaml");
         let path = dir.join(format!("kubectl-edit-{}-{base}", std::process::id()));
         std::fs::write(&path, text).map_err(|e| format!("error: {e}"))?;
         let status = std::process::Command::new("sh")
@@ -77,7 +80,12 @@ impl FileSystem for RealFs {
     }
 
     fn create_dir(&mut self, path: &str, parents: bool) -> Result<(), FsError> {
-        if parents { std::fs::create_dir_all(path) } else { std::fs::create_dir(path) }.map_err(fs_error)
+        if parents {
+            std::fs::create_dir_all(path)
+        } else {
+            std::fs::create_dir(path)
+        }
+        .map_err(fs_error)
     }
 
     fn remove_file(&mut self, path: &str) -> Result<(), FsError> {

@@ -45,7 +45,11 @@ pub extern "C" fn grow(nodes: u32) -> u32 {
         let ready = |c: &mut Cluster| {
             c.request(ApiRequest::get("/api/v1/nodes"))
                 .ok()
-                .and_then(|l| l.get("items").and_then(Value::as_array).map(|i| i.iter().filter(|n| condition_true(n, "Ready")).count()))
+                .and_then(|l| {
+                    l.get("items")
+                        .and_then(Value::as_array)
+                        .map(|i| i.iter().filter(|n| condition_true(n, "Ready")).count())
+                })
                 .unwrap_or(0) as u32
         };
         let v0 = c.now();
@@ -107,7 +111,9 @@ pub extern "C" fn snapshot() -> u32 {
 #[no_mangle]
 pub extern "C" fn restore() -> u32 {
     let restored = SAVED.with(|s| {
-        serde_json::from_str::<Value>(&s.borrow()).ok().and_then(|v| Cluster::restore(v).ok())
+        serde_json::from_str::<Value>(&s.borrow())
+            .ok()
+            .and_then(|v| Cluster::restore(v).ok())
     });
     match restored {
         Some(c) => {

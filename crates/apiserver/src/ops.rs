@@ -167,7 +167,13 @@ fn drop_empty_metadata(obj: &mut Value) {
     let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
         return;
     };
-    for field in ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"] {
+    for field in [
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+        "managedFields",
+    ] {
         let empty = match m.get(field) {
             Some(Value::Object(o)) => o.is_empty(),
             Some(Value::Array(a)) => a.is_empty(),

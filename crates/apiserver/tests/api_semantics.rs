@@ -1649,5 +1649,7 @@ fn removing_the_last_label_leaves_no_labels_map() {
         )
         .unwrap();
     assert!(patched["metadata"].get("labels").is_none(), "{patched}");
-    assert!(api.get(&format!("{path}/x")).unwrap()["metadata"].get("labels").is_none());
+    assert!(api.get(&format!("{path}/x")).unwrap()["metadata"]
+        .get("labels")
+        .is_none());
 }

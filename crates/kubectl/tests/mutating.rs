@@ -118,7 +118,9 @@ fn create_from_file_names_the_file_in_errors() {
 fn binary_files_fail_to_decode_rather_than_to_exist() {
     let mut w = World::new();
     // What a lossy read of a PNG gives.
-    w.host.files.insert("logo.yaml".into(), "\u{fffd}PNG\r\n\u{1a}\n\u{0}\u{0}".into());
+    w.host
+        .files
+        .insert("logo.yaml".into(), "\u{fffd}PNG\r\n\u{1a}\n\u{0}\u{0}".into());
     assert_eq!(
         w.sh("apply -f logo.yaml"),
         "error: error parsing logo.yaml: error converting YAML to JSON: yaml: control characters are not allowed\n[exit 1]\n"

@@ -3,9 +3,15 @@
 
 use super::*;
 
+/// A fresh default cluster: one is booted, then cloned (booting runs five virtual minutes).
+fn fresh_cluster() -> Cluster {
+    static TEMPLATE: std::sync::OnceLock<Cluster> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| Cluster::new(1)).clone()
+}
+
 fn shell() -> Shell {
     let fs = MemoryFs::new().with_file("/root/pods.txt", "NAME    STATUS\nweb-1   Running\nweb-2   Pending\n");
-    Shell::new(Cluster::new(1), Box::new(fs))
+    Shell::new(fresh_cluster(), Box::new(fs))
 }
 
 /// Runs each line, returning the terminal text of the last one and its status.
@@ -492,7 +498,7 @@ fn sudo_env_editors_and_program_paths_behave_like_ubuntu() {
         from: "1.25".into(),
         to: "1.27".into(),
     }));
-    let mut sh = Shell::new(Cluster::new(1), Box::new(fs));
+    let mut sh = Shell::new(fresh_cluster(), Box::new(fs));
     assert_eq!(
         run(&mut sh, "vim pod.yaml; cat pod.yaml"),
         ("image: nginx:1.27\n".to_string(), 0)
@@ -680,9 +686,15 @@ fn bash_c_and_source_inside_the_shell_report_like_bash() {
     let (o, code) = run(&mut sh, "bash -c 'echo \"q'; echo after");
     assert_eq!(
         (o.as_str(), code),
-        ("bash: -c: line 1: unexpected EOF while looking for matching `\"'\nafter\n", 0)
+        (
+            "bash: -c: line 1: unexpected EOF while looking for matching `\"'\nafter\n",
+            0
+        )
     );
-    let (o, _) = run(&mut sh, "printf 'echo x\\n| y\\necho z\\n' > s.sh; source s.sh; echo after");
+    let (o, _) = run(
+        &mut sh,
+        "printf 'echo x\\n| y\\necho z\\n' > s.sh; source s.sh; echo after",
+    );
     assert_eq!(
         o,
         "x\ns.sh: line 2: syntax error near unexpected token `|'\ns.sh: line 2: `| y'\nafter\n"

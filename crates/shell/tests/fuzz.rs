@@ -5,6 +5,12 @@ use cluster::Cluster;
 use shell::{MemoryFs, Shell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+/// A fresh default cluster: one is booted, then cloned (booting runs five virtual minutes).
+fn fresh_cluster() -> Cluster {
+    static TEMPLATE: std::sync::OnceLock<Cluster> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| Cluster::new(3)).clone()
+}
+
 /// A small xorshift generator: the same cases on every run.
 struct Rng(u64);
 
@@ -309,7 +315,7 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 
 fn shell_with(manifest: &str) -> Shell {
     let fs = MemoryFs::new().with_file("/root/web.yaml", manifest);
-    Shell::new(Cluster::new(3), Box::new(fs))
+    Shell::new(fresh_cluster(), Box::new(fs))
 }
 
 #[test]

@@ -520,7 +520,10 @@ mod tests {
     fn raw_bodies_are_printed_as_the_server_writes_them() {
         assert_eq!(raw_body("/healthz", &json!("ok")), "ok");
         assert_eq!(
-            raw_body("/version", &json!({"minor": "37", "major": "1", "gitVersion": "v1.37.1"})),
+            raw_body(
+                "/version",
+                &json!({"minor": "37", "major": "1", "gitVersion": "v1.37.1"})
+            ),
             "{\n  \"major\": \"1\",\n  \"minor\": \"37\",\n  \"gitVersion\": \"v1.37.1\"\n}"
         );
         assert_eq!(
