@@ -155,6 +155,9 @@ Shell syntax: quotes, $VAR, ${VAR:-x}, $(...), $((...)), pipes |, && ||, ;,
 for/while/until/if/case, functions, !! history expansion.
 ";
 
+/// The most virtual time one `sleep` lets pass.
+const MAX_SLEEP_MS: i64 = 3_600_000;
+
 /// Parses a GNU sleep/timeout interval (`5`, `0.5`, `1m`, `2h`, `1d`) into milliseconds.
 pub(crate) fn parse_interval(s: &str) -> Option<i64> {
     let (num, mult) = match s.char_indices().last() {
@@ -678,6 +681,12 @@ impl Shell {
                     return 1;
                 }
             }
+        }
+        if total > MAX_SLEEP_MS {
+            // Every virtual second is simulated; an hour takes a moment, a year would freeze
+            // the page.
+            out.stderr("kubeplay: sleep: at most 1h of virtual time passes at once\n");
+            total = MAX_SLEEP_MS;
         }
         self.cluster.advance(sim::Duration::from_millis(total));
         0
