@@ -52,13 +52,25 @@ fn kubectl(cluster: &mut Cluster, host: &mut dyn kubectl::Host, args: &[&str]) -
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let mut config = kubectl::KubeConfig::default();
     let mut out = kubectl::Output::default();
-    let code = kubectl::run(&args, kubectl::Invocation { client: cluster, host, config: &mut config, out: &mut out });
+    let code = kubectl::run(
+        &args,
+        kubectl::Invocation {
+            client: cluster,
+            host,
+            config: &mut config,
+            out: &mut out,
+        },
+    );
     (code, out.combined().len())
 }
 
 fn report(what: &str, n: usize, started: Instant) {
     let secs = started.elapsed().as_secs_f64();
-    println!("{what:<55} {:>10.1} ms  {:>12.0} ops/s", secs * 1000.0, n as f64 / secs.max(1e-9));
+    println!(
+        "{what:<55} {:>10.1} ms  {:>12.0} ops/s",
+        secs * 1000.0,
+        n as f64 / secs.max(1e-9)
+    );
 }
 
 fn main() {
@@ -97,10 +109,18 @@ fn main() {
     }
     let t = Instant::now();
     let (code, _) = kubectl(&mut cluster, &mut StdinHost(Some(docs.clone())), &["apply", "-f", "-"]);
-    report(&format!("kubectl apply -f of a 100-document file (exit {code})"), 100, t);
+    report(
+        &format!("kubectl apply -f of a 100-document file (exit {code})"),
+        100,
+        t,
+    );
     let t = Instant::now();
     let (code, _) = kubectl(&mut cluster, &mut StdinHost(Some(docs)), &["apply", "-f", "-"]);
-    report(&format!("kubectl apply -f of the same file again (exit {code})"), 100, t);
+    report(
+        &format!("kubectl apply -f of the same file again (exit {code})"),
+        100,
+        t,
+    );
 
     let t = Instant::now();
     let snapshot = cluster.snapshot();

@@ -20,7 +20,9 @@ fn main() {
     get("/api/v1", &mut docs);
     let groups = get("/apis", &mut docs).unwrap_or_default();
     for g in groups.get("groups").and_then(Value::as_array).into_iter().flatten() {
-        let Some(name) = g.get("name").and_then(Value::as_str) else { continue };
+        let Some(name) = g.get("name").and_then(Value::as_str) else {
+            continue;
+        };
         get(&format!("/apis/{name}"), &mut docs);
         for v in g.get("versions").and_then(Value::as_array).into_iter().flatten() {
             if let Some(gv) = v.get("groupVersion").and_then(Value::as_str) {

@@ -26,12 +26,22 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 fn state_file_keeps_the_cluster_and_only_sleep_moves_time() {
     let dir = temp_dir("state");
     let out = kubeplay(&["--state", "s.json", "-c", "kubectl create ns demo"], &dir);
-    assert_eq!(text(&out.stdout), "namespace/demo created\n", "stderr: {}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "namespace/demo created\n",
+        "stderr: {}",
+        text(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(dir.join("s.json").exists());
 
     let out = kubeplay(&["--state", "s.json", "-c", "sleep 90; kubectl get ns demo"], &dir);
-    assert_eq!(text(&out.stdout), "NAME   STATUS   AGE\ndemo   Active   90s\n", "stderr: {}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "NAME   STATUS   AGE\ndemo   Active   90s\n",
+        "stderr: {}",
+        text(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(0));
 }
 
@@ -40,7 +50,10 @@ fn exit_code_and_streams_are_those_of_the_emulated_command() {
     let dir = temp_dir("exit");
     let out = kubeplay(&["-c", "kubectl get pods nope"], &dir);
     assert_eq!(text(&out.stdout), "");
-    assert_eq!(text(&out.stderr), "Error from server (NotFound): pods \"nope\" not found\n");
+    assert_eq!(
+        text(&out.stderr),
+        "Error from server (NotFound): pods \"nope\" not found\n"
+    );
     assert_eq!(out.status.code(), Some(1));
 
     let out = kubeplay(&["-c", "frobnicate"], &dir);
@@ -82,7 +95,16 @@ fn a_script_on_stdin_runs_line_by_line() {
 #[test]
 fn kubectl_f_reads_files_relative_to_the_working_directory() {
     let dir = temp_dir("files");
-    std::fs::write(dir.join("ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-file\n").expect("write");
+    std::fs::write(
+        dir.join("ns.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-file\n",
+    )
+    .expect("write");
     let out = kubeplay(&["-c", "kubectl create -f ns.yaml"], &dir);
-    assert_eq!(text(&out.stdout), "namespace/from-file created\n", "stderr: {}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "namespace/from-file created\n",
+        "stderr: {}",
+        text(&out.stderr)
+    );
 }

@@ -41,7 +41,11 @@ fn a_restored_cluster_continues_exactly_like_the_original() {
     let saved = a.cluster().snapshot();
     let restored = cluster::Cluster::restore(saved).expect("restore");
     let mut b = shell::Shell::new(restored, Box::new(shell::MemoryFs::default()));
-    for line in ["kubectl create configmap c --from-literal=a=b -n demo", "sleep 5", "kubectl get cm c -n demo -o yaml"] {
+    for line in [
+        "kubectl create configmap c --from-literal=a=b -n demo",
+        "sleep 5",
+        "kubectl get cm c -n demo -o yaml",
+    ] {
         assert_eq!(a.run_line(line), b.run_line(line), "{line}");
     }
 }

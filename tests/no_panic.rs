@@ -102,8 +102,11 @@ fn shared_shell(files: &[(String, String)]) -> shell::Shell {
 fn malformed_manifests_get_clean_errors_and_change_nothing() {
     let mut failures = Vec::new();
     let cases = manifests();
-    let files: Vec<(String, String)> =
-        cases.iter().enumerate().map(|(i, (_, text))| (format!("/root/bad{i}.yaml"), text.clone())).collect();
+    let files: Vec<(String, String)> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (_, text))| (format!("/root/bad{i}.yaml"), text.clone()))
+        .collect();
     let mut sh = shared_shell(&files);
     for (i, (what, _)) in cases.iter().enumerate() {
         for verb in ["create", "apply"] {
@@ -117,7 +120,10 @@ fn malformed_manifests_get_clean_errors_and_change_nothing() {
                 Err(_) => failures.push(format!("{what} ({verb}): PANICKED")),
                 Ok((result, unchanged)) => {
                     if result.exit_code == 0 {
-                        failures.push(format!("{what} ({verb}): exit 0, output {:?}", result.output.combined()));
+                        failures.push(format!(
+                            "{what} ({verb}): exit 0, output {:?}",
+                            result.output.combined()
+                        ));
                     }
                     if result.output.stderr_text().trim().is_empty() {
                         failures.push(format!("{what} ({verb}): no error message"));
@@ -129,14 +135,23 @@ fn malformed_manifests_get_clean_errors_and_change_nothing() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn malformed_command_lines_get_clean_errors_and_change_nothing() {
     let mut failures = Vec::new();
     let huge = format!("kubectl get pods {}", "x".repeat(1 << 20));
-    let lines: Vec<&str> = COMMAND_LINES.iter().copied().chain(std::iter::once(huge.as_str())).collect();
+    let lines: Vec<&str> = COMMAND_LINES
+        .iter()
+        .copied()
+        .chain(std::iter::once(huge.as_str()))
+        .collect();
     let mut sh = shared_shell(&[]);
     for line in lines {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -157,7 +172,12 @@ fn malformed_command_lines_get_clean_errors_and_change_nothing() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

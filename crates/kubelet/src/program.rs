@@ -860,7 +860,11 @@ impl Process {
                     for src in sources {
                         if let Some(content) = self.files.get(*src).cloned() {
                             let target = if sources.len() > 1 || dest.ends_with('/') {
-                                format!("{}/{}", dest.trim_end_matches('/'), src.rsplit('/').next().unwrap_or(src))
+                                format!(
+                                    "{}/{}",
+                                    dest.trim_end_matches('/'),
+                                    src.rsplit('/').next().unwrap_or(src)
+                                )
                             } else {
                                 dest.to_string()
                             };

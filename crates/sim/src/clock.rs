@@ -55,7 +55,10 @@ pub struct TimerQueue<T> {
 
 impl<T> Default for TimerQueue<T> {
     fn default() -> Self {
-        TimerQueue { seq: 0, timers: BTreeMap::new() }
+        TimerQueue {
+            seq: 0,
+            timers: BTreeMap::new(),
+        }
     }
 }
 

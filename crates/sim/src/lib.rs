@@ -25,7 +25,10 @@ pub struct SimContext {
 
 impl SimContext {
     pub fn new(seed: u64, epoch: SimTime) -> Self {
-        SimContext { now: epoch, rng: RngStreams::new(seed) }
+        SimContext {
+            now: epoch,
+            rng: RngStreams::new(seed),
+        }
     }
 
     pub fn now(&self) -> SimTime {

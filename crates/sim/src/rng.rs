@@ -18,7 +18,10 @@ pub struct RngStreams {
 
 impl RngStreams {
     pub fn new(seed: u64) -> Self {
-        RngStreams { seed, positions: BTreeMap::new() }
+        RngStreams {
+            seed,
+            positions: BTreeMap::new(),
+        }
     }
 
     fn stream(&self, name: &str) -> ChaCha8Rng {
@@ -80,7 +83,14 @@ impl RngStreams {
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
     }
 
     pub fn fill_bytes(&mut self, stream: &str, out: &mut [u8]) {
