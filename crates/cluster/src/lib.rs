@@ -74,6 +74,10 @@ pub struct Cluster {
     components: Vec<Component>,
     /// Randomness the components draw (scheduler tie-breaks, …), apart from the API server's.
     component_rng: RngStreams,
+    /// The instant events were last expired: once per instant is enough (an event written now
+    /// cannot expire now), and the scan is the cost of every settle round otherwise.
+    #[serde(skip)]
+    events_expired_at: Option<SimTime>,
 }
 
 /// Why a saved cluster could not be restored.
@@ -115,6 +119,7 @@ impl Cluster {
             apiserver: ApiServer::new(),
             components,
             component_rng,
+            events_expired_at: None,
         };
         cluster.bootstrap();
         cluster.advance(SETUP_TIME);
@@ -380,6 +385,12 @@ impl Cluster {
         Ok(format!("node/{name} joined the cluster"))
     }
 
+    /// Whether the node's kubelet runs (None: no such kubelet); the page offers Stop or Start.
+    /// (Added by H21 for the browser's node buttons.)
+    pub fn node_running(&self, name: &str) -> Option<bool> {
+        self.kubelet(name).map(|k| k.is_running())
+    }
+
     /// `kubeplay node stop|start NAME`: the node's kubelet stops or resumes.
     pub fn set_node_running(&mut self, name: &str, running: bool) -> Result<String, String> {
         let kubelet = self
@@ -402,7 +413,11 @@ impl Cluster {
     /// What the API server itself does as time passes: namespace finalization and event TTL.
     fn reconcile(&mut self) {
         self.apiserver.run_namespace_finalizer(&mut self.ctx);
-        self.apiserver.expire_events(&self.ctx);
+        let now = self.ctx.now();
+        if self.events_expired_at != Some(now) {
+            self.events_expired_at = Some(now);
+            self.apiserver.expire_events(&self.ctx);
+        }
     }
 }
 
