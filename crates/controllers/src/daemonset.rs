@@ -4,7 +4,7 @@
 //! `controller-revision-hash` and `pod-template-generation` labels, ControllerRevisions,
 //! RollingUpdate with maxUnavailable 1 (outdated pods replaced one at a time), status.
 
-use crate::statefulset::{hash_revision, revision_data, REVISION_LABEL};
+use crate::history::{self, hash_revision, revision_data, REVISION_LABEL};
 use crate::util::*;
 use apimachinery::{ApiClient, ApiError, ApiRequest, Selector};
 use client::{ChangeKind, Component, EventRecorder, Informer, ResourcePath, StepResult, WorkQueue};
@@ -239,27 +239,15 @@ impl DaemonSetsController {
     }
 
     fn revision(&mut self, api: &mut dyn ApiClient, ds: &Value) -> Result<String, ApiError> {
-        let uid = meta_str(ds, "uid");
         let ns = meta_str(ds, "namespace");
         let data = revision_data(ds);
-        let owned: Vec<&Value> = self
-            .revisions
-            .list_namespace(ns)
-            .filter(|r| controller_uid(r) == uid)
-            .collect();
+        let owned = history::owned(&self.revisions, ds);
         let hash = hash_revision(&data, int_opt(ds, "/status/collisionCount"));
         if owned.iter().any(|r| r.get("data") == Some(&data)) {
             return Ok(hash);
         }
-        let next = owned.iter().map(|r| int_at(r, "/revision")).max().unwrap_or(0) + 1;
-        let mut lbls = string_map(ds.pointer("/spec/template/metadata/labels"));
-        lbls.insert(REVISION_LABEL.into(), hash.clone());
-        let rev = json!({
-            "apiVersion": "apps/v1", "kind": "ControllerRevision",
-            "metadata": {"name": format!("{}-{hash}", meta_str(ds, "name")), "namespace": ns, "labels": lbls,
-                         "ownerReferences": [new_controller_ref(ds, "apps/v1", "DaemonSet")]},
-            "data": data, "revision": next,
-        });
+        let next = history::next_revision(&owned);
+        let rev = history::new_revision(ds, "DaemonSet", &hash, data, next);
         match api.request(ApiRequest::post(
             object_path("apps/v1", "controllerrevisions", ns, ""),
             rev,

@@ -27,6 +27,7 @@ pub mod endpoints;
 pub mod endpointslice;
 pub mod expectations;
 pub mod garbage_collector;
+pub mod history;
 pub mod job;
 pub mod manager;
 pub mod node_lifecycle;

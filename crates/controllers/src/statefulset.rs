@@ -7,6 +7,7 @@
 //! Approximations: the revision hash is FNV-32 over canonical JSON (not Go's encoding), so
 //! its letters differ from a real cluster's; maxUnavailable is 1; no PVC retention policy.
 
+use crate::history::{self, hash_revision, revision_data};
 use crate::util::*;
 use apimachinery::{ApiClient, ApiError, ApiRequest, Selector};
 use client::{ChangeKind, Component, EventRecorder, Informer, ResourcePath, StepResult, WorkQueue};
@@ -14,36 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sim::{Duration, RngStreams, SimTime};
 
-pub const REVISION_LABEL: &str = "controller-revision-hash";
+pub use crate::history::REVISION_LABEL;
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 pub const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
 const COMPONENT: &str = "statefulset-controller";
-
-/// FNV-32 (not 32a), as `hash/fnv.New32` in `HashControllerRevision`.
-pub fn fnv32(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in bytes {
-        h = h.wrapping_mul(0x0100_0193);
-        h ^= u32::from(*b);
-    }
-    h
-}
-
-/// `history.HashControllerRevision` over the revision's data.
-pub fn hash_revision(data: &Value, collision_count: Option<i64>) -> String {
-    let mut bytes = serde_json::to_vec(data).unwrap_or_default();
-    if let Some(c) = collision_count.filter(|c| *c != 0) {
-        bytes.extend_from_slice(c.to_string().as_bytes());
-    }
-    crate::deployment::safe_encode_string(&fnv32(&bytes).to_string())
-}
-
-/// `getPatch`: the part of the set a revision records (the template, replaced whole).
-pub fn revision_data(set: &Value) -> Value {
-    let mut t = set.pointer("/spec/template").cloned().unwrap_or_else(|| json!({}));
-    set_field(&mut t, "$patch", json!("replace"));
-    json!({"spec": {"template": t}})
-}
 
 /// The ordinal of a pod named `<set>-<n>`.
 pub fn ordinal(set_name: &str, pod_name: &str) -> Option<i64> {
@@ -155,27 +130,16 @@ impl StatefulSetController {
 
     /// The update revision (created when new) and the revision history.
     fn sync_revisions(&mut self, api: &mut dyn ApiClient, set: &Value) -> Result<(String, i64), ApiError> {
-        let uid = meta_str(set, "uid");
         let ns = meta_str(set, "namespace");
         let data = revision_data(set);
-        let owned: Vec<&Value> = self
-            .revisions
-            .list_namespace(ns)
-            .filter(|r| controller_uid(r) == uid)
-            .collect();
+        let owned = history::owned(&self.revisions, set);
         if let Some(r) = owned.iter().find(|r| r.get("data") == Some(&data)) {
             return Ok((meta_str(r, "name").to_string(), int_at(r, "/revision")));
         }
-        let next = owned.iter().map(|r| int_at(r, "/revision")).max().unwrap_or(0) + 1;
-        let collision = int_opt(set, "/status/collisionCount");
-        let name = format!("{}-{}", meta_str(set, "name"), hash_revision(&data, collision));
-        let rev = json!({
-            "apiVersion": "apps/v1", "kind": "ControllerRevision",
-            "metadata": {"name": name, "namespace": ns, "labels": set.pointer("/spec/template/metadata/labels").cloned().unwrap_or_else(|| json!({})),
-                         "ownerReferences": [new_controller_ref(set, "apps/v1", "StatefulSet")]},
-            "data": data,
-            "revision": next,
-        });
+        let next = history::next_revision(&owned);
+        let hash = hash_revision(&data, int_opt(set, "/status/collisionCount"));
+        let rev = history::new_revision(set, "StatefulSet", &hash, data, next);
+        let name = meta_str(&rev, "name").to_string();
         match api.request(ApiRequest::post(
             object_path("apps/v1", "controllerrevisions", ns, ""),
             rev,
@@ -562,23 +526,5 @@ mod tests {
             pod["spec"]["volumes"],
             json!([{"name": "www", "persistentVolumeClaim": {"claimName": "www-web-2"}}])
         );
-    }
-
-    #[test]
-    fn revisions_hash_the_template_only() {
-        let a = json!({"spec": {"replicas": 1, "template": {"spec": {"containers": [{"image": "nginx"}]}}}});
-        let mut b = a.clone();
-        b["spec"]["replicas"] = json!(5);
-        assert_eq!(
-            hash_revision(&revision_data(&a), None),
-            hash_revision(&revision_data(&b), None)
-        );
-        b["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
-        assert_ne!(
-            hash_revision(&revision_data(&a), None),
-            hash_revision(&revision_data(&b), None)
-        );
-        assert_eq!(fnv32(b""), 0x811c9dc5);
-        assert_eq!(fnv32(b"a"), 0x050c5d7e);
     }
 }
