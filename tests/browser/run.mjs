@@ -151,6 +151,16 @@ spec:
         image: nginx:1.27
 `;
 
+const WATCHED_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: watched
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.27
+`;
+
 // ---- the suite ----
 
 async function main() {
@@ -329,8 +339,91 @@ async function main() {
     assert(p1 === p0, `paused clock moved ${p1 - p0} ms`);
     await page.locator(sel('pause-button')).click();
     await page.locator(sel('speed-select')).selectOption('1');
-    const ms = await page.locator(sel('clock')).evaluate((el) => [el.dataset.tickAvgMs, el.dataset.tickMaxMs]);
+    const ms = await page.locator(sel('clock')).evaluate((el) => [el.dataset.tickAvgMs, el.dataset.tickMaxMs, el.dataset.syncAvgMs, el.dataset.syncMaxMs]);
     console.log(`        clock tick cost: ${ms[0]} ms on average, ${ms[1]} ms at most`);
+    console.log(`        of which cluster view updates (watches, model): ${ms[2]} ms on average, ${ms[3]} ms at most`);
+  });
+
+  await check('Stop turns a node NotReady after the grace period and its pods not ready; Start makes it Ready', async () => {
+    const node02 = `${sel('node')}[data-name="node02"]`;
+    await page.locator(`${node02} ${sel('stop-button')}`).click();
+    await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('node/node02: kubelet stopped'), `${sel('terminal-entry')}:last-child`);
+    await page.locator(`${node02}[data-kubelet="stopped"] ${sel('start-button')}`).waitFor();
+    assert((await page.locator(`${node02}[data-ready="true"]`).count()) === 1, 'NotReady before the node-monitor grace period');
+    await page.locator(sel('speed-select')).selectOption('20');
+    for (let i = 0; i < 6; i++) await page.locator(sel('step-button')).click();
+    await page.locator(`${node02}[data-ready="false"]`).waitFor({ timeout: 15000 });
+    const status = await page.locator(`${node02} .status`).innerText();
+    assert(status === 'NotReady', `node02 status: ${status}`);
+    // The node lifecycle controller marks the pods of a NotReady node not ready.
+    await page.waitForFunction((s) => {
+      const pods = [...document.querySelectorAll(s)];
+      return pods.length > 0 && pods.every((p) => p.dataset.ready === 'false');
+    }, `${node02} ${sel('pod')}`, { timeout: 15000 });
+    await screenshot(page, 'node-stopped');
+    await page.locator(`${node02} ${sel('start-button')}`).click();
+    await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('node/node02: kubelet started'), `${sel('terminal-entry')}:last-child`);
+    await page.locator(sel('step-button')).click();
+    await page.locator(`${node02}[data-ready="true"][data-kubelet="running"] ${sel('stop-button')}`).waitFor({ timeout: 15000 });
+  });
+
+  await check('Drain leaves only DaemonSet pods on the node, cordoned; Uncordon reopens it', async () => {
+    const node01 = `${sel('node')}[data-name="node01"]`;
+    await page.locator(sel('speed-select')).selectOption('20');
+    await page.locator(`${node01} ${sel('drain-button')}`).click();
+    await page.waitForFunction((s) => [...document.querySelectorAll(s)].some((e) => e.innerText.includes('node/node01 drained')),
+      sel('terminal-entry'), { timeout: 30000 });
+    await page.waitForFunction((s) => {
+      const pods = [...document.querySelectorAll(s)];
+      return pods.length > 0 && pods.every((p) => p.dataset.ownerKind === 'DaemonSet');
+    }, `${node01} ${sel('pod')}`, { timeout: 15000 });
+    const status = await page.locator(`${node01} .status`).innerText();
+    assert(status === 'Ready,SchedulingDisabled', `node01 status: ${status}`);
+    await screenshot(page, 'drained');
+    await page.locator(`${node01} ${sel('uncordon-button')}`).click();
+    await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('node/node01 uncordoned'), `${sel('terminal-entry')}:last-child`);
+    assert((await page.locator(`${node01} .status`).innerText()) === 'Ready', 'node01 still cordoned');
+    await page.locator(sel('speed-select')).selectOption('1');
+  });
+
+  await check('kubectl get pods -w streams a pod created from the editor, Ctrl-C ends it with $? 130 and stops sleep', async () => {
+    await page.locator(sel('speed-select')).selectOption('1');
+    const input = page.locator(sel('terminal-input'));
+    const running = page.locator(sel('terminal-running'));
+    await input.fill('kubectl get pods -w');
+    await input.press('Enter');
+    await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('NAME'), sel('terminal-running'));
+    // The editor works while the command waits; the new pod's line streams into the terminal.
+    await setEditor(page, WATCHED_POD);
+    await page.locator(sel('apply-button')).click();
+    await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('pod/watched created'), sel('editor-output'));
+    await page.waitForFunction((s) => /\nwatched\s/.test(document.querySelector(s)?.innerText ?? ''), sel('terminal-running'), { timeout: 15000 });
+    await input.press('Control+c');
+    await running.waitFor({ state: 'detached' });
+    const entry = await page.locator(sel('terminal-entry')).last().innerText();
+    assert(/\nwatched\s/.test(entry) && entry.trimEnd().endsWith('^C'), `get -w entry: ${entry}`);
+    let status = await run(page, 'echo $?');
+    assert(status.trim() === '130', `$? after Ctrl-C: ${status}`);
+    await input.fill('sleep 600');
+    await input.press('Enter');
+    await running.waitFor();
+    await page.waitForTimeout(300);
+    await input.press('Control+c');
+    await running.waitFor({ state: 'detached' });
+    status = await run(page, 'echo $?');
+    assert(status.trim() === '130', `$? after Ctrl-C in sleep: ${status}`);
+    // watch refreshes until Ctrl-C on its own screen, which goes away; it exits 0.
+    await input.fill('watch -n 1 date');
+    await input.press('Enter');
+    await page.waitForFunction((s) => document.querySelector(s)?.innerText.includes('Every 1.0s: date'), sel('terminal-running'));
+    await input.press('Control+c');
+    await running.waitFor({ state: 'detached' });
+    const watched = await page.locator(sel('terminal-entry')).last().innerText();
+    assert(!watched.includes('Every 1.0s'), `watch left its screen: ${watched}`);
+    status = await run(page, 'echo $?');
+    assert(status.trim() === '0', `$? after Ctrl-C in watch: ${status}`);
+    await run(page, 'kubectl delete pod watched --wait=false');
+    await setEditor(page, DEPLOYMENT);
   });
 
   await check('a reload keeps the cluster, the files and the history', async () => {

@@ -7,6 +7,7 @@
 
 mod complete;
 mod highlight;
+mod job;
 mod model;
 mod page;
 mod persist;
@@ -18,19 +19,35 @@ use std::rc::Rc;
 use apimachinery::{ApiClient, ApiRequest};
 use cluster::Cluster;
 use gloo::timers::callback::Interval;
-use model::{ClusterModel, Lists, NodeView, PodView, WorkloadView};
+use model::{ClusterModel, NodeView, Objects, PodView, WorkloadView};
 use persist::{Prefs, Saved, SAVE_FORMAT};
 use serde_json::Value;
 use shell::{FileSystem, FsError, MemoryFs, Shell, ShellState};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-/// The seed of every new cluster: the same commands give the same transcript as natively.
-const SEED: u64 = 1;
+/// The default cluster, booted at build time (web/build.rs): `boot::SEED`, `boot::SNAPSHOT`.
+mod boot {
+    include!(concat!(env!("OUT_DIR"), "/boot.rs"));
+}
+
+/// A fresh default cluster: the build-time snapshot restored (the same cluster
+/// `Cluster::new(boot::SEED)` boots, so the same commands give the same transcript as natively).
+fn default_cluster() -> Cluster {
+    serde_json::from_str(boot::SNAPSHOT)
+        .ok()
+        .and_then(|saved| Cluster::restore(saved).ok())
+        .unwrap_or_else(|| Cluster::new(boot::SEED))
+}
 /// Real milliseconds between clock ticks.
 const TICK_MS: u32 = 100;
 /// Largest virtual slice advanced at once, so controllers see time pass in small steps.
 const SLICE_MS: i64 = 1000;
+/// Real milliseconds one tick may spend simulating. Virtual time owed beyond it waits for the
+/// next tick, so a busy cluster slows the clock instead of freezing the page.
+const TICK_BUDGET_MS: f64 = 30.0;
+/// At most this much virtual time is owed: a page that fell behind does not race afterwards.
+const MAX_OWED_MS: f64 = 20_000.0;
 /// Scrollback kept (older entries are dropped).
 const MAX_ENTRIES: usize = 400;
 /// The editor's line height in pixels (matches style.css).
@@ -154,10 +171,16 @@ enum Msg {
     Show(Pane),
     DismissNotice,
     Save,
+    /// The terminal's line finished: its shell comes back with the result.
+    LineDone(Box<Shell>, shell::LineResult),
+    /// The running line has new output to show.
+    LiveOutput,
 }
 
 struct App {
     shell: Shell,
+    /// The terminal's running line; meanwhile `shell` is a stand-in on the same cluster.
+    job: job::Job<App>,
     fs: Rc<RefCell<MemoryFs>>,
     /// A file `vi` or `kubectl edit` asked the editor to show.
     open_request: Rc<RefCell<Option<String>>>,
@@ -171,7 +194,14 @@ struct App {
     output_ref: NodeRef,
     scroll_output: bool,
     model: ClusterModel,
-    model_version: String,
+    /// The cluster view's objects, listed once and then kept up to date from watches.
+    objects: Objects,
+    /// Nodes whose kubelet is stopped (`kubeplay node stop`): they get a Start button.
+    stopped_nodes: std::collections::BTreeSet<String>,
+    last_inspector_ms: f64,
+    /// Time spent bringing the view's objects and model up to date (watches, model rebuild):
+    /// total ms, longest ms, count.
+    sync_cost: (f64, f64, u64),
     editor_text: String,
     editor_output: Vec<(bool, String)>,
     editor_error_line: Option<usize>,
@@ -186,7 +216,6 @@ struct App {
     /// Real time of the last tick and virtual milliseconds owed to the clock.
     last_tick_ms: f64,
     owed_ms: f64,
-    last_refresh_ms: f64,
     last_save_ms: f64,
     dirty: bool,
     /// Longest and total time spent in ticks (ms), and their count: the page must stay fluid.
@@ -231,6 +260,7 @@ impl Component for App {
         let now = page::now_ms();
         let mut app = App {
             shell,
+            job: job::Job::new(ctx.link().clone()),
             fs,
             open_request,
             entries: Rc::new(Vec::new()),
@@ -241,7 +271,10 @@ impl Component for App {
             output_ref: NodeRef::default(),
             scroll_output: false,
             model: ClusterModel::default(),
-            model_version: String::new(),
+            objects: Objects::default(),
+            stopped_nodes: Default::default(),
+            last_inspector_ms: now,
+            sync_cost: (0.0, 0.0, 0),
             editor_text: String::new(),
             editor_output: Vec::new(),
             editor_error_line: None,
@@ -255,7 +288,6 @@ impl Component for App {
             clock: String::new(),
             last_tick_ms: now,
             owed_ms: 0.0,
-            last_refresh_ms: now,
             last_save_ms: now,
             dirty: false,
             tick_max_ms: 0.0,
@@ -338,7 +370,7 @@ impl Component for App {
                 self.mode = mode;
                 self.refresh_inspector();
             }
-            Msg::NodeAction(verb, node) => self.run_visible(&format!("kubectl {verb} {node}")),
+            Msg::NodeAction(action, node) => self.run_visible(&node_action_line(action, &node)),
             Msg::Tick => return self.tick(),
             Msg::Speed(speed) => {
                 self.prefs.speed = speed;
@@ -350,10 +382,11 @@ impl Component for App {
                 self.dirty = true;
             }
             Msg::Step => {
-                self.advance_virtual(10_000.0);
+                self.advance_virtual(10_000.0, None);
                 self.refresh(true);
             }
             Msg::Reset => {
+                self.job.abandon();
                 let (shell, fs, _) = fresh_shell(&self.open_request);
                 self.shell = shell;
                 self.fs = fs;
@@ -365,6 +398,7 @@ impl Component for App {
                 self.prefs.editor_file.clear();
                 self.ensure_editor_file();
                 self.notice = Some((false, "The playground was reset: a fresh cluster is running.".into()));
+                self.objects.reset();
                 self.refresh(true);
                 self.save();
             }
@@ -386,6 +420,8 @@ impl Component for App {
                 self.save();
                 return false;
             }
+            Msg::LineDone(sh, result) => self.finish_visible(*sh, result),
+            Msg::LiveOutput => self.scroll_output = true,
         }
         true
     }
@@ -441,13 +477,22 @@ impl Component for App {
 fn fresh_shell(open: &Rc<RefCell<Option<String>>>) -> (Shell, Rc<RefCell<MemoryFs>>, Prefs) {
     let fs = Rc::new(RefCell::new(MemoryFs::default()));
     let shell = Shell::new(
-        Cluster::new(SEED),
+        default_cluster(),
         Box::new(PageFs {
             files: fs.clone(),
             open: open.clone(),
         }),
     );
     (shell, fs, Prefs::default())
+}
+
+/// The line a node button runs in the terminal, as the learner would type it.
+fn node_action_line(action: &str, node: &str) -> String {
+    match action {
+        "drain" => format!("kubectl drain {node} --ignore-daemonsets --delete-emptydir-data"),
+        "stop" | "start" => format!("kubeplay node {action} {node}"),
+        _ => format!("kubectl {action} {node}"),
+    }
 }
 
 /// The shell script the editor's Apply and Delete run: `kubectl VERB -f -` with the text as a
@@ -496,6 +541,10 @@ impl App {
     }
 
     fn save(&mut self) {
+        if self.job.busy() {
+            // The terminal's shell is inside the running line: saved once it is back.
+            return;
+        }
         self.dirty = false;
         self.last_save_ms = page::now_ms();
         if let Err(e) = page::store(persist::STORAGE_KEY, &persist::encode(&self.saved())) {
@@ -513,6 +562,7 @@ impl App {
         };
         match Cluster::restore(saved.cluster) {
             Ok(cluster) => {
+                self.job.abandon();
                 self.fs = Rc::new(RefCell::new(saved.fs));
                 let page_fs = PageFs {
                     files: self.fs.clone(),
@@ -524,6 +574,7 @@ impl App {
                 self.selected = None;
                 self.ensure_editor_file();
                 self.notice = Some((false, "Snapshot imported.".into()));
+                self.objects.reset();
                 self.refresh(true);
                 self.save();
             }
@@ -603,6 +654,9 @@ impl App {
     }
 
     fn apply_editor(&mut self, verb: &str) {
+        // Deleting does not wait for the objects to go: that happens on the page's clock, in
+        // view, as `kubectl delete --wait=false` leaves it (the printed lines are the same).
+        let verb = if verb == "delete" { "delete --wait=false" } else { verb };
         let (code, out) = self.run_quiet(&editor_script(verb, &self.editor_text));
         let errors: String = out.iter().filter(|(e, _)| *e).map(|(_, t)| t.as_str()).collect();
         self.editor_error_line = if code != 0 {
@@ -624,10 +678,41 @@ impl App {
         (result.exit_code, chunks(&result.output))
     }
 
-    /// Runs a line as if typed at the prompt, showing it and its output in the terminal.
+    /// Runs a line as if typed at the prompt, showing it and its output in the terminal. It
+    /// runs in the background (see `job`): commands that wait follow the page's clock.
     fn run_visible(&mut self, line: &str) {
+        if self.job.busy() {
+            // One command at a time, as in a terminal: this one runs after the current one.
+            self.job.typeahead.push(line.to_string());
+            return;
+        }
         let prompt = prompt(self.shell.state());
-        let result = self.shell.run_line(line);
+        let standin = Shell::with_shared_cluster(
+            self.shell.cluster_handle(),
+            Box::new(PageFs {
+                files: self.fs.clone(),
+                open: self.open_request.clone(),
+            }),
+            self.shell.state().clone(),
+        );
+        let sh = std::mem::replace(&mut self.shell, standin);
+        self.job
+            .start(sh, prompt, line.to_string(), || Msg::LiveOutput, Msg::LineDone);
+        self.scroll_output = true;
+    }
+
+    /// The running line ended: the terminal's shell is back, its output goes to the scrollback,
+    /// and a line typed meanwhile runs next.
+    fn finish_visible(&mut self, sh: Shell, result: shell::LineResult) {
+        let Some(run) = self.job.running.take() else { return };
+        if run.abandoned {
+            // Reset or Import replaced everything meanwhile; their save waited for this.
+            self.dirty = true;
+            return;
+        }
+        self.shell = sh;
+        let (prompt, line) = (run.prompt, run.line.as_str());
+        let output = chunks(&result.output);
         let entries = Rc::make_mut(&mut self.entries);
         if result.clear {
             entries.clear();
@@ -642,7 +727,7 @@ impl App {
             entries.push(Entry {
                 prompt,
                 line: line.to_string(),
-                chunks: chunks(&result.output),
+                chunks: output,
             });
         }
         if result.exit {
@@ -676,6 +761,10 @@ impl App {
         }
         self.refresh(true);
         self.save();
+        if !self.job.typeahead.is_empty() {
+            let next = self.job.typeahead.remove(0);
+            self.submit_line(next);
+        }
     }
 
     fn input(&self) -> Option<HtmlInputElement> {
@@ -691,6 +780,12 @@ impl App {
                 let line = input.value();
                 input.set_value("");
                 self.history_pos = None;
+                if self.job.busy() {
+                    // Typed ahead: kept, and read by the shell once the command ends.
+                    self.job.typeahead.push(line);
+                    self.scroll_output = true;
+                    return true;
+                }
                 self.submit_line(line);
                 true
             }
@@ -726,6 +821,13 @@ impl App {
                     return false; // copying the selection
                 }
                 e.prevent_default();
+                if self.job.busy() {
+                    // SIGINT to the running command.
+                    input.set_value("");
+                    self.job.interrupt();
+                    self.scroll_output = true;
+                    return true;
+                }
                 let typed = input.value();
                 input.set_value("");
                 let mut lines = std::mem::take(&mut self.pending);
@@ -802,9 +904,9 @@ impl App {
         };
         let aliases = self.shell.state().aliases.clone();
         let is_kubectl = |w: &str| aliases.get(w).is_some_and(|a| a.trim() == "kubectl");
-        let cluster = self.shell.cluster_mut();
+        let cluster = self.shell.cluster_handle();
         let mut names = |q: &complete::NameQuery| -> Vec<String> {
-            let Ok(list) = cluster.request(ApiRequest::get(q.url())) else {
+            let Ok(list) = cluster.borrow_mut().request(ApiRequest::get(q.url())) else {
                 return Vec::new();
             };
             list.get("items")
@@ -834,13 +936,22 @@ impl App {
         true
     }
 
-    fn advance_virtual(&mut self, mut ms: f64) {
+    /// Lets `ms` of virtual time pass, slice by slice, stopping early once `budget_ms` of real
+    /// time is spent; returns the virtual milliseconds left.
+    fn advance_virtual(&mut self, mut ms: f64, budget_ms: Option<f64>) -> f64 {
+        let start = page::now_ms();
         while ms >= 1.0 {
+            if budget_ms.is_some_and(|b| page::now_ms() - start >= b) {
+                break;
+            }
             let slice = (ms as i64).min(SLICE_MS);
             self.shell.cluster_mut().advance(sim::Duration::from_millis(slice));
             ms -= slice as f64;
         }
+        // A command waiting for this moment runs on.
+        self.job.clock_moved(&self.shell.cluster());
         self.dirty = true;
+        ms
     }
 
     fn tick(&mut self) -> bool {
@@ -848,15 +959,12 @@ impl App {
         let elapsed = (start - self.last_tick_ms).clamp(0.0, 1000.0);
         self.last_tick_ms = start;
         if !self.prefs.paused {
-            self.owed_ms += elapsed * f64::from(self.prefs.speed.max(1));
+            self.owed_ms = (self.owed_ms + elapsed * f64::from(self.prefs.speed.max(1))).min(MAX_OWED_MS);
             let whole = self.owed_ms.floor();
-            self.owed_ms -= whole;
-            self.advance_virtual(whole);
+            let left = self.advance_virtual(whole, Some(TICK_BUDGET_MS));
+            self.owed_ms -= whole - left;
         }
-        let mut changed = false;
-        if start - self.last_refresh_ms >= 500.0 {
-            changed = self.refresh(false);
-        }
+        let mut changed = self.refresh(false);
         let clock = self.clock_text();
         if clock != self.clock {
             self.clock = clock;
@@ -876,40 +984,43 @@ impl App {
         apimachinery::time::format_rfc3339(self.shell.cluster().now().unix_secs())
     }
 
-    fn list(&mut self, path: &str) -> Option<Value> {
-        self.shell.cluster_mut().request(ApiRequest::get(path)).ok()
-    }
-
-    /// Rebuilds the cluster view from API lists when anything changed (or when `force`d);
-    /// returns whether it changed.
+    /// Brings the cluster view up to date from watches: nothing is asked when the cluster's
+    /// resourceVersion has not moved, and the model is rebuilt only when an object changed.
+    /// `force` also re-runs the inspector at once. Returns whether the page must re-render.
     fn refresh(&mut self, force: bool) -> bool {
-        self.last_refresh_ms = page::now_ms();
+        let now = page::now_ms();
         self.clock = self.clock_text();
-        let nodes = self.list("/api/v1/nodes");
-        let version = nodes
-            .as_ref()
-            .and_then(|n| n.pointer("/metadata/resourceVersion"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        if !force && !version.is_empty() && version == self.model_version {
-            return false;
+        let current = self.shell.cluster().resource_version();
+        let moved = self.objects.seen() != Some(current);
+        let mut changed = false;
+        if self.objects.sync(&mut *self.shell.cluster_mut(), current) {
+            let model = ClusterModel::build(&self.objects);
+            changed = model != self.model;
+            self.model = model;
         }
-        self.model_version = version;
-        let lists = Lists {
-            nodes,
-            pods: self.list("/api/v1/pods"),
-            deployments: self.list("/apis/apps/v1/deployments"),
-            replicasets: self.list("/apis/apps/v1/replicasets"),
-            statefulsets: self.list("/apis/apps/v1/statefulsets"),
-            daemonsets: self.list("/apis/apps/v1/daemonsets"),
-            services: self.list("/api/v1/services"),
-            endpoints: self.list("/api/v1/endpoints"),
+        let spent = page::now_ms() - now;
+        let (total, max, count) = self.sync_cost;
+        self.sync_cost = (total + spent, max.max(spent), count + 1);
+        let stopped: std::collections::BTreeSet<String> = {
+            let cluster = self.shell.cluster();
+            self.model
+                .nodes
+                .iter()
+                .filter(|n| cluster.node_running(&n.name) == Some(false))
+                .map(|n| n.name.clone())
+                .collect()
         };
-        let model = ClusterModel::build(&lists);
-        let changed = model != self.model;
-        self.model = model;
-        self.refresh_inspector();
+        if stopped != self.stopped_nodes {
+            self.stopped_nodes = stopped;
+            changed = true;
+        }
+        // describe runs many requests: at most twice a second while the cluster changes.
+        if force || (moved && now - self.last_inspector_ms >= 500.0) {
+            self.last_inspector_ms = now;
+            let before = std::mem::take(&mut self.inspector_text);
+            self.refresh_inspector();
+            changed |= before != self.inspector_text;
+        }
         changed || force
     }
 
@@ -973,7 +1084,9 @@ impl App {
                 <span class="tagline">{ "Kubernetes v1.37 in a browser tab" }</span>
                 <div class="time">
                     <span class="clock" data-testid="clock" title="virtual cluster time"
-                        data-tick-avg-ms={format!("{avg:.2}")} data-tick-max-ms={format!("{:.2}", self.tick_max_ms)}>
+                        data-tick-avg-ms={format!("{avg:.2}")} data-tick-max-ms={format!("{:.2}", self.tick_max_ms)}
+                        data-sync-avg-ms={format!("{:.3}", self.sync_cost.0 / (self.sync_cost.2.max(1) as f64))}
+                        data-sync-max-ms={format!("{:.2}", self.sync_cost.1)}>
                         { &self.clock }
                     </span>
                     <button data-testid="pause-button" onclick={link.callback(|_| Msg::TogglePause)}
@@ -1033,6 +1146,15 @@ impl App {
             <div class="terminal" data-testid="terminal" data-ready="true" onclick={link.callback(|_| Msg::FocusInput)}>
                 <div class="terminal-output" data-testid="terminal-output" ref={self.output_ref.clone()}>
                     <Scrollback entries={self.entries.clone()} />
+                    if let Some(run) = &self.job.running {
+                        <div class="terminal-entry running" data-testid="terminal-running">
+                            <div class="cmd"><span class="prompt-text">{ &run.prompt }</span>{ run.line.replace('\n', "\n> ") }</div>
+                            { for self.job.live_chunks().into_iter().map(|(is_err, text)| html! {
+                                <span class={ if is_err { "stderr" } else { "stdout" } }>{ text }</span>
+                            }) }
+                            { for self.job.typeahead.iter().map(|l| html! { <div class="typeahead">{ l }</div> }) }
+                        </div>
+                    }
                     { for self.pending.iter().enumerate().map(|(i, l)| html! {
                         <div class="pending">
                             <span class="prompt-text">{ if i == 0 { prompt.clone() } else { "> ".to_string() } }</span>{ l }
@@ -1040,7 +1162,9 @@ impl App {
                     }) }
                 </div>
                 <div class="prompt">
-                    <span class="prompt-text">{ if self.pending.is_empty() { prompt } else { "> ".to_string() } }</span>
+                    <span class="prompt-text">{
+                        if self.job.busy() { String::new() } else if self.pending.is_empty() { prompt } else { "> ".to_string() }
+                    }</span>
                     <input ref={self.input_ref.clone()} data-testid="terminal-input" type="text"
                         aria-label="terminal input" spellcheck="false" autocomplete="off" autocapitalize="off"
                         {onkeydown} {onpaste} />
@@ -1151,7 +1275,7 @@ impl App {
                 }
                 <h2>{ "Workloads" }</h2>
                 if m.top_workloads().next().is_none() {
-                    <p class="muted">{ "No Deployments, StatefulSets or DaemonSets yet." }</p>
+                    <p class="muted">{ "No Deployments, StatefulSets, DaemonSets, CronJobs or Jobs yet." }</p>
                 }
                 <ul class="tree">{ for m.top_workloads().map(|w| self.view_workload(ctx, w)) }</ul>
                 <h2>{ "Services" }</h2>
@@ -1180,12 +1304,22 @@ impl App {
             namespace: String::new(),
             name: n.name.clone(),
         };
-        let (verb, label) = if n.unschedulable {
-            ("uncordon", "Uncordon")
+        let stopped = self.stopped_nodes.contains(&n.name);
+        let mut actions = vec![if n.unschedulable {
+            ("uncordon", "Uncordon", "kubectl uncordon: allow new pods here again")
         } else {
-            ("cordon", "Cordon")
-        };
-        let name = n.name.clone();
+            ("cordon", "Cordon", "kubectl cordon: no new pods here")
+        }];
+        actions.push((
+            "drain",
+            "Drain",
+            "kubectl drain --ignore-daemonsets --delete-emptydir-data: cordon, then evict the pods",
+        ));
+        actions.push(if stopped {
+            ("start", "Start", "kubeplay node start: the kubelet runs again")
+        } else {
+            ("stop", "Stop", "kubeplay node stop: the kubelet stops (no heartbeats)")
+        });
         let status = match (n.ready, n.unschedulable) {
             (true, false) => "Ready",
             (true, true) => "Ready,SchedulingDisabled",
@@ -1193,14 +1327,24 @@ impl App {
             (false, true) => "NotReady,SchedulingDisabled",
         };
         html! {
-            <div class={classes!("node", if n.ready { "ready" } else { "not-ready" }, n.unschedulable.then_some("cordoned"))}
-                data-testid="node" data-name={n.name.clone()} data-ready={n.ready.to_string()}>
+            <div class={classes!("node", if n.ready { "ready" } else { "not-ready" }, n.unschedulable.then_some("cordoned"),
+                    stopped.then_some("stopped"))}
+                data-testid="node" data-name={n.name.clone()} data-ready={n.ready.to_string()}
+                data-kubelet={if stopped { "stopped" } else { "running" }}>
                 <div class="node-head">
                     <button class="link name" onclick={link.callback(move |_| Msg::Select(obj.clone()))}>{ &n.name }</button>
                     <span class="status">{ status }</span>
+                    if stopped { <span class="badge">{ "kubelet stopped" }</span> }
                     <span class="muted roles">{ &n.roles }</span>
-                    <button class="small" data-testid={format!("{verb}-button")}
-                        onclick={link.callback(move |_| Msg::NodeAction(verb, name.clone()))}>{ label }</button>
+                    <span class="node-actions">
+                        { for actions.into_iter().map(|(action, label, title)| {
+                            let name = n.name.clone();
+                            html! {
+                                <button class="small" data-testid={format!("{action}-button")} title={title}
+                                    onclick={link.callback(move |_| Msg::NodeAction(action, name.clone()))}>{ label }</button>
+                            }
+                        }) }
+                    </span>
                 </div>
                 <div class="pods">{ for n.pods.iter().map(|p| self.view_pod(ctx, p)) }</div>
             </div>
@@ -1230,6 +1374,7 @@ impl App {
                     p.terminating.then_some("terminating"), (p.namespace == "kube-system").then_some("system"))}
                 data-testid="pod" data-name={p.name.clone()} data-namespace={p.namespace.clone()}
                 data-phase={p.phase.clone()} data-ready={p.ready.to_string()} data-node={p.node.clone()}
+                data-owner-kind={p.owner.split('/').next().unwrap_or("").to_string()}
                 title={title} onclick={ctx.link().callback(move |_| Msg::Select(obj.clone()))}>
                 <span class="dot" />{ &p.name }
                 if p.restarts > 0 { <span class="restarts">{ format!("↻{}", p.restarts) }</span> }
@@ -1249,9 +1394,17 @@ impl App {
                 <button class="link" onclick={ctx.link().callback(move |_| Msg::Select(obj.clone()))}>
                     { format!("{} {}/{}", w.kind, w.namespace, w.name) }
                 </button>
-                <span class={classes!("count", (w.ready >= w.desired).then_some("ok"))}>{ format!(" {}/{} ready", w.ready, w.desired) }</span>
+                <span class={classes!("count", w.ok.then_some("ok"))}>{ format!(" {}", w.summary) }</span>
                 if !pods.is_empty() {
-                    <div class="pods">{ for pods.into_iter().map(|p| html! { <span class="pod-ref">{ &p.name }</span> }) }</div>
+                    <div class="pods">{ for pods.into_iter().map(|p| {
+                        let obj = ObjRef { kind: "pod".into(), namespace: p.namespace.clone(), name: p.name.clone() };
+                        html! {
+                            <button class={classes!("pod-ref", format!("phase-{}", p.phase.to_ascii_lowercase()),
+                                    p.ready.then_some("ready"), p.terminating.then_some("terminating"))}
+                                title={format!("{} {}", p.phase, if p.ready { "ready" } else { "not ready" })}
+                                onclick={ctx.link().callback(move |_| Msg::Select(obj.clone()))}>{ &p.name }</button>
+                        }
+                    }) }</div>
                 }
                 if !children.is_empty() {
                     <ul>{ for children.into_iter().map(|c| self.view_workload(ctx, c)) }</ul>
@@ -1328,7 +1481,15 @@ mod tests {
     use super::*;
 
     fn shell() -> Shell {
-        Shell::new(Cluster::new(SEED), Box::new(MemoryFs::default()))
+        Shell::new(default_cluster(), Box::new(MemoryFs::default()))
+    }
+
+    #[test]
+    fn the_page_starts_from_the_snapshot_of_the_cluster_its_seed_boots() {
+        let saved: Value = serde_json::from_str(boot::SNAPSHOT).unwrap();
+        assert!(Cluster::restore(saved.clone()).is_ok(), "the embedded snapshot does not restore");
+        assert_eq!(default_cluster().snapshot(), Cluster::new(boot::SEED).snapshot());
+        assert_eq!(saved, Cluster::new(boot::SEED).snapshot());
     }
 
     #[test]
@@ -1422,6 +1583,23 @@ mod tests {
         ];
         for (file, want) in cases {
             assert_eq!(edit_target(file), want);
+        }
+    }
+
+    #[test]
+    fn node_buttons_run_the_lines_a_learner_would_type() {
+        let cases = [
+            ("cordon", "kubectl cordon node01"),
+            ("uncordon", "kubectl uncordon node01"),
+            (
+                "drain",
+                "kubectl drain node01 --ignore-daemonsets --delete-emptydir-data",
+            ),
+            ("stop", "kubeplay node stop node01"),
+            ("start", "kubeplay node start node01"),
+        ];
+        for (action, want) in cases {
+            assert_eq!(node_action_line(action, "node01"), want);
         }
     }
 }

@@ -3,9 +3,9 @@
 //! flags parsed as pflag/cobra parse them, resources resolved through discovery, tables,
 //! YAML/JSON/jsonpath/custom-columns printers, describers, generators.
 //!
-//! Entry point: [`run`]. Everything outside the API (files for `-f`, stdin, `$EDITOR`, the
-//! clock used for AGE) comes through the [`Host`] trait, so the same code runs natively and
-//! in the browser.
+//! Entry point: [`run`], or [`run_async`] for a host whose [`Host::wait`] lets real time pass.
+//! Everything outside the API (files for `-f`, stdin, `$EDITOR`, the clock used for AGE) comes
+//! through the [`Host`] trait, so the same code runs natively and in the browser.
 
 // Command results carry a whole metav1.Status (ApiError) on failure, as kubectl's errors do;
 // they are returned once per command, so their size does not matter.
@@ -32,6 +32,9 @@ pub use io::{Output, Stream};
 
 use apimachinery::ApiClient;
 use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Poll, Waker};
 
 /// What kubectl needs from the world around it, besides the API.
 pub trait Host {
@@ -49,11 +52,19 @@ pub trait Host {
     /// is the cluster's virtual clock.
     fn now_unix(&self) -> i64;
     /// Lets `seconds` of virtual time pass (for commands that watch, such as
-    /// `kubectl rollout status`). Returns false when the host cannot wait; then such commands
-    /// report the current state once, as with `--watch=false`.
-    fn wait(&mut self, seconds: i64) -> bool {
+    /// `kubectl rollout status`). Resolves to false when the host cannot wait or the user
+    /// interrupted (Ctrl-C); then such commands stop as they would on `^C`. A host that lets
+    /// real time pass returns a future that stays pending until the clock got there, which is
+    /// why every command that waits is async (see [`run_async`]).
+    fn wait(&mut self, seconds: i64) -> Pin<Box<dyn Future<Output = bool> + '_>> {
         let _ = seconds;
-        false
+        Box::pin(std::future::ready(false))
+    }
+    /// Called before each wait with what the command has written so far, so that a host
+    /// showing output live (a terminal) can take it: whatever it removes from `out` counts as
+    /// already shown. The default leaves it for the caller of [`run`].
+    fn flush(&mut self, out: &mut Output) {
+        let _ = out;
     }
 }
 
@@ -109,7 +120,44 @@ pub struct Invocation<'a> {
     pub out: &'a mut Output,
 }
 
-/// Runs `kubectl ARGS…` (`args` excludes the program name) and returns its exit code.
+/// Runs `kubectl ARGS…` (`args` excludes the program name) and returns its exit code, for
+/// hosts whose [`Host::wait`] resolves at once (a pending wait is a host bug: the command
+/// then fails with exit 1 instead of hanging).
 pub fn run(args: &[String], inv: Invocation<'_>) -> i32 {
-    cmd::execute(args, inv)
+    let Invocation {
+        client,
+        host,
+        config,
+        out,
+    } = inv;
+    let inner = Invocation {
+        client: &mut *client,
+        host: &mut *host,
+        config: &mut *config,
+        out: &mut *out,
+    };
+    match poll_ready(run_async(args, inner)) {
+        Some(code) => code,
+        None => {
+            out.stderr("error: kubeplay: this host cannot wait for a command to finish\n");
+            1
+        }
+    }
+}
+
+/// [`run`] for hosts that let time pass while the future is pending (the browser page).
+pub async fn run_async(args: &[String], inv: Invocation<'_>) -> i32 {
+    cmd::execute(args, inv).await
+}
+
+/// Polls `f` once with a waker that does nothing: the result when it is ready, `None` when it
+/// is pending (then it would never be woken). Drives async code synchronously for hosts whose
+/// waits resolve at once.
+pub fn poll_ready<F: Future>(f: F) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
 }

@@ -246,7 +246,14 @@ impl Host for ScriptHost {
     fn now_unix(&self) -> i64 {
         self.0.borrow().now
     }
-    fn wait(&mut self, seconds: i64) -> bool {
+    fn wait(&mut self, seconds: i64) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + '_>> {
+        Box::pin(std::future::ready(self.advance(seconds)))
+    }
+}
+
+impl ScriptHost {
+    /// Lets `seconds` pass, running the script's due steps; false once the interrupt is due.
+    fn advance(&mut self, seconds: i64) -> bool {
         let mut st = self.0.borrow_mut();
         for _ in 0..seconds {
             if st.interrupt_after.is_some_and(|n| st.waited >= n) {
@@ -1050,7 +1057,8 @@ fn get_watch(w: &mut World, line: &str) -> String {
         out: &mut out,
     };
     let mut ctx = kubectl::ctx::Ctx::new(inv, "kubectl get", &parsed);
-    let result = kubectl::cmd::watch::get_watch(&mut ctx, &parsed, &parsed.args);
+    let result = kubectl::poll_ready(kubectl::cmd::watch::get_watch(&mut ctx, &parsed, &parsed.args))
+        .expect("the script host never leaves a wait pending");
     drop(ctx);
     let mut s = out.combined();
     if let Err(e) = result {
@@ -1101,4 +1109,167 @@ fn get_watch_of_one_object_shows_only_its_changes() {
     w.state.borrow_mut().interrupt_after = Some(3);
     assert_eq!(get_watch(&mut w, "pod web-1 -w -o name"), "pod/web-1\npod/web-1\n");
     assert_eq!(w.waited(), 3);
+}
+
+/// A host that lets time pass as the browser page does: each wait is pending once (the page
+/// would advance the clock between frames) before it resolves; output is taken live.
+struct LiveHost {
+    inner: ScriptHost,
+    /// What `flush` took, in order: the terminal's view while the command waits.
+    shown: Rc<RefCell<String>>,
+}
+
+/// Pending on the first poll (waking its waker, as a timer would), then `value`.
+struct YieldOnce {
+    yielded: bool,
+    value: bool,
+}
+
+impl std::future::Future for YieldOnce {
+    type Output = bool;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<bool> {
+        if self.yielded {
+            return std::task::Poll::Ready(self.value);
+        }
+        self.yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+impl Host for LiveHost {
+    fn read_file(&mut self, path: &str) -> Result<String, String> {
+        self.inner.read_file(path)
+    }
+    fn list_dir(&mut self, path: &str) -> Result<Option<Vec<String>>, String> {
+        self.inner.list_dir(path)
+    }
+    fn stdin(&mut self) -> Option<String> {
+        None
+    }
+    fn edit(&mut self, f: &str, text: &str) -> Result<String, String> {
+        self.inner.edit(f, text)
+    }
+    fn now_unix(&self) -> i64 {
+        self.inner.now_unix()
+    }
+    fn wait(&mut self, seconds: i64) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + '_>> {
+        let value = self.inner.advance(seconds);
+        Box::pin(YieldOnce { yielded: false, value })
+    }
+    fn flush(&mut self, out: &mut Output) {
+        self.shown.borrow_mut().push_str(&out.combined());
+        out.chunks.clear();
+    }
+}
+
+impl World {
+    /// Runs `kubectl ARGS` through `run_async` on a [`LiveHost`], polling until it is done;
+    /// returns (exit code, what was shown while waiting, the rest of the output, polls).
+    fn run_live(&mut self, line: &str) -> (i32, String, String, usize) {
+        let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let mut out = Output::default();
+        let mut client = Client(self.state.clone());
+        let shown = Rc::new(RefCell::new(String::new()));
+        let mut host = LiveHost {
+            inner: ScriptHost(self.state.clone()),
+            shown: shown.clone(),
+        };
+        let inv = Invocation {
+            client: &mut client,
+            host: &mut host,
+            config: &mut self.config,
+            out: &mut out,
+        };
+        let mut fut = Box::pin(kubectl::run_async(&args, inv));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut polls = 0;
+        let code = loop {
+            polls += 1;
+            if let std::task::Poll::Ready(code) = std::future::Future::poll(fut.as_mut(), &mut cx) {
+                break code;
+            }
+        };
+        drop(fut);
+        let shown = shown.borrow().clone();
+        (code, shown, out.combined(), polls)
+    }
+}
+
+#[test]
+fn a_host_that_leaves_a_wait_pending_makes_the_sync_run_fail_instead_of_hanging() {
+    let mut w = World::new();
+    w.set(deployment(
+        1,
+        1,
+        json!({"replicas": 3, "updatedReplicas": 3, "availableReplicas": 1}),
+    ));
+    let mut out = Output::default();
+    let mut client = Client(w.state.clone());
+    let mut host = LiveHost {
+        inner: ScriptHost(w.state.clone()),
+        shown: Rc::new(RefCell::new(String::new())),
+    };
+    let args: Vec<String> = ["rollout", "status", "deployment/web"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let code = kubectl::run(
+        &args,
+        Invocation {
+            client: &mut client,
+            host: &mut host,
+            config: &mut w.config,
+            out: &mut out,
+        },
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        out.stderr_text(),
+        "error: kubeplay: this host cannot wait for a command to finish\n"
+    );
+}
+
+#[test]
+fn run_async_suspends_at_each_wait_and_shows_what_was_printed_so_far() {
+    let mut w = World::new();
+    w.set(deployment(
+        1,
+        1,
+        json!({"replicas": 3, "updatedReplicas": 3, "availableReplicas": 1}),
+    ));
+    w.at(3, |st| {
+        st.set(deployment(
+            1,
+            1,
+            json!({"replicas": 3, "updatedReplicas": 3, "availableReplicas": 3}),
+        ))
+    });
+    let (code, shown, rest, polls) = w.run_live("rollout status deployment/web");
+    assert_eq!(code, 0);
+    // The first line was flushed to the terminal before the first wait.
+    assert_eq!(
+        shown,
+        "Waiting for deployment \"web\" rollout to finish: 1 of 3 updated replicas are available...\n"
+    );
+    assert_eq!(rest, "deployment \"web\" successfully rolled out\n");
+    // One pending poll per virtual second waited, plus the final one.
+    assert_eq!(w.waited(), 3);
+    assert_eq!(polls, 4);
+}
+
+#[test]
+fn an_interrupted_live_get_watch_keeps_the_rows_it_streamed() {
+    let mut w = World::new();
+    w.set(pod("web-1", "node01", false));
+    w.at(2, |st| st.set(pod("web-2", "node02", false)));
+    w.state.borrow_mut().interrupt_after = Some(4);
+    let (code, shown, rest, _) = w.run_live("get pods -w");
+    // Without a shell to report the signal, kubectl's own status is that of a watch ended.
+    assert_eq!(code, 0);
+    assert_eq!(
+        shown,
+        "NAME    READY   STATUS    RESTARTS   AGE\nweb-1   0/1     Pending   0          14h\nweb-2   0/1   Pending   0     14h\n"
+    );
+    assert_eq!(rest, "");
 }

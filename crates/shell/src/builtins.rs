@@ -2,12 +2,15 @@
 //! "command not found" fallback (the hook for later emulations such as kubeadm).
 
 use kubectl::{Invocation, Output};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 use crate::exec::{Flow, Origin, Stdin, CLEAR_SEQUENCE, MAX_DEPTH};
 use crate::fs::resolve;
 use crate::text::{self, getopt, Io, Opt};
-use crate::{FileSystem, FsError, Shell};
+use crate::{FileSystem, FsError, Fut, Pace, Shell};
 
 /// Commands the shell runs itself (`type` calls them builtins).
 const SHELL_BUILTINS: &[&str] = &[
@@ -37,11 +40,17 @@ struct KubectlHost<'a> {
     now: i64,
     /// The cluster kubectl talks to, shared with its API client so that waiting commands
     /// (`rollout status`, `wait`, `delete`) can let virtual time pass.
-    cluster: Option<&'a RefCell<&'a mut cluster::Cluster>>,
+    cluster: Option<&'a Rc<RefCell<cluster::Cluster>>>,
+    /// How time passes, and where an interrupt is recorded.
+    pace: &'a dyn Pace,
+    interrupted: &'a Cell<bool>,
+    /// The terminal's live buffer, when kubectl's output goes straight to the terminal.
+    live: Option<&'a RefCell<Output>>,
 }
 
-/// kubectl's API client: the same cluster the host lets time pass in.
-struct SharedCluster<'a>(&'a RefCell<&'a mut cluster::Cluster>);
+/// kubectl's API client: the same cluster the host lets time pass in (borrowed per request,
+/// never across a wait).
+struct SharedCluster<'a>(&'a Rc<RefCell<cluster::Cluster>>);
 
 impl apimachinery::ApiClient for SharedCluster<'_> {
     fn request(&mut self, req: apimachinery::ApiRequest) -> Result<serde_json::Value, apimachinery::ApiError> {
@@ -93,13 +102,32 @@ impl kubectl::Host for KubectlHost<'_> {
             None => self.now,
         }
     }
-    fn wait(&mut self, seconds: i64) -> bool {
-        match self.cluster {
-            Some(c) => {
-                c.borrow_mut().advance(sim::Duration::from_secs(seconds.max(0)));
-                true
-            }
-            None => false,
+    fn wait(&mut self, seconds: i64) -> Pin<Box<dyn Future<Output = bool> + '_>> {
+        let Some(c) = self.cluster else {
+            return Box::pin(std::future::ready(false));
+        };
+        let until = c.borrow().now().add(sim::Duration::from_secs(seconds.max(0)));
+        Box::pin(crate::wait_on(self.pace, c, self.interrupted, until))
+    }
+    fn flush(&mut self, out: &mut Output) {
+        if let Some(live) = self.live {
+            live.borrow_mut().append(std::mem::take(out));
+        }
+    }
+}
+
+/// Where the live terminal buffer ends: its chunk count and the length of its last chunk
+/// (appending may extend that chunk).
+fn live_mark(live: &Output) -> (usize, usize) {
+    (live.chunks.len(), live.chunks.last().map_or(0, |(_, t)| t.len()))
+}
+
+/// Cuts the live terminal buffer back to `mark`.
+fn live_restore(live: &mut Output, mark: (usize, usize)) {
+    live.chunks.truncate(mark.0);
+    if let Some((_, t)) = live.chunks.last_mut() {
+        if t.is_char_boundary(mark.1) {
+            t.truncate(mark.1);
         }
     }
 }
@@ -336,16 +364,32 @@ fn columns(names: &[String], width: usize) -> String {
 
 impl Shell {
     /// Runs one command with its expanded arguments; sets `$?`.
-    pub(crate) fn run_command(&mut self, argv: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> Flow {
+    async fn run_command_impl(&mut self, argv: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> Flow {
         let Some((name, args)) = argv.split_first() else {
             return Flow::Normal;
         };
         if let Some(f) = self.functions.get(name).cloned() {
-            return self.call_function(name, f, args, stdin, out, tty);
+            return self.call_function(name, f, args, stdin, out, tty).await;
         }
-        let (status, flow) = self.dispatch(name, args, stdin, out, tty);
+        let (status, flow) = self.dispatch(name, args, stdin, out, tty).await;
         self.state.last_status = status;
+        if self.interrupted() {
+            // The command was stopped by Ctrl-C (or ran after it in a pipeline).
+            return self.interrupt_flow();
+        }
         flow
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn run_command<'a>(
+        &'a mut self,
+        argv: &'a [String],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.run_command_impl(argv, stdin, out, tty))
     }
 
     fn text_io<R>(&mut self, stdin: Stdin, out: &mut Output, f: impl FnOnce(&mut Io) -> R) -> R {
@@ -361,7 +405,14 @@ impl Shell {
         f(&mut io)
     }
 
-    fn dispatch(&mut self, name: &str, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
+    async fn dispatch_impl(
+        &mut self,
+        name: &str,
+        args: &[String],
+        stdin: Stdin,
+        out: &mut Output,
+        tty: bool,
+    ) -> (i32, Flow) {
         let normal = |s: i32| (s, Flow::Normal);
         // `/usr/bin/kubectl` and friends are the same programs.
         let name = match name.rsplit_once('/') {
@@ -374,7 +425,7 @@ impl Shell {
             _ => name,
         };
         match name {
-            "kubectl" => normal(self.kubectl(args, stdin, out)),
+            "kubectl" => normal(self.kubectl(args, stdin, out).await),
             // Tutorials say `sudo`; the playground user is already root.
             "sudo" => {
                 let rest: Vec<String> = args.iter().skip_while(|a| a.starts_with('-')).cloned().collect();
@@ -382,7 +433,7 @@ impl Shell {
                     out.stderr("usage: sudo -h | -K | -k | -V\nusage: sudo [-u user] command\n");
                     return normal(1);
                 }
-                let flow = self.run_command(&rest, stdin, out, tty);
+                let flow = self.run_command(&rest, stdin, out, tty).await;
                 (self.state.last_status, flow)
             }
             "less" | "more" => normal(self.text_io(stdin, out, |io| pager(args, io))),
@@ -424,7 +475,7 @@ impl Shell {
                     normal(2)
                 }
             },
-            "sleep" => normal(self.sleep(args, out)),
+            "sleep" => normal(self.sleep(args, out).await),
             "date" => normal(self.date(args, out)),
             "clear" => {
                 out.stdout(CLEAR_SEQUENCE);
@@ -461,9 +512,9 @@ impl Shell {
                 (status, Flow::Return)
             }
             "local" => normal(self.local(args, out)),
-            "xargs" => self.xargs(args, stdin, out, tty),
+            "xargs" => self.xargs(args, stdin, out, tty).await,
             "read" => normal(self.read(args, &stdin, out)),
-            "watch" => normal(self.watch(args, out)),
+            "watch" => normal(self.watch(args, out).await),
             "hostname" => {
                 out.stdout(format!("{}\n", crate::HOSTNAME));
                 normal(0)
@@ -479,7 +530,7 @@ impl Shell {
             "unalias" => normal(self.unalias(args, out)),
             "export" => normal(self.export(args, out)),
             "unset" => normal(self.unset(args, out)),
-            "env" if args.first().is_some_and(|a| !a.starts_with('-')) => self.env_command(args, stdin, out, tty),
+            "env" if args.first().is_some_and(|a| !a.starts_with('-')) => self.env_command(args, stdin, out, tty).await,
             "env" | "printenv" => normal(self.env(name, args, out)),
             "set" => normal(0),
             "help" => {
@@ -499,8 +550,8 @@ impl Shell {
             "tee" => normal(self.tee(args, stdin, out)),
             "type" => normal(self.type_cmd(args, out)),
             "which" => normal(self.which(args, out)),
-            "source" | "." => self.source(name, args, out, tty),
-            "bash" | "sh" => normal(self.subshell_script(name, args, stdin, out, tty)),
+            "source" | "." => self.source(name, args, out, tty).await,
+            "bash" | "sh" => normal(self.subshell_script(name, args, stdin, out, tty).await),
             "kubeplay" => normal(self.kubeplay(args, out)),
             // Hook: later emulations (kubeadm, systemctl, crictl) are added as arms here.
             _ => {
@@ -517,15 +568,28 @@ impl Shell {
         }
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn dispatch<'a>(
+        &'a mut self,
+        name: &'a str,
+        args: &'a [String],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, (i32, Flow)> {
+        Box::pin(self.dispatch_impl(name, args, stdin, out, tty))
+    }
+
     /// The terminal width: `$COLUMNS` when the front end sets it, else 80.
     fn terminal_width(&self) -> usize {
         let width = self.state.vars.get("COLUMNS").and_then(|c| c.parse::<usize>().ok());
         width.filter(|w| *w > 0).unwrap_or(80).min(1000)
     }
 
-    fn kubectl(&mut self, args: &[String], stdin: Stdin, out: &mut Output) -> i32 {
-        let now = self.cluster.now().unix_secs();
-        let cluster = RefCell::new(&mut self.cluster);
+    async fn kubectl_impl(&mut self, args: &[String], stdin: Stdin, out: &mut Output) -> i32 {
+        let now = self.cluster.borrow().now().unix_secs();
+        let cluster = self.cluster.clone();
         let mut client = SharedCluster(&cluster);
         let mut host = KubectlHost {
             fs: &mut *self.fs,
@@ -534,8 +598,11 @@ impl Shell {
             stdin,
             now,
             cluster: Some(&cluster),
+            pace: &*self.pace,
+            interrupted: &self.run.interrupted,
+            live: (self.run.buffered == 0).then_some(&*self.live),
         };
-        kubectl::run(
+        kubectl::run_async(
             args,
             Invocation {
                 client: &mut client,
@@ -544,6 +611,13 @@ impl Shell {
                 out,
             },
         )
+        .await
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn kubectl<'a>(&'a mut self, args: &'a [String], stdin: Stdin, out: &'a mut Output) -> Fut<'a, i32> {
+        Box::pin(self.kubectl_impl(args, stdin, out))
     }
 
     /// `test` / `[`: file, string and integer tests; 0 true, 1 false, 2 error.
@@ -626,18 +700,20 @@ impl Shell {
         let words: Vec<&str> = args.iter().map(String::as_str).collect();
         match words.as_slice() {
             ["time"] => {
-                let now = self.cluster.now();
+                let now = self.cluster.borrow().now();
                 out.stdout(format!("{}\n", apimachinery::time::format_rfc3339(now.unix_secs())));
                 0
             }
             ["reset"] => {
-                let seed = self.cluster.seed();
-                self.cluster = cluster::Cluster::new(seed);
+                let seed = self.cluster.borrow().seed();
+                // In place: whoever shares the handle (the page's views) sees the new cluster.
+                *self.cluster.borrow_mut() = cluster::Cluster::new(seed);
                 out.stdout("kubeplay: a fresh default cluster is ready (controlplane, node01, node02)\n");
                 0
             }
             ["node", action @ ("stop" | "start"), name] => {
-                match self.cluster.set_node_running(name, *action == "start") {
+                let result = self.cluster.borrow_mut().set_node_running(name, *action == "start");
+                match result {
                     Ok(msg) => {
                         out.stdout(format!("{msg}\n"));
                         0
@@ -648,7 +724,7 @@ impl Shell {
                     }
                 }
             }
-            ["node", "add"] | ["node", "add", _] => match self.cluster.add_node(words.get(2).copied()) {
+            ["node", "add"] | ["node", "add", _] => match self.cluster.borrow_mut().add_node(words.get(2).copied()) {
                 Ok(msg) => {
                     out.stdout(format!("{msg}\n"));
                     0
@@ -665,7 +741,7 @@ impl Shell {
         }
     }
 
-    fn sleep(&mut self, args: &[String], out: &mut Output) -> i32 {
+    async fn sleep_impl(&mut self, args: &[String], out: &mut Output) -> i32 {
         if args.is_empty() {
             out.stderr("sleep: missing operand\nTry 'sleep --help' for more information.\n");
             return 1;
@@ -688,12 +764,22 @@ impl Shell {
             out.stderr("kubeplay: sleep: at most 1h of virtual time passes at once\n");
             total = MAX_SLEEP_MS;
         }
-        self.cluster.advance(sim::Duration::from_millis(total));
+        let until = self.cluster.borrow().now().add(sim::Duration::from_millis(total));
+        if !self.wait_until(until, out).await {
+            // Killed by SIGINT.
+            return 130;
+        }
         0
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn sleep<'a>(&'a mut self, args: &'a [String], out: &'a mut Output) -> Fut<'a, i32> {
+        Box::pin(self.sleep_impl(args, out))
+    }
+
     fn date(&mut self, args: &[String], out: &mut Output) -> i32 {
-        let now = self.cluster.now();
+        let now = self.cluster.borrow().now();
         let mut fmt = "%a %b %e %H:%M:%S %Z %Y".to_string();
         for a in args {
             if let Some(f) = a.strip_prefix('+') {
@@ -806,7 +892,7 @@ impl Shell {
     }
 
     /// `xargs [-n N] [-I R] [-r] CMD ARGS…`: runs CMD with words from stdin.
-    fn xargs(&mut self, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
+    async fn xargs_impl(&mut self, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
         let mut per_call: Option<usize> = None;
         let mut replace: Option<String> = None;
         let mut no_run_if_empty = false;
@@ -875,8 +961,11 @@ impl Shell {
         };
         let mut status = 0;
         for argv in batches {
-            let flow = self.run_command(&argv, Stdin::none(), out, tty);
+            let flow = self.run_command(&argv, Stdin::none(), out, tty).await;
             self.run.exit &= flow != Flow::Exit;
+            if flow == Flow::Interrupt {
+                return (130, flow);
+            }
             match self.state.last_status {
                 0 => {}
                 127 => return (127, Flow::Normal),
@@ -886,9 +975,22 @@ impl Shell {
         (status, Flow::Normal)
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn xargs<'a>(
+        &'a mut self,
+        args: &'a [String],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, (i32, Flow)> {
+        Box::pin(self.xargs_impl(args, stdin, out, tty))
+    }
+
     /// `watch [-n SECS] [-t] CMD…`: one screen of what watch shows (header, blank line,
-    /// output); in a real terminal it would refresh until Ctrl-C.
-    fn watch(&mut self, args: &[String], out: &mut Output) -> i32 {
+    /// output) when nothing shows time passing; with an interactive pace (a terminal) it
+    /// refreshes until Ctrl-C.
+    async fn watch_impl(&mut self, args: &[String], out: &mut Output) -> i32 {
         let mut interval = 2.0f64;
         let mut title = true;
         let mut i = 0;
@@ -926,8 +1028,39 @@ impl Shell {
             out.stderr("Usage:\n watch [options] command\n");
             return 1;
         }
+        if !(self.pace.interactive() && self.run.buffered == 0) {
+            let screen = self.watch_screen(&command, interval, title).await;
+            out.append(screen);
+            return 0;
+        }
+        // In a terminal the screen refreshes every interval until Ctrl-C, on curses' alternate
+        // screen: what was there before comes back afterwards, and no screen stays behind.
+        self.show_live(out);
+        let mark = live_mark(&self.live.borrow());
+        loop {
+            let screen = self.watch_screen(&command, interval, title).await;
+            {
+                let mut live = self.live.borrow_mut();
+                live_restore(&mut live, mark);
+                live.append(screen);
+            }
+            let ms = (interval * 1000.0).round() as i64;
+            let until = self.cluster.borrow().now().add(sim::Duration::from_millis(ms));
+            if !crate::wait_on(&*self.pace, &self.cluster, &self.run.interrupted, until).await {
+                break;
+            }
+        }
+        live_restore(&mut self.live.borrow_mut(), mark);
+        // watch catches SIGINT and exits 0, and bash then goes on with the line.
+        self.run.interrupted.set(false);
+        0
+    }
+
+    /// One screen of `watch`: the title line (unless `-t`), a blank line, the command's output.
+    async fn watch_screen(&mut self, command: &str, interval: f64, title: bool) -> Output {
+        let mut out = Output::default();
         if title {
-            let now = self.cluster.now();
+            let now = self.cluster.borrow().now();
             let left = format!("Every {interval:.1}s: {command}");
             let right = format!(
                 "{}: {}",
@@ -941,10 +1074,18 @@ impl Shell {
             out.stdout(format!("{left}{}{right}\n\n", " ".repeat(pad)));
         }
         let mut inner = Output::default();
-        self.exec_script(&command, &mut inner, false);
+        self.run.buffered += 1;
+        self.exec_script(command, &mut inner, false).await;
+        self.run.buffered -= 1;
         self.run.exit = false;
         out.append(inner);
-        0
+        out
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn watch<'a>(&'a mut self, args: &'a [String], out: &'a mut Output) -> Fut<'a, i32> {
+        Box::pin(self.watch_impl(args, out))
     }
 
     /// `read [-r] [-p PROMPT] [NAME…]`: one line of stdin, split into the names (the last
@@ -1144,7 +1285,7 @@ impl Shell {
     }
 
     /// `env NAME=VALUE… CMD ARGS…`: runs CMD with extra exported variables.
-    fn env_command(&mut self, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
+    async fn env_command_impl(&mut self, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> (i32, Flow) {
         let assigns: Vec<(String, String)> = args
             .iter()
             .map_while(|a| a.split_once('=').filter(|(n, _)| crate::parse::is_name(n)))
@@ -1159,7 +1300,7 @@ impl Shell {
         let (status, flow) = if command.is_empty() {
             (self.env("env", &[], out), Flow::Normal)
         } else {
-            let flow = self.run_command(&command, stdin, out, tty);
+            let flow = self.run_command(&command, stdin, out, tty).await;
             (self.state.last_status, flow)
         };
         (self.state.vars, self.state.exported) = saved;
@@ -1177,6 +1318,18 @@ impl Shell {
             }
         }
         (status, flow)
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn env_command<'a>(
+        &'a mut self,
+        args: &'a [String],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, (i32, Flow)> {
+        Box::pin(self.env_command_impl(args, stdin, out, tty))
     }
 
     /// `vi FILE`: edits through the front end's editor (FileSystem::edit) and saves.
@@ -1317,7 +1470,7 @@ impl Shell {
                 }
             }
         }
-        let now = self.cluster.now().unix_secs();
+        let now = self.cluster.borrow().now().unix_secs();
         let render = |sh: &Shell, base: &str, names: &[String]| -> String {
             if long {
                 let mut s = String::new();
@@ -1530,7 +1683,7 @@ impl Shell {
         status
     }
 
-    fn source(&mut self, name: &str, args: &[String], out: &mut Output, tty: bool) -> (i32, Flow) {
+    async fn source_impl(&mut self, name: &str, args: &[String], out: &mut Output, tty: bool) -> (i32, Flow) {
         let Some(file) = args.first() else {
             out.stderr(format!(
                 "bash: {name}: filename argument required\n{name}: usage: {name} filename [arguments]\n"
@@ -1553,13 +1706,34 @@ impl Shell {
             return (1, Flow::Normal);
         }
         self.run.depth += 1;
-        let flow = self.exec_script_from(&text, &Origin::Named(file.clone()), out, tty);
+        let flow = self
+            .exec_script_from(&text, &Origin::Named(file.clone()), out, tty)
+            .await;
         self.run.depth -= 1;
         (self.state.last_status, flow)
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn source<'a>(
+        &'a mut self,
+        name: &'a str,
+        args: &'a [String],
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, (i32, Flow)> {
+        Box::pin(self.source_impl(name, args, out, tty))
+    }
+
     /// `bash -c 'cmds'`, `bash script.sh`, `sh script.sh`: runs in a child shell.
-    fn subshell_script(&mut self, name: &str, args: &[String], stdin: Stdin, out: &mut Output, tty: bool) -> i32 {
+    async fn subshell_script_impl(
+        &mut self,
+        name: &str,
+        args: &[String],
+        stdin: Stdin,
+        out: &mut Output,
+        tty: bool,
+    ) -> i32 {
         let (script, origin) = match args.first().map(String::as_str) {
             Some("-c") => match args.get(1) {
                 Some(s) => (s.clone(), Origin::Named(format!("{name}: -c"))),
@@ -1591,11 +1765,24 @@ impl Shell {
         // Scripts do not expand aliases.
         self.state.aliases.clear();
         self.run.depth += 1;
-        self.exec_script_from(&script, &origin, out, tty);
+        self.exec_script_from(&script, &origin, out, tty).await;
         self.run.depth -= 1;
         self.run.exit = saved_exit;
         (self.state.vars, self.state.exported, self.state.cwd, self.state.aliases) = saved;
         self.state.last_status
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn subshell_script<'a>(
+        &'a mut self,
+        name: &'a str,
+        args: &'a [String],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, i32> {
+        Box::pin(self.subshell_script_impl(name, args, stdin, out, tty))
     }
 }
 
@@ -1615,6 +1802,9 @@ mod tests {
             stdin: Stdin::text("piped".into()),
             now: 42,
             cluster: None,
+            pace: &crate::Immediate,
+            interrupted: &Cell::new(false),
+            live: None,
         };
         assert_eq!(host.read_file("pod.yaml"), Ok("kind: Pod\n".to_string()));
         assert_eq!(host.read_file("../app/pod.yaml"), Ok("kind: Pod\n".to_string()));
@@ -1632,6 +1822,8 @@ mod tests {
         assert_eq!(host.stdin(), None);
         assert_eq!(host.now_unix(), 42);
         assert!(host.edit("x.yaml", "a").is_err());
+        // Without a cluster there is no clock to wait on.
+        assert_eq!(kubectl::poll_ready(host.wait(1)), Some(false));
     }
 
     #[test]

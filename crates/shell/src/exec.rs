@@ -11,7 +11,7 @@ use kubectl::{Output, Stream};
 
 use crate::fs::resolve;
 use crate::parse::{Command, CondTok, HereDoc, List, ParseError, Parsed, Parser, Pipeline, RedirOp, Redirect};
-use crate::Shell;
+use crate::{Fut, Shell};
 
 /// Where a script comes from, which is how bash words its syntax errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +123,9 @@ pub(crate) enum Flow {
     /// An expansion error (bad substitution, division by 0, `${x?}`): an interactive bash
     /// drops the rest of the command line.
     Abort,
+    /// Ctrl-C while a command waited: like bash on SIGINT, nothing more of the line (or
+    /// script) runs and `$?` is 130.
+    Interrupt,
 }
 
 /// Nesting bound for command substitutions, subshells and sourced scripts.
@@ -137,9 +140,13 @@ pub(crate) const MAX_EXEC_DEPTH: usize = 120;
 /// What real `clear` writes; the shell turns it into [`crate::LineResult::clear`].
 pub(crate) const CLEAR_SEQUENCE: &str = "\x1b[H\x1b[2J\x1b[3J";
 
-/// The body `with_redirects` runs: gets the shell, stdin, its output and whether stdout is
-/// the terminal.
-type RedirectBody<'a> = dyn FnMut(&mut Shell, Stdin, &mut Output, bool) -> Flow + 'a;
+/// What [`Shell::with_redirects`] runs once the redirections are in place: a compound
+/// command's body, a simple command's expanded words, or nothing but a status.
+enum Body<'c> {
+    Compound(&'c Command),
+    Run(&'c [String]),
+    Status(i32),
+}
 
 /// Where one output stream of a command goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,13 +166,13 @@ struct Fds {
 
 impl Shell {
     /// Parses and runs `src` command by command. `tty` says whether stdout is the terminal.
-    pub(crate) fn exec_script(&mut self, src: &str, out: &mut Output, tty: bool) -> Flow {
-        self.exec_script_from(src, &Origin::Interactive, out, tty)
+    pub(crate) async fn exec_script(&mut self, src: &str, out: &mut Output, tty: bool) -> Flow {
+        self.exec_script_from(src, &Origin::Interactive, out, tty).await
     }
 
     /// Runs `src` command by command; `origin` decides how syntax errors read and whether
     /// they end the script (they do in every non-interactive shell).
-    pub(crate) fn exec_script_from(&mut self, src: &str, origin: &Origin, out: &mut Output, tty: bool) -> Flow {
+    async fn exec_script_from_impl(&mut self, src: &str, origin: &Origin, out: &mut Output, tty: bool) -> Flow {
         // Text pasted from Windows pages ends lines with CRLF; bash would choke on the `\r`.
         let src = src.replace("\r\n", "\n");
         let mut parser = Parser::new(&src, self.state.aliases.clone());
@@ -185,10 +192,10 @@ impl Shell {
                     }
                 }
                 Parsed::Command(cc) => {
-                    // Abort, break and continue end this command line only.
-                    let flow = self.exec_list(&cc.list, &cc.heredocs, &Stdin::none(), out, tty);
-                    if flow == Flow::Exit {
-                        return Flow::Exit;
+                    // Abort, break and continue end this command line only; Ctrl-C ends all.
+                    let flow = self.exec_list(&cc.list, &cc.heredocs, &Stdin::none(), out, tty).await;
+                    if matches!(flow, Flow::Exit | Flow::Interrupt) {
+                        return flow;
                     }
                 }
             }
@@ -196,7 +203,19 @@ impl Shell {
         Flow::Normal
     }
 
-    pub(crate) fn exec_list(
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn exec_script_from<'a>(
+        &'a mut self,
+        src: &'a str,
+        origin: &'a Origin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.exec_script_from_impl(src, origin, out, tty))
+    }
+
+    async fn exec_list_impl(
         &mut self,
         list: &List,
         hd: &[HereDoc],
@@ -205,13 +224,13 @@ impl Shell {
         tty: bool,
     ) -> Flow {
         for item in &list.items {
-            let mut flow = self.exec_pipeline(&item.first, hd, stdin, out, tty);
+            let mut flow = self.exec_pipeline(&item.first, hd, stdin, out, tty).await;
             for (and, p) in &item.rest {
                 if flow != Flow::Normal {
                     break;
                 }
                 if *and == (self.state.last_status == 0) {
-                    flow = self.exec_pipeline(p, hd, stdin, out, tty);
+                    flow = self.exec_pipeline(p, hd, stdin, out, tty).await;
                 }
             }
             if flow != Flow::Normal {
@@ -221,24 +240,53 @@ impl Shell {
         Flow::Normal
     }
 
-    fn exec_pipeline(&mut self, p: &Pipeline, hd: &[HereDoc], stdin: &Stdin, out: &mut Output, tty: bool) -> Flow {
-        let started = self.cluster.now();
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn exec_list<'a>(
+        &'a mut self,
+        list: &'a List,
+        hd: &'a [HereDoc],
+        stdin: &'a Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.exec_list_impl(list, hd, stdin, out, tty))
+    }
+
+    async fn exec_pipeline_impl(
+        &mut self,
+        p: &Pipeline,
+        hd: &[HereDoc],
+        stdin: &Stdin,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        if self.interrupted() {
+            return self.interrupt_flow();
+        }
+        let started = self.cluster.borrow().now();
         let mut flow = Flow::Normal;
         if p.cmds.len() == 1 {
             if let Some(cmd) = p.cmds.first() {
-                flow = self.exec_command(cmd, hd, stdin.clone(), out, tty);
+                flow = self.exec_command(cmd, hd, stdin.clone(), out, tty).await;
             }
         } else {
             let mut input = stdin.clone();
             let last = p.cmds.len() - 1;
             for (i, cmd) in p.cmds.iter().enumerate() {
-                // Each stage is a subshell: `exit` or `break` there ends only that stage.
+                // Each stage is a subshell: `exit` or `break` there ends only that stage. After
+                // Ctrl-C the later stages still run, on what was written before it (their
+                // lines had reached the terminal as they streamed).
                 if i == last {
-                    let f = self.exec_command(cmd, hd, std::mem::take(&mut input), out, tty);
+                    let f = self.exec_command(cmd, hd, std::mem::take(&mut input), out, tty).await;
                     self.run.exit &= f != Flow::Exit;
                 } else {
                     let mut stage = Output::default();
-                    let f = self.exec_command(cmd, hd, std::mem::take(&mut input), &mut stage, false);
+                    self.run.buffered += 1;
+                    let f = self
+                        .exec_command(cmd, hd, std::mem::take(&mut input), &mut stage, false)
+                        .await;
+                    self.run.buffered -= 1;
                     self.run.exit &= f != Flow::Exit;
                     let mut piped = String::new();
                     for (stream, text) in stage.chunks {
@@ -256,7 +304,7 @@ impl Shell {
         }
         if p.timed {
             // Only virtual time passes (sleep, waits); the CPU time of a simulation is 0.
-            let ms = self.cluster.now().since(started).as_millis().max(0);
+            let ms = self.cluster.borrow().now().since(started).as_millis().max(0);
             out.stderr(format!(
                 "\nreal\t{}m{}.{:03}s\nuser\t0m0.000s\nsys\t0m0.000s\n",
                 ms / 60_000,
@@ -264,200 +312,280 @@ impl Shell {
                 ms % 1000
             ));
         }
+        if self.interrupted() {
+            return self.interrupt_flow();
+        }
         flow
     }
 
-    fn exec_command(&mut self, cmd: &Command, hd: &[HereDoc], stdin: Stdin, out: &mut Output, tty: bool) -> Flow {
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn exec_pipeline<'a>(
+        &'a mut self,
+        p: &'a Pipeline,
+        hd: &'a [HereDoc],
+        stdin: &'a Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.exec_pipeline_impl(p, hd, stdin, out, tty))
+    }
+
+    async fn exec_command_impl(
+        &mut self,
+        cmd: &Command,
+        hd: &[HereDoc],
+        stdin: Stdin,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
         if self.run.exec_depth >= MAX_EXEC_DEPTH {
             out.stderr("bash: maximum nesting level exceeded\n");
             self.state.last_status = 1;
             return Flow::Abort;
         }
         self.run.exec_depth += 1;
-        let flow = self.exec_command_inner(cmd, hd, stdin, out, tty);
+        let flow = self.exec_command_inner(cmd, hd, stdin, out, tty).await;
         self.run.exec_depth -= 1;
         flow
     }
 
-    fn exec_command_inner(&mut self, cmd: &Command, hd: &[HereDoc], stdin: Stdin, out: &mut Output, tty: bool) -> Flow {
-        match cmd {
-            Command::Simple { assigns, words, redirs } => self.exec_simple(assigns, words, redirs, hd, stdin, out, tty),
-            Command::Group { body, subshell, redirs } => {
-                let subshell = *subshell;
-                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
-                    if !subshell {
-                        return sh.exec_list(body, hd, &stdin, o, tty);
-                    }
-                    if sh.run.depth >= MAX_DEPTH {
-                        o.stderr("bash: maximum subshell nesting level exceeded\n");
-                        sh.state.last_status = 1;
-                        return Flow::Normal;
-                    }
-                    let saved = (sh.state.vars.clone(), sh.state.exported.clone(), sh.state.cwd.clone());
-                    sh.run.depth += 1;
-                    let flow = sh.exec_list(body, hd, &stdin, o, tty);
-                    sh.run.depth -= 1;
-                    sh.run.exit = false;
-                    (sh.state.vars, sh.state.exported, sh.state.cwd) = saved;
-                    let _ = flow;
-                    Flow::Normal
-                })
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn exec_command<'a>(
+        &'a mut self,
+        cmd: &'a Command,
+        hd: &'a [HereDoc],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.exec_command_impl(cmd, hd, stdin, out, tty))
+    }
+
+    async fn exec_command_inner_impl(
+        &mut self,
+        cmd: &Command,
+        hd: &[HereDoc],
+        stdin: Stdin,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        let redirs = match cmd {
+            Command::Simple { assigns, words, redirs } => {
+                return self.exec_simple(assigns, words, redirs, hd, stdin, out, tty).await;
             }
-            Command::For {
-                var,
-                items,
-                body,
-                redirs,
-            } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+            Command::Function { name, body } => {
+                self.functions
+                    .insert(name.clone(), std::rc::Rc::new((body.as_ref().clone(), hd.to_vec())));
+                self.state.last_status = 0;
+                return Flow::Normal;
+            }
+            Command::Group { redirs, .. }
+            | Command::For { redirs, .. }
+            | Command::Cond { redirs, .. }
+            | Command::Arith { redirs, .. }
+            | Command::Case { redirs, .. }
+            | Command::If { redirs, .. }
+            | Command::While { redirs, .. } => redirs,
+        };
+        self.with_redirects(redirs, hd, stdin, out, tty, Body::Compound(cmd))
+            .await
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn exec_command_inner<'a>(
+        &'a mut self,
+        cmd: &'a Command,
+        hd: &'a [HereDoc],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.exec_command_inner_impl(cmd, hd, stdin, out, tty))
+    }
+
+    /// Runs the body of a compound command (its redirections are already in place).
+    async fn exec_compound_impl(
+        &mut self,
+        cmd: &Command,
+        hd: &[HereDoc],
+        stdin: Stdin,
+        o: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        match cmd {
+            Command::Simple { .. } | Command::Function { .. } => Flow::Normal,
+            Command::Group { body, subshell, .. } => {
+                if !*subshell {
+                    return self.exec_list(body, hd, &stdin, o, tty).await;
+                }
+                if self.run.depth >= MAX_DEPTH {
+                    o.stderr("bash: maximum subshell nesting level exceeded\n");
+                    self.state.last_status = 1;
+                    return Flow::Normal;
+                }
+                let saved = (
+                    self.state.vars.clone(),
+                    self.state.exported.clone(),
+                    self.state.cwd.clone(),
+                );
+                self.run.depth += 1;
+                let flow = self.exec_list(body, hd, &stdin, o, tty).await;
+                self.run.depth -= 1;
+                self.run.exit = false;
+                (self.state.vars, self.state.exported, self.state.cwd) = saved;
+                if flow == Flow::Interrupt {
+                    return flow;
+                }
+                Flow::Normal
+            }
+            Command::For { var, items, body, .. } => {
                 let mut values = Vec::new();
-                sh.run.cmdsub_status = None;
+                self.run.cmdsub_status = None;
                 for w in items.iter().flatten() {
-                    match sh.expand_fields(w, o) {
+                    match self.expand_fields(w, o).await {
                         Ok(f) => values.extend(f),
                         Err(m) => {
                             o.stderr(format!("bash: {m}\n"));
-                            sh.state.last_status = 1;
+                            self.state.last_status = 1;
                             return Flow::Abort;
                         }
                     }
                 }
-                sh.state.last_status = 0;
+                self.state.last_status = 0;
                 for v in values {
-                    sh.set_var(var, &v);
-                    match sh.exec_list(body, hd, &stdin, o, tty) {
+                    self.set_var(var, &v);
+                    match self.exec_list(body, hd, &stdin, o, tty).await {
                         Flow::Normal => {}
-                        f @ (Flow::Exit | Flow::Abort | Flow::Return) => return f,
+                        f @ (Flow::Exit | Flow::Abort | Flow::Return | Flow::Interrupt) => return f,
                         Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
                         Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
                         Flow::Continue(_) => {}
                     }
                 }
                 Flow::Normal
-            }),
-            Command::Cond { tokens, redirs } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, _, o, _| {
-                sh.run.cmdsub_status = None;
+            }
+            Command::Cond { tokens, .. } => {
+                self.run.cmdsub_status = None;
                 let mut pos = 0;
-                match sh.cond_or(tokens, &mut pos, o) {
-                    Ok(v) if pos == tokens.len() => sh.state.last_status = i32::from(!v),
+                match self.cond_or(tokens, &mut pos, o).await {
+                    Ok(v) if pos == tokens.len() => self.state.last_status = i32::from(!v),
                     Ok(_) => {
                         o.stderr("bash: syntax error in conditional expression\n");
-                        sh.state.last_status = 2;
+                        self.state.last_status = 2;
                     }
                     Err(m) => {
                         o.stderr(format!("bash: {m}\n"));
-                        sh.state.last_status = 2;
+                        self.state.last_status = 2;
                     }
                 }
                 Flow::Normal
-            }),
-            Command::Arith { expr, redirs } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, _, o, _| {
-                match sh.arith_command(expr, o) {
-                    Ok(v) => sh.state.last_status = i32::from(v == "0"),
+            }
+            Command::Arith { expr, .. } => {
+                match self.arith_command(expr, o).await {
+                    Ok(v) => self.state.last_status = i32::from(v == "0"),
                     Err(m) => {
                         o.stderr(format!("bash: ((: {m}\n"));
-                        sh.state.last_status = 1;
+                        self.state.last_status = 1;
                     }
                 }
                 Flow::Normal
-            }),
-            Command::Case { word, items, redirs } => {
-                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
-                    sh.run.cmdsub_status = None;
-                    let value = match sh.expand_assignment(word, o) {
-                        Ok(v) => v,
-                        Err(m) => {
-                            o.stderr(format!("bash: {m}\n"));
-                            sh.state.last_status = 1;
-                            return Flow::Abort;
-                        }
-                    };
-                    for (patterns, body) in items {
-                        for p in patterns {
-                            let pattern = match sh.expand_pattern(p, o) {
-                                Ok(p) => p,
-                                Err(m) => {
-                                    o.stderr(format!("bash: {m}\n"));
-                                    sh.state.last_status = 1;
-                                    return Flow::Abort;
-                                }
-                            };
-                            if crate::regex::glob_match(&pattern, &value) {
-                                sh.state.last_status = 0;
-                                return sh.exec_list(body, hd, &stdin, o, tty);
+            }
+            Command::Case { word, items, .. } => {
+                self.run.cmdsub_status = None;
+                let value = match self.expand_assignment(word, o).await {
+                    Ok(v) => v,
+                    Err(m) => {
+                        o.stderr(format!("bash: {m}\n"));
+                        self.state.last_status = 1;
+                        return Flow::Abort;
+                    }
+                };
+                for (patterns, body) in items {
+                    for p in patterns {
+                        let pattern = match self.expand_pattern(p, o).await {
+                            Ok(p) => p,
+                            Err(m) => {
+                                o.stderr(format!("bash: {m}\n"));
+                                self.state.last_status = 1;
+                                return Flow::Abort;
                             }
+                        };
+                        if crate::regex::glob_match(&pattern, &value) {
+                            self.state.last_status = 0;
+                            return self.exec_list(body, hd, &stdin, o, tty).await;
                         }
                     }
-                    sh.state.last_status = 0;
-                    Flow::Normal
-                })
-            }
-            Command::Function { name, body } => {
-                self.functions
-                    .insert(name.clone(), std::rc::Rc::new((body.as_ref().clone(), hd.to_vec())));
+                }
                 self.state.last_status = 0;
                 Flow::Normal
             }
             Command::If {
-                branches,
-                otherwise,
-                redirs,
-            } => self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
+                branches, otherwise, ..
+            } => {
                 for (cond, body) in branches {
-                    let f = sh.exec_list(cond, hd, &stdin, o, tty);
+                    let f = self.exec_list(cond, hd, &stdin, o, tty).await;
                     if f != Flow::Normal {
                         return f;
                     }
-                    if sh.state.last_status == 0 {
-                        return sh.exec_list(body, hd, &stdin, o, tty);
+                    if self.state.last_status == 0 {
+                        return self.exec_list(body, hd, &stdin, o, tty).await;
                     }
                 }
                 match otherwise {
-                    Some(body) => sh.exec_list(body, hd, &stdin, o, tty),
+                    Some(body) => self.exec_list(body, hd, &stdin, o, tty).await,
                     None => {
-                        sh.state.last_status = 0;
+                        self.state.last_status = 0;
                         Flow::Normal
                     }
                 }
-            }),
-            Command::While {
-                cond,
-                body,
-                until,
-                redirs,
-            } => {
-                let until = *until;
-                self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
-                    let mut status = 0;
-                    for _ in 0..MAX_LOOP_ITERATIONS {
-                        let f = sh.exec_list(cond, hd, &stdin, o, tty);
-                        if f != Flow::Normal {
-                            return f;
-                        }
-                        if (sh.state.last_status == 0) == until {
-                            sh.state.last_status = status;
-                            return Flow::Normal;
-                        }
-                        match sh.exec_list(body, hd, &stdin, o, tty) {
-                            Flow::Normal => {}
-                            f @ (Flow::Exit | Flow::Abort | Flow::Return) => return f,
-                            Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
-                            Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
-                            Flow::Continue(_) => {}
-                        }
-                        status = sh.state.last_status;
+            }
+            Command::While { cond, body, until, .. } => {
+                let mut status = 0;
+                for _ in 0..MAX_LOOP_ITERATIONS {
+                    let f = self.exec_list(cond, hd, &stdin, o, tty).await;
+                    if f != Flow::Normal {
+                        return f;
                     }
-                    o.stderr(format!(
-                        "kubeplay: loop stopped after {MAX_LOOP_ITERATIONS} iterations (press Ctrl-C in a real terminal)\n"
-                    ));
-                    sh.state.last_status = 130;
-                    Flow::Normal
-                })
+                    if (self.state.last_status == 0) == *until {
+                        self.state.last_status = status;
+                        return Flow::Normal;
+                    }
+                    match self.exec_list(body, hd, &stdin, o, tty).await {
+                        Flow::Normal => {}
+                        f @ (Flow::Exit | Flow::Abort | Flow::Return | Flow::Interrupt) => return f,
+                        Flow::Break(n) => return if n > 1 { Flow::Break(n - 1) } else { Flow::Normal },
+                        Flow::Continue(n) if n > 1 => return Flow::Continue(n - 1),
+                        Flow::Continue(_) => {}
+                    }
+                    status = self.state.last_status;
+                }
+                o.stderr(format!(
+                    "kubeplay: loop stopped after {MAX_LOOP_ITERATIONS} iterations (press Ctrl-C in a real terminal)\n"
+                ));
+                self.state.last_status = 130;
+                Flow::Normal
             }
         }
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn exec_compound<'a>(
+        &'a mut self,
+        cmd: &'a Command,
+        hd: &'a [HereDoc],
+        stdin: Stdin,
+        o: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.exec_compound_impl(cmd, hd, stdin, o, tty))
+    }
+
     #[allow(clippy::too_many_arguments)]
-    fn exec_simple(
+    async fn exec_simple_impl(
         &mut self,
         assigns: &[(String, crate::parse::Word)],
         words: &[crate::parse::Word],
@@ -468,9 +596,10 @@ impl Shell {
         tty: bool,
     ) -> Flow {
         self.run.cmdsub_status = None;
+        let was_interrupted = self.interrupted();
         let mut argv = Vec::new();
         for w in words {
-            match self.expand_fields(w, out) {
+            match self.expand_fields(w, out).await {
                 Ok(f) => argv.extend(f),
                 Err(m) => {
                     out.stderr(format!("bash: {m}\n"));
@@ -481,7 +610,7 @@ impl Shell {
         }
         let mut values = Vec::new();
         for (name, w) in assigns {
-            match self.expand_assignment(w, out) {
+            match self.expand_assignment(w, out).await {
                 Ok(v) => values.push((name.clone(), v)),
                 Err(m) => {
                     out.stderr(format!("bash: {m}\n"));
@@ -490,16 +619,19 @@ impl Shell {
                 }
             }
         }
+        if !was_interrupted && self.interrupted() {
+            // Ctrl-C in a command substitution: the command it was for does not run.
+            return self.interrupt_flow();
+        }
         if argv.is_empty() {
             for (name, v) in &values {
                 self.set_var(name, v);
             }
             let status = self.run.cmdsub_status.unwrap_or(0);
             self.state.last_status = status;
-            return self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, _, _, _| {
-                sh.state.last_status = status;
-                Flow::Normal
-            });
+            return self
+                .with_redirects(redirs, hd, stdin, out, tty, Body::Status(status))
+                .await;
         }
         // `NAME=value cmd`: the assignment holds for this command only.
         let saved: Vec<(String, Option<String>, bool)> = values
@@ -516,9 +648,7 @@ impl Shell {
             self.state.vars.insert(name.clone(), v.clone());
             self.state.exported.insert(name.clone());
         }
-        let flow = self.with_redirects(redirs, hd, stdin, out, tty, &mut |sh, stdin, o, tty| {
-            sh.run_command(&argv, stdin, o, tty)
-        });
+        let flow = self.with_redirects(redirs, hd, stdin, out, tty, Body::Run(&argv)).await;
         for (name, old, was_exported) in saved {
             match old {
                 Some(v) => self.state.vars.insert(name.clone(), v),
@@ -531,19 +661,67 @@ impl Shell {
         flow
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    #[allow(clippy::too_many_arguments)]
+    fn exec_simple<'a>(
+        &'a mut self,
+        assigns: &'a [(String, crate::parse::Word)],
+        words: &'a [crate::parse::Word],
+        redirs: &'a [Redirect],
+        hd: &'a [HereDoc],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.exec_simple_impl(assigns, words, redirs, hd, stdin, out, tty))
+    }
+
+    async fn run_body_impl(
+        &mut self,
+        body: Body<'_>,
+        hd: &[HereDoc],
+        stdin: Stdin,
+        out: &mut Output,
+        tty: bool,
+    ) -> Flow {
+        match body {
+            Body::Compound(cmd) => self.exec_compound(cmd, hd, stdin, out, tty).await,
+            Body::Run(argv) => self.run_command(argv, stdin, out, tty).await,
+            Body::Status(status) => {
+                self.state.last_status = status;
+                Flow::Normal
+            }
+        }
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn run_body<'a>(
+        &'a mut self,
+        body: Body<'a>,
+        hd: &'a [HereDoc],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.run_body_impl(body, hd, stdin, out, tty))
+    }
+
     /// Sets up `redirs`, runs `body` with the resulting stdin into a fresh output, then
-    /// routes that output to the terminal streams, files or nowhere.
-    fn with_redirects(
+    /// routes that output to the terminal streams, files or nowhere. Without redirections
+    /// the body writes straight into `out` (so a terminal can show it live).
+    async fn with_redirects_impl(
         &mut self,
         redirs: &[Redirect],
         hd: &[HereDoc],
         stdin: Stdin,
         out: &mut Output,
         tty: bool,
-        body: &mut RedirectBody<'_>,
+        body: Body<'_>,
     ) -> Flow {
         if redirs.is_empty() {
-            return body(self, stdin, out, tty);
+            return self.run_body(body, hd, stdin, out, tty).await;
         }
         let mut fds = Fds {
             out: Target::Stdout,
@@ -552,14 +730,18 @@ impl Shell {
         };
         let mut stdin = stdin;
         for r in redirs {
-            if let Err(m) = self.setup_redirect(r, hd, &mut fds, &mut stdin, out) {
+            if let Err(m) = self.setup_redirect(r, hd, &mut fds, &mut stdin, out).await {
                 out.stderr(format!("bash: {m}\n"));
                 self.state.last_status = 1;
                 return Flow::Normal;
             }
         }
         let mut inner = Output::default();
-        let flow = body(self, stdin, &mut inner, tty && fds.out == Target::Stdout);
+        self.run.buffered += 1;
+        let flow = self
+            .run_body(body, hd, stdin, &mut inner, tty && fds.out == Target::Stdout)
+            .await;
+        self.run.buffered -= 1;
         for (stream, text) in inner.chunks {
             let target = if stream == Stream::Stdout { fds.out } else { fds.err };
             match target {
@@ -583,7 +765,21 @@ impl Shell {
         flow
     }
 
-    fn setup_redirect(
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn with_redirects<'a>(
+        &'a mut self,
+        redirs: &'a [Redirect],
+        hd: &'a [HereDoc],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+        body: Body<'a>,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.with_redirects_impl(redirs, hd, stdin, out, tty, body))
+    }
+
+    async fn setup_redirect_impl(
         &mut self,
         r: &Redirect,
         hd: &[HereDoc],
@@ -598,7 +794,7 @@ impl Shell {
                     expand: false,
                 });
                 let body = if doc.expand {
-                    self.expand_heredoc(&doc.body, out)?
+                    self.expand_heredoc(&doc.body, out).await?
                 } else {
                     doc.body
                 };
@@ -608,7 +804,7 @@ impl Shell {
                 return Ok(());
             }
             RedirOp::HereString => {
-                let s = self.expand_assignment(&r.target, out)?;
+                let s = self.expand_assignment(&r.target, out).await?;
                 if r.fd.unwrap_or(0) == 0 {
                     *stdin = Stdin::text(format!("{s}\n"));
                 }
@@ -616,7 +812,7 @@ impl Shell {
             }
             _ => {}
         }
-        let fields = self.expand_fields(&r.target, out)?;
+        let fields = self.expand_fields(&r.target, out).await?;
         let [word] = fields.as_slice() else {
             return Err(format!("{}: ambiguous redirect", r.target.literal_text()));
         };
@@ -661,8 +857,21 @@ impl Shell {
         Ok(())
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn setup_redirect<'a>(
+        &'a mut self,
+        r: &'a Redirect,
+        hd: &'a [HereDoc],
+        fds: &'a mut Fds,
+        stdin: &'a mut Stdin,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<(), String>> {
+        Box::pin(self.setup_redirect_impl(r, hd, fds, stdin, out))
+    }
+
     /// Runs a shell function with `args` as its positional parameters.
-    pub(crate) fn call_function(
+    async fn call_function_impl(
         &mut self,
         name: &str,
         f: std::rc::Rc<(Command, Vec<HereDoc>)>,
@@ -681,7 +890,7 @@ impl Shell {
         let saved = std::mem::replace(&mut self.run.positional, args.to_vec());
         self.run.locals.push(Vec::new());
         let (body, hd) = f.as_ref();
-        let flow = self.exec_command(body, hd, stdin, out, tty);
+        let flow = self.exec_command(body, hd, stdin, out, tty).await;
         for (name, old) in self.run.locals.pop().unwrap_or_default().into_iter().rev() {
             match old {
                 Some(v) => self.state.vars.insert(name, v),
@@ -693,6 +902,20 @@ impl Shell {
             Flow::Return | Flow::Break(_) | Flow::Continue(_) => Flow::Normal,
             f => f,
         }
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn call_function<'a>(
+        &'a mut self,
+        name: &'a str,
+        f: std::rc::Rc<(Command, Vec<HereDoc>)>,
+        args: &'a [String],
+        stdin: Stdin,
+        out: &'a mut Output,
+        tty: bool,
+    ) -> Fut<'a, Flow> {
+        Box::pin(self.call_function_impl(name, f, args, stdin, out, tty))
     }
 
     fn open_target(&mut self, word: &str, append: bool, fds: &mut Fds) -> Result<Target, String> {
@@ -734,33 +957,55 @@ pub(crate) fn read_path(
 
 impl Shell {
     /// `[[ … ]]`: `||` binds loosest, then `&&`, then `!`.
-    fn cond_or(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
-        let mut value = self.cond_and(toks, pos, out)?;
+    async fn cond_or_impl(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
+        let mut value = self.cond_and(toks, pos, out).await?;
         while toks.get(*pos) == Some(&CondTok::Or) {
             *pos += 1;
             // Both sides are parsed; the right one is evaluated only when needed.
             let rhs = if value {
                 self.cond_skip_and(toks, pos)?
             } else {
-                self.cond_and(toks, pos, out)?
+                self.cond_and(toks, pos, out).await?
             };
             value = value || rhs;
         }
         Ok(value)
     }
 
-    fn cond_and(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
-        let mut value = self.cond_not(toks, pos, out)?;
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn cond_or<'a>(
+        &'a mut self,
+        toks: &'a [CondTok],
+        pos: &'a mut usize,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<bool, String>> {
+        Box::pin(self.cond_or_impl(toks, pos, out))
+    }
+
+    async fn cond_and_impl(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
+        let mut value = self.cond_not(toks, pos, out).await?;
         while toks.get(*pos) == Some(&CondTok::And) {
             *pos += 1;
             let rhs = if value {
-                self.cond_not(toks, pos, out)?
+                self.cond_not(toks, pos, out).await?
             } else {
                 self.cond_skip_not(toks, pos)?
             };
             value = value && rhs;
         }
         Ok(value)
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn cond_and<'a>(
+        &'a mut self,
+        toks: &'a [CondTok],
+        pos: &'a mut usize,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<bool, String>> {
+        Box::pin(self.cond_and_impl(toks, pos, out))
     }
 
     /// Parses an `&&` chain without evaluating it (short-circuited `||` operands).
@@ -795,16 +1040,16 @@ impl Shell {
         }
     }
 
-    fn cond_not(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
+    async fn cond_not_impl(&mut self, toks: &[CondTok], pos: &mut usize, out: &mut Output) -> Result<bool, String> {
         if let Some(w) = self.cond_word(toks, *pos) {
             if w.plain() == Some("!") {
                 *pos += 1;
-                return Ok(!self.cond_not(toks, pos, out)?);
+                return Ok(!self.cond_not(toks, pos, out).await?);
             }
         }
         if toks.get(*pos) == Some(&CondTok::Open) {
             *pos += 1;
-            let v = self.cond_or(toks, pos, out)?;
+            let v = self.cond_or(toks, pos, out).await?;
             if toks.get(*pos) != Some(&CondTok::Close) {
                 return Err("syntax error in conditional expression".to_string());
             }
@@ -832,30 +1077,32 @@ impl Shell {
                     return Err(format!("unexpected argument to conditional binary operator `{op}'"));
                 };
                 *pos += 3;
-                let left = self.expand_assignment(&first, out)?;
+                let left = self.expand_assignment(&first, out).await?;
                 return match op.as_str() {
                     "==" | "=" | "!=" => {
-                        let pattern = self.expand_pattern(&rhs, out)?;
+                        let pattern = self.expand_pattern(&rhs, out).await?;
                         Ok(crate::regex::glob_match(&pattern, &left) == (op != "!="))
                     }
                     "=~" => {
-                        let src = self.expand_assignment(&rhs, out)?;
+                        let src = self.expand_assignment(&rhs, out).await?;
                         let re = crate::regex::Regex::new(&src, true, false)
                             .map_err(|_| format!("[[: invalid regular expression `{src}'"))?;
                         Ok(re.is_match(&left))
                     }
-                    "<" => Ok(left < self.expand_assignment(&rhs, out)?),
-                    ">" => Ok(left > self.expand_assignment(&rhs, out)?),
+                    "<" => Ok(left < self.expand_assignment(&rhs, out).await?),
+                    ">" => Ok(left > self.expand_assignment(&rhs, out).await?),
                     "-nt" | "-ot" => Ok(false),
                     _ => {
-                        let right = self.expand_assignment(&rhs, out)?;
+                        let right = self.expand_assignment(&rhs, out).await?;
                         let a: i64 = self
                             .arith_command(&left, out)
+                            .await
                             .map_err(|m| format!("[[: {m}"))?
                             .parse()
                             .unwrap_or(0);
                         let b: i64 = self
                             .arith_command(&right, out)
+                            .await
                             .map_err(|m| format!("[[: {m}"))?
                             .parse()
                             .unwrap_or(0);
@@ -876,7 +1123,7 @@ impl Shell {
             if let Some(arg) = self.cond_word(toks, *pos + 1) {
                 let op = op.to_string();
                 *pos += 2;
-                let value = self.expand_assignment(&arg, out)?;
+                let value = self.expand_assignment(&arg, out).await?;
                 if op == "-v" {
                     return Ok(self.state.vars.contains_key(&value));
                 }
@@ -887,6 +1134,17 @@ impl Shell {
         if operator(toks.get(*pos)).is_some() && matches!(toks.get(*pos), Some(CondTok::Word(_))) {
             return Err("conditional binary operator expected".to_string());
         }
-        Ok(!self.expand_assignment(&first, out)?.is_empty())
+        Ok(!self.expand_assignment(&first, out).await?.is_empty())
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn cond_not<'a>(
+        &'a mut self,
+        toks: &'a [CondTok],
+        pos: &'a mut usize,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<bool, String>> {
+        Box::pin(self.cond_not_impl(toks, pos, out))
     }
 }

@@ -7,7 +7,7 @@ use crate::exec::MAX_DEPTH;
 use crate::fs::resolve;
 use crate::parse::{is_name, lex_dquoted_text, lex_operand_word, ParamOp, Word, WordPart};
 use crate::regex::{glob_match, has_glob};
-use crate::Shell;
+use crate::{Fut, Shell};
 
 /// A field being built: its text and the glob pattern (quoted characters escaped).
 #[derive(Default)]
@@ -32,16 +32,31 @@ const SHELL_PID: &str = "4242";
 
 impl Shell {
     /// Expands a command word into fields (splitting and globbing unquoted parts).
-    pub(crate) fn expand_fields(&mut self, w: &Word, out: &mut Output) -> Result<Vec<String>, String> {
+    async fn expand_fields_impl(&mut self, w: &Word, out: &mut Output) -> Result<Vec<String>, String> {
         let mut result = Vec::new();
         for w in brace_expand(w) {
-            self.expand_word_fields(&w, out, &mut result)?;
+            self.expand_word_fields(&w, out, &mut result).await?;
         }
         Ok(result)
     }
 
-    fn expand_word_fields(&mut self, w: &Word, out: &mut Output, result: &mut Vec<String>) -> Result<(), String> {
-        let fields = self.expand_parts(w, out, true)?;
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn expand_fields<'a>(
+        &'a mut self,
+        w: &'a Word,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<Vec<String>, String>> {
+        Box::pin(self.expand_fields_impl(w, out))
+    }
+
+    async fn expand_word_fields_impl(
+        &mut self,
+        w: &Word,
+        out: &mut Output,
+        result: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let fields = self.expand_parts(w, out, true).await?;
         for f in fields {
             if f.glob {
                 let matches = self.glob(&f.pattern);
@@ -55,27 +70,78 @@ impl Shell {
         Ok(())
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn expand_word_fields<'a>(
+        &'a mut self,
+        w: &'a Word,
+        out: &'a mut Output,
+        result: &'a mut Vec<String>,
+    ) -> Fut<'a, Result<(), String>> {
+        Box::pin(self.expand_word_fields_impl(w, out, result))
+    }
+
     /// Expands without splitting or globbing (assignment values, here-strings).
-    pub(crate) fn expand_assignment(&mut self, w: &Word, out: &mut Output) -> Result<String, String> {
-        let fields = self.expand_parts(w, out, false)?;
+    async fn expand_assignment_impl(&mut self, w: &Word, out: &mut Output) -> Result<String, String> {
+        let fields = self.expand_parts(w, out, false).await?;
         Ok(fields.into_iter().map(|f| f.text).collect::<Vec<_>>().join(" "))
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn expand_assignment<'a>(
+        &'a mut self,
+        w: &'a Word,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.expand_assignment_impl(w, out))
+    }
+
     /// Expands a `case` pattern: quoted parts match literally.
-    pub(crate) fn expand_pattern(&mut self, w: &Word, out: &mut Output) -> Result<String, String> {
-        let fields = self.expand_parts(w, out, false)?;
+    async fn expand_pattern_impl(&mut self, w: &Word, out: &mut Output) -> Result<String, String> {
+        let fields = self.expand_parts(w, out, false).await?;
         Ok(fields.into_iter().map(|f| f.pattern).collect::<Vec<_>>().join(" "))
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn expand_pattern<'a>(
+        &'a mut self,
+        w: &'a Word,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.expand_pattern_impl(w, out))
+    }
+
     /// `(( expr ))`: the value as text.
-    pub(crate) fn arith_command(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
-        self.arith(src, out)
+    async fn arith_command_impl(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        self.arith(src, out).await
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn arith_command<'a>(
+        &'a mut self,
+        src: &'a str,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.arith_command_impl(src, out))
     }
 
     /// Expands an unquoted here-document body.
-    pub(crate) fn expand_heredoc(&mut self, body: &str, out: &mut Output) -> Result<String, String> {
+    async fn expand_heredoc_impl(&mut self, body: &str, out: &mut Output) -> Result<String, String> {
         let w = lex_dquoted_text(body);
-        self.expand_assignment(&w, out)
+        self.expand_assignment(&w, out).await
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    pub(crate) fn expand_heredoc<'a>(
+        &'a mut self,
+        body: &'a str,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.expand_heredoc_impl(body, out))
     }
 
     pub(crate) fn set_var(&mut self, name: &str, value: &str) {
@@ -90,7 +156,7 @@ impl Shell {
         }
     }
 
-    fn expand_parts(&mut self, w: &Word, out: &mut Output, split: bool) -> Result<Vec<Field>, String> {
+    async fn expand_parts_impl(&mut self, w: &Word, out: &mut Output, split: bool) -> Result<Vec<Field>, String> {
         let mut fields = Vec::new();
         let mut cur = Field::default();
         for (i, part) in w.parts.iter().enumerate() {
@@ -131,10 +197,10 @@ impl Shell {
                     }
                     continue;
                 }
-                WordPart::Param { name, op, quoted } => (self.param(name, op, *quoted, out)?, *quoted),
-                WordPart::CmdSub { src, quoted } => (self.command_substitution(src, out)?, *quoted),
-                WordPart::Arith { src, quoted } => (self.arith(src, out)?, *quoted),
-                WordPart::ProcSub { src } => (self.process_substitution(src, out)?, true),
+                WordPart::Param { name, op, quoted } => (self.param(name, op, *quoted, out).await?, *quoted),
+                WordPart::CmdSub { src, quoted } => (self.command_substitution(src, out).await?, *quoted),
+                WordPart::Arith { src, quoted } => (self.arith(src, out).await?, *quoted),
+                WordPart::ProcSub { src } => (self.process_substitution(src, out).await?, true),
             };
             if quoted || !split {
                 escape_glob(&value, &mut cur.pattern);
@@ -158,6 +224,17 @@ impl Shell {
             fields.push(cur);
         }
         Ok(fields)
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn expand_parts<'a>(
+        &'a mut self,
+        w: &'a Word,
+        out: &'a mut Output,
+        split: bool,
+    ) -> Fut<'a, Result<Vec<Field>, String>> {
+        Box::pin(self.expand_parts_impl(w, out, split))
     }
 
     fn tilde(&self, text: &str) -> String {
@@ -215,13 +292,19 @@ impl Shell {
         }
     }
 
-    fn operand(&mut self, raw: &str, quoted: bool, out: &mut Output) -> Result<String, String> {
+    async fn operand_impl(&mut self, raw: &str, quoted: bool, out: &mut Output) -> Result<String, String> {
         let w = if quoted {
             lex_dquoted_text(raw)
         } else {
             lex_operand_word(raw)
         };
-        self.expand_assignment(&w, out)
+        self.expand_assignment(&w, out).await
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn operand<'a>(&'a mut self, raw: &'a str, quoted: bool, out: &'a mut Output) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.operand_impl(raw, quoted, out))
     }
 
     /// bash's `$RANDOM`: Park–Miller steps mixed as bash 5 mixes them (seed 1 gives 16807,
@@ -237,7 +320,7 @@ impl Shell {
         (((next >> 16) ^ (next & 0xffff)) & 32_767) as u32
     }
 
-    fn param(&mut self, name: &str, op: &ParamOp, quoted: bool, out: &mut Output) -> Result<String, String> {
+    async fn param_impl(&mut self, name: &str, op: &ParamOp, quoted: bool, out: &mut Output) -> Result<String, String> {
         let val = if name == "RANDOM" {
             Some(self.next_random().to_string())
         } else {
@@ -253,7 +336,7 @@ impl Shell {
             ParamOp::Length => Ok(value.chars().count().to_string()),
             ParamOp::Default { colon, word } => {
                 if missing(*colon) {
-                    self.operand(word, quoted, out)
+                    self.operand(word, quoted, out).await
                 } else {
                     Ok(value)
                 }
@@ -265,7 +348,7 @@ impl Shell {
                 if !is_name(name) {
                     return Err(format!("${name}: cannot assign in this way"));
                 }
-                let v = self.operand(word, quoted, out)?;
+                let v = self.operand(word, quoted, out).await?;
                 self.set_var(name, &v);
                 Ok(v)
             }
@@ -273,7 +356,7 @@ impl Shell {
                 if missing(*colon) {
                     Ok(String::new())
                 } else {
-                    self.operand(word, quoted, out)
+                    self.operand(word, quoted, out).await
                 }
             }
             ParamOp::Error { colon, word } => {
@@ -288,12 +371,12 @@ impl Shell {
                     }
                     .to_string()
                 } else {
-                    self.operand(word, quoted, out)?
+                    self.operand(word, quoted, out).await?
                 };
                 Err(format!("{name}: {msg}"))
             }
             ParamOp::TrimPrefix { longest, pattern } => {
-                let pat = self.operand(pattern, quoted, out)?;
+                let pat = self.operand(pattern, quoted, out).await?;
                 let chars: Vec<char> = value.chars().collect();
                 let mut cut = None;
                 for i in 0..=chars.len() {
@@ -311,7 +394,7 @@ impl Shell {
                 })
             }
             ParamOp::TrimSuffix { longest, pattern } => {
-                let pat = self.operand(pattern, quoted, out)?;
+                let pat = self.operand(pattern, quoted, out).await?;
                 let chars: Vec<char> = value.chars().collect();
                 let mut cut = None;
                 for i in (0..=chars.len()).rev() {
@@ -333,8 +416,8 @@ impl Shell {
                 pattern,
                 replacement,
             } => {
-                let pat = self.operand(pattern, quoted, out)?;
-                let rep = self.operand(replacement, quoted, out)?;
+                let pat = self.operand(pattern, quoted, out).await?;
+                let rep = self.operand(replacement, quoted, out).await?;
                 if pat.is_empty() {
                     return Ok(value);
                 }
@@ -369,10 +452,7 @@ impl Shell {
             ParamOp::Substring { offset, length } => {
                 let chars: Vec<char> = value.chars().collect();
                 let len = chars.len() as i64;
-                let num = |sh: &mut Shell, src: &str, out: &mut Output| -> Result<i64, String> {
-                    sh.arith(src, out).map(|v| v.parse::<i64>().unwrap_or(0))
-                };
-                let mut start = num(self, offset, out)?;
+                let mut start = self.arith(offset, out).await?.parse::<i64>().unwrap_or(0);
                 if start < 0 {
                     start += len;
                 }
@@ -382,7 +462,7 @@ impl Shell {
                 let end = match length {
                     None => len,
                     Some(l) => {
-                        let n = num(self, l, out)?;
+                        let n = self.arith(l, out).await?.parse::<i64>().unwrap_or(0);
                         if n < 0 {
                             let end = len + n;
                             if end < start {
@@ -400,23 +480,43 @@ impl Shell {
         }
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn param<'a>(
+        &'a mut self,
+        name: &'a str,
+        op: &'a ParamOp,
+        quoted: bool,
+        out: &'a mut Output,
+    ) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.param_impl(name, op, quoted, out))
+    }
+
     /// Runs `src` and returns its stdout without trailing newlines; stderr goes to `out`.
-    fn command_substitution(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
-        let mut text = self.capture(src, out)?;
+    async fn command_substitution_impl(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        let mut text = self.capture(src, out).await?;
         while text.ends_with('\n') {
             text.pop();
         }
         Ok(text)
     }
 
-    fn capture(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn command_substitution<'a>(&'a mut self, src: &'a str, out: &'a mut Output) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.command_substitution_impl(src, out))
+    }
+
+    async fn capture_impl(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
         if self.run.depth >= MAX_DEPTH {
             return Err("maximum command substitution nesting level exceeded".to_string());
         }
         self.run.depth += 1;
         let saved_exit = self.run.exit;
         let mut sub = Output::default();
-        self.exec_script(src, &mut sub, false);
+        self.run.buffered += 1;
+        self.exec_script(src, &mut sub, false).await;
+        self.run.buffered -= 1;
         self.run.exit = saved_exit;
         self.run.depth -= 1;
         let mut text = String::new();
@@ -430,16 +530,28 @@ impl Shell {
         Ok(text)
     }
 
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn capture<'a>(&'a mut self, src: &'a str, out: &'a mut Output) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.capture_impl(src, out))
+    }
+
     /// `<(cmd)`: runs cmd now and names its output `/dev/fd/N`.
-    fn process_substitution(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
-        let text = self.capture(src, out)?;
+    async fn process_substitution_impl(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        let text = self.capture(src, out).await?;
         let path = format!("/dev/fd/{}", 63 - self.run.proc_files.len().min(50));
         self.run.proc_files.insert(path.clone(), text);
         Ok(path)
     }
 
-    fn arith(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
-        let expanded = self.expand_heredoc(src, out)?;
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn process_substitution<'a>(&'a mut self, src: &'a str, out: &'a mut Output) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.process_substitution_impl(src, out))
+    }
+
+    async fn arith_impl(&mut self, src: &str, out: &mut Output) -> Result<String, String> {
+        let expanded = self.expand_heredoc(src, out).await?;
         let expanded = expanded.trim_start().to_string();
         let toks = tokenize_arith(&expanded)?;
         if toks.is_empty() {
@@ -462,6 +574,12 @@ impl Shell {
             ));
         }
         Ok(v.to_string())
+    }
+
+    /// Boxed, so that a caller's frame holds a pointer and not this state machine:
+    /// commands nest deeply and the stack (1 MiB in wasm) must not grow with them.
+    fn arith<'a>(&'a mut self, src: &'a str, out: &'a mut Output) -> Fut<'a, Result<String, String>> {
+        Box::pin(self.arith_impl(src, out))
     }
 }
 

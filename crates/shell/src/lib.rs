@@ -4,6 +4,14 @@
 //!
 //! Entry type: [`Shell`]. Front ends call [`is_complete`] to decide whether to prompt for more
 //! input (open quote, here-document, trailing `|`), then [`Shell::run_line`].
+//!
+//! Commands that wait (`sleep`, `kubectl get -w`, `rollout status`, `wait`, `delete`, `drain`,
+//! `logs -f`, `events -w`) let virtual time pass through a [`Pace`]. The default,
+//! [`Immediate`], advances the cluster at once, so [`Shell::run_line`] finishes in one go (the
+//! native shell, tests). A front end that lets time pass at its own speed (the browser page)
+//! installs its own pace with [`Shell::set_pace`] and drives [`Shell::run_line_async`]: the
+//! line is then suspended while it waits, shows its output so far through
+//! [`Shell::live_output`], and ends like bash on Ctrl-C when the pace resolves to false.
 
 mod awk;
 mod builtins;
@@ -16,7 +24,11 @@ mod regex;
 mod sed;
 mod text;
 
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 use cluster::Cluster;
 use kubectl::{KubeConfig, Output};
@@ -112,6 +124,37 @@ pub enum ScriptOrigin {
     Stdin,
 }
 
+/// The boxed future of an interpreter step (see the wrappers in exec.rs).
+pub(crate) type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// How a waiting command lets virtual time pass.
+pub trait Pace {
+    /// Resolves to true once the cluster's clock has reached `until`, false when the user
+    /// interrupted (Ctrl-C). The future must not keep the cluster borrowed while pending: other
+    /// shells on the same cluster (the page's editor, inspector) run in the meantime.
+    fn until(&self, cluster: &Rc<RefCell<Cluster>>, until: sim::SimTime) -> Pin<Box<dyn Future<Output = bool>>>;
+    /// Whether time passes on its own and the user can press Ctrl-C (a terminal): then
+    /// `watch` refreshes its screen until interrupted instead of printing one screen.
+    fn interactive(&self) -> bool {
+        false
+    }
+}
+
+/// The pace of a shell without a clock of its own (native binary, tests, scripts): time jumps
+/// to `until` at once, and nothing can interrupt.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Immediate;
+
+impl Pace for Immediate {
+    fn until(&self, cluster: &Rc<RefCell<Cluster>>, until: sim::SimTime) -> Pin<Box<dyn Future<Output = bool>>> {
+        let mut c = cluster.borrow_mut();
+        let d = until.since(c.now());
+        // Advancing by 0 still lets the components settle, as a zero sleep always did.
+        c.advance(sim::Duration::from_millis(d.as_millis().max(0)));
+        Box::pin(std::future::ready(true))
+    }
+}
+
 /// Per-run signals (not persisted).
 #[derive(Debug, Default)]
 struct RunFlags {
@@ -129,13 +172,24 @@ struct RunFlags {
     exec_depth: usize,
     /// `$1`, `$2`, … of the running function.
     positional: Vec<String>,
+    /// A wait was interrupted (Ctrl-C): sticky until the line ends, so every later wait
+    /// returns at once and nothing more of the line runs.
+    interrupted: Cell<bool>,
+    /// How many buffers (pipes, redirections, substitutions) stand between the running
+    /// command and the terminal; 0 means its output may be shown live.
+    buffered: usize,
     /// One frame per running function: variables `local` shadowed, with their old values.
     locals: Vec<Vec<(String, Option<String>)>>,
 }
 
 /// The interpreter: shell state, files and the cluster it talks to.
 pub struct Shell {
-    cluster: Cluster,
+    /// Shared, so that a front end can run another shell (or its own views) on the same
+    /// cluster while a command of this one waits; never borrowed across a wait.
+    cluster: Rc<RefCell<Cluster>>,
+    pace: Rc<dyn Pace>,
+    /// What the running line has written to the terminal so far (see [`Shell::live_output`]).
+    live: Rc<RefCell<Output>>,
     fs: Box<dyn FileSystem>,
     state: ShellState,
     run: RunFlags,
@@ -150,8 +204,16 @@ impl Shell {
 
     /// Restores a shell saved with [`Shell::state`].
     pub fn with_state(cluster: Cluster, fs: Box<dyn FileSystem>, state: ShellState) -> Self {
+        Self::with_shared_cluster(Rc::new(RefCell::new(cluster)), fs, state)
+    }
+
+    /// A shell on a cluster another shell (or the front end) also uses; see
+    /// [`Shell::cluster_handle`].
+    pub fn with_shared_cluster(cluster: Rc<RefCell<Cluster>>, fs: Box<dyn FileSystem>, state: ShellState) -> Self {
         Shell {
             cluster,
+            pace: Rc::new(Immediate),
+            live: Rc::new(RefCell::new(Output::default())),
             fs,
             state,
             run: RunFlags::default(),
@@ -165,11 +227,29 @@ impl Shell {
     pub fn state_mut(&mut self) -> &mut ShellState {
         &mut self.state
     }
-    pub fn cluster(&self) -> &Cluster {
-        &self.cluster
+    /// The cluster, borrowed (do not hold it across an await of [`Shell::run_line_async`]).
+    pub fn cluster(&self) -> Ref<'_, Cluster> {
+        self.cluster.borrow()
     }
-    pub fn cluster_mut(&mut self) -> &mut Cluster {
-        &mut self.cluster
+    pub fn cluster_mut(&mut self) -> RefMut<'_, Cluster> {
+        self.cluster.borrow_mut()
+    }
+    /// The shared cluster, for another shell ([`Shell::with_shared_cluster`]) or a view.
+    pub fn cluster_handle(&self) -> Rc<RefCell<Cluster>> {
+        self.cluster.clone()
+    }
+    /// How waiting commands let time pass from now on (default [`Immediate`]).
+    pub fn set_pace(&mut self, pace: Rc<dyn Pace>) {
+        self.pace = pace;
+    }
+    /// What the running line has written to the terminal so far, for a front end to show
+    /// while [`Shell::run_line_async`] is suspended in a wait (`kubectl get -w` streaming).
+    /// Output reaches it at each wait, and only output bound for the terminal: a command whose
+    /// stdout goes into a pipe, a redirection or `$(…)` is shown (or not) when that ends.
+    /// The buffer is emptied when a line starts; the finished line's [`LineResult::output`]
+    /// holds everything, this included.
+    pub fn live_output(&self) -> Rc<RefCell<Output>> {
+        self.live.clone()
     }
     pub fn fs(&self) -> &dyn FileSystem {
         self.fs.as_ref()
@@ -180,8 +260,17 @@ impl Shell {
 
     /// Runs what the user typed (possibly several lines, once [`is_complete`] says it is
     /// whole) as an interactive bash does: history expansion (`!!`, `!$`, …; the expanded
-    /// command is echoed), then recording in the history, then running.
+    /// command is echoed), then recording in the history, then running. Waits go through the
+    /// pace at once; with a pace that leaves them pending, use [`Shell::run_line_async`].
     pub fn run_line(&mut self, line: &str) -> LineResult {
+        let result = kubectl::poll_ready(self.run_line_async(line));
+        result.unwrap_or_else(|| self.not_finished())
+    }
+
+    /// [`Shell::run_line`], suspended whenever a command waits on the pace. Dropping the
+    /// future abandons the line.
+    pub async fn run_line_async(&mut self, line: &str) -> LineResult {
+        self.live.borrow_mut().chunks.clear();
         let expanded = match history::expand(line, &self.state.history) {
             Ok(e) => e,
             Err(event) => {
@@ -198,17 +287,11 @@ impl Shell {
         };
         let line = expanded.as_deref().unwrap_or(line);
         self.record_history(line);
-        let mut result = self.run_lines(line, &exec::Origin::Interactive);
         if let Some(e) = &expanded {
             // bash shows the command it is about to run.
-            if !result.clear {
-                let mut shown = Output::default();
-                shown.stdout(format!("{}\n", e.trim_end_matches('\n')));
-                shown.append(std::mem::take(&mut result.output));
-                result.output = shown;
-            }
+            self.live.borrow_mut().stdout(format!("{}\n", e.trim_end_matches('\n')));
         }
-        result
+        self.run_lines(line, &exec::Origin::Interactive).await
     }
 
     /// Runs several lines non-interactively as `bash -c` does (a tutorial script,
@@ -221,28 +304,79 @@ impl Shell {
     /// [`Shell::run_script`] for a script read from a file or from standard input, which bash
     /// names differently in syntax errors.
     pub fn run_script_from(&mut self, script: &str, origin: &ScriptOrigin) -> LineResult {
+        let result = kubectl::poll_ready(self.run_script_async(script, origin));
+        result.unwrap_or_else(|| self.not_finished())
+    }
+
+    /// [`Shell::run_script_from`], suspended whenever a command waits on the pace.
+    pub async fn run_script_async(&mut self, script: &str, origin: &ScriptOrigin) -> LineResult {
+        self.live.borrow_mut().chunks.clear();
         let origin = match origin {
             ScriptOrigin::Command => exec::Origin::Named("bash: -c".to_string()),
             ScriptOrigin::File(path) => exec::Origin::Named(path.clone()),
             ScriptOrigin::Stdin => exec::Origin::Unnamed("bash".to_string()),
         };
-        self.run_lines(script, &origin)
+        self.run_lines(script, &origin).await
     }
 
-    fn run_lines(&mut self, script: &str, origin: &exec::Origin) -> LineResult {
+    /// What a sync run returns when its pace left a wait pending (a front-end bug: such a
+    /// pace needs the async entry points).
+    fn not_finished(&mut self) -> LineResult {
+        let mut output = std::mem::take(&mut *self.live.borrow_mut());
+        output.stderr("kubeplay: this command waits for time to pass; the front end must run it asynchronously\n");
+        self.state.last_status = 1;
+        LineResult {
+            output,
+            exit_code: 1,
+            clear: false,
+            exit: false,
+        }
+    }
+
+    async fn run_lines(&mut self, script: &str, origin: &exec::Origin) -> LineResult {
         self.run = RunFlags {
             interactive: *origin == exec::Origin::Interactive,
             ..RunFlags::default()
         };
         // The top level has no positional parameters.
         let mut out = Output::default();
-        self.exec_script_from(script, origin, &mut out, true);
-        self.run.clear = take_clear(&mut out);
+        let flow = self.exec_script_from(script, origin, &mut out, true).await;
+        if flow == exec::Flow::Interrupt || self.interrupted() {
+            self.state.last_status = 130;
+        }
+        let mut all = std::mem::take(&mut *self.live.borrow_mut());
+        all.append(out);
+        self.run.clear = take_clear(&mut all);
         LineResult {
-            output: out,
+            output: all,
             exit_code: self.state.last_status,
             clear: self.run.clear,
             exit: self.run.exit,
+        }
+    }
+
+    /// Whether a wait of this line was interrupted.
+    pub(crate) fn interrupted(&self) -> bool {
+        self.run.interrupted.get()
+    }
+
+    /// How the line goes on after Ctrl-C: it does not (bash's `$?` is 128 + SIGINT).
+    pub(crate) fn interrupt_flow(&mut self) -> exec::Flow {
+        self.state.last_status = 130;
+        exec::Flow::Interrupt
+    }
+
+    /// Lets virtual time pass until `until` through the pace; false (from then on at once)
+    /// when the user interrupted. What was written to the terminal is shown first.
+    pub(crate) async fn wait_until(&mut self, until: sim::SimTime, out: &mut Output) -> bool {
+        self.show_live(out);
+        wait_on(&*self.pace, &self.cluster, &self.run.interrupted, until).await
+    }
+
+    /// Moves what `out` holds to the live terminal buffer, when `out` is the terminal itself.
+    pub(crate) fn show_live(&self, out: &mut Output) {
+        if self.run.buffered == 0 {
+            self.live.borrow_mut().append(std::mem::take(out));
         }
     }
 
@@ -261,6 +395,24 @@ impl Shell {
             self.state.history.drain(..extra);
         }
     }
+}
+
+/// Waits on `pace` until `until`, recording an interrupt in `interrupted` (and not waiting
+/// at all once it is set).
+pub(crate) async fn wait_on(
+    pace: &dyn Pace,
+    cluster: &Rc<RefCell<Cluster>>,
+    interrupted: &Cell<bool>,
+    until: sim::SimTime,
+) -> bool {
+    if interrupted.get() {
+        return false;
+    }
+    let reached = pace.until(cluster, until).await;
+    if !reached {
+        interrupted.set(true);
+    }
+    reached
 }
 
 /// When `clear` reached the terminal, drops everything printed before it (the screen is
@@ -293,3 +445,6 @@ fn take_clear(out: &mut Output) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod pace_tests;

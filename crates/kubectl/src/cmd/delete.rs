@@ -10,7 +10,7 @@ use crate::resource::{kind_group_of, with_source, Builder, Item};
 use apimachinery::ApiRequest;
 use serde_json::{json, Value};
 
-pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+pub async fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let output = flags.string("output");
     if !output.is_empty() && output != "name" {
         return Err(CmdError::msg(format!(
@@ -130,7 +130,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         return Ok(());
     }
     if flags.bool("wait") && dry_run == DryRun::None {
-        wait_for_deletion(ctx, &deleted, flags.duration_secs("timeout"))?;
+        wait_for_deletion(ctx, &deleted, flags.duration_secs("timeout")).await?;
     }
     Ok(())
 }
@@ -138,7 +138,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 /// `--wait` (the default): kubectl waits until every deleted object is gone (or replaced by
 /// a new one with another UID), letting virtual time pass through the host. Hosts that cannot
 /// wait return at once, as if the objects were gone.
-fn wait_for_deletion(ctx: &mut Ctx<'_>, deleted: &[(Item, String)], timeout: i64) -> CmdResult {
+async fn wait_for_deletion(ctx: &mut Ctx<'_>, deleted: &[(Item, String)], timeout: i64) -> CmdResult {
     // Upstream's "forever" is a week; kubeplay gives up after ten virtual minutes.
     let limit = if timeout > 0 { timeout } else { 600 };
     for (item, uid) in deleted {
@@ -161,7 +161,7 @@ fn wait_for_deletion(ctx: &mut Ctx<'_>, deleted: &[(Item, String)], timeout: i64
                     item.name
                 )));
             }
-            if !ctx.host.wait(1) {
+            if !super::watch::tick(ctx).await {
                 return Ok(());
             }
             waited += 1;

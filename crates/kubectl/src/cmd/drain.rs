@@ -202,7 +202,7 @@ struct Pending {
 }
 
 /// evictPods / deletePods plus waitForDelete, sequenced on the virtual clock.
-fn evict_pods(
+async fn evict_pods(
     ctx: &mut Ctx<'_>,
     pods: Vec<Value>,
     use_eviction: bool,
@@ -332,7 +332,7 @@ fn evict_pods(
                 break;
             }
         }
-        if !watch::tick(ctx) {
+        if !watch::tick(ctx).await {
             return Err(watch::interrupted());
         }
         now += 1;
@@ -343,7 +343,7 @@ fn evict_pods(
     }
 }
 
-pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+pub async fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let selector = flags.string("selector");
     if flags.args.is_empty() && !flags.changed("selector") {
         return Err(CmdError::usage(&ctx.command_path, "USAGE: drain NODE [flags]"));
@@ -418,7 +418,8 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             grace,
             timeout,
             dry_run,
-        );
+        )
+        .await;
         match result {
             Ok(()) => {
                 let obj = node.object.clone().unwrap_or(Value::Null);
@@ -457,7 +458,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn drain_node(
+async fn drain_node(
     ctx: &mut Ctx<'_>,
     node: &str,
     pod_selector: &str,
@@ -484,7 +485,7 @@ fn drain_node(
         }
         return Ok(());
     }
-    let result = evict_pods(ctx, pods, use_eviction, grace, timeout, dry_run, "");
+    let result = evict_pods(ctx, pods, use_eviction, grace, timeout, dry_run, "").await;
     if let Err(e) = &result {
         if let Ok((left, _, _)) = pods_for_deletion(ctx, node, pod_selector, opts) {
             if !left.is_empty() {

@@ -85,7 +85,7 @@ fn with_kind(mut e: Value) -> Value {
     e
 }
 
-pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+pub async fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let types = flags.strings("types");
     for t in &types {
         if !t.eq_ignore_ascii_case("Normal") && !t.eq_ignore_ascii_case("Warning") {
@@ -150,7 +150,8 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             text.push_str(&row(&ev.object, now, all));
             ctx.stdout(tabwriter::align(&text));
             Ok(false)
-        })?;
+        })
+        .await?;
         return Ok(());
     }
     let mut req = ApiRequest::get(path);

@@ -48,7 +48,7 @@ struct Fetched {
     objects: Vec<Value>,
 }
 
-pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+pub async fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let args = flags.args.clone();
     let filenames = flags.strings("filename");
     let sort_by = flags.string("sort-by");
@@ -103,7 +103,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         ));
     }
     if watch {
-        return super::watch::get_watch(ctx, flags, &args);
+        return super::watch::get_watch(ctx, flags, &args).await;
     }
 
     let host = &mut *ctx.host;

@@ -181,7 +181,7 @@ fn list_pods(ctx: &mut Ctx<'_>, ns: &str, selector: &str) -> CmdResult<(Vec<Valu
 }
 
 /// GetPodList: the pods of a selector, waiting up to `timeout` for a first one.
-fn pods_for_selector(ctx: &mut Ctx<'_>, ns: &str, selector: &str, timeout: i64) -> CmdResult<Vec<Value>> {
+async fn pods_for_selector(ctx: &mut Ctx<'_>, ns: &str, selector: &str, timeout: i64) -> CmdResult<Vec<Value>> {
     let (pods, rv) = list_pods(ctx, ns, selector)?;
     if !pods.is_empty() {
         return Ok(pods);
@@ -195,7 +195,8 @@ fn pods_for_selector(ctx: &mut Ctx<'_>, ns: &str, selector: &str, timeout: i64) 
             return Ok(true);
         }
         Ok(false)
-    })?;
+    })
+    .await?;
     match (outcome, found) {
         (Until::Done, Some(p)) => Ok(vec![p]),
         (Until::Interrupted, _) => Err(watch::interrupted()),
@@ -340,7 +341,7 @@ fn stream_ended(ctx: &mut Ctx<'_>, s: &Stream) -> bool {
     .is_some_and(|c| c.pointer("/state/terminated").is_some())
 }
 
-pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+pub async fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let selector = flags.string("selector");
     let args = flags.args.clone();
     let mut container = flags.string("container");
@@ -447,7 +448,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         let sel = selector_of(&w)?;
         let wns = str_at(&w, "/metadata/namespace");
         let wns = if wns.is_empty() { ns.clone() } else { wns.to_string() };
-        let found = pods_for_selector(ctx, &wns, &sel, pod_timeout)?;
+        let found = pods_for_selector(ctx, &wns, &sel, pod_timeout).await?;
         if found.len() > 1 && !all_pods {
             let first = found
                 .first()
@@ -489,12 +490,12 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     if !follow || seen.is_empty() {
         return Ok(());
     }
-    follow_streams(ctx, &opts, seen)
+    follow_streams(ctx, &opts, seen).await
 }
 
 /// `-f`: each virtual second, prints what each stream has added, until every stream's
 /// container has ended (or the user interrupts, or kubeplay's cap passes).
-fn follow_streams(ctx: &mut Ctx<'_>, opts: &LogOptions, mut seen: Vec<(Stream, String)>) -> CmdResult {
+async fn follow_streams(ctx: &mut Ctx<'_>, opts: &LogOptions, mut seen: Vec<(Stream, String)>) -> CmdResult {
     // What the streams hold now in full, so only later lines print.
     for (s, full) in seen.iter_mut() {
         if let Ok(v) = ctx.client.request(log_request(s, opts, false, None)) {
@@ -515,7 +516,7 @@ fn follow_streams(ctx: &mut Ctx<'_>, opts: &LogOptions, mut seen: Vec<(Stream, S
         if waited >= DEFAULT_CAP_SECS {
             return Ok(());
         }
-        if !watch::tick(ctx) {
+        if !watch::tick(ctx).await {
             // Ctrl-C ends a follow; that is its normal end.
             return Ok(());
         }

@@ -5,7 +5,7 @@
 //!
 //! To add a command: record its help under `src/help/` (the `Options:` block defines its
 //! flags), list it in [`HELP_TEXTS`], and map its path to a `fn(&mut Ctx, &Parsed) -> CmdResult`
-//! in [`runner`].
+//! in [`runner`] (an `async fn` boxed with `boxed!` when it waits on the cluster).
 
 pub mod api_versions;
 // H6 (read side): get, describe, api-resources.
@@ -42,9 +42,42 @@ use crate::ctx::Ctx;
 use crate::error::{CmdError, CmdResult};
 use crate::flags::{FlagSet, FlagType, Parsed};
 use crate::Invocation;
+use std::future::Future;
+use std::pin::Pin;
 
 /// A command's entry point.
 pub type RunFn = fn(&mut Ctx<'_>, &Parsed) -> CmdResult;
+
+/// The entry point of a command that may wait on the cluster (through [`crate::Host::wait`]).
+pub type AsyncRunFn = for<'c, 'a> fn(&'c mut Ctx<'a>, &'c Parsed) -> Pin<Box<dyn Future<Output = CmdResult> + 'c>>;
+
+/// How a command runs: at once, or as a future that may wait.
+#[derive(Clone, Copy)]
+pub enum Runner {
+    Sync(RunFn),
+    Async(AsyncRunFn),
+}
+
+/// Boxes the futures of the commands that wait, so that they fit [`AsyncRunFn`].
+macro_rules! boxed {
+    ($($name:ident => $f:path),* $(,)?) => {
+        $(
+            fn $name<'c>(ctx: &'c mut Ctx<'_>, flags: &'c Parsed) -> Pin<Box<dyn Future<Output = CmdResult> + 'c>> {
+                Box::pin($f(ctx, flags))
+            }
+        )*
+    };
+}
+
+boxed! {
+    get_async => get::run,
+    delete_async => delete::run,
+    rollout_status_async => rollout::status,
+    wait_async => wait::run,
+    logs_async => logs::run,
+    drain_async => drain::run,
+    events_async => events::run,
+}
 
 const ROOT_HELP: &str = include_str!("../help/root.txt");
 const OPTIONS_HELP: &str = include_str!("../help/options.txt");
@@ -192,13 +225,25 @@ pub const HELP_TEXTS: &[(&str, &str)] = &[
 ];
 
 /// The implementation of a command, if kubeplay has one.
-pub fn runner(path: &str) -> Option<RunFn> {
-    Some(match path {
+pub fn runner(path: &str) -> Option<Runner> {
+    let waits: Option<AsyncRunFn> = match path {
+        "get" => Some(get_async),
+        "delete" => Some(delete_async),
+        "rollout status" => Some(rollout_status_async),
+        "wait" => Some(wait_async),
+        "logs" => Some(logs_async),
+        "drain" => Some(drain_async),
+        "events" => Some(events_async),
+        _ => None,
+    };
+    if let Some(f) = waits {
+        return Some(Runner::Async(f));
+    }
+    let f: RunFn = match path {
         "api-versions" => api_versions::run,
         // H6
         "api-resources" => api_resources::run,
         "describe" => describe::run,
-        "get" => get::run,
         "apply" => apply::run,
         "cluster-info" => cluster_info::run,
         "config current-context" => config::current_context,
@@ -234,7 +279,6 @@ pub fn runner(path: &str) -> Option<RunFn> {
         "create priorityclass" => create::priorityclass,
         "create poddisruptionbudget" => create::poddisruptionbudget,
         "create ingress" => create::ingress,
-        "delete" => delete::run,
         "edit" => edit::run,
         "expose" => expose::run,
         "label" => label::label,
@@ -242,7 +286,6 @@ pub fn runner(path: &str) -> Option<RunFn> {
         "patch" => patch::run,
         "replace" => replace::run,
         "run" => run::run,
-        "rollout status" => rollout::status,
         "rollout history" => rollout::history,
         "rollout undo" => rollout::undo,
         "rollout restart" => rollout::restart,
@@ -256,15 +299,12 @@ pub fn runner(path: &str) -> Option<RunFn> {
         "set serviceaccount" => set::serviceaccount,
         "taint" => taint::run,
         "version" => version::run,
-        "wait" => wait::run,
-        "logs" => logs::run,
-        "drain" => drain::run,
         "top node" => top::node,
         "top pod" => top::pod,
-        "events" => events::run,
         "autoscale" => autoscale::run,
         _ => return None,
-    })
+    };
+    Some(Runner::Sync(f))
 }
 
 /// Flags every command accepts (`kubectl options`).
@@ -415,7 +455,7 @@ fn required_flags(path: &str) -> &'static [&'static str] {
 }
 
 /// Runs kubectl with `args` (program name excluded) and returns the exit code.
-pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
+pub async fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
     let globals = global_flags();
     let (path, rest) = find_command(args, &globals);
     let full_path = if path.is_empty() {
@@ -513,7 +553,11 @@ pub fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
     if ctx.verbosity >= 6 {
         ctx.log_config_loaded();
     }
-    match run(&mut ctx, &parsed) {
+    let result = match run {
+        Runner::Sync(f) => f(&mut ctx, &parsed),
+        Runner::Async(f) => f(&mut ctx, &parsed).await,
+    };
+    match result {
         Ok(()) => 0,
         Err(e) => {
             if let CmdError::Api(api_err) = &e {

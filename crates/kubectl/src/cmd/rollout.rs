@@ -586,7 +586,7 @@ fn status_line(obj: &Value, kind: &str, revision: i64) -> CmdResult<(String, boo
 /// `kubectl rollout status`: list-then-watch the object on the virtual clock, printing the
 /// viewer's line for every ADDED/MODIFIED event (so a line repeats when the object changes
 /// without progress, as upstream's does).
-pub fn status(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+pub async fn status(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let revision = flags.int("revision");
     if revision < 0 {
         return Err(CmdError::msg(format!(
@@ -626,7 +626,8 @@ pub fn status(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
                 "DELETED" => Err(CmdError::msg("object has been deleted")),
                 _ => Ok(false),
             },
-        )?;
+        )
+        .await?;
         match outcome {
             Until::Done => {}
             Until::TimedOut => return Err(CmdError::msg("timed out waiting for the condition")),

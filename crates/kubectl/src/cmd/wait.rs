@@ -209,7 +209,7 @@ fn not_found(item: &Item) -> CmdError {
 
 /// Waits for one object and one condition; the final object on success. `timeout` is what
 /// remains of the command's --timeout; None for `--timeout=0` (check once).
-fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: Option<i64>) -> CmdResult<Value> {
+async fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: Option<i64>) -> CmdResult<Value> {
     if item.name.is_empty() {
         return Err(CmdError::msg("resource name must be provided"));
     }
@@ -236,7 +236,8 @@ fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: Option<i6
         }
         let outcome = watch::until(ctx, &mut lw, Vec::new(), timeout, &mut |_, ev: &WatchEvent| {
             Ok(ev.event_type == "DELETED")
-        })?;
+        })
+        .await?;
         return match outcome {
             Until::Done => Ok(current),
             Until::TimedOut => Err(timed_out(item)),
@@ -264,7 +265,8 @@ fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: Option<i6
         let met = check(&ev.object, cond)?;
         last = ev.object.clone();
         Ok(met)
-    })?;
+    })
+    .await?;
     match outcome {
         Until::Done => Ok(last),
         Until::TimedOut => Err(timed_out(item)),
@@ -272,7 +274,7 @@ fn wait_one(ctx: &mut Ctx<'_>, item: &Item, cond: &Condition, timeout: Option<i6
     }
 }
 
-pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
+pub async fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     let conditions = parse_conditions(&flags.strings("for"))?;
     let format = super::output_format(flags)?;
     let timeout = match flags.duration_secs("timeout") {
@@ -296,7 +298,8 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
                 }
             }
             Ok(found)
-        })?;
+        })
+        .await?;
         match outcome {
             Until::Done => {}
             Until::TimedOut => return Err(CmdError::msg("timed out waiting for the condition")),
@@ -314,7 +317,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         visited += 1;
         for cond in &conditions {
             let remaining = (timeout != 0).then(|| (deadline - ctx.host.now_unix()).max(0));
-            let obj = wait_one(ctx, &item, cond, remaining)?;
+            let obj = wait_one(ctx, &item, cond, remaining).await?;
             let obj = if obj.is_null() {
                 item.object.clone().unwrap_or(Value::Null)
             } else {

@@ -274,14 +274,16 @@ impl ListWatch {
     }
 }
 
-/// Lets one second of virtual time pass; false when the host cannot (Ctrl-C).
-pub fn tick(ctx: &mut Ctx<'_>) -> bool {
-    ctx.host.wait(1)
+/// Lets one second of virtual time pass; false when the host cannot (Ctrl-C). What the
+/// command printed so far is offered to the host first, so a terminal shows it while waiting.
+pub async fn tick(ctx: &mut Ctx<'_>) -> bool {
+    ctx.host.flush(ctx.out);
+    ctx.host.wait(1).await
 }
 
 /// Feeds `cond` the initial items (as ADDED) and then every event, one virtual second at a
 /// time, until it returns true or `timeout_secs` pass (watchtools.UntilWithSync).
-pub fn until(
+pub async fn until(
     ctx: &mut Ctx<'_>,
     lw: &mut ListWatch,
     initial: Vec<Value>,
@@ -302,7 +304,7 @@ pub fn until(
         if waited >= timeout_secs {
             return Ok(Until::TimedOut);
         }
-        if !tick(ctx) {
+        if !tick(ctx).await {
             return Ok(Until::Interrupted);
         }
         waited += 1;
@@ -316,7 +318,7 @@ pub fn until(
 
 /// Polls `check` once per virtual second (wait.PollUntilContextTimeout with immediate=true)
 /// until it returns true or `timeout_secs` pass.
-pub fn poll_until(
+pub async fn poll_until(
     ctx: &mut Ctx<'_>,
     timeout_secs: i64,
     check: &mut dyn FnMut(&mut Ctx<'_>) -> CmdResult<bool>,
@@ -329,7 +331,7 @@ pub fn poll_until(
         if waited >= timeout_secs {
             return Ok(Until::TimedOut);
         }
-        if !tick(ctx) {
+        if !tick(ctx).await {
             return Ok(Until::Interrupted);
         }
         waited += 1;
@@ -343,7 +345,7 @@ pub fn interrupted() -> CmdError {
 
 /// Calls `print` with each event until the host stops waiting or kubeplay's cap passes
 /// (a watch whose initial state the caller has already shown; see [`get_watch`]).
-pub fn watch_objects(
+pub async fn watch_objects(
     ctx: &mut Ctx<'_>,
     lw: &mut ListWatch,
     print: &mut dyn FnMut(&mut Ctx<'_>, &WatchEvent) -> CmdResult,
@@ -351,7 +353,8 @@ pub fn watch_objects(
     let outcome = until(ctx, lw, Vec::new(), DEFAULT_CAP_SECS, &mut |ctx, ev| {
         print(ctx, ev)?;
         Ok(false)
-    })?;
+    })
+    .await?;
     // A watch ends when the user stops it (or at the cap); that is its normal end.
     let _ = outcome;
     Ok(())
@@ -362,8 +365,8 @@ pub fn watch_objects(
 /// the first table printed, each event flushed through the tab writer on its own.
 ///
 /// The hook in get.rs is one line, in place of its "not supported" error:
-/// `if watch { return super::watch::get_watch(ctx, flags, &args); }`
-pub fn get_watch(ctx: &mut Ctx<'_>, flags: &crate::flags::Parsed, args: &[String]) -> CmdResult {
+/// `if watch { return super::watch::get_watch(ctx, flags, &args).await; }`
+pub async fn get_watch(ctx: &mut Ctx<'_>, flags: &crate::flags::Parsed, args: &[String]) -> CmdResult {
     use crate::printers::kinds::build_table;
     use crate::printers::table::{Column, TableOptions};
     if !flags.strings("filename").is_empty() {
@@ -504,7 +507,8 @@ pub fn get_watch(ctx: &mut Ctx<'_>, flags: &crate::flags::Parsed, args: &[String
             events.then_some(ev.event_type.as_str()),
         )?;
         Ok(false)
-    })?;
+    })
+    .await?;
     Ok(())
 }
 
