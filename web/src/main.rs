@@ -1487,7 +1487,10 @@ mod tests {
     #[test]
     fn the_page_starts_from_the_snapshot_of_the_cluster_its_seed_boots() {
         let saved: Value = serde_json::from_str(boot::SNAPSHOT).unwrap();
-        assert!(Cluster::restore(saved.clone()).is_ok(), "the embedded snapshot does not restore");
+        assert!(
+            Cluster::restore(saved.clone()).is_ok(),
+            "the embedded snapshot does not restore"
+        );
         assert_eq!(default_cluster().snapshot(), Cluster::new(boot::SEED).snapshot());
         assert_eq!(saved, Cluster::new(boot::SEED).snapshot());
     }
