@@ -137,6 +137,10 @@ pub struct Kubelet {
     ips_in_use: BTreeSet<u8>,
     ip_cursor: u8,
     static_pods_posted: bool,
+    /// Set by `start`: the next pod sync compares every pod's status with the API server's
+    /// (the node lifecycle controller marks pods not ready while a kubelet is down).
+    #[serde(default)]
+    resync_pods: bool,
     /// The start-up events ("Starting kubelet.", …) are due on the next step.
     #[serde(default)]
     announce_start: bool,
@@ -177,6 +181,7 @@ impl Kubelet {
             ips_in_use: BTreeSet::new(),
             ip_cursor: 1,
             static_pods_posted: false,
+            resync_pods: false,
             announce_start: true,
             rejected: BTreeSet::new(),
         };
@@ -224,6 +229,7 @@ impl Kubelet {
             self.next_node_status = None;
             self.next_lease = None;
             self.announce_start = true;
+            self.resync_pods = true;
         }
     }
 
@@ -697,6 +703,16 @@ impl Kubelet {
                             self.release_ip(&w.pod_ip);
                         }
                     }
+                }
+            }
+        }
+        if std::mem::take(&mut self.resync_pods) {
+            // The status manager's needsReconcile: what the API server holds becomes the last
+            // status sent, so a status changed by someone else meanwhile is put right.
+            for pod in self.pods.list() {
+                if let Some(w) = self.workers.get_mut(&s(pod, "/metadata/uid")) {
+                    w.last_status = pod.get("status").cloned();
+                    changed.insert((s(pod, "/metadata/namespace"), s(pod, "/metadata/name")));
                 }
             }
         }
