@@ -49,3 +49,26 @@ fn a_restored_cluster_continues_exactly_like_the_original() {
         assert_eq!(a.run_line(line), b.run_line(line), "{line}");
     }
 }
+
+/// The browser restores a build-time snapshot of `Cluster::new(seed)` instead of booting: it must
+/// answer every line exactly as the freshly booted cluster does (resourceVersions included).
+#[test]
+fn a_restored_default_cluster_answers_like_a_freshly_booted_one() {
+    let fresh = cluster::Cluster::new(1);
+    let restored = cluster::Cluster::restore(fresh.snapshot()).expect("restore");
+    let mut a = shell::Shell::new(fresh, Box::new(shell::MemoryFs::default()));
+    let mut b = shell::Shell::new(restored, Box::new(shell::MemoryFs::default()));
+    let lines = SCRIPT.iter().copied().chain([
+        "kubectl get pods -A -o yaml",
+        "kubectl get events -A",
+        "kubectl get nodes -o yaml",
+        "kubeplay node stop node02",
+        "sleep 400",
+        "kubectl get pods -A -o wide",
+        "kubectl get endpointslices -A -o yaml",
+    ]);
+    for line in lines {
+        assert_eq!(a.run_line(line), b.run_line(line), "{line}");
+    }
+    assert_eq!(a.cluster().resource_version(), b.cluster().resource_version());
+}

@@ -56,14 +56,32 @@ pub(crate) struct Watcher {
 }
 
 /// The history plus the open watchers.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// A saved hub keeps no history, as a restarted API server's watch cache starts empty: its floor
+/// becomes the newest resourceVersion, so a watch from before the save gets 410 Gone and
+/// relists (informers relist after a restore anyway). The history was most of a snapshot.
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct WatchHub {
     pub capacity: usize,
+    #[serde(default)]
     pub events: VecDeque<HistoryEvent>,
     /// The resourceVersion of the newest event dropped from the history (0: none yet).
     pub floor: u64,
     pub watchers: BTreeMap<WatchId, Watcher>,
     pub next_id: WatchId,
+}
+
+impl Serialize for WatchHub {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let floor = self.events.back().map_or(self.floor, |e| e.rv.max(self.floor));
+        let mut hub = serializer.serialize_struct("WatchHub", 4)?;
+        hub.serialize_field("capacity", &self.capacity)?;
+        hub.serialize_field("floor", &floor)?;
+        hub.serialize_field("watchers", &self.watchers)?;
+        hub.serialize_field("next_id", &self.next_id)?;
+        hub.end()
+    }
 }
 
 impl WatchHub {
@@ -114,6 +132,21 @@ mod tests {
             object: json!({}),
             prev: None,
         }
+    }
+
+    #[test]
+    fn a_saved_hub_keeps_no_history_and_sends_older_watches_away() {
+        let mut h = WatchHub::new(10);
+        for rv in 1..=4 {
+            h.record(ev(rv));
+        }
+        let saved = serde_json::to_value(&h).unwrap();
+        assert!(saved.get("events").is_none());
+        let restored: WatchHub = serde_json::from_value(saved).unwrap();
+        assert_eq!(restored.since(0).count(), 0);
+        assert!(restored.check_rv(4).is_ok());
+        assert_eq!(restored.check_rv(3), Err("too old resource version: 3 (4)".to_string()));
+        assert_eq!(restored.capacity, 10);
     }
 
     #[test]
