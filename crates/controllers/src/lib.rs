@@ -6,6 +6,7 @@
 //! Constructors (one per controller, upstream's controller names):
 //! [`replicaset_controller`], [`replication_controller`], [`deployment_controller`],
 //! [`garbage_collector`], [`serviceaccount_controller`], [`root_ca_cert_publisher`],
+//! [`clusterrole_aggregation_controller`],
 //! [`endpoints_controller`], [`endpointslice_controller`], [`statefulset_controller`],
 //! [`daemonset_controller`], [`job_controller`], [`ttl_after_finished_controller`],
 //! [`cronjob_controller`], [`node_lifecycle_controller`], [`taint_eviction_controller`],
@@ -19,6 +20,7 @@
 // ApiError (metav1.Status) is the fixed error type of every API call.
 #![allow(clippy::result_large_err)]
 
+pub mod clusterrole_aggregation;
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
@@ -38,6 +40,7 @@ pub mod serviceaccount;
 pub mod statefulset;
 pub mod util;
 
+pub use clusterrole_aggregation::{clusterrole_aggregation_controller, ClusterRoleAggregationController};
 pub use cronjob::{cronjob_controller, CronJobController};
 pub use daemonset::{daemonset_controller, DaemonSetsController};
 pub use deployment::{deployment_controller, DeploymentController};

@@ -11,6 +11,7 @@ use sim::{RngStreams, SimTime};
 pub struct ControllerManager {
     serviceaccount: ServiceAccountsController,
     root_ca: RootCaCertPublisher,
+    clusterrole_aggregation: ClusterRoleAggregationController,
     deployment: DeploymentController,
     replicaset: ReplicaSetController,
     replication: ReplicaSetController,
@@ -34,6 +35,7 @@ pub fn controller_manager(root_ca: &str) -> ControllerManager {
     ControllerManager {
         serviceaccount: serviceaccount_controller(),
         root_ca: root_ca_cert_publisher(root_ca),
+        clusterrole_aggregation: clusterrole_aggregation_controller(),
         deployment: deployment_controller(),
         replicaset: replicaset_controller(),
         replication: replication_controller(),
@@ -56,9 +58,10 @@ impl ControllerManager {
     /// The stepping order: namespaces' service accounts first (pods need them), owners before
     /// what they create (Deployment → ReplicaSet → Pods; CronJob → Job → Pods), then the
     /// controllers that follow pods (endpoints, disruption, nodes) and the garbage collector.
-    pub const ORDER: [&'static str; 17] = [
+    pub const ORDER: [&'static str; 18] = [
         "serviceaccount-controller",
         "root-ca-cert-publisher",
+        "clusterrole-aggregation-controller",
         "deployment-controller",
         "replicaset-controller",
         "replication-controller",
@@ -76,10 +79,11 @@ impl ControllerManager {
         "garbage-collector-controller",
     ];
 
-    fn components(&mut self) -> [&mut dyn Component; 17] {
+    fn components(&mut self) -> [&mut dyn Component; 18] {
         [
             &mut self.serviceaccount,
             &mut self.root_ca,
+            &mut self.clusterrole_aggregation,
             &mut self.deployment,
             &mut self.replicaset,
             &mut self.replication,
