@@ -220,6 +220,8 @@ struct App {
     dirty: bool,
     /// Longest and total time spent in ticks (ms), and their count: the page must stay fluid.
     tick_max_ms: f64,
+    /// Longest save to localStorage (ms).
+    save_max_ms: f64,
     tick_total_ms: f64,
     ticks: u64,
     _interval: Interval,
@@ -291,6 +293,7 @@ impl Component for App {
             last_save_ms: now,
             dirty: false,
             tick_max_ms: 0.0,
+            save_max_ms: 0.0,
             tick_total_ms: 0.0,
             ticks: 0,
             _interval: interval,
@@ -546,10 +549,12 @@ impl App {
             return;
         }
         self.dirty = false;
-        self.last_save_ms = page::now_ms();
+        let start = page::now_ms();
+        self.last_save_ms = start;
         if let Err(e) = page::store(persist::STORAGE_KEY, &persist::encode(&self.saved())) {
             self.notice = Some((true, format!("Could not save the playground in this browser: {e}")));
         }
+        self.save_max_ms = self.save_max_ms.max(page::now_ms() - start);
     }
 
     fn import(&mut self, text: &str) {
@@ -1086,7 +1091,8 @@ impl App {
                     <span class="clock" data-testid="clock" title="virtual cluster time"
                         data-tick-avg-ms={format!("{avg:.2}")} data-tick-max-ms={format!("{:.2}", self.tick_max_ms)}
                         data-sync-avg-ms={format!("{:.3}", self.sync_cost.0 / (self.sync_cost.2.max(1) as f64))}
-                        data-sync-max-ms={format!("{:.2}", self.sync_cost.1)}>
+                        data-sync-max-ms={format!("{:.2}", self.sync_cost.1)}
+                        data-save-max-ms={format!("{:.2}", self.save_max_ms)}>
                         { &self.clock }
                     </span>
                     <button data-testid="pause-button" onclick={link.callback(|_| Msg::TogglePause)}
