@@ -21,6 +21,25 @@ struct Wait {
     until: Option<sim::SimTime>,
     waker: Option<Waker>,
     interrupted: bool,
+    /// The page was reset or imported: every wait of the line ends at once, until it ends.
+    hung_up: bool,
+}
+
+impl Wait {
+    /// Ctrl-C (or a hang-up): the suspended command is woken to see it.
+    fn interrupt(this: &RefCell<Wait>, hang_up: bool) {
+        let waker = {
+            let mut w = this.borrow_mut();
+            w.interrupted = true;
+            w.hung_up |= hang_up;
+            w.waker.take()
+        };
+        // Woken with the borrow released: an executor may poll the line (which borrows
+        // the wait) from inside wake.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
 }
 
 /// The page's pace: a command's wait resolves once the page's tick (or Step) has advanced the
@@ -38,6 +57,12 @@ impl Pace for PagePace {
         let cluster = cluster.clone();
         Box::pin(std::future::poll_fn(move |cx| {
             let mut w = wait.borrow_mut();
+            if w.hung_up {
+                // Not cleared: the whole line ends (see `Pace::hung_up`).
+                w.until = None;
+                w.waker = None;
+                return Poll::Ready(false);
+            }
             if w.interrupted {
                 // One Ctrl-C ends one wait; the shell stops the rest of the line itself.
                 w.interrupted = false;
@@ -59,6 +84,9 @@ impl Pace for PagePace {
     }
     fn interactive(&self) -> bool {
         true
+    }
+    fn hung_up(&self) -> bool {
+        self.wait.borrow().hung_up
     }
 }
 
@@ -129,11 +157,15 @@ impl<C: yew::Component> Job<C> {
 
     /// Wakes the command when the clock has reached what it waits for.
     pub fn clock_moved(&self, cluster: &Cluster) {
-        let mut w = self.wait.borrow_mut();
-        if w.until.is_some_and(|t| cluster.now() >= t) {
-            if let Some(waker) = w.waker.take() {
-                waker.wake();
+        let waker = {
+            let mut w = self.wait.borrow_mut();
+            match w.until {
+                Some(t) if cluster.now() >= t => w.waker.take(),
+                _ => None,
             }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 
@@ -145,19 +177,17 @@ impl<C: yew::Component> Job<C> {
         // The terminal echoes it where the output stands.
         run.live.borrow_mut().stdout("^C\n");
         self.typeahead.clear();
-        let mut w = self.wait.borrow_mut();
-        w.interrupted = true;
-        if let Some(waker) = w.waker.take() {
-            waker.wake();
-        }
+        Wait::interrupt(&self.wait, false);
     }
 
-    /// The page starts over (Reset, Import): the running line is stopped and forgotten.
+    /// The page starts over (Reset, Import): the running line is stopped, as by a hang-up
+    /// (Ctrl-C alone would let it go on after a `watch`, waiting on a cluster nobody advances
+    /// any more), and forgotten.
     pub fn abandon(&mut self) {
-        self.interrupt();
-        if let Some(run) = self.running.as_mut() {
-            run.abandoned = true;
-        }
+        let Some(run) = self.running.as_mut() else { return };
+        run.abandoned = true;
+        self.typeahead.clear();
+        Wait::interrupt(&self.wait, true);
     }
 
     /// What the running line has shown so far: (is stderr, text), after the last `clear`.
@@ -220,5 +250,61 @@ mod tests {
         // One Ctrl-C ends one wait.
         assert!(!pace.wait.borrow().interrupted);
         assert!(pace.interactive());
+        assert!(!pace.hung_up());
+    }
+
+    #[test]
+    fn after_a_reset_every_wait_of_the_line_ends_at_once() {
+        // Reset during `watch …; sleep 60`: watch survives one interrupt, and the sleep must not
+        // wait on the old cluster, which the page no longer advances.
+        let cluster = Rc::new(RefCell::new(Cluster::new(1)));
+        let pace = PagePace {
+            wait: Rc::new(RefCell::new(Wait::default())),
+            on_wait: Rc::new(|| {}),
+        };
+        let start = cluster.borrow().now();
+        let mut wait = pace.until(&cluster, start.add(sim::Duration::from_secs(60)));
+        assert_eq!(poll(&mut wait), Poll::Pending);
+        Wait::interrupt(&pace.wait, true);
+        assert_eq!(poll(&mut wait), Poll::Ready(false));
+        assert!(pace.hung_up());
+        for _ in 0..2 {
+            let mut next = pace.until(&cluster, start.add(sim::Duration::from_secs(60)));
+            assert_eq!(poll(&mut next), Poll::Ready(false));
+        }
+        assert!(pace.wait.borrow().waker.is_none(), "nothing keeps the line alive");
+    }
+
+    thread_local! {
+        static PROBED: RefCell<Option<Rc<RefCell<Wait>>>> = const { RefCell::new(None) };
+        static FREE_IN_WAKE: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// A waker that looks, while waking, whether the wait could be borrowed (as an executor
+    /// polling the line from inside `wake` would).
+    struct Probe;
+
+    impl std::task::Wake for Probe {
+        fn wake(self: std::sync::Arc<Self>) {
+            let free = PROBED.with(|p| p.borrow().as_ref().map(|w| w.try_borrow_mut().is_ok()));
+            FREE_IN_WAKE.with(|f| f.set(free));
+        }
+    }
+
+    #[test]
+    fn ctrl_c_wakes_the_line_with_the_wait_released() {
+        let cluster = Rc::new(RefCell::new(Cluster::new(1)));
+        let pace = PagePace {
+            wait: Rc::new(RefCell::new(Wait::default())),
+            on_wait: Rc::new(|| {}),
+        };
+        PROBED.with(|p| *p.borrow_mut() = Some(pace.wait.clone()));
+        let waker = Waker::from(std::sync::Arc::new(Probe));
+        let start = cluster.borrow().now();
+        let mut wait = pace.until(&cluster, start.add(sim::Duration::from_secs(5)));
+        assert_eq!(wait.as_mut().poll(&mut Context::from_waker(&waker)), Poll::Pending);
+        Wait::interrupt(&pace.wait, false);
+        assert_eq!(FREE_IN_WAKE.with(|f| f.get()), Some(true));
+        assert_eq!(poll(&mut wait), Poll::Ready(false));
     }
 }

@@ -1544,7 +1544,10 @@ mod tests {
         assert_eq!(prompt(&state), "root@controlplane:/tmp# ");
     }
 
-    fn page_shell() -> (Shell, Rc<RefCell<MemoryFs>>, Rc<RefCell<Option<String>>>) {
+    /// The page's shell, its files, and the file `vi` asked the editor to open.
+    type PageShell = (Shell, Rc<RefCell<MemoryFs>>, Rc<RefCell<Option<String>>>);
+
+    fn page_shell() -> PageShell {
         let open = Rc::new(RefCell::new(None));
         let (shell, fs, _) = fresh_shell(&open);
         (shell, fs, open)

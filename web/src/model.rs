@@ -504,6 +504,8 @@ impl ClusterModel {
 }
 
 #[cfg(test)]
+// ApiError (metav1.Status) is the fixed error type of every API call.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use apimachinery::ApiError;
@@ -773,10 +775,13 @@ mod tests {
         assert!(base().apply(&gone).is_err(), "a 410 ERROR event asks for a relist");
     }
 
+    /// A scripted answer to a request.
+    type Answer = Box<dyn FnMut(&ApiRequest) -> Result<Value, ApiError>>;
+
     /// An API that answers from a script and records what was asked.
     struct Fake {
         asked: Vec<String>,
-        answer: Box<dyn FnMut(&ApiRequest) -> Result<Value, ApiError>>,
+        answer: Answer,
     }
 
     impl ApiClient for Fake {
@@ -979,6 +984,8 @@ mod tests {
     /// Run with `cargo test -p kubeplay-web refresh_cost -- --ignored --nocapture`.
     #[test]
     #[ignore]
+    // It measures real time on purpose; the simulation it drives stays on the virtual clock.
+    #[allow(clippy::disallowed_methods)]
     fn refresh_cost_of_lists_and_of_watches() {
         let mut c = cluster::Cluster::new(1);
         let r = c.request(ApiRequest::post(

@@ -6,6 +6,9 @@
 //!
 //! It knows no resource kinds and holds no state. serde_yaml is used here and nowhere else.
 
+// ApiError (metav1.Status) is the fixed error type of every API call, as in the other crates.
+#![allow(clippy::result_large_err)]
+
 pub mod decode;
 pub mod errors;
 pub mod fields;

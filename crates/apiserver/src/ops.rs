@@ -1170,7 +1170,7 @@ impl ApiServer {
             // Controllers must see the first deletion mark as a new generation.
             let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
             if generation > 0 {
-                set_meta(&mut obj, "generation", json!(generation + 1));
+                set_meta(&mut obj, "generation", json!(generation.saturating_add(1)));
             }
             if dry_run {
                 return Ok((self.served(&t.info, &obj), false));

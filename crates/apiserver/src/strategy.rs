@@ -224,7 +224,7 @@ pub(crate) fn next_generation(info: &ResourceInfo, old: &Value, new: &Value) -> 
         changed |= old.pointer("/metadata/annotations") != new.pointer("/metadata/annotations");
     }
     if changed {
-        gen + 1
+        gen.saturating_add(1)
     } else {
         gen
     }

@@ -200,7 +200,7 @@ impl EventRecorder {
             .unwrap_or_default()
         );
         if let Some(seen) = self.seen.iter_mut().find(|s| s.key == key) {
-            seen.count += 1;
+            seen.count = seen.count.saturating_add(1);
             seen.last = now;
             let patch = json!({"count": seen.count, "lastTimestamp": rfc3339(now), "message": message});
             let path = format!("/api/v1/namespaces/{}/events/{}", seen.namespace, seen.name);
@@ -279,7 +279,7 @@ impl EventRecorder {
                 .unwrap_or(""),
         );
         if let Some(seen) = self.seen.iter_mut().find(|s| s.key == key) {
-            seen.count += 1;
+            seen.count = seen.count.saturating_add(1);
             seen.last = now;
             // The series is written when it starts (count 2), then refreshed every 30 min.
             if seen.count == 2 || now.since(seen.written) >= SERIES_REFRESH {

@@ -114,6 +114,8 @@ impl<K: Ord + Clone> WorkQueue<K> {
         }
         self.queued = self.ready.iter().cloned().collect();
         self.failure_map = self.failures.iter().cloned().collect();
+        // A hand-edited save may list waiting keys out of order; lookups rely on the order.
+        self.waiting.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         self.indexed = true;
     }
 
@@ -139,7 +141,7 @@ impl<K: Ord + Clone> WorkQueue<K> {
             }
             self.waiting.remove(pos);
         }
-        self.seq += 1;
+        self.seq = self.seq.wrapping_add(1);
         let entry = (at, self.seq, key);
         let idx = self.waiting.partition_point(|(t, s, _)| (*t, *s) < (entry.0, entry.1));
         self.waiting.insert(idx, entry);
@@ -174,13 +176,13 @@ impl<K: Ord + Clone> WorkQueue<K> {
             .saturating_add(refill)
             .min(burst.saturating_mul(1000));
         self.bucket_last = Some(now.max(last));
-        self.bucket_milli_tokens -= 1000;
+        self.bucket_milli_tokens = self.bucket_milli_tokens.saturating_sub(1000);
         if self.bucket_milli_tokens >= 0 {
             Duration::ZERO
         } else {
             // -tokens / qps seconds, rounded up to whole milliseconds.
-            let deficit = -self.bucket_milli_tokens;
-            Duration::from_millis((deficit + qps - 1) / qps)
+            let deficit = self.bucket_milli_tokens.saturating_neg();
+            Duration::from_millis(deficit.saturating_add(qps - 1) / qps)
         }
     }
 
@@ -248,6 +250,21 @@ mod tests {
 
     fn t(ms: i64) -> SimTime {
         SimTime(ms)
+    }
+
+    #[test]
+    fn a_hand_edited_saved_queue_neither_panics_nor_loses_order() {
+        let saved = serde_json::json!({
+            "limiter": {"base_ms": 5, "max_ms": 1000, "bucket": [10, 100]},
+            "ready": [], "waiting": [[20, 2, "late"], [10, 1, "early"]],
+            "seq": u64::MAX, "failures": [],
+            "bucket_milli_tokens": i64::MIN, "bucket_last": null
+        });
+        let mut q: WorkQueue<String> = serde_json::from_value(saved).unwrap();
+        q.add_rate_limited("x".into(), t(0));
+        assert_eq!(q.pop_ready(t(15)).as_deref(), Some("early"));
+        assert_eq!(q.pop_ready(t(15)), None);
+        assert_eq!(q.pop_ready(t(20)).as_deref(), Some("late"));
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! Entry type: [`Cluster`]. It is the only place that knows every component; components talk
 //! to each other only through API requests, as in a real cluster.
 
+// ApiError (metav1.Status) is the fixed error type of every API call, as in the other crates.
+#![allow(clippy::result_large_err)]
+
 pub mod bootstrap;
 pub mod metrics;
 
@@ -61,6 +64,10 @@ pub const SETUP_TIME: Duration = Duration::from_secs(5 * 60);
 
 /// Format version of a saved cluster; bumped whenever the saved shape changes incompatibly.
 pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// The latest clock a restored cluster may have (9000-01-01T00:00:00Z): far from the end
+/// of four-digit years, so the cluster can run for millennia.
+const LATEST_CLOCK_MILLIS: i64 = 221_845_392_000_000;
 
 /// A whole simulated cluster.
 /// Cloning a cluster is much cheaper than booting one (five virtual minutes of start-up): tests
@@ -224,7 +231,21 @@ impl Cluster {
             Some(v) => return Err(RestoreError::Version(v)),
             None => return Err(RestoreError::Corrupt("no format version".to_string())),
         }
-        serde_json::from_value(saved).map_err(|e| RestoreError::Corrupt(e.to_string()))
+        // The error names where the save is broken (`components[3].Kubelet.ip_cursor: …`).
+        let cluster: Cluster = serde_path_to_error::deserialize(saved).map_err(|e| {
+            let at = e.path().to_string();
+            RestoreError::Corrupt(format!("{at}: {}", e.into_inner()))
+        })?;
+        // Kubernetes timestamps are RFC 3339 with four-digit years; a clock outside them (or at
+        // the top of the range, where it cannot move) is no cluster's.
+        let now = cluster.ctx.now().unix_millis();
+        if !(0..=LATEST_CLOCK_MILLIS).contains(&now) {
+            return Err(RestoreError::Corrupt(format!(
+                "the clock ({now} ms since 1970) is not between 1970 and 9000"
+            )));
+        }
+        cluster.apiserver.check_restored().map_err(RestoreError::Corrupt)?;
+        Ok(cluster)
     }
 
     fn call(&mut self, req: ApiRequest) -> Result<Value, ApiError> {

@@ -620,7 +620,11 @@ impl Sync<'_> {
                 } else {
                     // A hash collision: bump collisionCount so the next sync picks another name.
                     let mut status = self.d.get("status").cloned().unwrap_or_else(|| json!({}));
-                    set_field(&mut status, "collisionCount", json!(collision.unwrap_or(0) + 1));
+                    set_field(
+                        &mut status,
+                        "collisionCount",
+                        json!(collision.unwrap_or(0).saturating_add(1)),
+                    );
                     let _ = self.update_status(status);
                     return Err(e);
                 }

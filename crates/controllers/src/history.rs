@@ -47,9 +47,15 @@ pub fn owned<'a>(revisions: &'a Informer, owner: &'a Value) -> Vec<&'a Value> {
         .collect()
 }
 
-/// `history.NextRevision`: one past the highest revision number.
+/// `history.NextRevision`: one past the highest revision number. A learner's revision may
+/// hold any int64; past the largest it wraps, as Go's int64 does (validation then refuses it).
 pub fn next_revision(owned: &[&Value]) -> i64 {
-    owned.iter().map(|r| int_at(r, "/revision")).max().unwrap_or(0) + 1
+    owned
+        .iter()
+        .map(|r| int_at(r, "/revision"))
+        .max()
+        .unwrap_or(0)
+        .wrapping_add(1)
 }
 
 /// `history.NewControllerRevision`: revision `revision` of `owner` (an apps/v1 `kind`), named
@@ -103,5 +109,11 @@ mod tests {
         assert_eq!(rev["revision"], 3);
         assert_eq!(next_revision(&[&rev]), 4);
         assert_eq!(next_revision(&[]), 1);
+    }
+
+    #[test]
+    fn the_revision_after_the_largest_int64_wraps_instead_of_panicking() {
+        let rev = json!({"revision": i64::MAX});
+        assert_eq!(next_revision(&[&rev]), i64::MIN);
     }
 }

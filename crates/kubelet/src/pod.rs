@@ -1513,7 +1513,7 @@ fn start(
     };
     if c.restart_pending {
         retire_terminated(c);
-        c.restart_count += 1;
+        c.restart_count = c.restart_count.saturating_add(1);
         c.previous_logs = std::mem::take(&mut c.logs);
         c.restart_pending = false;
     }

@@ -218,7 +218,7 @@ pub fn run(
                 Kind::Readiness => {
                     let st = c.probe_state_mut();
                     st.readiness_failures = 0;
-                    st.readiness_successes += 1;
+                    st.readiness_successes = st.readiness_successes.saturating_add(1);
                     if st.readiness_successes >= success_threshold {
                         if stable {
                             st.readiness_next = None;
@@ -240,15 +240,15 @@ pub fn run(
                 let st = c.probe_state_mut();
                 let failures = match kind {
                     Kind::Startup => {
-                        st.startup_failures += 1;
+                        st.startup_failures = st.startup_failures.saturating_add(1);
                         st.startup_failures
                     }
                     Kind::Liveness => {
-                        st.liveness_failures += 1;
+                        st.liveness_failures = st.liveness_failures.saturating_add(1);
                         st.liveness_failures
                     }
                     Kind::Readiness => {
-                        st.readiness_failures += 1;
+                        st.readiness_failures = st.readiness_failures.saturating_add(1);
                         st.readiness_successes = 0;
                         st.readiness_failures
                     }

@@ -76,7 +76,7 @@ impl SchedulingQueue {
     }
 
     fn set_place(&mut self, key: &PodKey, place: Where, now: SimTime) {
-        self.seq += 1;
+        self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let Some(e) = self.entries.get_mut(key) else { return };
         if e.place == Where::Active {
@@ -174,7 +174,7 @@ impl SchedulingQueue {
         };
         if let Some(e) = self.entries.get_mut(&key) {
             e.place = Where::InFlight;
-            e.attempts += 1;
+            e.attempts = e.attempts.saturating_add(1);
         }
         Some(key)
     }

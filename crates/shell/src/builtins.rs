@@ -1051,8 +1051,11 @@ impl Shell {
             }
         }
         live_restore(&mut self.live.borrow_mut(), mark);
-        // watch catches SIGINT and exits 0, and bash then goes on with the line.
-        self.run.interrupted.set(false);
+        // watch catches SIGINT and exits 0, and bash then goes on with the line; a hang-up
+        // ends the line.
+        if !self.pace.hung_up() {
+            self.run.interrupted.set(false);
+        }
         0
     }
 

@@ -138,6 +138,12 @@ pub trait Pace {
     fn interactive(&self) -> bool {
         false
     }
+    /// Whether the terminal is gone (the page was reset): like SIGHUP, it ends the whole line.
+    /// Unlike Ctrl-C, which `watch` catches so that the line goes on, nothing outlives it.
+    /// Checked once a wait has resolved to false.
+    fn hung_up(&self) -> bool {
+        false
+    }
 }
 
 /// The pace of a shell without a clock of its own (native binary, tests, scripts): time jumps

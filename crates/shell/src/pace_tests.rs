@@ -332,3 +332,39 @@ fn watch_prints_one_screen_without_a_terminal_and_refreshes_until_ctrl_c_in_one(
     let (o, c) = run(&mut sh, "watch -t date +%T | cat");
     assert_eq!((o.as_str(), c), ("00:05:10\n", 0));
 }
+
+/// A terminal that was closed: every wait ends at once, as on a hang-up.
+struct HungUp {
+    waits: Cell<usize>,
+}
+
+impl Pace for HungUp {
+    fn until(&self, _: &Rc<RefCell<Cluster>>, _: sim::SimTime) -> Pin<Box<dyn Future<Output = bool>>> {
+        self.waits.set(self.waits.get() + 1);
+        Box::pin(std::future::ready(false))
+    }
+    fn interactive(&self) -> bool {
+        true
+    }
+    fn hung_up(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_hang_up_ends_the_line_even_after_a_watch_that_survives_ctrl_c() {
+    // The page's Reset during `watch` must not leave the rest of the line waiting on a clock
+    // nobody advances any more (nor loop on watch forever).
+    let cases = [
+        "watch -t date +%T; sleep 100; echo after",
+        "while true; do watch -t date +%T; done; echo after",
+        "for i in 1 2 3; do watch -n 1 kubectl get ns; echo $i; done",
+    ];
+    for line in cases {
+        let mut sh = Shell::new(fresh_cluster(), Box::new(MemoryFs::new()));
+        let pace = Rc::new(HungUp { waits: Cell::new(0) });
+        sh.set_pace(pace.clone());
+        assert_eq!(run(&mut sh, line), (String::new(), 130), "{line}");
+        assert_eq!(pace.waits.get(), 1, "{line}");
+    }
+}

@@ -64,7 +64,7 @@ impl<T> Default for TimerQueue<T> {
 
 impl<T> TimerQueue<T> {
     pub fn schedule(&mut self, at: SimTime, item: T) {
-        self.seq += 1;
+        self.seq = self.seq.wrapping_add(1);
         self.timers.insert((at, self.seq), item);
     }
     /// The earliest deadline, if any timer is set.

@@ -2734,7 +2734,9 @@ fn breakdown(rule: &Value) -> Vec<Rule> {
 /// rbac.CompactRules: simple rules on the same group/resource/name merge their verbs.
 fn compact(rules: Vec<Rule>) -> Vec<Rule> {
     let mut compacted: Vec<Rule> = Vec::new();
-    let mut simple: Vec<((String, String, Option<String>), Rule)> = Vec::new();
+    // Keyed by (API group, resource, resource name).
+    type Key = (String, String, Option<String>);
+    let mut simple: Vec<(Key, Rule)> = Vec::new();
     for rule in rules {
         let is_simple = rule.resource_names.len() <= 1
             && rule.non_resource_urls.is_empty()

@@ -327,11 +327,7 @@ impl<'a> Parser<'a> {
                         end = true;
                     }
                 }
-                Some(')') => {
-                    if begin == end {
-                        break;
-                    }
-                }
+                Some(')') if begin == end => break,
                 _ => {}
             }
         }
@@ -366,11 +362,7 @@ impl<'a> Parser<'a> {
         loop {
             match self.next() {
                 None | Some('\n') => return Err("unterminated quoted string".into()),
-                Some(c) if c == end => {
-                    if self.byte_before_last() != Some(b'\\') {
-                        break;
-                    }
-                }
+                Some(c) if c == end && self.byte_before_last() != Some(b'\\') => break,
                 _ => {}
             }
         }

@@ -191,7 +191,7 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             ]),
             |o, now, _| {
                 let (n, im) = container_cells(at(o, "spec.template.spec"));
-                let selector = label_selector_string(at(o, "spec.selector")).unwrap_or_else(|()| "<invalid>".into());
+                let selector = label_selector_string(at(o, "spec.selector")).unwrap_or_else(|_| "<invalid>".into());
                 vec![
                     name(o),
                     format!("{}/{}", i(o, "status.readyReplicas"), i(o, "spec.replicas")),

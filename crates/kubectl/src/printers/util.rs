@@ -97,9 +97,13 @@ pub fn format_labels(map: &Value) -> String {
     }
 }
 
+/// A label selector with an operator other than In, NotIn, Exists, DoesNotExist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidLabelSelector;
+
 /// `labels.Selector.String()` of `metav1.LabelSelectorAsSelector(sel)`; `Err` for an invalid
 /// operator. An absent or empty selector gives "".
-pub fn label_selector_string(sel: &Value) -> Result<String, ()> {
+pub fn label_selector_string(sel: &Value) -> Result<String, InvalidLabelSelector> {
     let mut reqs: Vec<(String, String)> = Vec::new();
     if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
         for (k, v) in m {
@@ -120,7 +124,7 @@ pub fn label_selector_string(sel: &Value) -> Result<String, ()> {
             "NotIn" => format!("{key} notin ({})", values.join(",")),
             "Exists" => key.clone(),
             "DoesNotExist" => format!("!{key}"),
-            _ => return Err(()),
+            _ => return Err(InvalidLabelSelector),
         };
         reqs.push((key, text));
     }
@@ -137,7 +141,7 @@ pub fn format_label_selector(sel: &Value) -> String {
     match label_selector_string(sel) {
         Ok(s) if s.is_empty() => "<none>".to_string(),
         Ok(s) => s,
-        Err(()) => "<error>".to_string(),
+        Err(InvalidLabelSelector) => "<error>".to_string(),
     }
 }
 

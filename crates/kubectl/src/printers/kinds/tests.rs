@@ -94,7 +94,7 @@ fn pod_table_and_wide_columns() {
         "status": {"phase": "Running", "podIPs": [{"ip": "10.244.1.2"}],
             "containerStatuses": [{"name": "a", "ready": true, "restartCount": 0, "state": {"running": {}}}]}});
     assert_eq!(
-        render("", "Pod", &[p.clone()], false),
+        render("", "Pod", std::slice::from_ref(&p), false),
         "NAME    READY   STATUS    RESTARTS   AGE\nweb-1   1/1     Running   0          90s\n"
     );
     assert_eq!(
@@ -197,7 +197,14 @@ fn custom_resources_use_printer_columns() {
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]}]}});
     let cols = CrdColumn::from_crd(&crd, "v1");
     let cr = json!({"metadata": {"name": "c1", "creationTimestamp": "2026-01-01T00:00:00Z"}, "spec": {"size": 3}});
-    let t = build_table("example.com", "Widget", &[cr.clone()], T0 + 60, false, Some(&cols));
+    let t = build_table(
+        "example.com",
+        "Widget",
+        std::slice::from_ref(&cr),
+        T0 + 60,
+        false,
+        Some(&cols),
+    );
     assert_eq!(
         t.render(&TableOptions::default()),
         "NAME   SIZE   AGE\nc1     3      60s\n"
@@ -227,7 +234,7 @@ fn event_rows_show_last_seen_object_and_message() {
         "source": {"component": "default-scheduler"}, "firstTimestamp": "2026-01-01T00:00:00Z",
         "lastTimestamp": "2026-01-01T00:01:00Z", "count": 2});
     assert_eq!(
-        render("", "Event", &[ev.clone()], false),
+        render("", "Event", std::slice::from_ref(&ev), false),
         "LAST SEEN   TYPE     REASON      OBJECT    MESSAGE\n30s         Normal   Scheduled   pod/web   Successfully assigned default/web to node01\n"
     );
     assert_eq!(
