@@ -36,7 +36,7 @@ mod boot {
 fn default_cluster() -> Cluster {
     serde_json::from_str(boot::SNAPSHOT)
         .ok()
-        .and_then(|saved| Cluster::restore(saved).ok())
+        .and_then(|saved| Cluster::restore_built_in(saved).ok())
         .unwrap_or_else(|| Cluster::new(boot::SEED))
 }
 /// Real milliseconds between clock ticks.

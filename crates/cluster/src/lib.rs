@@ -110,6 +110,15 @@ impl std::fmt::Display for RestoreError {
     }
 }
 
+/// A snapshot must be of the format this kubeplay writes.
+fn check_snapshot_version(saved: &Value) -> Result<(), RestoreError> {
+    match saved.get("version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(SNAPSHOT_VERSION) => Ok(()),
+        Some(v) => Err(RestoreError::Version(v)),
+        None => Err(RestoreError::Corrupt("no format version".to_string())),
+    }
+}
+
 impl Cluster {
     /// The default cluster (kubeadm v1.37: controlplane, node01, node02) from a seed.
     pub fn new(seed: u64) -> Self {
@@ -226,11 +235,7 @@ impl Cluster {
 
     /// Restores a cluster saved by [`Cluster::snapshot`].
     pub fn restore(saved: Value) -> Result<Self, RestoreError> {
-        match saved.get("version").and_then(Value::as_u64) {
-            Some(v) if v == u64::from(SNAPSHOT_VERSION) => {}
-            Some(v) => return Err(RestoreError::Version(v)),
-            None => return Err(RestoreError::Corrupt("no format version".to_string())),
-        }
+        check_snapshot_version(&saved)?;
         // The error names where the save is broken (`components[3].Kubelet.ip_cursor: …`).
         let cluster: Cluster = serde_path_to_error::deserialize(saved).map_err(|e| {
             let at = e.path().to_string();
@@ -246,6 +251,14 @@ impl Cluster {
         }
         cluster.apiserver.check_restored().map_err(RestoreError::Corrupt)?;
         Ok(cluster)
+    }
+
+    /// Restores a snapshot this build took of itself (the page's built-in default cluster, see
+    /// web/build.rs): not user input, so without [`Cluster::restore`]'s checks of every stored
+    /// object, which cost most of a restore (and of the page's start-up).
+    pub fn restore_built_in(saved: Value) -> Result<Self, RestoreError> {
+        check_snapshot_version(&saved)?;
+        serde_json::from_value(saved).map_err(|e| RestoreError::Corrupt(e.to_string()))
     }
 
     fn call(&mut self, req: ApiRequest) -> Result<Value, ApiError> {

@@ -49,6 +49,12 @@ pub(crate) fn validate_body(info: &ResourceInfo, obj: &Value, create: bool) -> V
         ("apps", "ReplicaSet") => replica_set(&mut errs, spec),
         ("apps", "StatefulSet") => stateful_set(&mut errs, spec),
         ("apps", "DaemonSet") => daemon_set(&mut errs, spec),
+        ("apps", "ControllerRevision") => {
+            if obj.get("data").is_none_or(Value::is_null) {
+                errs.push(FieldError::required("data", "data is mandatory"));
+            }
+            super::nonnegative(&mut errs, obj, "revision", "");
+        }
         ("batch", "Job") => job(&mut errs, spec, "spec", true),
         ("batch", "CronJob") => cron_job(&mut errs, obj, spec, create),
         ("", "Service") => service(&mut errs, spec),

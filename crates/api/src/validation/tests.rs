@@ -829,3 +829,17 @@ fn a_replica_set_without_selector_also_reports_the_label_mismatch() {
         ]
     );
 }
+
+#[test]
+fn a_controller_revision_needs_data_and_a_non_negative_revision() {
+    let rev = json!({"metadata": {"name": "web-1", "namespace": "d"}, "revision": -3});
+    assert_eq!(
+        create("apps", "ControllerRevision", true, rev),
+        vec![
+            "data: Required value: data is mandatory",
+            "revision: Invalid value: -3: must be greater than or equal to 0"
+        ]
+    );
+    let ok = json!({"metadata": {"name": "web-1", "namespace": "d"}, "data": {"spec": {}}, "revision": 1});
+    assert!(create("apps", "ControllerRevision", true, ok).is_empty());
+}
