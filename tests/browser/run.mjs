@@ -339,10 +339,11 @@ async function main() {
     assert(p1 === p0, `paused clock moved ${p1 - p0} ms`);
     await page.locator(sel('pause-button')).click();
     await page.locator(sel('speed-select')).selectOption('1');
-    const ms = await page.locator(sel('clock')).evaluate((el) => [el.dataset.tickAvgMs, el.dataset.tickMaxMs, el.dataset.syncAvgMs, el.dataset.syncMaxMs, el.dataset.saveMaxMs]);
+    const ms = await page.locator(sel('clock')).evaluate((el) => [el.dataset.tickAvgMs, el.dataset.tickMaxMs, el.dataset.syncAvgMs, el.dataset.syncMaxMs, el.dataset.saveMaxMs,
+      el.dataset.sliceMaxMs, el.dataset.inspectorMaxMs]);
     console.log(`        clock tick cost: ${ms[0]} ms on average, ${ms[1]} ms at most`);
     console.log(`        of which cluster view updates (watches, model): ${ms[2]} ms on average, ${ms[3]} ms at most`);
-    console.log(`        saving to localStorage: ${ms[4]} ms at most`);
+    console.log(`        saving to localStorage: ${ms[4]} ms at most; one simulation slice: ${ms[5]} ms at most; inspector refresh: ${ms[6]} ms at most`);
   });
 
   await check('Stop turns a node NotReady after the grace period and its pods not ready; Start makes it Ready', async () => {

@@ -220,8 +220,10 @@ struct App {
     dirty: bool,
     /// Longest and total time spent in ticks (ms), and their count: the page must stay fluid.
     tick_max_ms: f64,
-    /// Longest save to localStorage (ms).
+    /// Longest save to localStorage, simulation slice and inspector refresh (ms).
     save_max_ms: f64,
+    slice_max_ms: f64,
+    inspector_max_ms: f64,
     tick_total_ms: f64,
     ticks: u64,
     _interval: Interval,
@@ -294,6 +296,8 @@ impl Component for App {
             dirty: false,
             tick_max_ms: 0.0,
             save_max_ms: 0.0,
+            slice_max_ms: 0.0,
+            inspector_max_ms: 0.0,
             tick_total_ms: 0.0,
             ticks: 0,
             _interval: interval,
@@ -950,7 +954,9 @@ impl App {
                 break;
             }
             let slice = (ms as i64).min(SLICE_MS);
+            let slice_start = page::now_ms();
             self.shell.cluster_mut().advance(sim::Duration::from_millis(slice));
+            self.slice_max_ms = self.slice_max_ms.max(page::now_ms() - slice_start);
             ms -= slice as f64;
         }
         // A command waiting for this moment runs on.
@@ -1023,7 +1029,9 @@ impl App {
         if force || (moved && now - self.last_inspector_ms >= 500.0) {
             self.last_inspector_ms = now;
             let before = std::mem::take(&mut self.inspector_text);
+            let inspector_start = page::now_ms();
             self.refresh_inspector();
+            self.inspector_max_ms = self.inspector_max_ms.max(page::now_ms() - inspector_start);
             changed |= before != self.inspector_text;
         }
         changed || force
@@ -1092,7 +1100,9 @@ impl App {
                         data-tick-avg-ms={format!("{avg:.2}")} data-tick-max-ms={format!("{:.2}", self.tick_max_ms)}
                         data-sync-avg-ms={format!("{:.3}", self.sync_cost.0 / (self.sync_cost.2.max(1) as f64))}
                         data-sync-max-ms={format!("{:.2}", self.sync_cost.1)}
-                        data-save-max-ms={format!("{:.2}", self.save_max_ms)}>
+                        data-save-max-ms={format!("{:.2}", self.save_max_ms)}
+                        data-slice-max-ms={format!("{:.2}", self.slice_max_ms)}
+                        data-inspector-max-ms={format!("{:.2}", self.inspector_max_ms)}>
                         { &self.clock }
                     </span>
                     <button data-testid="pause-button" onclick={link.callback(|_| Msg::TogglePause)}
