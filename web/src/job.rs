@@ -193,26 +193,11 @@ impl<C: yew::Component> Job<C> {
     /// What the running line has shown so far: (is stderr, text), after the last `clear`.
     pub fn live_chunks(&self) -> Vec<(bool, String)> {
         let Some(run) = &self.running else { return Vec::new() };
-        let out = run.live.borrow();
-        let mut chunks: Vec<(bool, String)> = Vec::new();
-        for (stream, text) in &out.chunks {
-            let is_err = *stream == kubectl::Stream::Stderr;
-            if let Some(pos) = text.rfind(CLEAR) {
-                chunks.clear();
-                let rest = text.get(pos + CLEAR.len()..).unwrap_or("");
-                if !rest.is_empty() {
-                    chunks.push((is_err, rest.to_string()));
-                }
-                continue;
-            }
-            chunks.push((is_err, text.clone()));
-        }
-        chunks
+        let mut out = run.live.borrow().clone();
+        shell::take_clear(&mut out);
+        crate::chunks(&out)
     }
 }
-
-/// What `clear` writes (the shell turns it into `LineResult::clear` when the line ends).
-const CLEAR: &str = "\x1b[H\x1b[2J\x1b[3J";
 
 #[cfg(test)]
 mod tests {

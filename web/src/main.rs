@@ -725,11 +725,11 @@ impl App {
         let entries = Rc::make_mut(&mut self.entries);
         if result.clear {
             entries.clear();
-            if !result.output.chunks.is_empty() {
+            if !output.is_empty() {
                 entries.push(Entry {
                     prompt: String::new(),
                     line: String::new(),
-                    chunks: chunks(&result.output),
+                    chunks: output,
                 });
             }
         } else {

@@ -422,8 +422,8 @@ pub(crate) async fn wait_on(
 }
 
 /// When `clear` reached the terminal, drops everything printed before it (the screen is
-/// cleared anyway) and reports it.
-fn take_clear(out: &mut Output) -> bool {
+/// cleared anyway) and reports it. Front ends showing a running line's live output use it too.
+pub fn take_clear(out: &mut Output) -> bool {
     let seq = exec::CLEAR_SEQUENCE;
     let Some(i) = out
         .chunks
