@@ -97,14 +97,19 @@ fn summarise_pods(list: &serde_json::Value, table: &str, skip: &BTreeSet<String>
         let (Some(ns), Some(name)) = (meta["namespace"].as_str(), meta["name"].as_str()) else {
             continue;
         };
-        if let Some(prefix) = meta["generateName"].as_str().filter(|g| !g.is_empty() && name.starts_with(g)) {
+        if let Some(prefix) = meta["generateName"]
+            .as_str()
+            .filter(|g| !g.is_empty() && name.starts_with(g))
+        {
             generated.insert((ns.to_string(), name.to_string()), format!("{prefix}*"));
         }
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for row in table.lines() {
         let cells: Vec<&str> = row.split_whitespace().collect();
-        let [ns, name, ready, status, ..] = cells[..] else { continue };
+        let [ns, name, ready, status, ..] = cells[..] else {
+            continue;
+        };
         if skip.contains(&format!("{ns}/{name}")) {
             continue;
         }

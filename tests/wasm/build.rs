@@ -41,8 +41,44 @@ fn main() {
     }
     out.push_str("];\n");
 
+    // A sample of the kubernetes.io examples corpus (every 24th manifest, in path order) and the
+    // outcomes it expects; natively tests/examples.rs runs all of them.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    println!("cargo:rerun-if-changed={}", examples.display());
+    let mut manifests: Vec<(String, PathBuf)> = Vec::new();
+    collect_manifests(&examples.join("website"), "", &mut manifests);
+    out.push_str("\n/// Every 24th kubernetes.io example as (path under website/, text).\n");
+    out.push_str("pub const EXAMPLES: &[(&str, &str)] = &[\n");
+    for (name, path) in manifests.iter().step_by(24) {
+        let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", absolute(path));
+    }
+    out.push_str("];\n");
+    let _ = writeln!(
+        out,
+        "/// tests/examples/expected.txt.\npub const EXAMPLES_EXPECTED: &str = include_str!({:?});",
+        absolute(&examples.join("expected.txt"))
+    );
+
     let dest = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR is set by Cargo")).join("embedded.rs");
     std::fs::write(&dest, out).expect("write embedded.rs");
+}
+
+fn collect_manifests(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
+    for path in sorted_entries(dir) {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let rel = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if path.is_dir() {
+            collect_manifests(&path, &rel, out);
+        } else if [".yaml", ".yml", ".json"].iter().any(|x| rel.ends_with(x)) {
+            out.push((rel, path));
+        }
+    }
 }
 
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {

@@ -6,6 +6,9 @@
 #[path = "../../transcripts/harness.rs"]
 pub mod harness;
 
+#[path = "../../examples/harness.rs"]
+pub mod examples;
+
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
 /// The transcripts under `dir` (e.g. "cluster"), as (DIR/NAME.txt, text).
@@ -45,5 +48,37 @@ pub fn check_dir(dir: &str) -> Result<usize, String> {
             failures.len(),
             failures.join("\n")
         ))
+    }
+}
+
+/// Runs the embedded sample of kubernetes.io examples; Err lists each file whose outcome differs
+/// from tests/examples/expected.txt (files marked as known gaps are skipped).
+pub fn check_examples() -> Result<usize, String> {
+    let expected = examples::parse_expected(EXAMPLES_EXPECTED);
+    let base = cluster::Cluster::new(1);
+    let mut sh = shell::Shell::new(base.clone(), Box::new(shell::MemoryFs::default()));
+    let before = examples::pod_keys(&mut sh);
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (path, text) in EXAMPLES {
+        let Some(want) = expected.iter().find(|e| e.path == *path) else {
+            failures.push(format!("{path}: no entry in expected.txt"));
+            continue;
+        };
+        if want.known_gap.is_some() {
+            continue;
+        }
+        let fs = shell::MemoryFs::default().with_file(&format!("{}/{path}", shell::HOME), text);
+        let mut sh = shell::Shell::new(base.clone(), Box::new(fs));
+        let actual = examples::run_one(&mut sh, path, &before);
+        if actual != want.outcome {
+            failures.push(format!("{path}:\n{:?}\nvs expected\n{:?}", actual, want.outcome));
+        }
+        checked += 1;
+    }
+    if failures.is_empty() {
+        Ok(checked)
+    } else {
+        Err(failures.join("\n"))
     }
 }

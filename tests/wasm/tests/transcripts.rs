@@ -51,3 +51,11 @@ fn the_fixture_files_are_in_the_shells_home() {
     let out = transcripts_wasm::replay("$ kubectl create -f web.yaml --dry-run=client -o name\n");
     assert!(out.contains("\ndeployment.apps/web\n"), "{out}");
 }
+
+#[wasm_bindgen_test]
+fn a_sample_of_the_kubernetes_io_examples_behaves_as_natively() {
+    match transcripts_wasm::check_examples() {
+        Ok(checked) => assert!(checked >= 10, "only {checked} examples were checked"),
+        Err(report) => panic!("{report}"),
+    }
+}
