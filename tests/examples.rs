@@ -28,8 +28,14 @@ fn manifests(dir: &Path, prefix: &str, out: &mut Vec<(String, String)>) {
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-        let rel = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let rel = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
         if path.is_dir() {
             manifests(&path, &rel, out);
         } else if harness::is_manifest(&rel) {
@@ -147,5 +153,10 @@ fn kubernetes_io_examples_behave_as_on_v1_37() {
         return;
     }
     assert!(unknown.is_empty(), "no expected outcome for: {unknown:?} (record them)");
-    assert!(failures.is_empty(), "{} files differ from v1.37:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} files differ from v1.37:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
