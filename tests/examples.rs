@@ -46,6 +46,40 @@ fn manifests(dir: &Path, prefix: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Runs every file in its own copy of a booted default cluster, with only that file in the
+/// shell's home; the files are shared out over one thread per core, each with its own cluster
+/// (the same seed, so the outcome does not depend on the thread).
+fn run_all(files: &[(String, String)]) -> Vec<harness::Outcome> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    let mut outcomes: Vec<Option<harness::Outcome>> = vec![None; files.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let base = cluster::Cluster::new(1);
+                    let mut sh = shell::Shell::new(base.clone(), Box::new(shell::MemoryFs::default()));
+                    let before = harness::pod_keys(&mut sh);
+                    let mut done = Vec::new();
+                    for (i, (path, text)) in files.iter().enumerate().skip(t).step_by(threads) {
+                        let fs = shell::MemoryFs::default().with_file(&format!("{}/{path}", shell::HOME), text);
+                        let mut sh = shell::Shell::new(base.clone(), Box::new(fs));
+                        done.push((i, harness::run_one(&mut sh, path, &before)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, outcome) in worker.join().expect("an examples worker panicked") {
+                outcomes[i] = Some(outcome);
+            }
+        }
+    });
+    outcomes.into_iter().map(Option::unwrap_or_default).collect()
+}
+
 fn percent(n: usize, of: usize) -> f64 {
     if of == 0 {
         100.0
@@ -71,20 +105,14 @@ fn kubernetes_io_examples_behave_as_on_v1_37() {
         .map(|e| (e.path.clone(), e))
         .collect();
 
-    // Every file runs in its own copy of one booted cluster, with only that file in its home.
-    let base = cluster::Cluster::new(1);
-    let mut sh = shell::Shell::new(base.clone(), Box::new(shell::MemoryFs::default()));
-    let before = harness::pod_keys(&mut sh);
+    let outcomes = run_all(&files);
 
     let mut results: Vec<harness::Expected> = Vec::new();
     let (mut apply_ok, mut pods_ok, mut with_pods) = (0, 0, 0);
     let mut failures = Vec::new();
     let mut gaps_now_matching = Vec::new();
     let mut unknown = Vec::new();
-    for (path, text) in &files {
-        let fs = shell::MemoryFs::default().with_file(&format!("{}/{path}", shell::HOME), text);
-        let mut sh = shell::Shell::new(base.clone(), Box::new(fs));
-        let actual = harness::run_one(&mut sh, path, &before);
+    for ((path, _), actual) in files.iter().zip(outcomes) {
         let Some(want) = expected.get(path) else {
             unknown.push(path.clone());
             results.push(harness::Expected {

@@ -52,6 +52,20 @@ impl Catalog {
             .and_then(|v| v.pointer("/schema/openAPIV3Schema"))
     }
 
+    /// The field labels a CRD makes selectable for one version (`selectableFields[].jsonPath`
+    /// without its leading dot: `.spec.color` → `spec.color`).
+    pub(crate) fn crd_selectable_fields(&self, group: &str, version: &str, plural: &str) -> Vec<String> {
+        self.discovery
+            .crd_version(group, version, plural)
+            .and_then(|v| v.get("selectableFields"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get("jsonPath").and_then(Value::as_str))
+            .map(|p| p.trim_start_matches('.').to_string())
+            .collect()
+    }
+
     /// Registers the served versions of a CRD.
     pub(crate) fn add_crd(&mut self, crd: &Value) -> Result<(), String> {
         self.discovery.add_crd(crd).map(|_| ())

@@ -65,6 +65,30 @@ pub(crate) fn check_labels<'a>(group: &str, plural: &str, labels: impl Iterator<
     Ok(())
 }
 
+/// Checks the field labels of a selector on a custom resource: metadata.name/namespace and the
+/// CRD's selectable fields; anything else is refused as the CR field-label conversion does.
+pub(crate) fn check_custom_labels<'a>(
+    selectable: &[String],
+    mut labels: impl Iterator<Item = &'a str>,
+) -> Result<(), String> {
+    match labels.find(|l| !matches!(*l, "metadata.name" | "metadata.namespace") && !selectable.iter().any(|s| s == l)) {
+        Some(label) => Err(format!("field label not supported: {label}")),
+        None => Ok(()),
+    }
+}
+
+/// The value of a custom resource's field label: the scalar at that path, rendered as the API
+/// server renders field values (strings as they are, booleans and numbers in JSON form); a
+/// missing or non-scalar field is empty.
+pub(crate) fn custom_value(obj: &Value, label: &str) -> Option<String> {
+    let pointer: String = label.split('.').map(|k| format!("/{k}")).collect();
+    Some(match obj.pointer(&pointer) {
+        Some(Value::String(s)) => s.clone(),
+        Some(v @ (Value::Bool(_) | Value::Number(_))) => v.to_string(),
+        _ => String::new(),
+    })
+}
+
 fn int_str(obj: &Value, pointer: &str) -> String {
     obj.pointer(pointer).and_then(Value::as_i64).unwrap_or(0).to_string()
 }
@@ -134,6 +158,21 @@ mod tests {
             check_labels("", "configmaps", ["data.x"].into_iter()),
             Err("\"data.x\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"".to_string())
         );
+    }
+
+    #[test]
+    fn custom_resources_select_by_their_crds_selectable_fields() {
+        let selectable = vec!["spec.color".to_string(), "spec.size".to_string()];
+        assert!(check_custom_labels(&selectable, ["spec.color", "metadata.name"].into_iter()).is_ok());
+        assert_eq!(
+            check_custom_labels(&selectable, ["spec.weight"].into_iter()),
+            Err("field label not supported: spec.weight".to_string())
+        );
+        let shirt = json!({"spec": {"color": "blue", "size": "M", "count": 3, "new": true}});
+        assert_eq!(custom_value(&shirt, "spec.color").as_deref(), Some("blue"));
+        assert_eq!(custom_value(&shirt, "spec.count").as_deref(), Some("3"));
+        assert_eq!(custom_value(&shirt, "spec.new").as_deref(), Some("true"));
+        assert_eq!(custom_value(&shirt, "spec.missing").as_deref(), Some(""));
     }
 
     #[test]

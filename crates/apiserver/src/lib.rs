@@ -231,6 +231,8 @@ pub(crate) struct ListOptions {
     pub fields: FieldSelector,
     pub label_text: String,
     pub field_text: String,
+    /// For a custom resource, the field labels its CRD makes selectable; `None` for built-ins.
+    pub selectable: Option<Vec<String>>,
 }
 
 impl ApiServer {
@@ -632,17 +634,30 @@ impl ApiServer {
         let field_text = req.query_param("fieldSelector").unwrap_or("").to_string();
         let labels = LabelSelector::parse(&label_text).map_err(ApiError::bad_request)?;
         let fields = FieldSelector::parse(&field_text).map_err(ApiError::bad_request)?;
-        fieldsel::check_labels(&t.info.group, &t.info.plural, fields.field_names()).map_err(ApiError::bad_request)?;
+        let selectable = self.is_custom(&t.info).then(|| {
+            self.catalog
+                .crd_selectable_fields(&t.info.group, &t.info.version, &t.info.plural)
+        });
+        match &selectable {
+            Some(custom) => fieldsel::check_custom_labels(custom, fields.field_names()),
+            None => fieldsel::check_labels(&t.info.group, &t.info.plural, fields.field_names()),
+        }
+        .map_err(ApiError::bad_request)?;
         Ok(ListOptions {
             labels,
             fields,
             label_text,
             field_text,
+            selectable,
         })
     }
 
     pub(crate) fn matches(plural: &str, opts: &ListOptions, obj: &Value) -> bool {
-        opts.labels.matches(meta::labels(obj)) && opts.fields.matches(|f| fieldsel::value(plural, obj, f))
+        opts.labels.matches(meta::labels(obj))
+            && opts.fields.matches(|f| match &opts.selectable {
+                Some(_) => fieldsel::custom_value(obj, f),
+                None => fieldsel::value(plural, obj, f),
+            })
     }
 
     /// The objects of a namespace (or everything) in key order, after `start_after`.
@@ -839,6 +854,10 @@ impl ApiServer {
             fields: FieldSelector::parse(&w.field_selector).unwrap_or_default(),
             label_text: String::new(),
             field_text: String::new(),
+            selectable: self.is_custom(&info).then(|| {
+                self.catalog
+                    .crd_selectable_fields(&info.group, &info.version, &info.plural)
+            }),
         };
         for ev in self.watch.since(w.position) {
             if ev.prefix != w.prefix {
