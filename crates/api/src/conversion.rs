@@ -95,14 +95,24 @@ fn hpa_v1_to_v2(obj: &Value) -> Result<Value, String> {
     let mut status = Map::new();
     copy(&v1_status, &mut status, &["observedGeneration", "lastScaleTime"]);
     // v2's currentReplicas is omitempty, its desiredReplicas is not.
-    if let Some(n) = v1_status.get("currentReplicas").filter(|n| n.as_i64() != Some(0) && !n.is_null()) {
+    if let Some(n) = v1_status
+        .get("currentReplicas")
+        .filter(|n| n.as_i64() != Some(0) && !n.is_null())
+    {
         status.insert("currentReplicas".into(), n.clone());
     }
     status.insert(
         "desiredReplicas".into(),
-        v1_status.get("desiredReplicas").filter(|n| !n.is_null()).cloned().unwrap_or(json!(0)),
+        v1_status
+            .get("desiredReplicas")
+            .filter(|n| !n.is_null())
+            .cloned()
+            .unwrap_or(json!(0)),
     );
-    if let Some(cpu) = v1_status.get("currentCPUUtilizationPercentage").filter(|v| !v.is_null()) {
+    if let Some(cpu) = v1_status
+        .get("currentCPUUtilizationPercentage")
+        .filter(|v| !v.is_null())
+    {
         status.insert(
             "currentMetrics".into(),
             json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": cpu}}}]),
@@ -195,7 +205,11 @@ fn resource_source_to_v2(r: &Value, container: bool) -> Value {
     let mut target = Map::new();
     target.insert(
         "type".into(),
-        json!(if utilization.is_none() { "AverageValue" } else { "Utilization" }),
+        json!(if utilization.is_none() {
+            "AverageValue"
+        } else {
+            "Utilization"
+        }),
     );
     if let Some(a) = field(r, "targetAverageValue").filter(|v| !v.is_null()) {
         target.insert("averageValue".into(), a.clone());
@@ -326,7 +340,10 @@ fn hpa_v2_to_v1(obj: &Value) -> Value {
     take_round_trip_annotations(root);
     let v2_spec = root.remove("spec").unwrap_or(Value::Null);
     let v2_status = root.remove("status").unwrap_or(Value::Null);
-    let metrics: &[Value] = v2_spec.get("metrics").and_then(Value::as_array).map_or(&[], Vec::as_slice);
+    let metrics: &[Value] = v2_spec
+        .get("metrics")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice);
     let current: &[Value] = v2_status
         .get("currentMetrics")
         .and_then(Value::as_array)
@@ -340,7 +357,10 @@ fn hpa_v2_to_v1(obj: &Value) -> Value {
     copy(&v2_spec, &mut spec, &["scaleTargetRef", "minReplicas", "maxReplicas"]);
     // The first CPU resource metric decides targetCPUUtilizationPercentage.
     if let Some(cpu) = metrics.iter().find(|m| is_cpu_resource(m)) {
-        if let Some(u) = cpu.pointer("/resource/target/averageUtilization").filter(|v| !v.is_null()) {
+        if let Some(u) = cpu
+            .pointer("/resource/target/averageUtilization")
+            .filter(|v| !v.is_null())
+        {
             spec.insert("targetCPUUtilizationPercentage".into(), u.clone());
         }
     }
@@ -358,7 +378,10 @@ fn hpa_v2_to_v1(obj: &Value) -> Value {
     );
     // The last CPU utilization reported wins.
     for m in current.iter().filter(|m| is_cpu_resource(m)) {
-        if let Some(u) = m.pointer("/resource/current/averageUtilization").filter(|v| !v.is_null()) {
+        if let Some(u) = m
+            .pointer("/resource/current/averageUtilization")
+            .filter(|v| !v.is_null())
+        {
             status.insert("currentCPUUtilizationPercentage".into(), u.clone());
         }
     }
@@ -366,7 +389,11 @@ fn hpa_v2_to_v1(obj: &Value) -> Value {
 
     let other: Vec<Value> = metrics
         .iter()
-        .filter(|m| !(is_cpu_resource(m) && m.pointer("/resource/target/averageUtilization").is_some_and(|u| !u.is_null())))
+        .filter(|m| {
+            !(is_cpu_resource(m)
+                && m.pointer("/resource/target/averageUtilization")
+                    .is_some_and(|u| !u.is_null()))
+        })
         .map(metric_spec_to_v1)
         .collect();
     let mut written: Vec<(&str, String)> = Vec::new();
@@ -385,10 +412,7 @@ fn hpa_v2_to_v1(obj: &Value) -> Value {
         written.push((CONDITIONS_ANNOTATION, go_json(&Value::Array(list))));
     }
     if !written.is_empty() {
-        let meta = root
-            .entry("metadata")
-            .or_insert_with(|| json!({}))
-            .as_object_mut();
+        let meta = root.entry("metadata").or_insert_with(|| json!({})).as_object_mut();
         if let Some(meta) = meta {
             let ann = meta.entry("annotations").or_insert_with(|| json!({}));
             if let Some(ann) = ann.as_object_mut() {
@@ -429,7 +453,11 @@ fn metric_spec_to_v1(m: &Value) -> Value {
         if let Some(r) = m.get(key).filter(|v| v.is_object()) {
             let mut src = Map::new();
             src.insert("name".into(), r.get("name").cloned().unwrap_or(json!("")));
-            insert_present(&mut src, "targetAverageUtilization", r.pointer("/target/averageUtilization"));
+            insert_present(
+                &mut src,
+                "targetAverageUtilization",
+                r.pointer("/target/averageUtilization"),
+            );
             insert_present(&mut src, "targetAverageValue", r.pointer("/target/averageValue"));
             if key == "containerResource" {
                 src.insert("container".into(), r.get("container").cloned().unwrap_or(json!("")));
@@ -463,7 +491,10 @@ fn metric_status_to_v1(m: &Value) -> Value {
     if let Some(p) = m.get("pods").filter(|v| v.is_object()) {
         let mut st = Map::new();
         st.insert("metricName".into(), metric_name(p));
-        st.insert("currentAverageValue".into(), quantity(p.pointer("/current/averageValue")));
+        st.insert(
+            "currentAverageValue".into(),
+            quantity(p.pointer("/current/averageValue")),
+        );
         insert_present(&mut st, "selector", p.pointer("/metric/selector"));
         out.insert("pods".into(), Value::Object(st));
     }
@@ -471,8 +502,15 @@ fn metric_status_to_v1(m: &Value) -> Value {
         if let Some(r) = m.get(key).filter(|v| v.is_object()) {
             let mut st = Map::new();
             st.insert("name".into(), r.get("name").cloned().unwrap_or(json!("")));
-            insert_present(&mut st, "currentAverageUtilization", r.pointer("/current/averageUtilization"));
-            st.insert("currentAverageValue".into(), quantity(r.pointer("/current/averageValue")));
+            insert_present(
+                &mut st,
+                "currentAverageUtilization",
+                r.pointer("/current/averageUtilization"),
+            );
+            st.insert(
+                "currentAverageValue".into(),
+                quantity(r.pointer("/current/averageValue")),
+            );
             if key == "containerResource" {
                 st.insert("container".into(), r.get("container").cloned().unwrap_or(json!("")));
             }
@@ -513,7 +551,10 @@ fn described_object(src: &Value) -> Value {
     let mut out = Map::new();
     out.insert("kind".into(), d.get("kind").cloned().unwrap_or(json!("")));
     out.insert("name".into(), d.get("name").cloned().unwrap_or(json!("")));
-    if let Some(av) = d.get("apiVersion").filter(|v| v.as_str().is_some_and(|s| !s.is_empty())) {
+    if let Some(av) = d
+        .get("apiVersion")
+        .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+    {
         out.insert("apiVersion".into(), av.clone());
     }
     Value::Object(out)

@@ -42,8 +42,13 @@ fn a_v1_cpu_target_is_a_v2_utilization_metric() {
 
 #[test]
 fn a_v1_hpa_without_target_gets_the_default_cpu_utilization() {
-    let out = v2(&hpa_v1(json!({"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 5})));
-    assert_eq!(out["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"], 80);
+    let out = v2(&hpa_v1(
+        json!({"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 5}),
+    ));
+    assert_eq!(
+        out["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"],
+        80
+    );
     assert_eq!(v1(&out)["spec"]["targetCPUUtilizationPercentage"], 80);
 }
 
@@ -136,7 +141,10 @@ fn an_annotation_that_does_not_decode_is_a_decoding_error() {
     assert_eq!(err, "invalid character 'a' looking for beginning of value");
     obj["metadata"]["annotations"] = json!({METRIC_SPECS_ANNOTATION: "{}"});
     let err = convert("autoscaling", "HorizontalPodAutoscaler", &obj, "v2").unwrap_err();
-    assert_eq!(err, "json: cannot unmarshal object into Go value of type []v1.MetricSpec");
+    assert_eq!(
+        err,
+        "json: cannot unmarshal object into Go value of type []v1.MetricSpec"
+    );
     obj["metadata"]["annotations"] = json!({METRIC_SPECS_ANNOTATION: ""});
     assert_eq!(
         convert("autoscaling", "HorizontalPodAutoscaler", &obj, "v2").unwrap_err(),
@@ -150,7 +158,11 @@ fn other_kinds_only_change_their_api_version() {
     let out = convert("apps", "Deployment", &obj, "v1").unwrap();
     assert_eq!(out, obj);
     // Garbage never panics.
-    for junk in [json!(null), json!([1]), json!({"apiVersion": "autoscaling/v1", "spec": 3, "status": "x"})] {
+    for junk in [
+        json!(null),
+        json!([1]),
+        json!({"apiVersion": "autoscaling/v1", "spec": 3, "status": "x"}),
+    ] {
         let _ = convert("autoscaling", "HorizontalPodAutoscaler", &junk, "v2");
         let _ = convert("autoscaling", "HorizontalPodAutoscaler", &junk, "v1");
     }
