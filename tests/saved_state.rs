@@ -414,6 +414,8 @@ fn fuzz_cluster(seed: u64, cases: usize) -> Vec<String> {
         if std::env::var("SAVED_STATE_DEBUG").is_ok() {
             eprintln!("seed {seed} case {case}: {}", done.join("; "));
         }
+        // Real time on purpose: the test measures how long a page would freeze.
+        #[allow(clippy::disallowed_methods)]
         let started = std::time::Instant::now();
         if let Err(p) = exercise(mutant, &objects) {
             failures.push(format!("seed {seed} case {case}: [{}] failed in {p}", done.join("; ")));
@@ -514,8 +516,10 @@ fn small_cluster() -> cluster::Cluster {
 #[test]
 fn mutated_shell_states_load_with_an_error_or_run_without_panicking() {
     quiet_panics();
-    let mut state = shell::ShellState::default();
-    state.history = vec!["kubectl get pods".into(), "echo hi".into()];
+    let mut state = shell::ShellState {
+        history: vec!["kubectl get pods".into(), "echo hi".into()],
+        ..Default::default()
+    };
     state.vars.insert("OLDPWD".into(), "/tmp".into());
     state.aliases.insert("kgp".into(), "kubectl get pods".into());
     let base = json!({
