@@ -96,6 +96,9 @@ fn load_state(path: &str) -> Result<Option<(Cluster, ShellState)>, String> {
     }
     let cluster = Cluster::restore(saved.get("cluster").cloned().unwrap_or(Value::Null))
         .map_err(|e| format!("state file {path}: {e}"))?;
+    if let Some(report) = cluster.restore_report() {
+        eprintln!("kubeplay: warning: state file {path}: {report}");
+    }
     let shell: ShellState = serde_json::from_value(saved.get("shell").cloned().unwrap_or(Value::Null))
         .map_err(|e| format!("state file {path}: the shell state is corrupt: {e}"))?;
     Ok(Some((cluster, shell)))

@@ -329,8 +329,21 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     r
 }
 
-/// Restores a mutant and uses it; `Err` names the stage that panicked and the panic.
-fn exercise(mutant: Value) -> Result<(), String> {
+/// What a mutation at a JSON pointer into a snapshot may make the restore drop: the stored
+/// objects whose report (`{prefix}/{key}: …`) starts with the returned text. The whole store
+/// and the server's resourceVersion (which every object's must not exceed) touch them all.
+fn stored_object(path: &str) -> Option<String> {
+    if path == "/apiserver/store" || path == "/apiserver/resource_version" {
+        return Some(String::new());
+    }
+    let rest = path.strip_prefix("/apiserver/store/")?;
+    let unescape = |s: &str| s.replace("~1", "/").replace("~0", "~");
+    Some(rest.split('/').take(2).map(unescape).collect::<Vec<_>>().join("/"))
+}
+
+/// Restores a mutant and uses it; `Err` names the stage that panicked and the panic, or an
+/// object the restore dropped though the mutation did not touch it.
+fn exercise(mutant: Value, mutated: &[String]) -> Result<(), String> {
     let restored = guarded(|| cluster::Cluster::restore(mutant)).map_err(|p| format!("restore: {p}"))?;
     let mut cluster = match restored {
         Ok(c) => c,
@@ -341,6 +354,12 @@ fn exercise(mutant: Value) -> Result<(), String> {
             return Ok(());
         }
     };
+    // A broken object is dropped and reported; nothing else is.
+    for d in cluster.dropped_on_restore() {
+        if !mutated.iter().any(|m| d.starts_with(m.as_str())) {
+            return Err(format!("restore dropped an object the mutation did not touch: {d}"));
+        }
+    }
     guarded(|| cluster.advance(sim::Duration::from_secs(120))).map_err(|p| format!("advance: {p}"))?;
     let mut sh = shell::Shell::new(cluster, Box::new(shell::MemoryFs::default()));
     for line in [
@@ -358,7 +377,8 @@ fn exercise(mutant: Value) -> Result<(), String> {
     Ok(())
 }
 
-/// Mutates the snapshot `cases` times from `seed`, collecting every panic.
+/// Mutates the snapshot `cases` times from `seed`, collecting every panic (and every object
+/// dropped though untouched).
 fn fuzz_cluster(seed: u64, cases: usize) -> Vec<String> {
     quiet_panics();
     let base = base_snapshot();
@@ -376,6 +396,7 @@ fn fuzz_cluster(seed: u64, cases: usize) -> Vec<String> {
     for case in 0..cases {
         let mut mutant = base.clone();
         let mut done = Vec::new();
+        let mut objects = Vec::new();
         for _ in 0..1 + rng.below(3) {
             let path = match rng.below(20) {
                 0..=7 => rng.pick(&t.components).clone(),
@@ -384,6 +405,7 @@ fn fuzz_cluster(seed: u64, cases: usize) -> Vec<String> {
                 14..=15 => rng.pick(&t.top).clone(),
                 _ => rng.pick(HOT).to_string(),
             };
+            objects.extend(stored_object(&path));
             done.push(mutate(&mut mutant, &path, &mut rng));
         }
         if only.is_some_and(|c| c != case) {
@@ -392,12 +414,11 @@ fn fuzz_cluster(seed: u64, cases: usize) -> Vec<String> {
         if std::env::var("SAVED_STATE_DEBUG").is_ok() {
             eprintln!("seed {seed} case {case}: {}", done.join("; "));
         }
+        // Real time on purpose: the test measures how long a page would freeze.
+        #[allow(clippy::disallowed_methods)]
         let started = std::time::Instant::now();
-        if let Err(p) = exercise(mutant) {
-            failures.push(format!(
-                "seed {seed} case {case}: [{}] panicked in {p}",
-                done.join("; ")
-            ));
+        if let Err(p) = exercise(mutant, &objects) {
+            failures.push(format!("seed {seed} case {case}: [{}] failed in {p}", done.join("; ")));
         }
         // A page that freezes is as dead as one that panicked.
         if started.elapsed() > std::time::Duration::from_secs(20) {
@@ -424,9 +445,12 @@ fn report(failures: Vec<String>) {
 const CASES: usize = 40;
 
 #[test]
-fn an_unchanged_snapshot_restores_and_the_checks_refuse_an_inconsistent_one() {
+fn an_unchanged_snapshot_restores_whole_and_an_inconsistent_object_is_dropped_and_reported() {
     let base = base_snapshot();
-    assert!(cluster::Cluster::restore(base.clone()).is_ok());
+    let whole = cluster::Cluster::restore(base.clone()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(whole.dropped_on_restore(), &[] as &[String]);
+    assert_eq!(whole.restore_report(), None);
+    // What concerns the whole save still refuses it.
     let mut older = base.clone();
     older["apiserver"]["resource_version"] = json!(3);
     let err = cluster::Cluster::restore(older)
@@ -434,27 +458,32 @@ fn an_unchanged_snapshot_restores_and_the_checks_refuse_an_inconsistent_one() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(err.contains("is newer than the resourceVersion 3"), "{err}");
+    // One broken object is dropped, named, and the rest of the cluster works.
     let mut newer = base.clone();
     newer["apiserver"]["store"]["/registry/services/specs"]["default/web"]["metadata"]["resourceVersion"] =
         json!("99999999");
-    let err = cluster::Cluster::restore(newer)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert!(
-        err.contains(
-            "/registry/services/specs/default/web: resourceVersion \"99999999\" is not a number up to the server's"
-        ),
-        "{err}"
+    newer["apiserver"]["store"]["/registry/deployments"]["default/web"]["spec"]["template"]["spec"]["bogus"] = json!(1);
+    let restored = cluster::Cluster::restore(newer).unwrap_or_else(|e| panic!("{e}"));
+    let rv = base["apiserver"]["resource_version"].clone();
+    assert_eq!(
+        restored.dropped_on_restore(),
+        &[
+            "/registry/deployments/default/web: Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.template.spec.bogus\"".to_string(),
+            format!("/registry/services/specs/default/web: resourceVersion \"99999999\" is not a number up to the server's {rv}"),
+        ]
     );
-    let mut unknown = base.clone();
-    unknown["apiserver"]["store"]["/registry/deployments"]["default/web"]["spec"]["template"]["spec"]["bogus"] =
-        json!(1);
-    let err = cluster::Cluster::restore(unknown)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert!(err.contains("/registry/deployments/default/web: Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.template.spec.bogus\""), "{err}");
+    assert_eq!(
+        restored.restore_report().unwrap_or_default().lines().next(),
+        Some("the saved cluster was restored without 2 objects that failed its checks:")
+    );
+    let mut sh = shell::Shell::new(restored, Box::new(shell::MemoryFs::default()));
+    let r = sh.run_line("kubectl get svc web");
+    assert_eq!(
+        r.output.combined(),
+        "Error from server (NotFound): services \"web\" not found\n"
+    );
+    let r = sh.run_line("kubectl get sts db -o name");
+    assert_eq!(r.output.combined(), "statefulset.apps/db\n");
 }
 
 #[test]
@@ -487,8 +516,10 @@ fn small_cluster() -> cluster::Cluster {
 #[test]
 fn mutated_shell_states_load_with_an_error_or_run_without_panicking() {
     quiet_panics();
-    let mut state = shell::ShellState::default();
-    state.history = vec!["kubectl get pods".into(), "echo hi".into()];
+    let mut state = shell::ShellState {
+        history: vec!["kubectl get pods".into(), "echo hi".into()],
+        ..Default::default()
+    };
     state.vars.insert("OLDPWD".into(), "/tmp".into());
     state.aliases.insert("kgp".into(), "kubectl get pods".into());
     let base = json!({

@@ -241,6 +241,9 @@ impl Component for App {
         let (shell, fs, prefs) = match saved {
             Some(saved) => match Cluster::restore(saved.cluster) {
                 Ok(cluster) => {
+                    if let Some(report) = cluster.restore_report() {
+                        notice = Some((true, format!("The saved playground: {report}")));
+                    }
                     let fs = Rc::new(RefCell::new(saved.fs));
                     let page_fs = PageFs {
                         files: fs.clone(),
@@ -582,7 +585,10 @@ impl App {
                 self.entries = Rc::new(Vec::new());
                 self.selected = None;
                 self.ensure_editor_file();
-                self.notice = Some((false, "Snapshot imported.".into()));
+                self.notice = Some(match self.shell.cluster().restore_report() {
+                    Some(report) => (true, format!("Snapshot imported: {report}")),
+                    None => (false, "Snapshot imported.".into()),
+                });
                 self.objects.reset();
                 self.refresh(true);
                 self.save();

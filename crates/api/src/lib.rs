@@ -5,6 +5,7 @@
 //!
 //! It holds no state and performs no I/O; the API server calls into it.
 
+pub mod conversion;
 pub mod defaults;
 pub mod discovery;
 pub mod schema;

@@ -35,6 +35,16 @@ impl Catalog {
         self.discovery.find_group_resource(group, plural)
     }
 
+    /// The version a built-in resource's objects are stored at, when its versions differ in
+    /// shape (autoscaling/v2 for HorizontalPodAutoscalers): the group's preferred version.
+    /// `None`: objects are stored as they come (one shape across versions).
+    pub(crate) fn storage_info(&self, info: &ResourceInfo) -> Option<&ResourceInfo> {
+        if !api::conversion::has_conversion(&info.group, &info.kind) {
+            return None;
+        }
+        self.discovery.find_group_resource(&info.group, &info.plural)
+    }
+
     /// Whether `group`/`plural` is served for a CRD.
     pub(crate) fn is_crd_resource(&self, group: &str, plural: &str) -> bool {
         self.discovery.crd_for(group, plural).is_some()
@@ -102,6 +112,11 @@ impl Catalog {
     pub(crate) fn api_resource_list_json(&self, group: &str, version: &str) -> Option<Value> {
         self.discovery.api_resource_list_json(group, version)
     }
+}
+
+/// `obj` converted to `version` of its kind (see `api::conversion`).
+pub(crate) fn convert(info: &ResourceInfo, obj: &Value, version: &str) -> Result<Value, String> {
+    api::conversion::convert(&info.group, &info.kind, obj, version)
 }
 
 /// Strict decoding check: `Err` carries upstream's full BadRequest message.

@@ -24,7 +24,10 @@
 //! `namespaces/finalize`, `certificatesigningrequests/approval`.
 //!
 //! Choices where the wire format leaves room (documented here once):
-//! - Objects are stored exactly as GET returns them (with `kind`/`apiVersion`). Items of a
+//! - Objects are stored as GET through their storage version returns them (with
+//!   `kind`/`apiVersion`); a kind whose versions differ in shape (HorizontalPodAutoscaler:
+//!   autoscaling/v2 stored, autoscaling/v1 served too) is converted on the way in and out
+//!   (`api::conversion`); other kinds only change `apiVersion`. Items of a
 //!   list of a built-in kind carry no `kind`/`apiVersion`, as a typed list (`PodList`) over
 //!   the wire has none; client-go's unstructured decoding fills them from the list's kind.
 //!   Items of custom resource lists keep them, as upstream's unstructured lists do.
@@ -267,11 +270,17 @@ impl ApiServer {
     }
 
     /// Checks a restored server's store: every object must be one this server could have
-    /// written (its schema, its key, a resourceVersion not newer than the server's). A
-    /// hand-edited save that fails gets a clear error instead of controllers that fight over an
-    /// object forever (an unknown field in a Deployment's template never matches its pruned
-    /// ReplicaSets).
-    pub fn check_restored(&self) -> Result<(), String> {
+    /// written (its schema, its key, a resourceVersion not newer than the server's). An
+    /// object that fails is dropped and named in the returned report (`{key}: {why}`),
+    /// instead of controllers that fight over it forever (an unknown field in a Deployment's
+    /// template never matches its pruned ReplicaSets); the rest of the cluster is kept.
+    /// `Err` is for what concerns the whole save: a resourceVersion out of range, a watch
+    /// floor above it.
+    ///
+    /// Objects a former build stored at another version of their kind (a v1
+    /// HorizontalPodAutoscaler) are migrated to the storage version first, as
+    /// kube-storage-version-migrator would.
+    pub fn check_restored(&mut self) -> Result<Vec<String>, String> {
         // etcd revisions are int64; past that the server could not count writes.
         if i64::try_from(self.resource_version).is_err() {
             return Err(format!("the resourceVersion {} is out of range", self.resource_version));
@@ -282,42 +291,75 @@ impl ApiServer {
                 self.watch.floor, self.resource_version
             ));
         }
-        for (prefix, objects) in &self.store {
-            for (key, obj) in objects {
-                let at = format!("{prefix}/{key}");
-                let text = |p: &str| obj.pointer(p).and_then(Value::as_str);
-                let (Some(api_version), Some(kind), Some(name)) =
-                    (text("/apiVersion"), text("/kind"), text("/metadata/name"))
-                else {
-                    return Err(format!("{at}: no apiVersion, kind or metadata.name"));
-                };
-                let expected_key = match text("/metadata/namespace") {
-                    Some(ns) if key.contains('/') => format!("{ns}/{name}"),
-                    _ => name.to_string(),
-                };
-                if *key != expected_key {
-                    return Err(format!("{at}: the object is named {expected_key:?}"));
+        let mut dropped = Vec::new();
+        let mut store = std::mem::take(&mut self.store);
+        for (prefix, objects) in &mut store {
+            objects.retain(|key, obj| {
+                self.migrate_stored(obj);
+                match self.check_stored(key, obj) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        dropped.push(format!("{prefix}/{key}: {e}"));
+                        false
+                    }
                 }
-                let rv = text("/metadata/resourceVersion").and_then(|rv| rv.parse::<u64>().ok());
-                if !rv.is_some_and(|rv| rv <= self.resource_version) {
-                    return Err(format!(
-                        "{at}: resourceVersion {} is not a number up to the server's {}",
-                        obj.pointer("/metadata/resourceVersion").unwrap_or(&Value::Null),
-                        self.resource_version
-                    ));
-                }
-                let gvk = apimachinery::GroupVersionKind::from_api_version(api_version, kind);
-                compat::schema_check(&gvk, obj, true).map_err(|e| format!("{at}: {e}"))?;
-                // Stored objects are defaulted: one whose defaults are missing (a probe period
-                // of 0) was never written by this server.
-                let mut defaulted = obj.clone();
-                compat::apply_defaults(&gvk, &mut defaulted);
-                if defaulted != *obj {
-                    return Err(format!(
-                        "{at}: the object differs from its defaulted form (the API server stores objects defaulted)"
-                    ));
-                }
-            }
+            });
+        }
+        self.store = store;
+        Ok(dropped)
+    }
+
+    /// Converts an object stored at a version other than its resource's storage version.
+    fn migrate_stored(&self, obj: &mut Value) {
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let gv = apimachinery::GroupVersion::parse(text("/apiVersion"));
+        let Some(info) = self
+            .catalog
+            .all()
+            .iter()
+            .find(|r| r.group == gv.group && r.version == gv.version && r.kind == text("/kind"))
+        else {
+            return;
+        };
+        let Some(storage) = self.catalog.storage_info(info).filter(|s| s.version != info.version) else {
+            return;
+        };
+        if let Ok(mut converted) = compat::convert(info, obj, &storage.version) {
+            compat::apply_defaults(&storage.gvk(), &mut converted);
+            *obj = converted;
+        }
+    }
+
+    /// Whether a stored object is one this server could have written under `key`.
+    fn check_stored(&self, key: &str, obj: &Value) -> Result<(), String> {
+        let text = |p: &str| obj.pointer(p).and_then(Value::as_str);
+        let (Some(api_version), Some(kind), Some(name)) = (text("/apiVersion"), text("/kind"), text("/metadata/name"))
+        else {
+            return Err("no apiVersion, kind or metadata.name".into());
+        };
+        let expected_key = match text("/metadata/namespace") {
+            Some(ns) if key.contains('/') => format!("{ns}/{name}"),
+            _ => name.to_string(),
+        };
+        if key != expected_key {
+            return Err(format!("the object is named {expected_key:?}"));
+        }
+        let rv = text("/metadata/resourceVersion").and_then(|rv| rv.parse::<u64>().ok());
+        if rv.is_none_or(|rv| rv > self.resource_version) {
+            return Err(format!(
+                "resourceVersion {} is not a number up to the server's {}",
+                obj.pointer("/metadata/resourceVersion").unwrap_or(&Value::Null),
+                self.resource_version
+            ));
+        }
+        let gvk = apimachinery::GroupVersionKind::from_api_version(api_version, kind);
+        compat::schema_check(&gvk, obj, true)?;
+        // Stored objects are defaulted: one whose defaults are missing (a probe period of 0)
+        // was never written by this server.
+        let mut defaulted = obj.clone();
+        compat::apply_defaults(&gvk, &mut defaulted);
+        if defaulted != *obj {
+            return Err("the object differs from its defaulted form (the API server stores objects defaulted)".into());
         }
         Ok(())
     }
@@ -600,8 +642,13 @@ impl ApiServer {
 
     /// The object as served through `info`'s version.
     pub(crate) fn served(&self, info: &ResourceInfo, obj: &Value) -> Value {
-        let mut out = obj.clone();
         let api_version = info.api_version();
+        let mut out = match self.catalog.storage_info(info) {
+            Some(_) if obj.get("apiVersion").and_then(Value::as_str) != Some(api_version.as_str()) => {
+                compat::convert(info, obj, &info.version).unwrap_or_else(|_| obj.clone())
+            }
+            _ => obj.clone(),
+        };
         if let Some(m) = out.as_object_mut() {
             if m.get("apiVersion").and_then(Value::as_str) != Some(api_version.as_str()) {
                 m.insert("apiVersion".into(), Value::String(api_version));
@@ -611,6 +658,29 @@ impl ApiServer {
             }
         }
         out
+    }
+
+    /// A request body, decoded and defaulted at the request's version, converted to the
+    /// version its resource is stored at; with the target at that version (strategies,
+    /// defaulting and validation work on the stored form, as upstream's on the internal one).
+    pub(crate) fn to_storage(&self, t: &Target, obj: Value) -> Result<(Target, Value), ApiError> {
+        let Some(storage) = self
+            .catalog
+            .storage_info(&t.info)
+            .filter(|s| s.version != t.info.version)
+        else {
+            return Ok((t.clone(), obj));
+        };
+        let converted = compat::convert(&t.info, &obj, &storage.version).map_err(|e| {
+            let kind = &t.info.kind;
+            ApiError::bad_request(format!(
+                "{kind} in version \"{}\" cannot be handled as a {kind}: {e}",
+                t.info.version
+            ))
+        })?;
+        let mut target = t.clone();
+        target.info = storage.clone();
+        Ok((target, converted))
     }
 
     pub(crate) fn existing(&self, t: &Target) -> Result<(String, String, Value), ApiError> {

@@ -312,6 +312,9 @@ impl ApiServer {
             ));
         }
         self.schema_and_defaults(t, &mut obj, strict)?;
+        let served_info = t.info.clone();
+        let (storage_target, converted) = self.to_storage(t, obj)?;
+        let (t, mut obj) = (&storage_target, converted);
 
         // Admission.
         let name0 = meta_str(&obj, "name").to_string();
@@ -392,13 +395,13 @@ impl ApiServer {
             self.establish_crd(ctx, &mut obj, dry_run)?;
         }
         if dry_run {
-            return Ok(obj);
+            return Ok(self.served(&served_info, &obj));
         }
         let stored = self.commit_create(&prefix, key, obj);
         if self.has_quotas(&ns) {
             self.sync_resource_quotas(Some(&ns));
         }
-        Ok(self.served(&t.info, &stored))
+        Ok(self.served(&served_info, &stored))
     }
 
     fn establish_crd(&mut self, ctx: &SimContext, crd: &mut Value, dry_run: bool) -> Result<(), ApiError> {
@@ -514,6 +517,9 @@ impl ApiServer {
             return Err(ApiError::conflict(&t.gr(), &url_name, OPTIMISTIC_LOCK));
         }
         self.schema_and_defaults(t, &mut new, strict)?;
+        let served_info = t.info.clone();
+        let (storage_target, mut new) = self.to_storage(t, new)?;
+        let t = &storage_target;
 
         let mut new = match t.sub.as_deref() {
             Some("status") => strategy::prepare_for_status_update(&t.info, &old, &new),
@@ -604,18 +610,18 @@ impl ApiServer {
             self.allocate_service(ctx, &key, &mut new, Some(&old), dry_run)?;
         }
         if new == old {
-            return Ok(self.served(&t.info, &old));
+            return Ok(self.served(&served_info, &old));
         }
         if self.should_delete_during_update(&t.info, &old, &new) {
             if dry_run {
-                return Ok(self.served(&t.info, &new));
+                return Ok(self.served(&served_info, &new));
             }
             let gone = self.commit_delete(&prefix, &key).unwrap_or(new);
             self.after_delete(&t.info, &gone);
-            return Ok(self.served(&t.info, &gone));
+            return Ok(self.served(&served_info, &gone));
         }
         if dry_run {
-            return Ok(self.served(&t.info, &new));
+            return Ok(self.served(&served_info, &new));
         }
         let is_crd = t.info.plural == "customresourcedefinitions" && t.info.group == "apiextensions.k8s.io";
         if is_crd && t.sub.is_none() {
@@ -626,7 +632,7 @@ impl ApiServer {
         if self.has_quotas(&ns) {
             self.sync_resource_quotas(Some(&ns));
         }
-        Ok(self.served(&t.info, &stored))
+        Ok(self.served(&served_info, &stored))
     }
 
     /// An object being deleted goes once its last finalizer is removed (and, for graceful

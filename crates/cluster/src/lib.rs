@@ -85,6 +85,9 @@ pub struct Cluster {
     /// cannot expire now), and the scan is the cost of every settle round otherwise.
     #[serde(skip)]
     events_expired_at: Option<SimTime>,
+    /// The stored objects [`Cluster::restore`] dropped because they failed its checks.
+    #[serde(skip)]
+    dropped_on_restore: Vec<String>,
 }
 
 /// Why a saved cluster could not be restored.
@@ -136,6 +139,7 @@ impl Cluster {
             components,
             component_rng,
             events_expired_at: None,
+            dropped_on_restore: Vec::new(),
         };
         cluster.bootstrap();
         cluster.advance(SETUP_TIME);
@@ -233,11 +237,13 @@ impl Cluster {
         v
     }
 
-    /// Restores a cluster saved by [`Cluster::snapshot`].
+    /// Restores a cluster saved by [`Cluster::snapshot`]. A save that is broken as a whole
+    /// (format version, shape, clock, resourceVersion) is refused; a stored object that fails
+    /// the checks is dropped and the rest kept: [`Cluster::dropped_on_restore`] names it.
     pub fn restore(saved: Value) -> Result<Self, RestoreError> {
         check_snapshot_version(&saved)?;
         // The error names where the save is broken (`components[3].Kubelet.ip_cursor: …`).
-        let cluster: Cluster = serde_path_to_error::deserialize(saved).map_err(|e| {
+        let mut cluster: Cluster = serde_path_to_error::deserialize(saved).map_err(|e| {
             let at = e.path().to_string();
             RestoreError::Corrupt(format!("{at}: {}", e.into_inner()))
         })?;
@@ -249,8 +255,34 @@ impl Cluster {
                 "the clock ({now} ms since 1970) is not between 1970 and 9000"
             )));
         }
-        cluster.apiserver.check_restored().map_err(RestoreError::Corrupt)?;
+        cluster.dropped_on_restore = cluster.apiserver.check_restored().map_err(RestoreError::Corrupt)?;
         Ok(cluster)
+    }
+
+    /// The objects the restore that built this cluster dropped, each as
+    /// `{storage key}: {why}`; empty for a cluster restored whole (or never restored). Front
+    /// ends show them: the learner should know what is gone.
+    pub fn dropped_on_restore(&self) -> &[String] {
+        &self.dropped_on_restore
+    }
+
+    /// [`Cluster::dropped_on_restore`] as the front ends print it; `None` when nothing was
+    /// dropped.
+    pub fn restore_report(&self) -> Option<String> {
+        let dropped = &self.dropped_on_restore;
+        if dropped.is_empty() {
+            return None;
+        }
+        let what = if dropped.len() == 1 { "object" } else { "objects" };
+        let mut text = format!(
+            "the saved cluster was restored without {} {what} that failed its checks:",
+            dropped.len()
+        );
+        for d in dropped {
+            text.push_str("\n  ");
+            text.push_str(d);
+        }
+        Some(text)
     }
 
     /// Restores a snapshot this build took of itself (the page's built-in default cluster, see
