@@ -151,6 +151,12 @@ pub fn decode_stream(text: &str) -> Result<Vec<Value>, DecodeError> {
     }
 }
 
+/// The non-null documents read before any syntax error (as JSON values, unflattened), in
+/// order: what kubectl's stream visitor validates one by one before it decodes each.
+pub fn decode_stream_prefix(text: &str) -> Vec<Value> {
+    decode_stream_docs(text).docs.into_iter().map(|d| d.value).collect()
+}
+
 fn decode_stream_docs(text: &str) -> Stream {
     // util/yaml.GuessJSONStream: JSON when the first non-space character is `{`
     if text.trim_start().starts_with('{') {
