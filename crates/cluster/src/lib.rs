@@ -85,6 +85,9 @@ pub struct Cluster {
     /// cannot expire now), and the scan is the cost of every settle round otherwise.
     #[serde(skip)]
     events_expired_at: Option<SimTime>,
+    /// The API server's warnings for the last request from outside.
+    #[serde(skip)]
+    warnings: Vec<String>,
 }
 
 /// Why a saved cluster could not be restored.
@@ -136,6 +139,7 @@ impl Cluster {
             components,
             component_rng,
             events_expired_at: None,
+            warnings: Vec::new(),
         };
         cluster.bootstrap();
         cluster.advance(SETUP_TIME);
@@ -459,6 +463,7 @@ impl ApiClient for Cluster {
     /// A request from outside (kubectl). A write lets the components react at once, as they
     /// would within milliseconds in a real cluster; no virtual time passes.
     fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        self.warnings.clear();
         if req.method == Method::Get {
             let segs: Vec<&str> = req.path.trim_end_matches('/').split('/').collect();
             if let ["", "api", "v1", "namespaces", ns, "pods", pod, "log"] = segs.as_slice() {
@@ -473,9 +478,14 @@ impl ApiClient for Cluster {
         }
         let mutating = req.method != Method::Get;
         let result = self.call(req);
+        self.warnings = self.apiserver.take_warnings();
         if mutating {
             self.settle();
         }
         result
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 }
