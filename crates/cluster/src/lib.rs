@@ -283,6 +283,27 @@ impl Cluster {
         for pc in priority_classes() {
             create(self, &mut failures, "/apis/scheduling.k8s.io/v1/priorityclasses", pc);
         }
+        const APF: &str = "/apis/flowcontrol.apiserver.k8s.io/v1";
+        for pl in apf::priority_level_configurations() {
+            create(self, &mut failures, &format!("{APF}/prioritylevelconfigurations"), pl);
+        }
+        for fs in apf::flow_schemas() {
+            // The APF config controller then marks each schema's level as found.
+            let written = self
+                .call(ApiRequest::post(format!("{APF}/flowschemas"), fs))
+                .and_then(|mut fs| {
+                    let created = fs
+                        .pointer("/metadata/creationTimestamp")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    fs["status"] = apf::flow_schema_status(&fs, created);
+                    let name = fs.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+                    self.call(ApiRequest::put(format!("{APF}/flowschemas/{name}/status"), fs.clone()))
+                });
+            if let Err(e) = written {
+                failures.push(format!("{APF}/flowschemas: {e}"));
+            }
+        }
         for spec in default_nodes() {
             if let Err(e) = self.register_node(&spec) {
                 failures.push(e);
