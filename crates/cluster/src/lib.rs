@@ -309,6 +309,9 @@ impl Cluster {
                 failures.push(e);
             }
         }
+        // The kubelets report their nodes' capacity before kubeadm creates the add-ons, as a
+        // registering kubelet does: the scheduler never sees a node without allocatable.
+        self.settle();
         create(
             self,
             &mut failures,
