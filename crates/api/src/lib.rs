@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod schema;
 pub mod strategic_merge;
 pub mod validation;
+pub mod warnings;
 
 pub use discovery::{replacement_for, CrdRecord, Discovery, ResourceInfo, Scope, SubresourceInfo};
 pub use schema::SchemaError;

@@ -151,6 +151,12 @@ pub fn decode_stream(text: &str) -> Result<Vec<Value>, DecodeError> {
     }
 }
 
+/// The non-null documents read before any syntax error (as JSON values, unflattened), in
+/// order: what kubectl's stream visitor validates one by one before it decodes each.
+pub fn decode_stream_prefix(text: &str) -> Vec<Value> {
+    decode_stream_docs(text).docs.into_iter().map(|d| d.value).collect()
+}
+
 fn decode_stream_docs(text: &str) -> Stream {
     // util/yaml.GuessJSONStream: JSON when the first non-space character is `{`
     if text.trim_start().starts_with('{') {
@@ -329,20 +335,62 @@ const UNSUPPORTED: &str = "\u{0}kubeplay:unsupported:";
 
 /// One YAML document; `None` when it holds nothing (empty or comments only).
 pub fn decode_yaml_document(doc: &str) -> Result<Option<Value>, DecodeError> {
+    // go-yaml's double-quoted escapes differ from libyaml's in two: it refuses `\/` and
+    // accepts `\'`. A `\/` becomes an escape neither knows (so only inside double quotes it
+    // fails, where go-yaml fails too), and the parser itself locates each `\'` it refuses.
+    let slash = ['\u{E000}', '\u{F8FF}', '\u{FDD0}']
+        .into_iter()
+        .find(|c| !doc.contains(*c));
+    let mut text = match slash {
+        Some(c) => doc.replace("\\/", &format!("\\{c}")),
+        None => doc.to_string(),
+    };
+    loop {
+        match parse_yaml_document(&text) {
+            Err((_, Some(at))) if text.get(at..).is_some_and(|t| t.starts_with("\\'")) => {
+                text.replace_range(at..at + 1, "");
+            }
+            Err((e, _)) => return Err(DecodeError::Syntax(yaml_error(&e, &text))),
+            Ok(v) => {
+                return Ok(match (v, slash) {
+                    (Some(v), Some(c)) => Some(restore_char(v, c, '/')),
+                    (v, _) => v,
+                })
+            }
+        }
+    }
+}
+
+/// One YAML document as read by serde_yaml, or its error and the byte index it points at.
+fn parse_yaml_document(doc: &str) -> Result<Option<Value>, (serde_yaml::Error, Option<usize>)> {
     // go-yaml's Unmarshal reads only the first document of its input (e.g. text after a
     // `...` end marker is ignored)
     let Some(de) = serde_yaml::Deserializer::from_str(doc).next() else {
         return Ok(None);
     };
     let plain = PlainScalars::scan(doc);
-    let v = match (JsonSeed { plain: &plain }).deserialize(de) {
-        Ok(v) => v,
-        Err(e) => return Err(DecodeError::Syntax(yaml_error(&e, doc))),
-    };
+    let v = (JsonSeed { plain: &plain }).deserialize(de).map_err(|e| {
+        let at = e.location().map(|l| l.index());
+        (e, at)
+    })?;
     if v.is_null() {
         return Ok(None);
     }
     Ok(Some(normalize_numbers(v)))
+}
+
+/// Replaces a placeholder character in every string and key of `v`.
+fn restore_char(v: Value, from: char, to: char) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace(from, &to.to_string())),
+        Value::Array(a) => Value::Array(a.into_iter().map(|x| restore_char(x, from, to)).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, x)| (k.replace(from, &to.to_string()), restore_char(x, from, to)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 const PARSER_PROBLEMS: [&str; 11] = [
@@ -1273,6 +1321,35 @@ mod tests {
     }
 
     // Each expected text is real kubectl v1.37.1 output of `kubectl label --local -f <input> zz=1 -o yaml`.
+    // go-yaml v2's double-quoted escapes (scannerc.go): `\'` is one, `\/` is not; quotes in
+    // other scalar styles are literal. Error texts recorded from kubectl v1.37.1.
+    #[test]
+    fn double_quoted_escapes_follow_go_yaml() {
+        let unknown = "error converting YAML to JSON: yaml: line 2: found unknown escape character";
+        for (input, want) in [
+            ("a: \"it\\'s\"\n", Ok(json!({"a": "it's"}))),
+            (
+                "a: \"é \\'x\\' \\x27\"\nb: \"\\'\"\n",
+                Ok(json!({"a": "é 'x' '", "b": "'"})),
+            ),
+            ("a: 'single \\' \n", Ok(json!({"a": "single \\"}))),
+            (
+                "a: |\n  echo \"it\\'s \\/\"\n",
+                Ok(json!({"a": "echo \"it\\'s \\/\"\n"})),
+            ),
+            ("a: plain \\/ and \\'\n", Ok(json!({"a": "plain \\/ and \\'"}))),
+            ("a: \"\\\\/\"\n", Ok(json!({"a": "\\/"}))),
+            ("x: 1\na: \"\\/\"\n", Err(unknown)),
+            ("x: 1\na: \"\\q\"\n", Err(unknown)),
+        ] {
+            let got = decode_yaml_document(input).map(|v| v.unwrap_or(Value::Null));
+            match want {
+                Ok(v) => assert_eq!(got, Ok(v), "{input}"),
+                Err(msg) => assert_eq!(got, Err(DecodeError::Syntax(msg.to_string())), "{input}"),
+            }
+        }
+    }
+
     #[test]
     fn yaml_documents_read_like_kubectl() {
         for (input, want) in [

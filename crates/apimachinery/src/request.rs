@@ -136,6 +136,11 @@ fn encode_query(s: &str) -> String {
 /// deletes that return one); a failure is the Status as an [`ApiError`].
 pub trait ApiClient {
     fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError>;
+    /// The `Warning:` headers of the last response (deprecated APIs, questionable specs), in
+    /// the order the server sent them; taking them empties the list.
+    fn take_warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

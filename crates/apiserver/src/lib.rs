@@ -136,6 +136,10 @@ pub struct ApiServer {
     /// Key id of the (simulated) service-account token signing key, drawn on first use.
     #[serde(default)]
     token_key_id: Option<String>,
+    /// The `Warning:` headers of the request being handled (not saved: they belong to one
+    /// response).
+    #[serde(skip)]
+    warnings: Vec<String>,
 }
 
 impl Default for ApiServer {
@@ -253,6 +257,19 @@ impl ApiServer {
             cluster_ips: BTreeMap::new(),
             node_ports: BTreeMap::new(),
             token_key_id: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The warnings of the last request handled, in the order the server added them.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// warning.AddWarning: one header per distinct text.
+    pub(crate) fn add_warning(&mut self, text: String) {
+        if !self.warnings.contains(&text) {
+            self.warnings.push(text);
         }
     }
 
@@ -366,6 +383,7 @@ impl ApiServer {
 
     /// Answers one request.
     pub fn handle(&mut self, ctx: &mut SimContext, req: ApiRequest) -> Result<Value, ApiError> {
+        self.warnings.clear();
         let route = self.route(&req.path)?;
         let target = match route {
             Route::Version => return self.only_get(&req, version_info()),
@@ -385,6 +403,9 @@ impl ApiServer {
             }
             Route::Resource(t) => *t,
         };
+        if let Some(w) = api::warnings::deprecated_api(&target.info.group, &target.info.version, &target.info.plural) {
+            self.add_warning(w.to_string());
+        }
         // Across all namespaces a namespaced resource can only be listed or watched.
         if target.info.namespaced() && target.namespace.is_none() && req.method != Method::Get {
             return Err(method_not_allowed());

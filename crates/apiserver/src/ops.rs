@@ -388,6 +388,9 @@ impl ApiServer {
         if self.stored(&prefix, &key).is_some() {
             return Err(ApiError::already_exists(&t.gr(), &name));
         }
+        for w in api::warnings::on_write(&t.info.group, &t.info.kind, &obj, None) {
+            self.add_warning(w);
+        }
         if t.info.group.is_empty() && t.info.plural == "services" {
             self.allocate_service(ctx, &key, &mut obj, None, dry_run)?;
         }
@@ -605,6 +608,11 @@ impl ApiServer {
         };
         if !errs.is_empty() {
             return Err(ApiError::invalid(&t.info.group, &t.info.kind, &url_name, &errs));
+        }
+        if t.sub.is_none() {
+            for w in api::warnings::on_write(&t.info.group, &t.info.kind, &new, Some(&old)) {
+                self.add_warning(w);
+            }
         }
         if t.info.group.is_empty() && t.info.plural == "services" && t.sub.is_none() {
             self.allocate_service(ctx, &key, &mut new, Some(&old), dry_run)?;

@@ -60,6 +60,62 @@ fn invalid(name: &str, errs: Vec<FieldError>) -> ApiError {
     ApiError::invalid("", "Service", name, &errs)
 }
 
+/// initIPFamilyFields' checks against this IPv4 single-stack cluster: what a Service may not
+/// ask for (headless services without a selector are exempt, as upstream special-cases them).
+fn single_stack_errors(spec: &serde_json::Map<String, Value>, headless: bool) -> Vec<FieldError> {
+    let selectorless = spec
+        .get("selector")
+        .and_then(Value::as_object)
+        .is_none_or(|m| m.is_empty());
+    if headless && selectorless {
+        return Vec::new();
+    }
+    let families: Vec<&str> = spec
+        .get("ipFamilies")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let ips = spec.get("clusterIPs").and_then(Value::as_array).map_or(0, Vec::len);
+    // Without a policy the server infers RequireDualStack from two families or IPs.
+    let policy = match spec.get("ipFamilyPolicy").and_then(Value::as_str) {
+        Some(p) => p,
+        None if families.len() == 2 || ips == 2 => "RequireDualStack",
+        None => "SingleStack",
+    };
+    let mut errs = Vec::new();
+    if policy == "SingleStack" {
+        for (n, what) in [(ips, "cluster IPs"), (families.len(), "IP families")] {
+            if n == 2 {
+                errs.push(FieldError::invalid_str(
+                    "spec.ipFamilyPolicy",
+                    policy,
+                    format!("must be 'RequireDualStack' or 'PreferDualStack' when multiple {what} are specified"),
+                ));
+            }
+        }
+        if !errs.is_empty() {
+            return errs;
+        }
+    }
+    if policy == "RequireDualStack" {
+        errs.push(FieldError::invalid_str(
+            "spec.ipFamilyPolicy",
+            policy,
+            "this cluster is not configured for dual-stack services",
+        ));
+    }
+    for (ix, family) in families.iter().enumerate() {
+        if *family != "IPv4" {
+            errs.push(FieldError::invalid_str(
+                format!("spec.ipFamilies[{ix}]"),
+                family,
+                "not configured on this cluster",
+            ));
+        }
+    }
+    errs
+}
+
 impl ApiServer {
     fn ip_taken_by_other(&self, ip: u32, owner: &str) -> bool {
         self.cluster_ips.get(&ip).is_some_and(|o| o != owner)
@@ -142,6 +198,10 @@ impl ApiServer {
                 }
             }
             let spec = child_map(svc, "spec");
+            let errs = single_stack_errors(spec, requested == "None");
+            if !errs.is_empty() {
+                return Err(invalid(&name, errs));
+            }
             if requested == "None" {
                 spec.insert("clusterIP".into(), json!("None"));
                 spec.insert("clusterIPs".into(), json!(["None"]));
@@ -481,6 +541,45 @@ pub(crate) fn drop_type_dependent_fields(old: &Value, new: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_stack_cluster_refuses_ipv6_and_dual_stack() {
+        let errs = |spec: Value, headless: bool| -> Vec<String> {
+            single_stack_errors(spec.as_object().unwrap(), headless)
+                .iter()
+                .map(|e| e.to_string())
+                .collect()
+        };
+        let sel = json!({"app": "web"});
+        assert!(errs(
+            json!({"selector": sel, "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack"}),
+            false
+        )
+        .is_empty());
+        assert!(errs(json!({"selector": sel, "ipFamilyPolicy": "PreferDualStack"}), false).is_empty());
+        assert_eq!(
+            errs(json!({"selector": sel, "ipFamilies": ["IPv6"]}), false),
+            ["spec.ipFamilies[0]: Invalid value: \"IPv6\": not configured on this cluster"]
+        );
+        assert_eq!(
+            errs(json!({"selector": sel, "ipFamilyPolicy": "RequireDualStack"}), false),
+            ["spec.ipFamilyPolicy: Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services"]
+        );
+        // Two families and no policy: RequireDualStack is inferred.
+        assert_eq!(
+            errs(json!({"selector": sel, "ipFamilies": ["IPv4", "IPv6"]}), false),
+            [
+                "spec.ipFamilyPolicy: Invalid value: \"RequireDualStack\": this cluster is not configured for dual-stack services",
+                "spec.ipFamilies[1]: Invalid value: \"IPv6\": not configured on this cluster"
+            ]
+        );
+        assert_eq!(
+            errs(json!({"selector": sel, "ipFamilies": ["IPv4", "IPv6"], "ipFamilyPolicy": "SingleStack"}), false),
+            ["spec.ipFamilyPolicy: Invalid value: \"SingleStack\": must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"]
+        );
+        // Headless without a selector is special-cased upstream.
+        assert!(errs(json!({"ipFamilyPolicy": "RequireDualStack"}), true).is_empty());
+    }
 
     #[test]
     fn ipv4_parsing_rejects_garbage_and_round_trips() {

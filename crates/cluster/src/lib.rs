@@ -88,6 +88,9 @@ pub struct Cluster {
     /// The stored objects [`Cluster::restore`] dropped because they failed its checks.
     #[serde(skip)]
     dropped_on_restore: Vec<String>,
+    /// The API server's warnings for the last request from outside.
+    #[serde(skip)]
+    warnings: Vec<String>,
 }
 
 /// Why a saved cluster could not be restored.
@@ -140,6 +143,7 @@ impl Cluster {
             component_rng,
             events_expired_at: None,
             dropped_on_restore: Vec::new(),
+            warnings: Vec::new(),
         };
         cluster.bootstrap();
         cluster.advance(SETUP_TIME);
@@ -311,11 +315,35 @@ impl Cluster {
         for pc in priority_classes() {
             create(self, &mut failures, "/apis/scheduling.k8s.io/v1/priorityclasses", pc);
         }
+        const APF: &str = "/apis/flowcontrol.apiserver.k8s.io/v1";
+        for pl in apf::priority_level_configurations() {
+            create(self, &mut failures, &format!("{APF}/prioritylevelconfigurations"), pl);
+        }
+        for fs in apf::flow_schemas() {
+            // The APF config controller then marks each schema's level as found.
+            let written = self
+                .call(ApiRequest::post(format!("{APF}/flowschemas"), fs))
+                .and_then(|mut fs| {
+                    let created = fs
+                        .pointer("/metadata/creationTimestamp")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    fs["status"] = apf::flow_schema_status(&fs, created);
+                    let name = fs.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+                    self.call(ApiRequest::put(format!("{APF}/flowschemas/{name}/status"), fs.clone()))
+                });
+            if let Err(e) = written {
+                failures.push(format!("{APF}/flowschemas: {e}"));
+            }
+        }
         for spec in default_nodes() {
             if let Err(e) = self.register_node(&spec) {
                 failures.push(e);
             }
         }
+        // The kubelets report their nodes' capacity before kubeadm creates the add-ons, as a
+        // registering kubelet does: the scheduler never sees a node without allocatable.
+        self.settle();
         create(
             self,
             &mut failures,
@@ -491,6 +519,7 @@ impl ApiClient for Cluster {
     /// A request from outside (kubectl). A write lets the components react at once, as they
     /// would within milliseconds in a real cluster; no virtual time passes.
     fn request(&mut self, req: ApiRequest) -> Result<Value, ApiError> {
+        self.warnings.clear();
         if req.method == Method::Get {
             let segs: Vec<&str> = req.path.trim_end_matches('/').split('/').collect();
             if let ["", "api", "v1", "namespaces", ns, "pods", pod, "log"] = segs.as_slice() {
@@ -505,9 +534,14 @@ impl ApiClient for Cluster {
         }
         let mutating = req.method != Method::Get;
         let result = self.call(req);
+        self.warnings = self.apiserver.take_warnings();
         if mutating {
             self.settle();
         }
         result
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 }

@@ -30,6 +30,8 @@ pub struct Ctx<'a> {
     /// `--validate` is not false/ignore (client-side checks such as "kind not set").
     pub validate: bool,
     mapper: Option<RestMapper>,
+    /// Server warnings already printed (kubectl's warning writer deduplicates).
+    warned: std::collections::BTreeSet<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -69,6 +71,17 @@ impl<'a> Ctx<'a> {
                 "false" | "ignore"
             ),
             mapper: None,
+            warned: Default::default(),
+        }
+    }
+
+    /// Prints the server's `Warning:` headers of the last response on stderr, each text once
+    /// per invocation (rest.WarningWriter with Deduplicate).
+    pub fn flush_warnings(&mut self) {
+        for w in self.client.take_warnings() {
+            if self.warned.insert(w.clone()) {
+                self.out.stderr(format!("Warning: {w}\n"));
+            }
         }
     }
 
@@ -119,6 +132,7 @@ impl<'a> Ctx<'a> {
             };
             self.out.stderr(line);
         }
+        self.flush_warnings();
         result
     }
 

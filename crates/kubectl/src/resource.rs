@@ -194,16 +194,20 @@ fn is_not_exist(e: &str) -> bool {
 }
 
 /// Decodes one source into objects (multi-document YAML or JSON, Lists flattened).
-/// With validation on, a missing kind is reported the way kubectl's schema validation does.
+/// With validation on, each document is first checked the way kubectl's schema validation
+/// does before it needs the server's OpenAPI (apiVersion and kind set and strings).
 pub fn decode_source(source: &str, text: &str, validate: bool) -> CmdResult<Vec<FileObject>> {
-    let docs = apimachinery::decode::decode_documents(text).map_err(|e| {
-        if validate && e.message().starts_with("Object 'Kind' is missing") {
-            return CmdError::msg(format!(
-                "error validating \"{source}\": error validating data: kind not set; if you choose to ignore these errors, turn validation off with --validate=false"
-            ));
+    if validate {
+        for doc in apimachinery::decode::decode_stream_prefix(text) {
+            if let Some(e) = validation_error(&doc) {
+                return Err(CmdError::msg(format!(
+                    "error validating {}: error validating data: {e}; if you choose to ignore these errors, turn validation off with --validate=false",
+                    apimachinery::errors::go_quote(source)
+                )));
+            }
         }
-        CmdError::msg(e.kubectl_message(source))
-    })?;
+    }
+    let docs = apimachinery::decode::decode_documents(text).map_err(|e| CmdError::msg(e.kubectl_message(source)))?;
     Ok(docs
         .into_iter()
         .map(|object| FileObject {
@@ -213,18 +217,62 @@ pub fn decode_source(source: &str, text: &str, validate: bool) -> CmdResult<Vec<
         .collect())
 }
 
-/// Maps a decoded object to its resource, or kubectl's "resource mapping not found" error
-/// followed by our hint naming the apiVersion to use instead.
+/// kubectl's SchemaValidation before its OpenAPI lookup: getObjectKind for the document, or
+/// for each item of a `v1` `List`; errors joined as utilerrors.Aggregate prints them.
+fn validation_error(doc: &Value) -> Option<String> {
+    let mut errors = object_kind_errors(doc);
+    let is_list = errors.is_empty()
+        && doc.get("apiVersion").and_then(Value::as_str) == Some("v1")
+        && doc.get("kind").and_then(Value::as_str) == Some("List");
+    if is_list {
+        match doc.get("items") {
+            Some(Value::Array(items)) => items.iter().for_each(|i| errors.extend(object_kind_errors(i))),
+            _ => errors.push("invalid object to validate".to_string()),
+        }
+    }
+    match errors.len() {
+        0 => None,
+        1 => errors.pop(),
+        _ => Some(format!("[{}]", errors.join(", "))),
+    }
+}
+
+/// getObjectKind's checks of apiVersion and kind.
+fn object_kind_errors(obj: &Value) -> Vec<String> {
+    let Some(fields) = obj.as_object() else {
+        return vec!["invalid object to validate".to_string()];
+    };
+    let mut errors = Vec::new();
+    match fields.get("apiVersion") {
+        None | Some(Value::Null) => errors.push("apiVersion not set".to_string()),
+        Some(Value::String(v)) => {
+            if let Err(e) = parse_group_version(v) {
+                errors.push(e);
+            }
+        }
+        Some(_) => errors.push("apiVersion isn't string type".to_string()),
+    }
+    match fields.get("kind") {
+        None | Some(Value::Null) => errors.push("kind not set".to_string()),
+        Some(Value::String(_)) => {}
+        Some(_) => errors.push("kind isn't string type".to_string()),
+    }
+    errors
+}
+
+/// schema.ParseGroupVersion's error: more than one `/`.
+fn parse_group_version(v: &str) -> Result<(), String> {
+    if v.matches('/').count() > 1 {
+        return Err(format!("unexpected GroupVersion string: {v}"));
+    }
+    Ok(())
+}
+
+/// Maps a decoded object to its resource, or kubectl's "resource mapping not found" error.
 pub fn map_file_object(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
     let api_version = fo.object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = fo.object.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind.is_empty() {
-        if ctx.validate {
-            return Err(CmdError::msg(format!(
-                "error validating \"{}\": error validating data: kind not set; if you choose to ignore these errors, turn validation off with --validate=false",
-                fo.source
-            )));
-        }
         return Err(CmdError::msg(format!(
             "unable to decode \"{}\": Object 'Kind' is missing in '{}'",
             fo.source,
@@ -246,16 +294,11 @@ pub fn map_file_object(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<Item> {
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)
                 .unwrap_or("");
-            let mut msg = format!(
+            return Err(CmdError::msg(format!(
                 "resource mapping not found for name: \"{name}\" namespace: \"{ns}\" from \"{}\": {}\nensure CRDs are installed first",
                 fo.source,
                 e.plain_message()
-            );
-            if let Some(hint) = replacement_hint(api_version, kind) {
-                msg.push('\n');
-                msg.push_str(&hint);
-            }
-            return Err(CmdError::msg(msg));
+            )));
         }
     };
     let namespace = ctx.object_namespace(&info, &fo.object)?;
@@ -281,123 +324,6 @@ pub fn map_file_object_local(ctx: &mut Ctx<'_>, fo: &FileObject) -> CmdResult<It
     let mut item = map_file_object(ctx, fo)?;
     item.object = Some(fo.object.clone());
     Ok(item)
-}
-
-/// Our extra line after a "no matches for kind" error for apiVersions Kubernetes removed.
-pub fn replacement_hint(api_version: &str, kind: &str) -> Option<String> {
-    // (old apiVersion, kind, replacement, removed in)
-    const REMOVED: &[(&str, &str, &str, &str)] = &[
-        ("extensions/v1beta1", "Deployment", "apps/v1", "1.16"),
-        ("extensions/v1beta1", "DaemonSet", "apps/v1", "1.16"),
-        ("extensions/v1beta1", "ReplicaSet", "apps/v1", "1.16"),
-        ("extensions/v1beta1", "NetworkPolicy", "networking.k8s.io/v1", "1.16"),
-        ("extensions/v1beta1", "PodSecurityPolicy", "", "1.16"),
-        ("extensions/v1beta1", "Ingress", "networking.k8s.io/v1", "1.22"),
-        ("apps/v1beta1", "*", "apps/v1", "1.16"),
-        ("apps/v1beta2", "*", "apps/v1", "1.16"),
-        ("networking.k8s.io/v1beta1", "Ingress", "networking.k8s.io/v1", "1.22"),
-        (
-            "networking.k8s.io/v1beta1",
-            "IngressClass",
-            "networking.k8s.io/v1",
-            "1.22",
-        ),
-        (
-            "rbac.authorization.k8s.io/v1beta1",
-            "*",
-            "rbac.authorization.k8s.io/v1",
-            "1.22",
-        ),
-        (
-            "rbac.authorization.k8s.io/v1alpha1",
-            "*",
-            "rbac.authorization.k8s.io/v1",
-            "1.22",
-        ),
-        (
-            "apiextensions.k8s.io/v1beta1",
-            "CustomResourceDefinition",
-            "apiextensions.k8s.io/v1",
-            "1.22",
-        ),
-        (
-            "scheduling.k8s.io/v1beta1",
-            "PriorityClass",
-            "scheduling.k8s.io/v1",
-            "1.22",
-        ),
-        (
-            "scheduling.k8s.io/v1alpha1",
-            "PriorityClass",
-            "scheduling.k8s.io/v1",
-            "1.17",
-        ),
-        ("storage.k8s.io/v1beta1", "*", "storage.k8s.io/v1", "1.22"),
-        ("coordination.k8s.io/v1beta1", "Lease", "coordination.k8s.io/v1", "1.22"),
-        (
-            "admissionregistration.k8s.io/v1beta1",
-            "*",
-            "admissionregistration.k8s.io/v1",
-            "1.22",
-        ),
-        (
-            "certificates.k8s.io/v1beta1",
-            "CertificateSigningRequest",
-            "certificates.k8s.io/v1",
-            "1.22",
-        ),
-        ("batch/v1beta1", "CronJob", "batch/v1", "1.25"),
-        ("policy/v1beta1", "PodDisruptionBudget", "policy/v1", "1.25"),
-        (
-            "discovery.k8s.io/v1beta1",
-            "EndpointSlice",
-            "discovery.k8s.io/v1",
-            "1.25",
-        ),
-        ("events.k8s.io/v1beta1", "Event", "events.k8s.io/v1", "1.25"),
-        ("node.k8s.io/v1beta1", "RuntimeClass", "node.k8s.io/v1", "1.25"),
-        (
-            "autoscaling/v2beta1",
-            "HorizontalPodAutoscaler",
-            "autoscaling/v2",
-            "1.25",
-        ),
-        (
-            "autoscaling/v2beta2",
-            "HorizontalPodAutoscaler",
-            "autoscaling/v2",
-            "1.26",
-        ),
-        (
-            "flowcontrol.apiserver.k8s.io/v1beta1",
-            "*",
-            "flowcontrol.apiserver.k8s.io/v1",
-            "1.26",
-        ),
-        (
-            "flowcontrol.apiserver.k8s.io/v1beta2",
-            "*",
-            "flowcontrol.apiserver.k8s.io/v1",
-            "1.29",
-        ),
-        (
-            "flowcontrol.apiserver.k8s.io/v1beta3",
-            "*",
-            "flowcontrol.apiserver.k8s.io/v1",
-            "1.32",
-        ),
-    ];
-    let (_, _, to, since) = REMOVED
-        .iter()
-        .find(|(v, k, _, _)| *v == api_version && (*k == kind || *k == "*"))?;
-    if to.is_empty() {
-        return Some(format!(
-            "hint: {kind} was removed in Kubernetes {since} and has no replacement"
-        ));
-    }
-    Some(format!(
-        "hint: {kind} is served as {to} since Kubernetes {since}; change apiVersion to {to}"
-    ))
 }
 
 /// What a command asks the builder for.

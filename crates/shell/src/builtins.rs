@@ -56,6 +56,9 @@ impl apimachinery::ApiClient for SharedCluster<'_> {
     fn request(&mut self, req: apimachinery::ApiRequest) -> Result<serde_json::Value, apimachinery::ApiError> {
         self.0.borrow_mut().request(req)
     }
+    fn take_warnings(&mut self) -> Vec<String> {
+        self.0.borrow_mut().take_warnings()
+    }
 }
 
 /// Go's `os` error text, which kubectl embeds in its messages.

@@ -3,6 +3,7 @@
 //! accounts, the root CA ConfigMaps and the built-in PriorityClasses.
 
 pub mod addons;
+pub mod apf;
 pub mod apply;
 pub mod kubeadm;
 pub mod metrics_server;

@@ -119,6 +119,11 @@ fn apply_one(ctx: &mut Ctx<'_>, item: &Item, dry_run: DryRun) -> CmdResult<(Valu
         if let Some(g) = modified.pointer("/metadata/generateName").and_then(Value::as_str) {
             return Err(CmdError::msg(format!("from {g}: cannot use generate name with apply")));
         }
+        // client-go refuses a GET without a name before sending it.
+        return Err(CmdError::msg(format!(
+            "error when retrieving current configuration of:\n{}\nfrom server for: \"{source}\": resource name may not be empty",
+            info_string(item)
+        )));
     }
     set_last_applied(&mut modified);
     let current = match ctx.request(ApiRequest::get(item.path())) {

@@ -48,9 +48,7 @@ pub fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
     } else {
         let typed = resource::parse_resource_args(ctx, &args)?;
         super::get::check_names(ctx, flags, &args, &typed)?;
-        let mut warned = false;
         for t in typed {
-            super::get::deprecation_warning(ctx, &t.info, &mut warned);
             if t.names.is_empty() {
                 let ns = if ctx.all_namespaces {
                     String::new()

@@ -148,9 +148,7 @@ pub async fn run(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         check_names(ctx, flags, &args, &typed)?;
         single_item_implied = typed.len() == 1 && typed.first().is_some_and(|t| t.names.len() == 1);
         let chunk = if sort_by.is_empty() { flags.int("chunk-size") } else { 0 };
-        let mut warned = false;
         for t in typed {
-            deprecation_warning(ctx, &t.info, &mut warned);
             if t.names.is_empty() {
                 match list(ctx, &t.info, flags, chunk) {
                     Ok(objects) => fetched.push(Fetched { info: t.info, objects }),
@@ -262,20 +260,6 @@ fn list(ctx: &mut Ctx<'_>, info: &ResourceInfo, flags: &Parsed, chunk: i64) -> C
         }
     }
     Ok(items)
-}
-
-/// The warning kube-apiserver sends with every request to a deprecated API, which kubectl
-/// prints once on stderr (`Warning: …`).
-pub(crate) fn deprecation_warning(ctx: &mut Ctx<'_>, info: &ResourceInfo, warned: &mut bool) {
-    let text = match (info.group.as_str(), info.version.as_str(), info.plural.as_str()) {
-        ("", "v1", "endpoints") => "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
-        ("", "v1", "componentstatuses") => "v1 ComponentStatus is deprecated in v1.19+",
-        _ => return,
-    };
-    if !*warned {
-        *warned = true;
-        ctx.stderr(format!("Warning: {text}\n"));
-    }
 }
 
 /// cli-runtime's EnhanceListError: a BadRequest or NotFound answer to a list says what was

@@ -211,6 +211,7 @@ impl ListWatch {
             // 410 Gone: our resourceVersion is too old; relist and diff.
             Err(e) if e.code() == 410 => {
                 let list = ctx.client.request(self.request(false)).map_err(CmdError::Api)?;
+                ctx.flush_warnings();
                 return Ok(self.diff(&list));
             }
             Err(e) => return Err(CmdError::Api(e)),

@@ -8,6 +8,8 @@ use super::util::*;
 use apimachinery::time::{format_rfc3339, human_duration, parse_rfc3339};
 use serde_json::Value;
 
+mod platform;
+
 /// One `additionalPrinterColumns` entry of a CRD version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrdColumn {
@@ -77,7 +79,6 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
     if let Some(columns) = crd {
         return custom_resource_table(columns, items, now);
     }
-    type Printer = fn(&Value, i64, bool) -> Vec<String>;
     let (columns, printer): (Vec<Column>, Printer) = match (group, kind) {
         ("", "Pod") => (
             cols(&[
@@ -387,25 +388,7 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
             ]),
             node_cells,
         ),
-        ("", "Event") => (
-            vec![
-                Column::new("Last Seen", 0),
-                Column::new("Type", 0),
-                Column::new("Reason", 0),
-                Column::new("Object", 0),
-                Column::new("Subobject", 1),
-                Column::new("Source", 1),
-                Column::new("Message", 0),
-                Column::new("First Seen", 1),
-                Column::new("Count", 1),
-                Column {
-                    name: "Name".into(),
-                    priority: 1,
-                    is_name: true,
-                },
-            ],
-            event_cells,
-        ),
+        ("", "Event") => event_columns(),
         ("", "Namespace") => (cols(&[("Name", 0), ("Status", 0), ("Age", 0)]), |o, now, _| {
             vec![name(o), s(o, "status.phase").to_string(), creation_age(o, now)]
         }),
@@ -724,10 +707,41 @@ pub fn build_table(group: &str, kind: &str, items: &[Value], now: i64, wide: boo
         ("storage.k8s.io", "CSINode") => (cols(&[("Name", 0), ("Drivers", 0), ("Age", 0)]), |o, now, _| {
             vec![name(o), len_of(o, "spec.drivers").to_string(), creation_age(o, now)]
         }),
-        _ => return default_table(items),
+        _ => match platform::printer(group, kind) {
+            Some(p) => p,
+            None => return default_table(items),
+        },
     };
-    let rows = items.iter().map(|o| row(o, printer(o, now, wide))).collect();
+    let mut ordered: Vec<&Value> = items.iter().collect();
+    ordered.sort_by(|a, b| platform::row_order(group, kind, a, b));
+    let rows = ordered.into_iter().map(|o| row(o, printer(o, now, wide))).collect();
     Table { columns, rows }
+}
+
+/// A kind's row printer: the object, now (Unix seconds) and whether `-o wide` was asked.
+type Printer = fn(&Value, i64, bool) -> Vec<String>;
+
+/// core/v1 Event's columns (events.k8s.io Events print the same).
+fn event_columns() -> (Vec<Column>, Printer) {
+    (
+        vec![
+            Column::new("Last Seen", 0),
+            Column::new("Type", 0),
+            Column::new("Reason", 0),
+            Column::new("Object", 0),
+            Column::new("Subobject", 1),
+            Column::new("Source", 1),
+            Column::new("Message", 0),
+            Column::new("First Seen", 1),
+            Column::new("Count", 1),
+            Column {
+                name: "Name".into(),
+                priority: 1,
+                is_name: true,
+            },
+        ],
+        event_cells,
+    )
 }
 
 /// The server's default table (rest.DefaultTableConvertor): NAME and CREATED AT (RFC 3339).
