@@ -16,9 +16,9 @@ pub struct Outcome {
     pub pods: Vec<String>,
 }
 
-/// One file's entry in expected.txt: the outcome v1.37 gives, and, when kubeplay does not give
-/// it yet, why (`# images: …` waits on images that do not pull here yet; `# differs: …` any
-/// other known gap).
+/// One file's entry in expected.txt: the outcome v1.37 gives or, when kubeplay does not give it
+/// yet, kubeplay's outcome and why (`# images: …` waits on images that do not pull here yet;
+/// `# differs apply: …` the apply already differs; `# differs pods: …` only the pods do).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Expected {
     pub path: String,
@@ -30,12 +30,15 @@ impl Expected {
     pub fn waits_on_images(&self) -> bool {
         self.known_gap.as_deref().is_some_and(|g| g.starts_with("images:"))
     }
+    pub fn apply_differs(&self) -> bool {
+        self.known_gap.as_deref().is_some_and(|g| g.starts_with("differs apply:"))
+    }
 }
 
 /// Parses expected.txt: blocks of
 /// ```text
 /// == pods/simple-pod.yaml
-/// # differs: why (optional)
+/// # differs pods: why (optional)
 /// pod/nginx created
 /// -- pods
 /// default/nginx 1/1 Running
