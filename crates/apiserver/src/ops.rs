@@ -364,7 +364,7 @@ impl ApiServer {
         if strategy::has_generation(&t.info, custom) {
             set_meta(&mut obj, "generation", json!(1));
         }
-        strategy::prepare_for_create(&t.info, custom, &mut obj, &name);
+        strategy::prepare_for_create(&t.info, custom, &mut obj, &name, &now_rfc3339(ctx));
         if !custom {
             // Objects read back from storage are defaulted again (e.g. a Job's labels from
             // its generated template labels).
@@ -516,7 +516,7 @@ impl ApiServer {
         self.schema_and_defaults(t, &mut new, strict)?;
 
         let mut new = match t.sub.as_deref() {
-            Some("status") => strategy::prepare_for_status_update(&t.info, &old, &new),
+            Some("status") => strategy::prepare_for_status_update(&t.info, &old, &new, &now_rfc3339(ctx)),
             Some("finalize") => {
                 let mut out = old.clone();
                 let fin = new.pointer("/spec/finalizers").cloned();

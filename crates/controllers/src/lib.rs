@@ -10,7 +10,8 @@
 //! [`endpoints_controller`], [`endpointslice_controller`], [`statefulset_controller`],
 //! [`daemonset_controller`], [`job_controller`], [`ttl_after_finished_controller`],
 //! [`cronjob_controller`], [`node_lifecycle_controller`], [`taint_eviction_controller`],
-//! [`disruption_controller`], [`horizontal_pod_autoscaler_controller`]; or all of them as one component: [`controller_manager`] (stepping
+//! [`disruption_controller`], [`horizontal_pod_autoscaler_controller`],
+//! [`persistentvolume_binder_controller`], [`pod_garbage_collector`]; or all of them as one component: [`controller_manager`] (stepping
 //! order in [`ControllerManager::ORDER`]).
 //!
 //! State: every controller is Serialize + Deserialize. Informer stores are not saved: after a
@@ -33,6 +34,8 @@ pub mod history;
 pub mod job;
 pub mod manager;
 pub mod node_lifecycle;
+pub mod persistentvolume;
+pub mod podgc;
 pub mod podautoscaler;
 pub mod replicaset;
 pub mod root_ca_cert_publisher;
@@ -53,6 +56,8 @@ pub use manager::{controller_manager, ControllerManager};
 pub use node_lifecycle::{
     node_lifecycle_controller, taint_eviction_controller, NodeLifecycleController, TaintEvictionController,
 };
+pub use persistentvolume::{persistentvolume_binder_controller, PersistentVolumeController};
+pub use podgc::{pod_garbage_collector, PodGarbageCollector};
 pub use podautoscaler::{horizontal_pod_autoscaler_controller, HorizontalController};
 pub use replicaset::{replicaset_controller, replication_controller, ReplicaSetController};
 pub use root_ca_cert_publisher::{root_ca_cert_publisher, RootCaCertPublisher};

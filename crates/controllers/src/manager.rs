@@ -26,6 +26,8 @@ pub struct ControllerManager {
     horizontal: HorizontalController,
     node_lifecycle: NodeLifecycleController,
     taint_eviction: TaintEvictionController,
+    podgc: PodGarbageCollector,
+    persistentvolume_binder: PersistentVolumeController,
     garbage_collector: GarbageCollector,
 }
 
@@ -50,6 +52,8 @@ pub fn controller_manager(root_ca: &str) -> ControllerManager {
         horizontal: horizontal_pod_autoscaler_controller(),
         node_lifecycle: node_lifecycle_controller(),
         taint_eviction: taint_eviction_controller(),
+        podgc: pod_garbage_collector(),
+        persistentvolume_binder: persistentvolume_binder_controller(),
         garbage_collector: garbage_collector(),
     }
 }
@@ -57,8 +61,9 @@ pub fn controller_manager(root_ca: &str) -> ControllerManager {
 impl ControllerManager {
     /// The stepping order: namespaces' service accounts first (pods need them), owners before
     /// what they create (Deployment → ReplicaSet → Pods; CronJob → Job → Pods), then the
-    /// controllers that follow pods (endpoints, disruption, nodes) and the garbage collector.
-    pub const ORDER: [&'static str; 18] = [
+    /// controllers that follow pods (endpoints, disruption, nodes, pod GC), the volume binder
+    /// (after the StatefulSet controller's claims) and the garbage collector.
+    pub const ORDER: [&'static str; 20] = [
         "serviceaccount-controller",
         "root-ca-cert-publisher",
         "clusterrole-aggregation-controller",
@@ -76,10 +81,12 @@ impl ControllerManager {
         "horizontal-pod-autoscaler",
         "node-lifecycle-controller",
         "taint-eviction-controller",
+        "pod-garbage-collector-controller",
+        "persistentvolume-binder-controller",
         "garbage-collector-controller",
     ];
 
-    fn components(&mut self) -> [&mut dyn Component; 18] {
+    fn components(&mut self) -> [&mut dyn Component; 20] {
         [
             &mut self.serviceaccount,
             &mut self.root_ca,
@@ -98,6 +105,8 @@ impl ControllerManager {
             &mut self.horizontal,
             &mut self.node_lifecycle,
             &mut self.taint_eviction,
+            &mut self.podgc,
+            &mut self.persistentvolume_binder,
             &mut self.garbage_collector,
         ]
     }
