@@ -268,6 +268,8 @@ mod tests {
         let start = api.ctx.now();
         gc.step(&mut api, start, &mut rng);
         api.ctx.advance(Duration::from_secs(5));
+        let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "default"}});
+        api.request(ApiRequest::post("/api/v1/namespaces/default/serviceaccounts", sa)).unwrap();
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "lost", "namespace": "default"},
             "spec": {"nodeName": "no-such-node", "containers": [{"name": "c", "image": "nginx"}]}});
         api.request(ApiRequest::post("/api/v1/namespaces/default/pods", pod)).unwrap();

@@ -158,8 +158,11 @@ fn claims_without_a_volume_stay_pending_with_upstream_events() {
             ),
         ]
     );
-    // The volume appears later: the claim binds at once.
+    // A volume that appears later is found by the next resync (a new volume does not wake
+    // the claims).
     w.create(PVS, task_pv("Retain", "/mnt/data"));
+    assert_eq!(w.get(&format!("{PVCS}/task-pv-claim"))["status"]["phase"], "Pending");
+    w.advance(15);
     assert_eq!(w.get(&format!("{PVCS}/task-pv-claim"))["status"]["phase"], "Bound");
 }
 
