@@ -17,6 +17,7 @@ pub mod cache;
 pub mod model;
 pub mod plugins;
 pub mod queue;
+pub mod volumes;
 
 use apimachinery::request::PatchType;
 use apimachinery::{ApiClient, ApiError, ApiRequest};
@@ -67,6 +68,12 @@ pub struct Scheduler {
     namespaces: Informer,
     #[serde(default = "pdb_informer")]
     pdbs: Informer,
+    #[serde(default = "claim_informer")]
+    claims: Informer,
+    #[serde(default = "volume_informer")]
+    volumes: Informer,
+    #[serde(default = "class_informer")]
+    classes: Informer,
     recorder: EventRecorder,
     source: EventSource,
     next_start_node_index: usize,
@@ -108,6 +115,18 @@ fn pdb_informer() -> Informer {
     Informer::new(ResourcePath::new("policy", "v1", "poddisruptionbudgets"))
 }
 
+fn claim_informer() -> Informer {
+    Informer::new(ResourcePath::core("persistentvolumeclaims"))
+}
+
+fn volume_informer() -> Informer {
+    Informer::new(ResourcePath::core("persistentvolumes"))
+}
+
+fn class_informer() -> Informer {
+    Informer::new(ResourcePath::new("storage.k8s.io", "v1", "storageclasses"))
+}
+
 fn pod_path(ns: &str, name: &str) -> String {
     format!("/api/v1/namespaces/{ns}/pods/{name}")
 }
@@ -131,6 +150,9 @@ impl Scheduler {
             nodes: Informer::new(ResourcePath::core("nodes")),
             namespaces: Informer::new(ResourcePath::core("namespaces")),
             pdbs: pdb_informer(),
+            claims: claim_informer(),
+            volumes: volume_informer(),
+            classes: class_informer(),
             recorder: EventRecorder::new(),
             source: EventSource {
                 component: SCHEDULER_NAME.into(),
@@ -241,6 +263,14 @@ impl Scheduler {
         }
         // PodDisruptionBudgets only weigh preemption victims; read them from the store.
         worked |= !self.pdbs.sync(api)?.is_empty();
+        // A claim, volume or class that changes may let pods with volumes schedule.
+        let mut storage_changed = !self.claims.sync(api)?.is_empty();
+        storage_changed |= !self.volumes.sync(api)?.is_empty();
+        storage_changed |= !self.classes.sync(api)?.is_empty();
+        if storage_changed {
+            worked = true;
+            self.queue.move_unschedulable(now, |_| true);
+        }
         for c in self.nodes.sync(api)? {
             worked = true;
             self.handle_node(c, now);
@@ -338,7 +368,28 @@ impl Scheduler {
             self.queue.requeue_failed(&key, true, now);
             return;
         }
-        let st = plugins::prefilter(&self.cache, &pod);
+        let mut st = plugins::prefilter(&self.cache, &pod);
+        // VolumeRestrictions and VolumeBinding PreFilter: the pod's claims.
+        if let Some(reason) = volumes::prefilter(&pod_value, &self.claims, &self.classes) {
+            let all: BTreeMap<String, Rejection> = nodes
+                .iter()
+                .map(|n| {
+                    (
+                        n.clone(),
+                        Rejection {
+                            resolvable: false,
+                            reasons: vec![NOT_HELPFUL.into()],
+                        },
+                    )
+                })
+                .collect();
+            let post = post_filter_message(&format!("preemption: {}", fit_error_message(nodes.len(), &all, "")));
+            let msg = format!("0/{} nodes are available: {reason}. {post}", nodes.len());
+            self.fail(api, now, &pod_value, "Unschedulable", &msg, None);
+            self.queue.requeue_failed(&key, true, now);
+            return;
+        }
+        st.volume_terms = volumes::bound_volume_terms(&pod_value, &self.claims, &self.volumes);
         // A nominated node that still fits is taken first.
         if !pod.nominated_node_name.is_empty() && self.filter_node(&st, &pod, &pod.nominated_node_name).is_ok() {
             let node = pod.nominated_node_name.clone();
