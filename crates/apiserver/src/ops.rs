@@ -324,6 +324,7 @@ impl ApiServer {
         if t.info.group == "scheduling.k8s.io" && t.info.plural == "priorityclasses" {
             self.admit_priority_class(t, &obj, false)?;
         }
+        crate::admission::admit_storage_protection(t, &mut obj);
         if t.info.group == "certificates.k8s.io" && t.info.plural == "certificatesigningrequests" {
             // The requester's identity, as the CSR strategy records it.
             let spec = child_map(&mut obj, "spec");

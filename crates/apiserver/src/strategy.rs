@@ -209,8 +209,14 @@ pub(crate) fn prepare_for_status_update(info: &ResourceInfo, old: &Value, new: &
 /// and stamps `now` when the phase changes, unless the writer set a new time itself.
 fn pv_phase_transition_time(old: &Value, new: &mut Value, now: &str) {
     let old_phase = old.pointer("/status/phase");
-    let old_time = old.pointer("/status/lastPhaseTransitionTime").filter(|t| !t.is_null()).cloned();
-    let new_time = new.pointer("/status/lastPhaseTransitionTime").filter(|t| !t.is_null()).cloned();
+    let old_time = old
+        .pointer("/status/lastPhaseTransitionTime")
+        .filter(|t| !t.is_null())
+        .cloned();
+    let new_time = new
+        .pointer("/status/lastPhaseTransitionTime")
+        .filter(|t| !t.is_null())
+        .cloned();
     let time = if old_phase == new.pointer("/status/phase") {
         new_time.or(old_time)
     } else if new_time.is_none() || new_time == old_time {
@@ -340,8 +346,12 @@ mod tests {
 
     #[test]
     fn gated_pods_start_with_the_scheduling_gated_condition() {
-        let info = api::Discovery::builtin().find_resource("", "v1", "pods").cloned().unwrap();
-        let mut pod = json!({"spec": {"schedulingGates": [{"name": "example.com/foo"}], "containers": [{"name": "a"}]}});
+        let info = api::Discovery::builtin()
+            .find_resource("", "v1", "pods")
+            .cloned()
+            .unwrap();
+        let mut pod =
+            json!({"spec": {"schedulingGates": [{"name": "example.com/foo"}], "containers": [{"name": "a"}]}});
         prepare_for_create(&info, false, &mut pod, "p", "2026-01-01T00:00:00Z");
         assert_eq!(
             pod["status"]["conditions"],
@@ -362,8 +372,16 @@ mod tests {
             .unwrap();
         let mut pv = json!({"spec": {}});
         prepare_for_create(&info, false, &mut pv, "pv", "2026-01-01T00:00:00Z");
-        assert_eq!(pv["status"], json!({"phase": "Pending", "lastPhaseTransitionTime": "2026-01-01T00:00:00Z"}));
-        let same = prepare_for_status_update(&info, &pv, &json!({"status": {"phase": "Pending"}}), "2026-01-01T00:01:00Z");
+        assert_eq!(
+            pv["status"],
+            json!({"phase": "Pending", "lastPhaseTransitionTime": "2026-01-01T00:00:00Z"})
+        );
+        let same = prepare_for_status_update(
+            &info,
+            &pv,
+            &json!({"status": {"phase": "Pending"}}),
+            "2026-01-01T00:01:00Z",
+        );
         assert_eq!(same["status"]["lastPhaseTransitionTime"], "2026-01-01T00:00:00Z");
         let moved = prepare_for_status_update(&info, &pv, &pv_with_phase(&pv, "Available"), "2026-01-01T00:02:00Z");
         assert_eq!(moved["status"]["lastPhaseTransitionTime"], "2026-01-01T00:02:00Z");

@@ -118,8 +118,10 @@ impl PodGarbageCollector {
                     .cloned()
                     .unwrap_or_default();
                 conds.retain(|c| str_at(c, "/type") != "DisruptionTarget");
-                conds.push(json!({"type": "DisruptionTarget", "status": "True", "lastProbeTime": null,
-                    "lastTransitionTime": rfc3339(now), "reason": reason, "message": message}));
+                conds.push(
+                    json!({"type": "DisruptionTarget", "status": "True", "lastProbeTime": null,
+                    "lastTransitionTime": rfc3339(now), "reason": reason, "message": message}),
+                );
                 status["conditions"] = Value::Array(conds);
             }
             match api.request(ApiRequest::patch(
@@ -132,7 +134,8 @@ impl PodGarbageCollector {
                 Err(e) => return Err(e),
             }
         }
-        let req = ApiRequest::delete(path).with_body(json!({"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0}));
+        let req = ApiRequest::delete(path)
+            .with_body(json!({"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0}));
         match api.request(req) {
             Ok(_) => Ok(()),
             Err(e) if e.code() == 404 => Ok(()),
@@ -190,12 +193,7 @@ impl PodGarbageCollector {
         }
         for pod in &pods {
             if deleted.contains(str_at(pod, "/spec/nodeName")) {
-                self.mark_failed_and_delete(
-                    api,
-                    now,
-                    pod,
-                    Some(("DeletionByPodGC", "PodGC: node no longer exists")),
-                )?;
+                self.mark_failed_and_delete(api, now, pod, Some(("DeletionByPodGC", "PodGC: node no longer exists")))?;
             }
         }
 
@@ -269,10 +267,12 @@ mod tests {
         gc.step(&mut api, start, &mut rng);
         api.ctx.advance(Duration::from_secs(5));
         let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "default"}});
-        api.request(ApiRequest::post("/api/v1/namespaces/default/serviceaccounts", sa)).unwrap();
+        api.request(ApiRequest::post("/api/v1/namespaces/default/serviceaccounts", sa))
+            .unwrap();
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "lost", "namespace": "default"},
             "spec": {"nodeName": "no-such-node", "containers": [{"name": "c", "image": "nginx"}]}});
-        api.request(ApiRequest::post("/api/v1/namespaces/default/pods", pod)).unwrap();
+        api.request(ApiRequest::post("/api/v1/namespaces/default/pods", pod))
+            .unwrap();
         let mut deleted_at = None;
         for _ in 0..10 {
             let now = api.ctx.now();

@@ -992,6 +992,20 @@ pub(crate) struct PodFacts<'a> {
     pub(crate) shared: &'a BTreeMap<String, BTreeMap<String, String>>,
 }
 
+/// The Localhost AppArmor profile the container runs with: its own securityContext's, else
+/// the pod's, else the deprecated `container.apparmor.security.beta.kubernetes.io/<name>`
+/// annotation's `localhost/<profile>`.
+fn localhost_apparmor_profile(c: &ContainerRt, pod: &Value) -> Option<String> {
+    let own = c.spec.pointer("/securityContext/appArmorProfile").filter(|p| p.is_object());
+    let pod_level = pod.pointer("/spec/securityContext/appArmorProfile").filter(|p| p.is_object());
+    if let Some(p) = own.or(pod_level) {
+        return (s(p, "/type") == "Localhost").then(|| s(p, "/localhostProfile"));
+    }
+    let key = format!("container.apparmor.security.beta.kubernetes.io~1{}", c.name);
+    let ann = pod.pointer(&format!("/metadata/annotations/{key}")).and_then(Value::as_str)?;
+    ann.strip_prefix("localhost/").map(String::from)
+}
+
 /// spec.terminationMessagePath (default /dev/termination-log).
 fn termination_path(spec: &Value) -> String {
     match s(spec, "/terminationMessagePath") {
@@ -1494,6 +1508,28 @@ fn start(
             return;
         }
     };
+    // CreateContainer: containerd cannot apply a Localhost AppArmor profile the node has not
+    // loaded (no profile is loaded on the simulated nodes).
+    if let Some(profile) = localhost_apparmor_profile(c, pod.pod) {
+        let msg = format!(
+            "failed to get container spec opts: failed to generate apparmor spec opts: apparmor profile not found {profile}"
+        );
+        out.events.push(PodEvent {
+            field_path: String::new(),
+            type_: "Warning",
+            reason: "Failed",
+            message: format!("Error: {msg}"),
+        });
+        retire_terminated(c);
+        c.state = CState::Waiting {
+            reason: "CreateContainerError".into(),
+            message: Some(msg),
+        };
+        c.stage = Stage::Blocked {
+            retry_at: now.add(CONFIG_RETRY),
+        };
+        return;
+    }
     let mut files = crate::volumes::volume_files(c, pod, config);
     let info = images::lookup(&c.image());
     let (kind, entrypoint, cmd) = match &info {
@@ -1782,4 +1818,3 @@ fn field_ref(pod: &PodFacts<'_>, node: &NodeFacts<'_>, path: &str) -> String {
             .unwrap_or_default(),
     }
 }
-

@@ -73,7 +73,11 @@ pub(crate) fn mount_errors(pod: &Value, config: &mut dyn ConfigSource) -> Vec<St
 
 /// Files of ConfigMap/Secret/projected volumes mounted into the container (sources that are
 /// gone since the pod's volumes were set up keep their last content out of sight).
-pub(crate) fn volume_files(c: &ContainerRt, pod: &PodFacts<'_>, config: &mut dyn ConfigSource) -> BTreeMap<String, String> {
+pub(crate) fn volume_files(
+    c: &ContainerRt,
+    pod: &PodFacts<'_>,
+    config: &mut dyn ConfigSource,
+) -> BTreeMap<String, String> {
     let ns = s(pod.pod, "/metadata/namespace");
     let volumes = list(pod.pod, "/spec/volumes");
     let mut files = BTreeMap::new();

@@ -73,8 +73,10 @@ pub fn prefilter(pod: &Value, claims: &Informer, classes: &Informer) -> Option<S
                 .pointer("/metadata/ownerReferences")
                 .and_then(Value::as_array)
                 .is_some_and(|rs| {
-                    rs.iter()
-                        .any(|r| str_at(r, "/uid") == str_at(pod, "/metadata/uid") && r.get("controller") == Some(&Value::Bool(true)))
+                    rs.iter().any(|r| {
+                        str_at(r, "/uid") == str_at(pod, "/metadata/uid")
+                            && r.get("controller") == Some(&Value::Bool(true))
+                    })
                 });
             if !owned {
                 return Some(format!(

@@ -428,8 +428,11 @@ fn pods_wait_for_their_claims_to_exist_and_be_bound() {
     );
     let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "task-pv-claim"},
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "3Gi"}}}});
-    api.request(ApiRequest::post("/api/v1/namespaces/default/persistentvolumeclaims", claim))
-        .unwrap();
+    api.request(ApiRequest::post(
+        "/api/v1/namespaces/default/persistentvolumeclaims",
+        claim,
+    ))
+    .unwrap();
     api.ctx.advance(Duration::from_secs(1));
     run(&mut api, &mut s);
     let p = get_pod(&mut api, "web");

@@ -82,7 +82,10 @@ pub fn is_volume_bound_to_claim(volume: &Value, claim: &Value) -> bool {
 /// checkVolumeSatisfyClaim: why a requested volume does not fit the claim.
 pub fn volume_satisfies_claim(volume: &Value, claim: &Value) -> Result<(), String> {
     if !meta_str(volume, "deletionTimestamp").is_empty() {
-        return Err(format!("the volume is marked for deletion {:?}", meta_str(volume, "name")));
+        return Err(format!(
+            "the volume is marked for deletion {:?}",
+            meta_str(volume, "name")
+        ));
     }
     if volume_storage(volume) < requested_storage(claim) {
         return Err("requested PV is too small".into());
@@ -155,7 +158,11 @@ fn find_matching<'a>(claim: &Value, volumes: &[&'a Value], delay_binding: bool) 
 /// findBestMatchForClaim: volumes are tried by access-mode set, the sets with the fewest
 /// modes that still cover the claim's first; within a set, [`find_matching`]. `volumes` come
 /// in name order.
-pub fn find_best_match<'a>(claim: &Value, volumes: &[&'a Value], delay_binding: bool) -> Result<Option<&'a Value>, String> {
+pub fn find_best_match<'a>(
+    claim: &Value,
+    volumes: &[&'a Value],
+    delay_binding: bool,
+) -> Result<Option<&'a Value>, String> {
     let wanted = modes(claim, "/spec/accessModes");
     let mut sets: Vec<Vec<String>> = volumes.iter().map(|v| modes(v, "/spec/accessModes")).collect();
     sets.sort();
@@ -185,13 +192,13 @@ pub fn delete_volume(volume: &Value) -> Result<(), String> {
         ));
     };
     // regexp "/tmp/.+" matches anywhere in the path.
-    let deletable = path
-        .match_indices("/tmp/")
-        .any(|(i, m)| path.len() > i + m.len());
+    let deletable = path.match_indices("/tmp/").any(|(i, m)| path.len() > i + m.len());
     if deletable {
         Ok(())
     } else {
-        Err(format!("host_path deleter only supports /tmp/.+ but received provided {path}"))
+        Err(format!(
+            "host_path deleter only supports /tmp/.+ but received provided {path}"
+        ))
     }
 }
 
@@ -254,8 +261,14 @@ mod tests {
             pv("rwx", "1Gi", &["ReadWriteOnce", "ReadWriteMany"], None, "Available"),
             pv("rwo", "5Gi", &["ReadWriteOnce"], None, "Available"),
         ];
-        assert_eq!(best(&pvc("1Gi", &["ReadWriteOnce"], None), &vols).as_deref(), Some("rwo"));
-        assert_eq!(best(&pvc("1Gi", &["ReadWriteMany"], None), &vols).as_deref(), Some("rwx"));
+        assert_eq!(
+            best(&pvc("1Gi", &["ReadWriteOnce"], None), &vols).as_deref(),
+            Some("rwo")
+        );
+        assert_eq!(
+            best(&pvc("1Gi", &["ReadWriteMany"], None), &vols).as_deref(),
+            Some("rwx")
+        );
     }
 
     #[test]
@@ -283,14 +296,20 @@ mod tests {
         let ok = pv("v", "10Gi", &["ReadWriteOnce"], Some("manual"), "Available");
         assert_eq!(volume_satisfies_claim(&ok, &claim), Ok(()));
         let small = pv("v", "1Gi", &["ReadWriteOnce"], Some("manual"), "Available");
-        assert_eq!(volume_satisfies_claim(&small, &claim), Err("requested PV is too small".into()));
+        assert_eq!(
+            volume_satisfies_claim(&small, &claim),
+            Err("requested PV is too small".into())
+        );
         let class = pv("v", "10Gi", &["ReadWriteOnce"], None, "Available");
         assert_eq!(
             volume_satisfies_claim(&class, &claim),
             Err("storageClassName does not match".into())
         );
         let modes = pv("v", "10Gi", &["ReadOnlyMany"], Some("manual"), "Available");
-        assert_eq!(volume_satisfies_claim(&modes, &claim), Err("incompatible accessMode".into()));
+        assert_eq!(
+            volume_satisfies_claim(&modes, &claim),
+            Err("incompatible accessMode".into())
+        );
     }
 
     #[test]

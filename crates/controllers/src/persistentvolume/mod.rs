@@ -343,7 +343,8 @@ impl PersistentVolumeController {
             .classes
             .list()
             .filter(|c| {
-                annotation(c, ANN_DEFAULT_CLASS) == Some("true") || annotation(c, ANN_BETA_DEFAULT_CLASS) == Some("true")
+                annotation(c, ANN_DEFAULT_CLASS) == Some("true")
+                    || annotation(c, ANN_BETA_DEFAULT_CLASS) == Some("true")
             })
             .collect();
         defaults.sort_by(|a, b| {
@@ -476,7 +477,8 @@ impl PersistentVolumeController {
         };
         let provisioner = str_at(class, "/provisioner").to_string();
         if provisioner == "kubernetes.io/host-path" {
-            let msg = "Failed to create provisioner: Provisioning in volume plugin \"kubernetes.io/host-path\" is disabled";
+            let msg =
+                "Failed to create provisioner: Provisioning in volume plugin \"kubernetes.io/host-path\" is disabled";
             self.event(api, now, claim, "Warning", "ProvisioningFailed", msg);
             return Ok(());
         }
@@ -523,7 +525,10 @@ impl PersistentVolumeController {
                 "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
             );
         };
-        let ref_uid = volume.pointer("/spec/claimRef").filter(|r| r.is_object()).map(|r| str_at(r, "/uid"));
+        let ref_uid = volume
+            .pointer("/spec/claimRef")
+            .filter(|r| r.is_object())
+            .map(|r| str_at(r, "/uid"));
         match ref_uid {
             None => self.bind(api, &volume, claim),
             Some(uid) if uid == meta_str(claim, "uid") => self.bind(api, &volume, claim),

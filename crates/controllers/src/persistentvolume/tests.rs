@@ -17,7 +17,8 @@ impl ApiClient for Local {
 
 struct World {
     api: Local,
-    ctrl: PersistentVolumeController,
+    /// The binder and the protection controllers (the API server adds their finalizers).
+    ctrls: Vec<Box<dyn Component>>,
     rng: RngStreams,
 }
 
@@ -27,16 +28,29 @@ fn world() -> World {
     server.bootstrap(&mut ctx).unwrap();
     World {
         api: Local { server, ctx },
-        ctrl: persistentvolume_binder_controller(),
+        ctrls: vec![
+            Box::new(persistentvolume_binder_controller()),
+            Box::new(crate::pvc_protection_controller()),
+            Box::new(crate::pv_protection_controller()),
+        ],
         rng: RngStreams::new(7),
     }
 }
 
 impl World {
+    /// Steps every controller once; the earliest wake-up any asked for.
+    fn step_all(&mut self) -> StepResult {
+        let now = self.api.ctx.now();
+        let mut r = StepResult::idle();
+        for c in &mut self.ctrls {
+            r = r.merge(c.step(&mut self.api, now, &mut self.rng));
+        }
+        r
+    }
+
     fn settle(&mut self) {
         for _ in 0..20 {
-            let now = self.api.ctx.now();
-            if !self.ctrl.step(&mut self.api, now, &mut self.rng).did_work {
+            if !self.step_all().did_work {
                 break;
             }
         }
@@ -48,7 +62,7 @@ impl World {
         loop {
             self.settle();
             let now = self.api.ctx.now();
-            let wake = self.ctrl.step(&mut self.api, now, &mut self.rng).next_wakeup;
+            let wake = self.step_all().next_wakeup;
             match wake {
                 Some(w) if w > now && w <= end => self.api.ctx.advance_to(w),
                 _ => break,
@@ -76,7 +90,11 @@ impl World {
             .iter()
             .map(|e| {
                 (
-                    format!("{}/{}", str_at(e, "/involvedObject/kind"), str_at(e, "/involvedObject/name")),
+                    format!(
+                        "{}/{}",
+                        str_at(e, "/involvedObject/kind"),
+                        str_at(e, "/involvedObject/name")
+                    ),
                     format!("{} {}", str_at(e, "/type"), str_at(e, "/reason")),
                     str_at(e, "/message").to_string(),
                     int_at(e, "/count"),
@@ -176,12 +194,20 @@ fn an_external_provisioner_is_waited_for() {
     );
     w.create(PVCS, task_claim());
     let claim = w.get(&format!("{PVCS}/task-pv-claim"));
-    assert_eq!(claim["metadata"]["annotations"][ANN_STORAGE_PROVISIONER], "rancher.io/local-path");
-    assert_eq!(claim["metadata"]["annotations"][ANN_BETA_STORAGE_PROVISIONER], "rancher.io/local-path");
+    assert_eq!(
+        claim["metadata"]["annotations"][ANN_STORAGE_PROVISIONER],
+        "rancher.io/local-path"
+    );
+    assert_eq!(
+        claim["metadata"]["annotations"][ANN_BETA_STORAGE_PROVISIONER],
+        "rancher.io/local-path"
+    );
     let events = w.events();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].1, "Normal ExternalProvisioning");
-    assert!(events[0].2.starts_with("Waiting for a volume to be created either by the external provisioner 'rancher.io/local-path' or manually"));
+    assert!(events[0].2.starts_with(
+        "Waiting for a volume to be created either by the external provisioner 'rancher.io/local-path' or manually"
+    ));
 }
 
 #[test]
@@ -271,6 +297,20 @@ fn a_deleted_volume_leaves_its_claim_lost() {
     w.create(PVCS, task_claim());
     w.api
         .request(ApiRequest::delete(format!("{PVS}/task-pv-volume")))
+        .unwrap();
+    w.settle();
+    // pv-protection keeps a Bound volume (Terminating) …
+    let pv = w.get(&format!("{PVS}/task-pv-volume"));
+    assert!(pv["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(pv["metadata"]["finalizers"], json!(["kubernetes.io/pv-protection"]));
+    assert_eq!(w.get(&format!("{PVCS}/task-pv-claim"))["status"]["phase"], "Bound");
+    // … until its finalizer is removed by hand.
+    w.api
+        .request(ApiRequest::patch(
+            format!("{PVS}/task-pv-volume"),
+            apimachinery::request::PatchType::Merge,
+            json!({"metadata": {"finalizers": null}}),
+        ))
         .unwrap();
     w.settle();
     assert_eq!(w.get(&format!("{PVCS}/task-pv-claim"))["status"]["phase"], "Lost");
