@@ -222,9 +222,8 @@ impl Component for PodGarbageCollector {
             self.last_pass = due;
             if self.has_candidates() {
                 did_work = true;
-                if self.gc(api, now).is_err() {
-                    // The next pass retries.
-                }
+                // On an error the next pass retries.
+                let _ = self.gc(api, now);
             }
         }
         StepResult {

@@ -996,13 +996,20 @@ pub(crate) struct PodFacts<'a> {
 /// the pod's, else the deprecated `container.apparmor.security.beta.kubernetes.io/<name>`
 /// annotation's `localhost/<profile>`.
 fn localhost_apparmor_profile(c: &ContainerRt, pod: &Value) -> Option<String> {
-    let own = c.spec.pointer("/securityContext/appArmorProfile").filter(|p| p.is_object());
-    let pod_level = pod.pointer("/spec/securityContext/appArmorProfile").filter(|p| p.is_object());
+    let own = c
+        .spec
+        .pointer("/securityContext/appArmorProfile")
+        .filter(|p| p.is_object());
+    let pod_level = pod
+        .pointer("/spec/securityContext/appArmorProfile")
+        .filter(|p| p.is_object());
     if let Some(p) = own.or(pod_level) {
         return (s(p, "/type") == "Localhost").then(|| s(p, "/localhostProfile"));
     }
     let key = format!("container.apparmor.security.beta.kubernetes.io~1{}", c.name);
-    let ann = pod.pointer(&format!("/metadata/annotations/{key}")).and_then(Value::as_str)?;
+    let ann = pod
+        .pointer(&format!("/metadata/annotations/{key}"))
+        .and_then(Value::as_str)?;
     ann.strip_prefix("localhost/").map(String::from)
 }
 
