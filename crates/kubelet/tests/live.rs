@@ -995,7 +995,8 @@ fn a_missing_config_map_volume_holds_the_pod_in_container_creating_until_it_appe
         w.events("cfg"),
         vec![(
             "FailedMount".to_string(),
-            "MountVolume.SetUp failed for volume \"config-volume\" : configmap \"special-config\" not found".to_string(),
+            "MountVolume.SetUp failed for volume \"config-volume\" : configmap \"special-config\" not found"
+                .to_string(),
             6
         )]
     );
@@ -1015,7 +1016,12 @@ fn a_missing_config_map_volume_holds_the_pod_in_container_creating_until_it_appe
 #[test]
 fn a_localhost_app_armor_profile_that_is_not_loaded_fails_container_creation() {
     let mut w = world("node01", worker());
-    let mut p = pod("hello", "node01", "busybox:1.28", Some(json!(["sh", "-c", "sleep 3600"])));
+    let mut p = pod(
+        "hello",
+        "node01",
+        "busybox:1.28",
+        Some(json!(["sh", "-c", "sleep 3600"])),
+    );
     p["spec"]["securityContext"] =
         json!({"appArmorProfile": {"type": "Localhost", "localhostProfile": "k8s-apparmor-example-deny-write"}});
     w.create_pod(p);

@@ -1,6 +1,6 @@
 //! The `persistentvolume-binder` controller (pkg/controller/volume/persistentvolume,
 //! pv_controller.go): binds pending claims to PersistentVolumes — a volume pre-bound either
-//! way, else the best match ([`matching::find_best_match`]) — and moves volumes through
+//! way, else the best match ([`client::volume::find_best_match`]) — and moves volumes through
 //! Available → Bound → Released (→ deleted, or Failed when the deleter cannot remove them).
 //! Claims it cannot bind stay Pending with upstream's events; there is no provisioner in the
 //! cluster, so a claim that names a class waits for an external one (or fails to find it).
@@ -9,12 +9,10 @@
 //! by its own writes, so a sync never acts on a version older than one it wrote; it resyncs
 //! everything every 15 s (`--pvclaimbinder-sync-period`), which repeats the Pending events.
 
-pub mod matching;
-
 use crate::util::*;
 use apimachinery::{ApiClient, ApiError, ApiRequest};
+use client::volume::*;
 use client::{ChangeKind, Component, EventRecorder, Informer, ResourcePath, StepResult};
-use matching::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sim::{Duration, RngStreams, SimTime};
@@ -724,11 +722,10 @@ impl Component for PersistentVolumeController {
         let next = *self.next_resync.get_or_insert(now.add(SYNC_PERIOD));
         if now >= next {
             // resync: every claim and volume again.
-            let mut at = next;
-            while at <= now {
-                at = at.add(SYNC_PERIOD);
-            }
-            self.next_resync = Some(at);
+            // The first tick after now (arithmetically: a saved time may be far off).
+            let periods = now.since(next).as_millis() / SYNC_PERIOD.as_millis() + 1;
+            let at = next.add(Duration::from_millis(periods.saturating_mul(SYNC_PERIOD.as_millis())));
+            self.next_resync = Some(if at > now { at } else { now.add(SYNC_PERIOD) });
             for k in self.claim_cache.keys() {
                 enqueue(&mut self.claim_queue, k.clone());
             }

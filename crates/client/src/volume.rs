@@ -1,9 +1,37 @@
-//! Which PersistentVolume a claim gets (pkg/controller/volume/persistentvolume/index.go and
-//! component-helpers/storage/volume): pure functions over wire-form objects.
+//! component-helpers/storage/volume's role: which PersistentVolume a claim gets, shared by the
+//! PersistentVolume controller and the scheduler's VolumeBinding plugin (with index.go's
+//! access-mode grouping); pure functions over wire-form objects.
 
-use crate::util::{annotation, labels, meta_str, str_at};
+use crate::meta_str;
 use apimachinery::{Quantity, Selector};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn str_at<'a>(obj: &'a Value, pointer: &str) -> &'a str {
+    obj.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+}
+
+fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
+}
+
+fn labels(obj: &Value) -> BTreeMap<String, String> {
+    obj.pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The scheduler's view for [`find_matching_volume`]: the node (whether a volume's node
+/// affinity admits it) and the volumes already chosen for other claims of the pod.
+pub struct OnNode<'a> {
+    pub node_admits: &'a dyn Fn(&Value) -> bool,
+    pub excluded: &'a BTreeSet<String>,
+}
 
 /// The beta annotation that still wins over `storageClassName`.
 pub const ANN_STORAGE_CLASS: &str = "volume.beta.kubernetes.io/storage-class";
@@ -102,9 +130,16 @@ pub fn volume_satisfies_claim(volume: &Value, claim: &Value) -> Result<(), Strin
     Ok(())
 }
 
-/// FindMatchingVolume over volumes with one access-mode set: the volume pre-bound to the
-/// claim, else the smallest Available one that fits its class, size, mode and selector.
-fn find_matching<'a>(claim: &Value, volumes: &[&'a Value], delay_binding: bool) -> Result<Option<&'a Value>, String> {
+/// FindMatchingVolume: the volume pre-bound to the claim, else the smallest Available one
+/// that fits its class, size, mode and selector — on a node (the scheduler's path, which also
+/// checks node affinity and access modes) or not (the controller's, which leaves delayed
+/// binding to the scheduler).
+pub fn find_matching_volume<'a>(
+    claim: &Value,
+    volumes: &[&'a Value],
+    node: Option<&OnNode<'_>>,
+    delay_binding: bool,
+) -> Result<Option<&'a Value>, String> {
     let requested = requested_storage(claim);
     let class = claim_class(claim);
     let selector = match claim.pointer("/spec/selector").filter(|s| !s.is_null()) {
@@ -120,6 +155,9 @@ fn find_matching<'a>(claim: &Value, volumes: &[&'a Value], delay_binding: bool) 
     let claim_vac = str_at(claim, "/spec/volumeAttributesClassName");
     let mut smallest: Option<(&Value, Quantity)> = None;
     for &volume in volumes {
+        if node.is_some_and(|n| n.excluded.contains(meta_str(volume, "name"))) {
+            continue;
+        }
         let claimed = volume.pointer("/spec/claimRef").is_some_and(Value::is_object);
         if claimed && !is_volume_bound_to_claim(volume, claim) {
             continue;
@@ -132,10 +170,11 @@ fn find_matching<'a>(claim: &Value, volumes: &[&'a Value], delay_binding: bool) 
         {
             continue;
         }
+        let node_ok = node.is_none_or(|n| (n.node_admits)(volume));
         if is_volume_bound_to_claim(volume, claim) {
-            return Ok(Some(volume));
+            return Ok(node_ok.then_some(volume));
         }
-        if delay_binding {
+        if node.is_none() && delay_binding {
             // The scheduler binds such claims, on a node.
             continue;
         }
@@ -145,7 +184,10 @@ fn find_matching<'a>(claim: &Value, volumes: &[&'a Value], delay_binding: bool) 
         if selector.as_ref().is_some_and(|s| !s.matches(&labels(volume))) {
             continue;
         }
-        if volume_class(volume) != class {
+        if volume_class(volume) != class || !node_ok {
+            continue;
+        }
+        if node.is_some() && !access_modes_match(claim, volume) {
             continue;
         }
         if smallest.as_ref().is_none_or(|(_, q)| *q > size) {
@@ -175,7 +217,7 @@ pub fn find_best_match<'a>(
             .copied()
             .filter(|v| modes(v, "/spec/accessModes") == set)
             .collect();
-        if let Some(v) = find_matching(claim, &group, delay_binding)? {
+        if let Some(v) = find_matching_volume(claim, &group, None, delay_binding)? {
             return Ok(Some(v));
         }
     }
