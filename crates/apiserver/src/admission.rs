@@ -270,6 +270,28 @@ fn child_map_array<'a>(obj: &'a mut Value, key: &str) -> &'a mut Vec<Value> {
     }
 }
 
+/// StorageObjectInUseProtection: a new PersistentVolume or claim carries the protection
+/// finalizer, which the pv/pvc-protection controllers remove once nothing uses the object.
+pub(crate) fn admit_storage_protection(t: &Target, obj: &mut Value) {
+    let finalizer = match (t.info.group.as_str(), t.info.plural.as_str()) {
+        ("", "persistentvolumes") => "kubernetes.io/pv-protection",
+        ("", "persistentvolumeclaims") => "kubernetes.io/pvc-protection",
+        _ => return,
+    };
+    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let fins = meta.entry("finalizers").or_insert_with(|| json!([]));
+    if !fins.is_array() {
+        *fins = json!([]);
+    }
+    if let Some(list) = fins.as_array_mut() {
+        if !list.iter().any(|f| f.as_str() == Some(finalizer)) {
+            list.push(json!(finalizer));
+        }
+    }
+}
+
 /// DefaultTolerationSeconds: tolerate not-ready and unreachable for 300s unless the pod
 /// already tolerates them.
 fn admit_default_tolerations(pod: &mut Value) {

@@ -327,6 +327,7 @@ impl ApiServer {
         if t.info.group == "scheduling.k8s.io" && t.info.plural == "priorityclasses" {
             self.admit_priority_class(t, &obj, false)?;
         }
+        crate::admission::admit_storage_protection(t, &mut obj);
         if t.info.group == "certificates.k8s.io" && t.info.plural == "certificatesigningrequests" {
             // The requester's identity, as the CSR strategy records it.
             let spec = child_map(&mut obj, "spec");
@@ -367,7 +368,7 @@ impl ApiServer {
         if strategy::has_generation(&t.info, custom) {
             set_meta(&mut obj, "generation", json!(1));
         }
-        strategy::prepare_for_create(&t.info, custom, &mut obj, &name);
+        strategy::prepare_for_create(&t.info, custom, &mut obj, &name, &now_rfc3339(ctx));
         if !custom {
             // Objects read back from storage are defaulted again (e.g. a Job's labels from
             // its generated template labels).
@@ -525,7 +526,7 @@ impl ApiServer {
         let t = &storage_target;
 
         let mut new = match t.sub.as_deref() {
-            Some("status") => strategy::prepare_for_status_update(&t.info, &old, &new),
+            Some("status") => strategy::prepare_for_status_update(&t.info, &old, &new, &now_rfc3339(ctx)),
             Some("finalize") => {
                 let mut out = old.clone();
                 let fin = new.pointer("/spec/finalizers").cloned();

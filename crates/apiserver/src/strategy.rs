@@ -65,12 +65,24 @@ fn has_status_subresource(info: &ResourceInfo) -> bool {
     info.subresources.iter().any(|s| s == "status")
 }
 
-/// PrepareForCreate: the status a new object starts with.
-pub(crate) fn prepare_for_create(info: &ResourceInfo, custom: bool, obj: &mut Value, name: &str) {
+/// PrepareForCreate: the status a new object starts with; `now` is the API server's clock.
+pub(crate) fn prepare_for_create(info: &ResourceInfo, custom: bool, obj: &mut Value, name: &str, now: &str) {
     let status = match (info.group.as_str(), info.plural.as_str()) {
         ("", "pods") => {
             let qos = qos_class(obj);
-            Some(json!({"phase": "Pending", "qosClass": qos}))
+            let mut status = json!({"phase": "Pending", "qosClass": qos});
+            let gated = obj
+                .pointer("/spec/schedulingGates")
+                .and_then(Value::as_array)
+                .is_some_and(|g| !g.is_empty());
+            if gated {
+                // applySchedulingGatedCondition: the pod shows SchedulingGated until its
+                // gates are removed and the scheduler takes it.
+                status["conditions"] = json!([{"type": "PodScheduled", "status": "False", "lastProbeTime": null,
+                    "lastTransitionTime": now, "reason": "SchedulingGated",
+                    "message": "Scheduling is blocked due to non-empty scheduling gates"}]);
+            }
+            Some(status)
         }
         ("", "services") | ("networking.k8s.io", "ingresses") => Some(json!({"loadBalancer": {}})),
         ("", "namespaces") => {
@@ -87,7 +99,8 @@ pub(crate) fn prepare_for_create(info: &ResourceInfo, custom: bool, obj: &mut Va
             }
             Some(json!({"phase": "Active"}))
         }
-        ("", "persistentvolumes") | ("", "persistentvolumeclaims") => Some(json!({"phase": "Pending"})),
+        ("", "persistentvolumes") => Some(json!({"phase": "Pending", "lastPhaseTransitionTime": now})),
+        ("", "persistentvolumeclaims") => Some(json!({"phase": "Pending"})),
         ("", "replicationcontrollers") | ("apps", "replicasets") => Some(json!({"replicas": 0})),
         ("apps", "statefulsets") => Some(json!({"replicas": 0, "availableReplicas": 0})),
         ("apps", "daemonsets") => Some(json!({
@@ -169,13 +182,16 @@ pub(crate) fn prepare_for_update(info: &ResourceInfo, old: &Value, new: &mut Val
 }
 
 /// PrepareForUpdate of `/status`: everything but status comes from the stored object.
-pub(crate) fn prepare_for_status_update(info: &ResourceInfo, old: &Value, new: &Value) -> Value {
+pub(crate) fn prepare_for_status_update(info: &ResourceInfo, old: &Value, new: &Value, now: &str) -> Value {
     let mut out = old.clone();
     if let Some(m) = out.as_object_mut() {
         match new.get("status") {
             Some(s) => m.insert("status".into(), s.clone()),
             None => m.remove("status"),
         };
+    }
+    if info.group.is_empty() && info.plural == "persistentvolumes" {
+        pv_phase_transition_time(old, &mut out, now);
     }
     // (added by H10) deploymentStatusStrategy resets only spec and labels: the deployment
     // controller writes the revision annotation through /status, without a new generation.
@@ -187,6 +203,30 @@ pub(crate) fn prepare_for_status_update(info: &ResourceInfo, old: &Value, new: &
         };
     }
     out
+}
+
+/// The PersistentVolume status strategy keeps lastPhaseTransitionTime while the phase stays
+/// and stamps `now` when the phase changes, unless the writer set a new time itself.
+fn pv_phase_transition_time(old: &Value, new: &mut Value, now: &str) {
+    let old_phase = old.pointer("/status/phase");
+    let old_time = old
+        .pointer("/status/lastPhaseTransitionTime")
+        .filter(|t| !t.is_null())
+        .cloned();
+    let new_time = new
+        .pointer("/status/lastPhaseTransitionTime")
+        .filter(|t| !t.is_null())
+        .cloned();
+    let time = if old_phase == new.pointer("/status/phase") {
+        new_time.or(old_time)
+    } else if new_time.is_none() || new_time == old_time {
+        Some(json!(now))
+    } else {
+        new_time
+    };
+    if let (Some(time), Some(status)) = (time, new.get_mut("status").and_then(Value::as_object_mut)) {
+        status.insert("lastPhaseTransitionTime".into(), time);
+    }
 }
 
 /// PrepareForUpdate of `pods/resize`: only container resources come from the request.
@@ -293,7 +333,7 @@ mod tests {
             .find_resource("batch", "v1", "jobs")
             .cloned()
             .unwrap();
-        prepare_for_create(&info, false, &mut job, "pi");
+        prepare_for_create(&info, false, &mut job, "pi", "2026-01-01T00:00:00Z");
         assert_eq!(
             job["spec"]["selector"],
             json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "u-1"}})
@@ -302,6 +342,55 @@ mod tests {
         assert_eq!(labels["job-name"], "pi");
         assert_eq!(labels["batch.kubernetes.io/controller-uid"], "u-1");
         assert_eq!(job["status"], json!({}));
+    }
+
+    #[test]
+    fn gated_pods_start_with_the_scheduling_gated_condition() {
+        let info = api::Discovery::builtin()
+            .find_resource("", "v1", "pods")
+            .cloned()
+            .unwrap();
+        let mut pod =
+            json!({"spec": {"schedulingGates": [{"name": "example.com/foo"}], "containers": [{"name": "a"}]}});
+        prepare_for_create(&info, false, &mut pod, "p", "2026-01-01T00:00:00Z");
+        assert_eq!(
+            pod["status"]["conditions"],
+            json!([{"type": "PodScheduled", "status": "False", "lastProbeTime": null,
+                "lastTransitionTime": "2026-01-01T00:00:00Z", "reason": "SchedulingGated",
+                "message": "Scheduling is blocked due to non-empty scheduling gates"}])
+        );
+        let mut free = json!({"spec": {"schedulingGates": [], "containers": [{"name": "a"}]}});
+        prepare_for_create(&info, false, &mut free, "p", "2026-01-01T00:00:00Z");
+        assert!(free["status"].get("conditions").is_none());
+    }
+
+    #[test]
+    fn a_volume_phase_change_stamps_the_transition_time() {
+        let info = api::Discovery::builtin()
+            .find_resource("", "v1", "persistentvolumes")
+            .cloned()
+            .unwrap();
+        let mut pv = json!({"spec": {}});
+        prepare_for_create(&info, false, &mut pv, "pv", "2026-01-01T00:00:00Z");
+        assert_eq!(
+            pv["status"],
+            json!({"phase": "Pending", "lastPhaseTransitionTime": "2026-01-01T00:00:00Z"})
+        );
+        let same = prepare_for_status_update(
+            &info,
+            &pv,
+            &json!({"status": {"phase": "Pending"}}),
+            "2026-01-01T00:01:00Z",
+        );
+        assert_eq!(same["status"]["lastPhaseTransitionTime"], "2026-01-01T00:00:00Z");
+        let moved = prepare_for_status_update(&info, &pv, &pv_with_phase(&pv, "Available"), "2026-01-01T00:02:00Z");
+        assert_eq!(moved["status"]["lastPhaseTransitionTime"], "2026-01-01T00:02:00Z");
+    }
+
+    fn pv_with_phase(pv: &Value, phase: &str) -> Value {
+        let mut out = pv.clone();
+        out["status"]["phase"] = json!(phase);
+        out
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! - [`Informer`]: list + watch of one resource into a local store (reflector + indexer).
 //! - [`WorkQueue`]: client-go's rate-limited delaying queue, on virtual time.
 //! - [`Component`] / [`StepResult`]: the contract of the cluster loop.
+//! - [`volume`]: which PersistentVolume a claim gets (component-helpers/storage/volume).
 //! - [`EventRecorder`]: core/v1 Events with client-go's correlation (count, lastTimestamp) and
 //!   the events.k8s.io/v1 style (series) that kube-scheduler uses.
 //!
@@ -19,6 +20,7 @@
 mod component;
 mod events;
 mod informer;
+pub mod volume;
 mod workqueue;
 
 pub use component::{Component, StepResult};

@@ -10,7 +10,9 @@
 //! [`endpoints_controller`], [`endpointslice_controller`], [`statefulset_controller`],
 //! [`daemonset_controller`], [`job_controller`], [`ttl_after_finished_controller`],
 //! [`cronjob_controller`], [`node_lifecycle_controller`], [`taint_eviction_controller`],
-//! [`disruption_controller`], [`horizontal_pod_autoscaler_controller`]; or all of them as one component: [`controller_manager`] (stepping
+//! [`disruption_controller`], [`horizontal_pod_autoscaler_controller`],
+//! [`persistentvolume_binder_controller`], [`pvc_protection_controller`],
+//! [`pv_protection_controller`], [`pod_garbage_collector`]; or all of them as one component: [`controller_manager`] (stepping
 //! order in [`ControllerManager::ORDER`]).
 //!
 //! State: every controller is Serialize + Deserialize. Informer stores are not saved: after a
@@ -33,12 +35,15 @@ pub mod history;
 pub mod job;
 pub mod manager;
 pub mod node_lifecycle;
+pub mod persistentvolume;
 pub mod podautoscaler;
+pub mod podgc;
 pub mod replicaset;
 pub mod root_ca_cert_publisher;
 pub mod serviceaccount;
 pub mod statefulset;
 pub mod util;
+pub mod volume_protection;
 
 pub use clusterrole_aggregation::{clusterrole_aggregation_controller, ClusterRoleAggregationController};
 pub use cronjob::{cronjob_controller, CronJobController};
@@ -53,11 +58,16 @@ pub use manager::{controller_manager, ControllerManager};
 pub use node_lifecycle::{
     node_lifecycle_controller, taint_eviction_controller, NodeLifecycleController, TaintEvictionController,
 };
+pub use persistentvolume::{persistentvolume_binder_controller, PersistentVolumeController};
 pub use podautoscaler::{horizontal_pod_autoscaler_controller, HorizontalController};
+pub use podgc::{pod_garbage_collector, PodGarbageCollector};
 pub use replicaset::{replicaset_controller, replication_controller, ReplicaSetController};
 pub use root_ca_cert_publisher::{root_ca_cert_publisher, RootCaCertPublisher};
 pub use serviceaccount::{serviceaccount_controller, ServiceAccountsController};
 pub use statefulset::{statefulset_controller, StatefulSetController};
+pub use volume_protection::{
+    pv_protection_controller, pvc_protection_controller, PvProtectionController, PvcProtectionController,
+};
 
 /// The earlier of two optional times.
 pub(crate) fn earliest(a: Option<sim::SimTime>, b: Option<sim::SimTime>) -> Option<sim::SimTime> {

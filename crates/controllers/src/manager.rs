@@ -26,6 +26,15 @@ pub struct ControllerManager {
     horizontal: HorizontalController,
     node_lifecycle: NodeLifecycleController,
     taint_eviction: TaintEvictionController,
+    // Saved clusters from before these controllers existed get fresh ones.
+    #[serde(default = "pod_garbage_collector")]
+    podgc: PodGarbageCollector,
+    #[serde(default = "persistentvolume_binder_controller")]
+    persistentvolume_binder: PersistentVolumeController,
+    #[serde(default = "pvc_protection_controller")]
+    pvc_protection: PvcProtectionController,
+    #[serde(default = "pv_protection_controller")]
+    pv_protection: PvProtectionController,
     garbage_collector: GarbageCollector,
 }
 
@@ -50,6 +59,10 @@ pub fn controller_manager(root_ca: &str) -> ControllerManager {
         horizontal: horizontal_pod_autoscaler_controller(),
         node_lifecycle: node_lifecycle_controller(),
         taint_eviction: taint_eviction_controller(),
+        podgc: pod_garbage_collector(),
+        persistentvolume_binder: persistentvolume_binder_controller(),
+        pvc_protection: pvc_protection_controller(),
+        pv_protection: pv_protection_controller(),
         garbage_collector: garbage_collector(),
     }
 }
@@ -57,8 +70,9 @@ pub fn controller_manager(root_ca: &str) -> ControllerManager {
 impl ControllerManager {
     /// The stepping order: namespaces' service accounts first (pods need them), owners before
     /// what they create (Deployment → ReplicaSet → Pods; CronJob → Job → Pods), then the
-    /// controllers that follow pods (endpoints, disruption, nodes) and the garbage collector.
-    pub const ORDER: [&'static str; 18] = [
+    /// controllers that follow pods (endpoints, disruption, nodes, pod GC), the volume binder
+    /// (after the StatefulSet controller's claims) and the volume protection controllers, and the garbage collector.
+    pub const ORDER: [&'static str; 22] = [
         "serviceaccount-controller",
         "root-ca-cert-publisher",
         "clusterrole-aggregation-controller",
@@ -76,10 +90,14 @@ impl ControllerManager {
         "horizontal-pod-autoscaler",
         "node-lifecycle-controller",
         "taint-eviction-controller",
+        "pod-garbage-collector-controller",
+        "persistentvolume-binder-controller",
+        "pvc-protection-controller",
+        "pv-protection-controller",
         "garbage-collector-controller",
     ];
 
-    fn components(&mut self) -> [&mut dyn Component; 18] {
+    fn components(&mut self) -> [&mut dyn Component; 22] {
         [
             &mut self.serviceaccount,
             &mut self.root_ca,
@@ -98,6 +116,10 @@ impl ControllerManager {
             &mut self.horizontal,
             &mut self.node_lifecycle,
             &mut self.taint_eviction,
+            &mut self.podgc,
+            &mut self.persistentvolume_binder,
+            &mut self.pvc_protection,
+            &mut self.pv_protection,
             &mut self.garbage_collector,
         ]
     }

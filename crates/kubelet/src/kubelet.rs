@@ -398,22 +398,21 @@ impl Kubelet {
     /// Node usage: its pods plus the system (kubelet, containerd, OS).
     pub fn node_usage(&self) -> (i64, i64) {
         let pods = self.pod_usage();
+        // Saturating sums: restored processes may claim any size.
         let cpu: i64 = pods
             .iter()
             .flat_map(|p| p.containers.iter())
-            .map(|c| c.cpu_millis)
-            .sum();
+            .fold(0i64, |acc, c| acc.saturating_add(c.cpu_millis));
         let mem: i64 = pods
             .iter()
             .flat_map(|p| p.containers.iter())
-            .map(|c| c.memory_bytes)
-            .sum();
+            .fold(0i64, |acc, c| acc.saturating_add(c.memory_bytes));
         let (sys_cpu, sys_mem) = if self.config.control_plane {
             (60, 780 << 20)
         } else {
             (25, 420 << 20)
         };
-        (cpu + sys_cpu, mem + sys_mem)
+        (cpu.saturating_add(sys_cpu), mem.saturating_add(sys_mem))
     }
 
     fn allocate_ip(&mut self) -> String {

@@ -28,6 +28,7 @@ pub mod probes;
 pub mod program;
 pub mod static_pods;
 pub mod usage;
+mod volumes;
 
 pub use crate::kubelet::{ContainerUsage, Kubelet, NodeConfig, PodUsage};
 pub use pod::{CState, PodWorker};

@@ -18,6 +18,10 @@ pub const RESYNC_DELAY: Duration = Duration::from_millis(1000);
 pub const FAILED_PULL_DELAY: Duration = Duration::from_millis(800);
 /// How often a container blocked on configuration (missing ConfigMap, …) is retried.
 pub const CONFIG_RETRY: Duration = Duration::from_secs(10);
+/// The volume manager's retry after a failed mount: 500 ms, doubling up to 2m2s
+/// (nestedpendingoperations' exponential backoff).
+const MOUNT_BACKOFF_INITIAL: Duration = Duration::from_millis(500);
+const MOUNT_BACKOFF_MAX: Duration = Duration::from_millis(122_000);
 /// Lines kept per container instance.
 const MAX_LOG_LINES: usize = 5000;
 
@@ -207,13 +211,37 @@ pub struct PodWorker {
     /// emptyDir contents shared by the pod's containers: volume → relative path → content.
     #[serde(default)]
     shared: BTreeMap<String, BTreeMap<String, String>>,
+    /// The pod's volumes are set up (nothing starts before: no sandbox, no pulls).
+    #[serde(default = "mounted")]
+    volumes_mounted: bool,
+    #[serde(default)]
+    mount_failures: u32,
+    /// When the next mount attempt may run.
+    #[serde(default)]
+    mount_retry_at: Option<SimTime>,
 }
 
 fn default_grace() -> i64 {
     30
 }
 
-fn s(v: &Value, ptr: &str) -> String {
+fn mounted() -> bool {
+    true
+}
+
+/// The delay after `failures` failed mount attempts.
+fn mount_backoff(failures: u32) -> Duration {
+    let mut d = MOUNT_BACKOFF_INITIAL.as_millis();
+    for _ in 1..failures {
+        d = d.saturating_mul(2);
+        if d >= MOUNT_BACKOFF_MAX.as_millis() {
+            break;
+        }
+    }
+    Duration::from_millis(d.min(MOUNT_BACKOFF_MAX.as_millis()))
+}
+
+pub(crate) fn s(v: &Value, ptr: &str) -> String {
     v.pointer(ptr).and_then(Value::as_str).unwrap_or("").to_string()
 }
 
@@ -382,6 +410,9 @@ impl PodWorker {
                 .and_then(Value::as_i64)
                 .unwrap_or(30),
             shared: BTreeMap::new(),
+            volumes_mounted: false,
+            mount_failures: 0,
+            mount_retry_at: Some(now),
         };
         let has_init = w.containers.iter().any(|c| c.init);
         for c in &mut w.containers {
@@ -415,6 +446,9 @@ impl PodWorker {
         }
         if self.terminal.is_some() {
             return None;
+        }
+        if !self.volumes_mounted {
+            return self.mount_retry_at;
         }
         // Only containers that may act now: the init sequence up to the first unfinished
         // init container, then the app containers once initialized.
@@ -557,6 +591,36 @@ impl PodWorker {
         rng: &mut sim::RngStreams,
         out: &mut SyncOutput,
     ) -> bool {
+        if !self.volumes_mounted {
+            if self.mount_retry_at.is_some_and(|at| now < at) {
+                return false;
+            }
+            let errs = crate::volumes::mount_errors(pod, config);
+            if errs.is_empty() {
+                self.volumes_mounted = true;
+            } else {
+                // WaitForAttachAndMount: the pod stays ContainerCreating; each failing volume
+                // is reported and retried with backoff.
+                for message in errs {
+                    out.events.push(PodEvent {
+                        field_path: String::new(),
+                        type_: "Warning",
+                        reason: "FailedMount",
+                        message,
+                    });
+                }
+                self.mount_failures = self.mount_failures.saturating_add(1);
+                let retry = now.add(mount_backoff(self.mount_failures));
+                self.mount_retry_at = Some(retry);
+                self.sandbox_at = retry.add(SANDBOX_DELAY);
+                for c in &mut self.containers {
+                    if matches!(c.stage, Stage::Pending { .. }) {
+                        c.stage = Stage::Pending { at: self.sandbox_at };
+                    }
+                }
+                return true;
+            }
+        }
         if now < self.sandbox_at {
             return false;
         }
@@ -920,12 +984,33 @@ impl PodWorker {
     }
 }
 
-struct PodFacts<'a> {
-    pod: &'a Value,
-    pod_ip: &'a str,
-    restart_policy: &'a str,
-    format_pod: String,
-    shared: &'a BTreeMap<String, BTreeMap<String, String>>,
+pub(crate) struct PodFacts<'a> {
+    pub(crate) pod: &'a Value,
+    pub(crate) pod_ip: &'a str,
+    pub(crate) restart_policy: &'a str,
+    pub(crate) format_pod: String,
+    pub(crate) shared: &'a BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The Localhost AppArmor profile the container runs with: its own securityContext's, else
+/// the pod's, else the deprecated `container.apparmor.security.beta.kubernetes.io/<name>`
+/// annotation's `localhost/<profile>`.
+fn localhost_apparmor_profile(c: &ContainerRt, pod: &Value) -> Option<String> {
+    let own = c
+        .spec
+        .pointer("/securityContext/appArmorProfile")
+        .filter(|p| p.is_object());
+    let pod_level = pod
+        .pointer("/spec/securityContext/appArmorProfile")
+        .filter(|p| p.is_object());
+    if let Some(p) = own.or(pod_level) {
+        return (s(p, "/type") == "Localhost").then(|| s(p, "/localhostProfile"));
+    }
+    let key = format!("container.apparmor.security.beta.kubernetes.io~1{}", c.name);
+    let ann = pod
+        .pointer(&format!("/metadata/annotations/{key}"))
+        .and_then(Value::as_str)?;
+    ann.strip_prefix("localhost/").map(String::from)
 }
 
 /// spec.terminationMessagePath (default /dev/termination-log).
@@ -970,7 +1055,7 @@ fn empty_dir_mounts(pod: &Value, spec: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn list(v: &Value, ptr: &str) -> Vec<Value> {
+pub(crate) fn list(v: &Value, ptr: &str) -> Vec<Value> {
     v.pointer(ptr).and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
@@ -1430,22 +1515,29 @@ fn start(
             return;
         }
     };
-    let mut files = match volume_files(c, pod, config) {
-        Ok(f) => f,
-        Err(msg) => {
-            // A missing volume source keeps the pod in ContainerCreating (FailedMount).
-            out.events.push(PodEvent {
-                field_path: String::new(),
-                type_: "Warning",
-                reason: "FailedMount",
-                message: msg,
-            });
-            c.stage = Stage::Blocked {
-                retry_at: now.add(CONFIG_RETRY),
-            };
-            return;
-        }
-    };
+    // CreateContainer: containerd cannot apply a Localhost AppArmor profile the node has not
+    // loaded (no profile is loaded on the simulated nodes).
+    if let Some(profile) = localhost_apparmor_profile(c, pod.pod) {
+        let msg = format!(
+            "failed to get container spec opts: failed to generate apparmor spec opts: apparmor profile not found {profile}"
+        );
+        out.events.push(PodEvent {
+            field_path: String::new(),
+            type_: "Warning",
+            reason: "Failed",
+            message: format!("Error: {msg}"),
+        });
+        retire_terminated(c);
+        c.state = CState::Waiting {
+            reason: "CreateContainerError".into(),
+            message: Some(msg),
+        };
+        c.stage = Stage::Blocked {
+            retry_at: now.add(CONFIG_RETRY),
+        };
+        return;
+    }
+    let mut files = crate::volumes::volume_files(c, pod, config);
     let info = images::lookup(&c.image());
     let (kind, entrypoint, cmd) = match &info {
         PullOutcome::Found(i) => (i.kind, i.entrypoint.clone(), i.cmd.clone()),
@@ -1732,86 +1824,4 @@ fn field_ref(pod: &PodFacts<'_>, node: &NodeFacts<'_>, path: &str) -> String {
             .or_else(|| bracket("metadata.annotations['"))
             .unwrap_or_default(),
     }
-}
-
-/// Files of ConfigMap/Secret/projected volumes mounted into the container.
-fn volume_files(
-    c: &ContainerRt,
-    pod: &PodFacts<'_>,
-    config: &mut dyn ConfigSource,
-) -> Result<BTreeMap<String, String>, String> {
-    let ns = s(pod.pod, "/metadata/namespace");
-    let volumes = list(pod.pod, "/spec/volumes");
-    let mut files = BTreeMap::new();
-    for m in list(&c.spec, "/volumeMounts") {
-        let (vname, mount) = (s(&m, "/name"), s(&m, "/mountPath"));
-        let sub = s(&m, "/subPath");
-        let Some(vol) = volumes.iter().find(|v| s(v, "/name") == vname) else {
-            continue;
-        };
-        let mut add = |data: BTreeMap<String, String>, items: Vec<Value>| {
-            let chosen: Vec<(String, String)> = if items.is_empty() {
-                data.into_iter().collect()
-            } else {
-                items
-                    .iter()
-                    .filter_map(|it| data.get(&s(it, "/key")).map(|v| (s(it, "/path"), v.clone())))
-                    .collect()
-            };
-            for (k, v) in chosen {
-                if !sub.is_empty() {
-                    if k == sub {
-                        files.insert(mount.clone(), v);
-                    }
-                } else {
-                    files.insert(format!("{}/{k}", mount.trim_end_matches('/')), v);
-                }
-            }
-        };
-        if let Some(cm) = vol.pointer("/configMap/name").and_then(Value::as_str) {
-            let optional = vol
-                .pointer("/configMap/optional")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            match config.config_map(&ns, cm) {
-                Some(data) => add(data, list(vol, "/configMap/items")),
-                None if optional => {}
-                None => {
-                    return Err(format!(
-                        "MountVolume.SetUp failed for volume \"{vname}\" : configmap \"{cm}\" not found"
-                    ))
-                }
-            }
-        } else if let Some(sec) = vol.pointer("/secret/secretName").and_then(Value::as_str) {
-            let optional = vol
-                .pointer("/secret/optional")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            match config.secret(&ns, sec) {
-                Some(data) => add(data, list(vol, "/secret/items")),
-                None if optional => {}
-                None => {
-                    return Err(format!(
-                        "MountVolume.SetUp failed for volume \"{vname}\" : secret \"{sec}\" not found"
-                    ))
-                }
-            }
-        } else if vol.get("projected").is_some() && vname.starts_with("kube-api-access-") {
-            let base = mount.trim_end_matches('/');
-            files.insert(format!("{base}/namespace"), ns.clone());
-            files.insert(
-                format!("{base}/token"),
-                "eyJhbGciOiJSUzI1NiIsImtpZCI6Imt1YmVwbGF5In0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJl"
-                    .into(),
-            );
-            files.insert(
-                format!("{base}/ca.crt"),
-                "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n".into(),
-            );
-        } else if vol.get("emptyDir").is_some() || vol.get("hostPath").is_some() {
-            // A directory marker so `ls` and `test -d` see the mount.
-            files.insert(format!("{}/.", mount.trim_end_matches('/')), String::new());
-        }
-    }
-    Ok(files)
 }

@@ -50,7 +50,8 @@ pub fn container_usage(c: &ContainerRt) -> ContainerUsage {
         (_, Some(ImageKind::Stress)) => (0, MI),
         _ => (0, MI / 2 + MI / 4),
     };
-    let mem = mem + process.map(|p| p.memory_bytes).unwrap_or(0);
+    // Saturating: a restored process may claim any size.
+    let mem = mem.saturating_add(process.map(|p| p.memory_bytes).unwrap_or(0));
     if busy {
         let limit = c
             .spec

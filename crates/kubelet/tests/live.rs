@@ -31,6 +31,11 @@ fn world(node: &str, config: NodeConfig) -> World {
     });
     let mut ctx = SimContext::new(7, SimTime::from_unix_secs(sim::DEFAULT_EPOCH_SECONDS));
     let _ = server.bootstrap(&mut ctx);
+    // What the root-ca-cert-publisher gives every namespace: the pods' kube-api-access
+    // volumes project it, and the kubelet does not start a pod whose volume source is missing.
+    let ca = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt", "namespace": "default"},
+        "data": {"ca.crt": "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"}});
+    let _ = server.handle(&mut ctx, ApiRequest::post("/api/v1/namespaces/default/configmaps", ca));
     let mut w = World {
         api: Local { server, ctx },
         kubelet: Kubelet::new(node, config),
@@ -963,4 +968,68 @@ fn container_events_name_their_container_in_the_field_path() {
             "{reason}: {paths:?}"
         );
     }
+}
+
+#[test]
+fn a_missing_config_map_volume_holds_the_pod_in_container_creating_until_it_appears() {
+    let mut w = world("node01", worker());
+    let p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "cfg", "namespace": "default"},
+        "spec": {
+            "nodeName": "node01",
+            "containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "cat /etc/cfg/greeting; sleep 3600"],
+                "volumeMounts": [{"name": "config-volume", "mountPath": "/etc/cfg"}]}],
+            "volumes": [{"name": "config-volume", "configMap": {"name": "special-config"}}],
+        },
+    });
+    w.create_pod(p);
+    w.run_for(20);
+    let pod = w.pod("cfg");
+    assert_eq!(
+        pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+        "ContainerCreating"
+    );
+    // Tries at 0, 0.5, 1.5, 3.5, 7.5 and 15.5 s (500 ms doubling); no pull before the mount.
+    assert_eq!(
+        w.events("cfg"),
+        vec![(
+            "FailedMount".to_string(),
+            "MountVolume.SetUp failed for volume \"config-volume\" : configmap \"special-config\" not found"
+                .to_string(),
+            6
+        )]
+    );
+    w.api
+        .request(ApiRequest::post(
+            "/api/v1/namespaces/default/configmaps",
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "special-config"}, "data": {"greeting": "hello"}}),
+        ))
+        .unwrap();
+    // The next try (31.5 s) mounts it; then the sandbox, the pull and the start.
+    w.run_for(20);
+    assert_eq!(w.pod("cfg")["status"]["phase"], "Running");
+    let logs = w.kubelet.logs("default", "cfg", None, false).unwrap();
+    assert_eq!(logs.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), vec!["hello"]);
+}
+
+#[test]
+fn a_localhost_app_armor_profile_that_is_not_loaded_fails_container_creation() {
+    let mut w = world("node01", worker());
+    let mut p = pod(
+        "hello",
+        "node01",
+        "busybox:1.28",
+        Some(json!(["sh", "-c", "sleep 3600"])),
+    );
+    p["spec"]["securityContext"] =
+        json!({"appArmorProfile": {"type": "Localhost", "localhostProfile": "k8s-apparmor-example-deny-write"}});
+    w.create_pod(p);
+    w.run_for(15);
+    let waiting = w.pod("hello")["status"]["containerStatuses"][0]["state"]["waiting"].clone();
+    assert_eq!(waiting["reason"], "CreateContainerError");
+    assert_eq!(
+        waiting["message"],
+        "failed to get container spec opts: failed to generate apparmor spec opts: apparmor profile not found k8s-apparmor-example-deny-write"
+    );
 }

@@ -17,6 +17,7 @@ pub mod cache;
 pub mod model;
 pub mod plugins;
 pub mod queue;
+pub mod volumes;
 
 use apimachinery::request::PatchType;
 use apimachinery::{ApiClient, ApiError, ApiRequest};
@@ -67,6 +68,12 @@ pub struct Scheduler {
     namespaces: Informer,
     #[serde(default = "pdb_informer")]
     pdbs: Informer,
+    #[serde(default = "claim_informer")]
+    claims: Informer,
+    #[serde(default = "volume_informer")]
+    volumes: Informer,
+    #[serde(default = "class_informer")]
+    classes: Informer,
     recorder: EventRecorder,
     source: EventSource,
     next_start_node_index: usize,
@@ -108,6 +115,18 @@ fn pdb_informer() -> Informer {
     Informer::new(ResourcePath::new("policy", "v1", "poddisruptionbudgets"))
 }
 
+fn claim_informer() -> Informer {
+    Informer::new(ResourcePath::core("persistentvolumeclaims"))
+}
+
+fn volume_informer() -> Informer {
+    Informer::new(ResourcePath::core("persistentvolumes"))
+}
+
+fn class_informer() -> Informer {
+    Informer::new(ResourcePath::new("storage.k8s.io", "v1", "storageclasses"))
+}
+
 fn pod_path(ns: &str, name: &str) -> String {
     format!("/api/v1/namespaces/{ns}/pods/{name}")
 }
@@ -131,6 +150,9 @@ impl Scheduler {
             nodes: Informer::new(ResourcePath::core("nodes")),
             namespaces: Informer::new(ResourcePath::core("namespaces")),
             pdbs: pdb_informer(),
+            claims: claim_informer(),
+            volumes: volume_informer(),
+            classes: class_informer(),
             recorder: EventRecorder::new(),
             source: EventSource {
                 component: SCHEDULER_NAME.into(),
@@ -241,6 +263,14 @@ impl Scheduler {
         }
         // PodDisruptionBudgets only weigh preemption victims; read them from the store.
         worked |= !self.pdbs.sync(api)?.is_empty();
+        // A claim, volume or class that changes may let pods with volumes schedule.
+        let mut storage_changed = !self.claims.sync(api)?.is_empty();
+        storage_changed |= !self.volumes.sync(api)?.is_empty();
+        storage_changed |= !self.classes.sync(api)?.is_empty();
+        if storage_changed {
+            worked = true;
+            self.queue.move_unschedulable(now, |_| true);
+        }
         for c in self.nodes.sync(api)? {
             worked = true;
             self.handle_node(c, now);
@@ -338,7 +368,33 @@ impl Scheduler {
             self.queue.requeue_failed(&key, true, now);
             return;
         }
-        let st = plugins::prefilter(&self.cache, &pod);
+        let mut st = plugins::prefilter(&self.cache, &pod);
+        // VolumeRestrictions and VolumeBinding PreFilter: the pod's claims.
+        let delayed = volumes::prefilter(&pod_value, &self.claims, &self.classes);
+        if let Err(reason) = &delayed {
+            let all: BTreeMap<String, Rejection> = nodes
+                .iter()
+                .map(|n| {
+                    (
+                        n.clone(),
+                        Rejection {
+                            resolvable: false,
+                            reasons: vec![NOT_HELPFUL.into()],
+                        },
+                    )
+                })
+                .collect();
+            let post = post_filter_message(&format!("preemption: {}", fit_error_message(nodes.len(), &all, "")));
+            let msg = format!("0/{} nodes are available: {reason}. {post}", nodes.len());
+            self.fail(api, now, &pod_value, "Unschedulable", &msg, None);
+            self.queue.requeue_failed(&key, true, now);
+            return;
+        }
+        st.volume_terms = volumes::bound_volume_terms(&pod_value, &self.claims, &self.volumes);
+        st.delayed_claims = delayed.unwrap_or_default();
+        if !st.delayed_claims.is_empty() {
+            st.volumes = self.volumes.list().cloned().collect();
+        }
         // A nominated node that still fits is taken first.
         if !pod.nominated_node_name.is_empty() && self.filter_node(&st, &pod, &pod.nominated_node_name).is_ok() {
             let node = pod.nominated_node_name.clone();
@@ -427,9 +483,73 @@ impl Scheduler {
             select_host(&feasible, &scores, rng)
         };
         match chosen {
+            Some(node) if !st.delayed_claims.is_empty() => {
+                if self.bind_volumes(api, &st, &node) {
+                    self.bind(api, now, &pod_value, pod, &node);
+                } else {
+                    // Waiting for a provisioner: the claims' changes bring the pod back.
+                    self.queue.requeue_failed(&key, true, now);
+                }
+            }
             Some(node) => self.bind(api, now, &pod_value, pod, &node),
             None => self.queue.requeue_failed(&key, false, now),
         }
+    }
+
+    /// VolumeBinding's PreBind for delayed claims on the chosen node: the volumes found are
+    /// reserved for their claims (the PersistentVolume controller completes the binding); the
+    /// claims to provision get the selected node. True when the pod may be bound now.
+    fn bind_volumes(&mut self, api: &mut dyn ApiClient, st: &CycleState, node: &str) -> bool {
+        let Some(model) = self.cache.nodes.get(node).and_then(|i| i.node.as_ref()) else {
+            return false;
+        };
+        let vols: Vec<&Value> = st.volumes.iter().collect();
+        let term = |t: &Value| model::node_selector_term_matches(t, model);
+        let admits = |v: &Value| volumes::node_admits_volume(v, &term);
+        let Ok((bindings, provisions)) = volumes::find_bindings(&st.delayed_claims, &vols, &admits) else {
+            return false;
+        };
+        for (claim, pv_name) in bindings {
+            let Some(mut pv) = self.volumes.get("", &pv_name).cloned() else {
+                return false;
+            };
+            let meta = |f: &str| claim.pointer(&format!("/metadata/{f}")).cloned().unwrap_or(Value::Null);
+            pv["spec"]["claimRef"] = json!({"kind": "PersistentVolumeClaim", "namespace": meta("namespace"),
+                "name": meta("name"), "uid": meta("uid"), "apiVersion": "v1", "resourceVersion": meta("resourceVersion")});
+            if let Some(m) = pv.get_mut("metadata").and_then(Value::as_object_mut) {
+                let ann = m.entry("annotations").or_insert_with(|| json!({}));
+                if let Some(a) = ann.as_object_mut() {
+                    a.entry("pv.kubernetes.io/bound-by-controller").or_insert(json!("yes"));
+                }
+            }
+            if api
+                .request(ApiRequest::put(format!("/api/v1/persistentvolumes/{pv_name}"), pv))
+                .is_err()
+            {
+                return false;
+            }
+        }
+        let mut waiting = false;
+        for claim in provisions {
+            waiting = true;
+            if claim
+                .pointer("/metadata/annotations/volume.kubernetes.io~1selected-node")
+                .is_some()
+            {
+                continue;
+            }
+            let path = format!(
+                "/api/v1/namespaces/{}/persistentvolumeclaims/{}",
+                claim
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+                claim.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+            );
+            let patch = json!({"metadata": {"annotations": {"volume.kubernetes.io/selected-node": node}}});
+            let _ = api.request(ApiRequest::patch(path, PatchType::Merge, patch));
+        }
+        !waiting
     }
 
     fn bind(&mut self, api: &mut dyn ApiClient, now: SimTime, pod_value: &Value, mut pod: PodInfo, node: &str) {

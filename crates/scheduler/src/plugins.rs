@@ -4,6 +4,7 @@
 use crate::cache::{Cache, NodeInfo};
 use crate::model::{node_selector_term_matches, tolerated, NodeModel, PodInfo, SpreadConstraint, Taint, Toleration};
 use apimachinery::Selector;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub const MAX_NODE_SCORE: i64 = 100;
@@ -56,6 +57,11 @@ pub struct CycleState {
     pub existing_anti_affinity: BTreeMap<(String, String), i64>,
     /// Whether the pod matches all of its own required affinity terms.
     pub self_affinity: bool,
+    /// The node selector terms of the volumes bound to the pod's claims.
+    pub volume_terms: Vec<Vec<Value>>,
+    /// Claims that bind once the pod has a node, and the volumes they may get.
+    pub delayed_claims: Vec<crate::volumes::DelayedClaim>,
+    pub volumes: Vec<Value>,
 }
 
 fn node_of(info: &NodeInfo) -> Option<&NodeModel> {
@@ -207,6 +213,22 @@ pub fn filter(cache: &Cache, st: &CycleState, pod: &PodInfo, info: &NodeInfo) ->
             resolvable: !unresolvable,
             reasons: insufficient,
         });
+    }
+    // VolumeBinding: every bound volume's node affinity.
+    if !st
+        .volume_terms
+        .iter()
+        .all(|terms| terms.iter().any(|t| node_selector_term_matches(t, node)))
+    {
+        return Err(Rejection::unresolvable(crate::volumes::ERR_VOLUME_NODE_AFFINITY));
+    }
+    if !st.delayed_claims.is_empty() {
+        let vols: Vec<&Value> = st.volumes.iter().collect();
+        let term = |t: &Value| node_selector_term_matches(t, node);
+        let admits = |v: &Value| crate::volumes::node_admits_volume(v, &term);
+        if let Err(reason) = crate::volumes::find_bindings(&st.delayed_claims, &vols, &admits) {
+            return Err(Rejection::unresolvable(reason));
+        }
     }
     // PodTopologySpread
     for (c, counts, min) in &st.spread {

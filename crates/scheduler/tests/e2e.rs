@@ -403,3 +403,110 @@ fn a_pod_pinned_by_match_fields_reports_the_other_nodes_as_filtered_by_node_affi
         "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. no new claims to deallocate, preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
     );
 }
+
+fn with_claim(name: &str, claim: &str) -> Value {
+    let mut p = pod(name, None);
+    p["spec"]["volumes"] = json!([{"name": "data", "persistentVolumeClaim": {"claimName": claim}}]);
+    p
+}
+
+fn failed_scheduling_message(api: &mut Local, name: &str) -> String {
+    let evs = events_for(api, name);
+    let e = evs.iter().find(|e| e["reason"] == "FailedScheduling").unwrap();
+    e["message"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn pods_wait_for_their_claims_to_exist_and_be_bound() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    create(&mut api, with_claim("web", "task-pv-claim"));
+    run(&mut api, &mut s);
+    assert_eq!(
+        failed_scheduling_message(&mut api, "web"),
+        "0/3 nodes are available: persistentvolumeclaim \"task-pv-claim\" not found. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+    );
+    let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "task-pv-claim"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "3Gi"}}}});
+    api.request(ApiRequest::post(
+        "/api/v1/namespaces/default/persistentvolumeclaims",
+        claim,
+    ))
+    .unwrap();
+    api.ctx.advance(Duration::from_secs(1));
+    run(&mut api, &mut s);
+    let p = get_pod(&mut api, "web");
+    let cond = p["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "PodScheduled")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        cond["message"],
+        "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+    );
+    // Bound (as the PV controller would) to a local volume pinned to node02.
+    let pv = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "local"},
+        "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce"], "local": {"path": "/mnt/disks/1"},
+            "claimRef": {"namespace": "default", "name": "task-pv-claim"},
+            "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node02"]}]}]}}}});
+    api.request(ApiRequest::post("/api/v1/persistentvolumes", pv)).unwrap();
+    api.request(ApiRequest::patch(
+        "/api/v1/namespaces/default/persistentvolumeclaims/task-pv-claim",
+        PatchType::Merge,
+        json!({"spec": {"volumeName": "local"}}),
+    ))
+    .unwrap();
+    api.ctx.advance(Duration::from_secs(1));
+    run(&mut api, &mut s);
+    assert_eq!(get_pod(&mut api, "web")["spec"]["nodeName"], "node02");
+}
+
+#[test]
+fn claims_of_a_wait_for_first_consumer_class_bind_to_a_volume_on_the_chosen_node() {
+    let mut api = cluster();
+    let mut s = Scheduler::new("controlplane");
+    let class = json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "local-storage"},
+        "provisioner": "kubernetes.io/no-provisioner", "volumeBindingMode": "WaitForFirstConsumer"});
+    api.request(ApiRequest::post("/apis/storage.k8s.io/v1/storageclasses", class))
+        .unwrap();
+    let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+        "spec": {"storageClassName": "local-storage", "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}});
+    api.request(ApiRequest::post(
+        "/api/v1/namespaces/default/persistentvolumeclaims",
+        claim,
+    ))
+    .unwrap();
+    create(&mut api, with_claim("web", "data"));
+    run(&mut api, &mut s);
+    assert_eq!(
+        failed_scheduling_message(&mut api, "web"),
+        "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't find available persistent volumes to bind. no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+    );
+    let pv = json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "local-node02"},
+        "spec": {"storageClassName": "local-storage", "capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteOnce"],
+            "local": {"path": "/mnt/disks/1"},
+            "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node02"]}]}]}}}});
+    api.request(ApiRequest::post("/api/v1/persistentvolumes", pv)).unwrap();
+    api.request(ApiRequest::patch(
+        "/api/v1/persistentvolumes/local-node02/status",
+        PatchType::Merge,
+        json!({"status": {"phase": "Available"}}),
+    ))
+    .unwrap();
+    api.ctx.advance(Duration::from_secs(1));
+    run(&mut api, &mut s);
+    assert_eq!(get_pod(&mut api, "web")["spec"]["nodeName"], "node02");
+    let pv = api
+        .request(ApiRequest::get("/api/v1/persistentvolumes/local-node02"))
+        .unwrap();
+    assert_eq!(pv["spec"]["claimRef"]["name"], "data");
+    assert_eq!(
+        pv["metadata"]["annotations"]["pv.kubernetes.io/bound-by-controller"],
+        "yes"
+    );
+}

@@ -403,7 +403,7 @@ fn stateful_set(errs: &mut Vec<FieldError>, spec: &Value) {
                 "`selector` does not match template `labels`",
             ));
         }
-        errs.extend(pod::pod_template(template, "spec.template"));
+        errs.extend(pod::template_metadata(template, "spec.template"));
     }
     let tspec = template.get("spec").unwrap_or(&Value::Null);
     let rp = s(tspec, "restartPolicy");

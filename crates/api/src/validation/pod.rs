@@ -51,14 +51,7 @@ const VOLUME_SOURCES: &[&str] = &[
 /// ValidatePodTemplateSpec at `path` (e.g. `spec.template`). Note upstream's label path here
 /// is `<path>.labels`, not `<path>.metadata.labels`.
 pub(crate) fn pod_template(template: &Value, path: &str) -> Vec<FieldError> {
-    let mut errs = Vec::new();
-    let meta = template.get("metadata").unwrap_or(&Value::Null);
-    if let Some(labels) = meta.get("labels") {
-        errs.extend(names::validate_labels(labels, &child(path, "labels")));
-    }
-    if let Some(annotations) = meta.get("annotations") {
-        errs.extend(names::validate_annotations(annotations, &child(path, "annotations")));
-    }
+    let mut errs = template_metadata(template, path);
     let spec = template.get("spec").unwrap_or(&Value::Null);
     let spec_path = child(path, "spec");
     errs.extend(pod_spec(spec, &spec_path));
@@ -67,6 +60,21 @@ pub(crate) fn pod_template(template: &Value, path: &str) -> Vec<FieldError> {
             child(&spec_path, "ephemeralContainers"),
             "ephemeral containers not allowed in pod template",
         ));
+    }
+    errs
+}
+
+/// The template's labels and annotations: all a StatefulSet checks of its template
+/// (ValidatePodTemplateSpecForStatefulSet leaves the pod spec, whose claim-template mounts
+/// would not resolve, to the pods the controller creates).
+pub(crate) fn template_metadata(template: &Value, path: &str) -> Vec<FieldError> {
+    let mut errs = Vec::new();
+    let meta = template.get("metadata").unwrap_or(&Value::Null);
+    if let Some(labels) = meta.get("labels") {
+        errs.extend(names::validate_labels(labels, &child(path, "labels")));
+    }
+    if let Some(annotations) = meta.get("annotations") {
+        errs.extend(names::validate_annotations(annotations, &child(path, "annotations")));
     }
     errs
 }

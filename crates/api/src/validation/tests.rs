@@ -615,6 +615,27 @@ fn stateful_set_and_daemon_set_basics() {
 }
 
 #[test]
+fn stateful_set_templates_may_mount_claim_templates_and_leave_the_pod_spec_to_the_pods() {
+    // kubernetes.io's controllers/statefulset.yaml: the template mounts "www", which only the
+    // volumeClaimTemplates declare. Upstream checks a StatefulSet's template labels and
+    // annotations, not its pod spec.
+    let sts = json!({"metadata": {"name": "web", "namespace": "d"}, "spec": {"selector": {"matchLabels": {"app": "nginx"}},
+        "serviceName": "nginx", "replicas": 3, "podManagementPolicy": "OrderedReady", "updateStrategy": {"type": "RollingUpdate"},
+        "template": {"metadata": {"labels": {"app": "nginx"}}, "spec": {"restartPolicy": "Always", "containers": [{"name": "nginx",
+            "image": "registry.k8s.io/nginx-slim:0.24", "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+        "volumeClaimTemplates": [{"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"],
+            "storageClassName": "my-storage-class", "resources": {"requests": {"storage": "1Gi"}}}}]}});
+    assert!(create("apps", "StatefulSet", true, sts.clone()).is_empty());
+    let mut bad = sts;
+    bad["spec"]["template"]["metadata"]["labels"]["-x"] = json!("y");
+    bad["spec"]["template"]["spec"]["containers"][0]["name"] = json!("Web");
+    assert_eq!(
+        create("apps", "StatefulSet", true, bad),
+        vec!["spec.template.labels: Invalid value: \"-x\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]
+    );
+}
+
+#[test]
 fn update_rejects_selector_and_name_changes() {
     let old = deployment(json!({"matchLabels": {"app": "web"}}), json!({"app": "web", "v": "1"}));
     let new = deployment(
