@@ -1,0 +1,277 @@
+
+use super::*;
+
+fn t0() -> SimTime {
+    SimTime::from_unix_secs(1_767_225_600)
+}
+
+fn sh(script: &str) -> Process {
+    let argv = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
+    let ctx = StartContext {
+        env: vec![
+            ("GREETING".into(), "hello world".into()),
+            ("HOSTNAME".into(), "pod1".into()),
+        ],
+        hostname: "pod1".into(),
+        files: [("/etc/config/app.conf".to_string(), "mode=prod\n".to_string())]
+            .into_iter()
+            .collect(),
+        stdin: false,
+        memory_limit: None,
+    };
+    Process::start(&argv, ImageKind::Shell, Flavor::Busybox, "", &ctx, t0()).unwrap()
+}
+
+fn texts(lines: &[LogLine]) -> Vec<String> {
+    lines.iter().map(|l| l.text.clone()).collect()
+}
+
+#[test]
+fn scripts_print_and_exit_with_their_codes() {
+    let cases: &[(&str, &[&str], i32)] = &[
+        ("echo hi; exit 3", &["hi"], 3),
+        ("echo \"$GREETING\" && echo ok", &["hello world", "ok"], 0),
+        ("false || echo fallback", &["fallback"], 0),
+        ("false && echo never", &[], 1),
+        (
+            "for i in 1 2 3; do echo item $i; done",
+            &["item 1", "item 2", "item 3"],
+            0,
+        ),
+        ("cat /etc/config/app.conf", &["mode=prod"], 0),
+        ("cat /nope", &["cat: can't open '/nope': No such file or directory"], 1),
+        ("nosuch", &["sh: nosuch: not found"], 127),
+        ("echo $(hostname)", &["pod1"], 0),
+        (
+            "if [ -f /etc/config/app.conf ]; then echo yes; else echo no; fi",
+            &["yes"],
+            0,
+        ),
+        (
+            "touch /tmp/x; [ -f /tmp/x ] && echo made; rm /tmp/x; [ -f /tmp/x ] || echo gone",
+            &["made", "gone"],
+            0,
+        ),
+        ("echo a > /tmp/f; echo b >> /tmp/f; cat /tmp/f", &["a", "b"], 0),
+        ("printf '%s-%s\\n' a b", &["a-b"], 0),
+        ("exit 1", &[], 1),
+        ("i=0; i=$((i+1)); echo $((i*10+2)) $(( (7 - 1) / 2 ))", &["12 3"], 0),
+        ("echo a > /l; tail -n+1 -f /l", &["a"], -1),
+        ("date", &["Thu Jan  1 00:00:00 UTC 2026"], 0),
+    ];
+    for (script, want, code) in cases {
+        let mut p = sh(script);
+        let out = p.run(t0());
+        assert_eq!(
+            texts(&out),
+            want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "{script}"
+        );
+        let want_exit = if *code < 0 { None } else { Some(*code) };
+        assert_eq!(p.exited(), want_exit, "{script}");
+    }
+}
+
+#[test]
+fn sleep_blocks_on_virtual_time_and_loops_resume() {
+    let mut p = sh("while true; do echo tick; sleep 5; done");
+    assert_eq!(texts(&p.run(t0())), vec!["tick"]);
+    assert_eq!(p.next_wakeup(), Some(t0().add(Duration::from_secs(5))));
+    let out = p.run(t0().add(Duration::from_secs(12)));
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0].time, t0().add(Duration::from_secs(5)));
+    assert_eq!(out[1].time, t0().add(Duration::from_secs(10)));
+    assert_eq!(p.exited(), None);
+}
+
+#[test]
+fn sleep_then_exit_ends_at_the_right_time() {
+    let mut p = sh("echo start; sleep 30; echo done; exit 0");
+    p.run(t0().add(Duration::from_secs(29)));
+    assert_eq!(p.exited(), None);
+    let out = p.run(t0().add(Duration::from_secs(30)));
+    assert_eq!(texts(&out), vec!["done"]);
+    assert_eq!(p.exited(), Some(0));
+}
+
+#[test]
+fn a_loop_without_sleep_is_busy_but_does_not_hang() {
+    let mut p = sh("while true; do :; done");
+    p.run(t0());
+    assert!(p.busy);
+    assert_eq!(p.exited(), None);
+    // An hour of a chatty busy loop stays bounded.
+    let mut q = sh("while true; do echo spam; done");
+    let out = q.run(t0().add(Duration::from_secs(3600)));
+    assert!(out.len() <= 20_000, "{}", out.len());
+    assert_eq!(out.last().map(|l| l.time), Some(t0().add(Duration::from_secs(3600))));
+}
+
+#[test]
+fn servers_print_start_up_lines_and_run_until_stopped() {
+    let ctx = StartContext::default();
+    let argv: Vec<String> = ["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut p = Process::start(&argv, ImageKind::Nginx, Flavor::Gnu, "1.29.3", &ctx, t0()).unwrap();
+    let out = p.run(t0());
+    assert_eq!(
+        out[0].text,
+        "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration"
+    );
+    assert!(out
+        .iter()
+        .any(|l| l.text == "2026/01/01 00:00:00 [notice] 1#1: nginx/1.29.3"));
+    assert_eq!(p.exited(), None);
+    assert_eq!(p.listening, vec![80]);
+}
+
+#[test]
+fn mysql_without_a_root_password_exits_one() {
+    let argv: Vec<String> = ["docker-entrypoint.sh", "mysqld"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut p = Process::start(
+        &argv,
+        ImageKind::Mysql,
+        Flavor::Gnu,
+        "9.5.0-1.el9",
+        &StartContext::default(),
+        t0(),
+    )
+    .unwrap();
+    let out = p.run(t0());
+    assert_eq!(p.exited(), Some(1));
+    assert!(out.iter().any(|l| l
+        .text
+        .ends_with("Database is uninitialized and password option is not specified")));
+}
+
+#[test]
+fn shells_without_a_script_exit_zero_and_unknown_binaries_fail_to_start() {
+    let mut p = Process::start(
+        &["sh".to_string()],
+        ImageKind::Shell,
+        Flavor::Busybox,
+        "",
+        &StartContext::default(),
+        t0(),
+    )
+    .unwrap();
+    p.run(t0());
+    assert_eq!(p.exited(), Some(0));
+    let err = Process::start(
+        &["foo".to_string()],
+        ImageKind::Shell,
+        Flavor::Busybox,
+        "",
+        &StartContext::default(),
+        t0(),
+    )
+    .unwrap_err();
+    assert!(err
+        .message
+        .contains("exec: \"foo\": executable file not found in $PATH"));
+}
+
+#[test]
+fn log_timestamps_have_nine_fraction_digits() {
+    let l = LogLine {
+        time: t0().add(Duration::from_millis(1718)),
+        text: String::new(),
+    };
+    assert_eq!(l.timestamp(), "2026-01-01T00:00:01.718000000Z");
+}
+
+#[test]
+fn arbitrary_scripts_never_panic() {
+    // A deterministic stream of fragments glued into odd scripts.
+    let parts = [
+        "echo",
+        "'",
+        "\"",
+        "$",
+        "$(",
+        "$((",
+        "))",
+        ")",
+        "(",
+        "{",
+        "}",
+        "${",
+        ";",
+        "&&",
+        "||",
+        "|",
+        "&",
+        ">",
+        ">>",
+        "2>&1",
+        "while",
+        "do",
+        "done",
+        "for",
+        "in",
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "sleep",
+        "1",
+        "-1",
+        "x",
+        "exit",
+        "999999999999999999999",
+        "\n",
+        " ",
+        "\\",
+        "cat",
+        "/a",
+        "tail",
+        "-f",
+        "[",
+        "]",
+        "=",
+        "$?",
+        "until",
+    ];
+    let mut seed: u64 = 42;
+    for _ in 0..3000 {
+        let mut script = String::new();
+        for _ in 0..(seed % 12) {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            script.push_str(parts[(seed >> 33) as usize % parts.len()]);
+            script.push(' ');
+        }
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let mut p = sh(&script);
+        p.run(t0().add(Duration::from_secs(5)));
+    }
+}
+
+#[test]
+fn kubelet_expands_dollar_parens_from_env_only() {
+    let env = vec![("A".to_string(), "1".to_string())];
+    assert_eq!(expand_kube_vars("x$(A)y $(B) $$(A)", &env), "x1y $(B) $(A)");
+}
+
+#[test]
+fn syntax_errors_do_not_panic() {
+    for s in [
+        "while true; do echo",
+        "'unterminated",
+        "for; do",
+        "fi",
+        "echo ${X",
+        "$(",
+        "&&",
+        ">",
+    ] {
+        let mut p = sh(s);
+        p.run(t0());
+        assert!(p.exited().is_some(), "{s}");
+    }
+}
