@@ -154,6 +154,8 @@ pub(crate) struct ProbeState {
 pub struct NodeFacts<'a> {
     pub node_name: &'a str,
     pub node_ip: &'a str,
+    /// `/etc/machine-id` of the node (nodeInfo.machineID).
+    pub machine_id: &'a str,
     /// Images present on the node: normalised reference → info.
     pub images: &'a BTreeMap<String, ImageInfo>,
 }
@@ -1476,6 +1478,11 @@ fn start(
         }
         _ => Flavor::Gnu,
     };
+    if !node.machine_id.is_empty() {
+        files
+            .entry("/etc/machine-id".into())
+            .or_insert_with(|| format!("{}\n", node.machine_id));
+    }
     for (vol, mount) in empty_dir_mounts(pod.pod, &c.spec) {
         for (rel, content) in pod.shared.get(&vol).into_iter().flatten() {
             files.insert(format!("{mount}/{rel}"), content.clone());

@@ -109,6 +109,18 @@ impl Process {
                 let h = self.hostname.clone();
                 self.emit(h);
             }
+            "cat" if !args.iter().any(|a| !a.starts_with('-')) => {
+                for line in self.input(&[], name) {
+                    self.emit(line);
+                }
+            }
+            "rev" => {
+                let files: Vec<&str> = args.iter().copied().filter(|a| !a.starts_with('-')).collect();
+                for line in self.input(&files, name) {
+                    self.emit(line.chars().rev().collect());
+                }
+            }
+            "wget" if self.flavor == Flavor::Busybox => self.wget(&args),
             "cat" => {
                 for f in args.iter().filter(|a| !a.starts_with('-')) {
                     match self.files.get(*f).cloned() {
@@ -342,6 +354,8 @@ pub(super) fn is_builtin(name: &str) -> bool {
             | "test"
             | "cp"
             | "mv"
+            | "rev"
+            | "wget"
     )
 }
 

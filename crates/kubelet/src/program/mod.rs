@@ -4,10 +4,12 @@
 //! (nginx, redis, …) that prints its start-up lines and listens until stopped.
 //!
 //! The shell understood is small on purpose: simple commands with quotes, `$VAR`/`${VAR}`,
-//! `$(cmd)` for simple commands, `;` `&&` `||` `&` newlines, `while`/`until`, `for … in`,
-//! `if … then … else … fi`, `>`/`>>` redirections, and the builtins echo, printf, sleep,
-//! exit, true, false, `:`, test/`[`, date, env, printenv, cat, touch, rm, mkdir, ls, hostname,
-//! tail -f, exec. Anything else is "not found" (exit 127), as a shell without it prints.
+//! `$(cmd)` for simple commands, `;` `&&` `||` `&` newlines, pipelines of simple commands,
+//! `while`/`until`, `for … in`, `if … then … else … fi`, `>`/`>>` redirections (`>&2`, `2>&1`
+//! change nothing: both streams reach the log), and the builtins echo, printf, sleep, exit,
+//! true, false, `:`, test/`[`, date, env, printenv, cat, rev, touch, rm, mkdir, ls, hostname,
+//! tail -f, exec, busybox's wget. Anything else is "not found" (exit 127), as a shell without
+//! it prints.
 
 use crate::images::ImageKind;
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,7 @@ mod servers;
 mod stress;
 #[cfg(test)]
 mod tests;
+mod wget;
 
 use builtins::*;
 use parse::*;
@@ -101,6 +104,8 @@ enum Cmd {
         words: Vec<Word>,
         redirect: Redirect,
     },
+    /// `a | b | c`: each stage's output is the next one's standard input.
+    Pipe(Vec<Cmd>),
     And(Box<Cmd>, Box<Cmd>),
     Or(Box<Cmd>, Box<Cmd>),
     Loop {
@@ -185,6 +190,12 @@ pub struct Process {
     /// `tail -f FILE`: the file followed and how many bytes were printed.
     #[serde(default)]
     tail: Option<(String, usize)>,
+    /// Standard input of the command running now (the previous stage of a pipeline).
+    #[serde(default)]
+    stdin: Option<String>,
+    /// vish/stress allocating memory step by step.
+    #[serde(default)]
+    alloc: Option<stress::Allocation>,
 }
 
 /// Commands executed at one instant before a loop counts as busy and yields a second.
@@ -219,6 +230,8 @@ impl Process {
             memory_bytes: 0,
             oom_killed: false,
             tail: None,
+            stdin: None,
+            alloc: None,
         };
         for (k, v) in &ctx.env {
             if !p.vars.contains_key(k) {
@@ -260,11 +273,15 @@ impl Process {
                 // No terminal and no script: the shell reads EOF and exits 0.
                 _ => p.exit = Some(0),
             },
+            // vish/stress (`/stress -mem-total …`) has Go-style single-dash flags.
+            "stress" if first == "/stress" || argv.iter().skip(1).any(|a| stress::is_vish_flag(a)) => {
+                p.vish_stress(argv, ctx.memory_limit)
+            }
             "stress" => p.stress(argv, ctx.memory_limit),
             _ => {
                 if let Some(server) = server_for(&base, argv, kind) {
                     p.become_server(server, version);
-                } else if is_builtin(&base) {
+                } else if is_builtin(&base) && !(base == "wget" && flavor == Flavor::Gnu) {
                     let words = argv.iter().map(|a| lit(a)).collect();
                     p.frames.push(Frame::Seq {
                         cmds: vec![Cmd::Simple {
@@ -363,6 +380,12 @@ impl Process {
                 self.poll_tail(now);
                 break;
             }
+            if self.alloc.is_some() {
+                if self.wake_at.is_none_or(|w| w <= now) {
+                    self.allocate(now);
+                }
+                break;
+            }
             if let Some(w) = self.wake_at {
                 if w > now {
                     break;
@@ -455,6 +478,7 @@ impl Process {
     fn exec(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Simple { words, redirect } => self.simple(&words, &redirect),
+            Cmd::Pipe(stages) => self.pipe(stages),
             Cmd::And(l, r) => {
                 self.frames.push(Frame::AndOr { and: true, right: *r });
                 self.frames.push(Frame::Seq { cmds: vec![*l], idx: 0 });
@@ -489,6 +513,58 @@ impl Process {
                 self.frames.push(Frame::Seq { cmds: cond, idx: 0 });
             }
         }
+    }
+
+    /// A pipeline of simple commands runs at once, each stage reading what the previous one
+    /// wrote; a stage that is not a simple command makes the stages run one after the other.
+    fn pipe(&mut self, stages: Vec<Cmd>) {
+        if !stages.iter().all(|c| matches!(c, Cmd::Simple { .. })) {
+            self.frames.push(Frame::Seq { cmds: stages, idx: 0 });
+            return;
+        }
+        let last = stages.len().saturating_sub(1);
+        for (i, stage) in stages.into_iter().enumerate() {
+            let Cmd::Simple { words, redirect } = stage else {
+                continue;
+            };
+            if i == last {
+                self.simple(&words, &redirect);
+                self.stdin = None;
+            } else {
+                let saved = (self.wake_at, self.forever);
+                let before = self.pending.len();
+                self.simple(&words, &redirect);
+                (self.wake_at, self.forever) = saved;
+                let text: String = self.pending.drain(before..).map(|l| l.text + "\n").collect();
+                self.stdin = Some(text);
+            }
+        }
+    }
+
+    /// What a command reads: its file operands, or standard input without any.
+    fn input(&mut self, files: &[&str], name: &str) -> Vec<String> {
+        if files.is_empty() {
+            return self
+                .stdin
+                .take()
+                .map(|s| s.lines().map(str::to_string).collect())
+                .unwrap_or_default();
+        }
+        let mut lines = Vec::new();
+        for f in files {
+            match self.files.get(*f) {
+                Some(content) => lines.extend(content.lines().map(str::to_string)),
+                None => {
+                    let line = match self.flavor {
+                        Flavor::Busybox => format!("{name}: can't open '{f}': No such file or directory"),
+                        Flavor::Gnu => format!("{name}: {f}: No such file or directory"),
+                    };
+                    self.emit(line);
+                    self.status = 1;
+                }
+            }
+        }
+        lines
     }
 
     fn set_var(&mut self, name: &str, value: String) {
@@ -621,8 +697,10 @@ impl Process {
         let saved_pending = std::mem::take(&mut self.pending);
         let saved = (self.wake_at, self.forever, self.exit);
         for c in cmds {
-            if let Cmd::Simple { words, redirect } = c {
-                self.simple(&words, &redirect);
+            match c {
+                Cmd::Simple { words, redirect } => self.simple(&words, &redirect),
+                Cmd::Pipe(stages) if stages.iter().all(|s| matches!(s, Cmd::Simple { .. })) => self.pipe(stages),
+                _ => {}
             }
         }
         (self.wake_at, self.forever, self.exit) = saved;

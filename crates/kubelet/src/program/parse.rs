@@ -40,14 +40,21 @@ pub(super) fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
                 toks.push(Tok::Op("||"));
                 i += 2;
             }
-            // Pipelines run their commands one after the other (the model has no pipes).
             '|' => {
-                toks.push(Tok::Op(";"));
+                toks.push(Tok::Op("|"));
                 i += 1;
             }
             '>' if at(i + 1) == Some('>') => {
                 toks.push(Tok::Op(">>"));
                 i += 2;
+            }
+            // `>&2` / `>&1`: stdout and stderr both reach the container log, so a
+            // duplication changes nothing the model shows.
+            '>' if at(i + 1) == Some('&') && at(i + 2).is_some_and(|c| c.is_ascii_digit()) => {
+                i += 2;
+                while at(i).is_some_and(|c| c.is_ascii_digit()) {
+                    i += 1;
+                }
             }
             '>' => {
                 toks.push(Tok::Op(">"));
@@ -274,22 +281,36 @@ impl Parser {
     }
 
     fn and_or(&mut self) -> Result<Cmd, String> {
-        let mut left = self.command()?;
+        let mut left = self.pipeline()?;
         loop {
             match self.peek() {
                 Some(Tok::Op("&&")) => {
                     self.pos += 1;
                     self.skip_separators();
-                    left = Cmd::And(Box::new(left), Box::new(self.command()?));
+                    left = Cmd::And(Box::new(left), Box::new(self.pipeline()?));
                 }
                 Some(Tok::Op("||")) => {
                     self.pos += 1;
                     self.skip_separators();
-                    left = Cmd::Or(Box::new(left), Box::new(self.command()?));
+                    left = Cmd::Or(Box::new(left), Box::new(self.pipeline()?));
                 }
                 _ => return Ok(left),
             }
         }
+    }
+
+    fn pipeline(&mut self) -> Result<Cmd, String> {
+        let mut stages = vec![self.command()?];
+        while matches!(self.peek(), Some(Tok::Op("|"))) {
+            self.pos += 1;
+            self.skip_separators();
+            stages.push(self.command()?);
+        }
+        Ok(if stages.len() == 1 {
+            stages.pop().unwrap_or(Cmd::Pipe(Vec::new()))
+        } else {
+            Cmd::Pipe(stages)
+        })
     }
 
     fn command(&mut self) -> Result<Cmd, String> {

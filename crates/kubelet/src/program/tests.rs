@@ -1,3 +1,4 @@
+//! Table tests of the container program interpreter.
 
 use super::*;
 
@@ -274,4 +275,165 @@ fn syntax_errors_do_not_panic() {
         p.run(t0());
         assert!(p.exited().is_some(), "{s}");
     }
+}
+
+fn run_all(p: &mut Process, until: SimTime) -> Vec<String> {
+    texts(&p.run(until))
+}
+
+#[test]
+fn pipelines_feed_the_next_stage_and_rev_reverses_lines() {
+    let cases: &[(&str, &[&str], i32)] = &[
+        ("echo hello | rev", &["olleh"], 0),
+        ("printf 'ab\\ncd\\n' | rev | rev", &["ab", "cd"], 0),
+        ("rev /etc/config/app.conf", &["dorp=edom"], 0),
+        ("echo x | cat", &["x"], 0),
+        ("rev /nope", &["rev: can't open '/nope': No such file or directory"], 1),
+        ("echo a |\n rev", &["a"], 0),
+        ("echo \"$(echo abc | rev)\"", &["cba"], 0),
+    ];
+    for (script, want, code) in cases {
+        let mut p = sh(script);
+        assert_eq!(run_all(&mut p, t0()), *want, "{script}");
+        assert_eq!(p.exited(), Some(*code), "{script}");
+    }
+}
+
+#[test]
+fn descriptor_duplications_keep_output_in_the_log() {
+    // kubernetes.io debug/counter-pod-err.yaml
+    let mut p = sh("i=0; while true; do echo \"$i: out\"; echo \"$i: err\" >&2 ; i=$((i+1)); sleep 1; done");
+    let lines = run_all(&mut p, t0().add(Duration::from_secs(1)));
+    assert_eq!(lines, ["0: out", "0: err", "1: out", "1: err"]);
+    assert_eq!(p.exited(), None);
+    let mut p = sh("echo a 1>&2; echo b 2>&1; echo c >&1");
+    assert_eq!(run_all(&mut p, t0()), ["a", "b", "c"]);
+    assert_eq!(p.exited(), Some(0));
+}
+
+#[test]
+fn busybox_wget_has_no_network() {
+    let cases: &[(&str, &[&str])] = &[
+        ("wget -qO- http://web", &["wget: bad address 'web'"]),
+        ("wget -O- http://web:8080/x", &["wget: bad address 'web:8080'"]),
+        (
+            "wget http://10.96.0.5",
+            &[
+                "Connecting to 10.96.0.5 (10.96.0.5:80)",
+                "wget: can't connect to remote host (10.96.0.5): Connection refused",
+            ],
+        ),
+        (
+            "wget -q -O - 10.0.0.1:81 || echo failed $?",
+            &[
+                "wget: can't connect to remote host (10.0.0.1): Connection refused",
+                "failed 1",
+            ],
+        ),
+    ];
+    for (script, want) in cases {
+        let mut p = sh(script);
+        assert_eq!(run_all(&mut p, t0()), *want, "{script}");
+    }
+    let gnu = Process::start(
+        &["wget".to_string(), "http://x".to_string()],
+        ImageKind::Shell,
+        Flavor::Gnu,
+        "",
+        &StartContext::default(),
+        t0(),
+    );
+    assert!(gnu.is_err(), "debian-like images have no wget");
+}
+
+fn vish(args: &[&str], limit: Option<i64>) -> Process {
+    let mut argv = vec!["/stress".to_string()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let ctx = StartContext {
+        memory_limit: limit,
+        ..StartContext::default()
+    };
+    Process::start(&argv, ImageKind::Stress, Flavor::Gnu, "", &ctx, t0()).unwrap()
+}
+
+#[test]
+fn vish_stress_allocates_step_by_step_and_is_oom_killed_above_its_limit() {
+    const MI: i64 = 1 << 20;
+    let args = [
+        "-mem-total",
+        "250Mi",
+        "-mem-alloc-size",
+        "10Mi",
+        "-mem-alloc-sleep",
+        "1s",
+    ];
+    let mut p = vish(&args, Some(100 * MI));
+    let lines = run_all(&mut p, t0());
+    assert_eq!(
+        lines,
+        ["I0101 00:00:00.000000       1 main.go:26] Allocating \"250Mi\" memory, in \"10Mi\" chunks, with a 1s sleep between allocations"]
+    );
+    assert_eq!(p.memory_bytes, 10 * MI);
+    run_all(&mut p, t0().add(Duration::from_secs(5)));
+    assert_eq!(p.memory_bytes, 60 * MI);
+    assert_eq!(p.exited(), None);
+    // The 11th allocation (110Mi) crosses 100Mi, 10 s after the start.
+    assert_eq!(p.next_wakeup(), Some(t0().add(Duration::from_secs(6))));
+    run_all(&mut p, t0().add(Duration::from_secs(30)));
+    assert_eq!(p.exited(), Some(137));
+    assert!(p.oom_killed);
+    assert_eq!(p.clock(), t0().add(Duration::from_secs(10)));
+
+    // Under its limit it holds the total and runs on.
+    let mut p = vish(
+        &[
+            "-mem-total",
+            "50Mi",
+            "-mem-alloc-size=10Mi",
+            "-mem-alloc-sleep",
+            "500ms",
+            "-cpus",
+            "2",
+        ],
+        Some(100 * MI),
+    );
+    let lines = run_all(&mut p, t0().add(Duration::from_secs(60)));
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].ends_with("main.go:39] Spawning a thread to consume CPU"));
+    assert_eq!(p.memory_bytes, 50 * MI);
+    assert!(p.busy);
+    assert_eq!((p.exited(), p.next_wakeup()), (None, None));
+
+    // Only CPU: the defaults.
+    let mut p = vish(&["-cpus", "1"], None);
+    let lines = run_all(&mut p, t0());
+    assert!(lines[0].ends_with("Allocating \"0\" memory, in \"4Ki\" chunks, with a 1ms sleep between allocations"));
+    assert_eq!(p.exited(), None);
+}
+
+#[test]
+fn gnu_stress_is_told_apart_from_vish_stress() {
+    let argv: Vec<String> = ["stress", "--vm", "1", "--vm-bytes", "250M", "--vm-hang", "1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let ctx = StartContext {
+        memory_limit: Some(100 << 20),
+        ..StartContext::default()
+    };
+    let mut p = Process::start(&argv, ImageKind::Stress, Flavor::Gnu, "", &ctx, t0()).unwrap();
+    p.run(t0());
+    assert!(p.oom_killed);
+    assert_eq!(p.exited(), Some(137));
+}
+
+#[test]
+fn parse_go_durations() {
+    use super::stress::parse_go_duration as d;
+    assert_eq!(d("1s"), Some(1000));
+    assert_eq!(d("100ms"), Some(100));
+    assert_eq!(d("1m30s"), Some(90_000));
+    assert_eq!(d("0"), Some(0));
+    assert_eq!(d("5"), None);
+    assert_eq!(d("1x"), None);
 }
