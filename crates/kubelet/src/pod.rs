@@ -209,6 +209,10 @@ pub struct PodWorker {
     /// emptyDir contents shared by the pod's containers: volume → relative path → content.
     #[serde(default)]
     shared: BTreeMap<String, BTreeMap<String, String>>,
+    /// The regular containers of a restartPolicy Never/OnFailure pod are done: the sidecars
+    /// are being stopped (in reverse order) within the grace period that ends then.
+    #[serde(default)]
+    sidecars_stop_by: Option<SimTime>,
 }
 
 fn default_grace() -> i64 {
@@ -384,6 +388,7 @@ impl PodWorker {
                 .and_then(Value::as_i64)
                 .unwrap_or(30),
             shared: BTreeMap::new(),
+            sidecars_stop_by: None,
         };
         let has_init = w.containers.iter().any(|c| c.init);
         for c in &mut w.containers {
@@ -622,7 +627,14 @@ impl PodWorker {
                 format_pod,
                 shared: &self.shared,
             };
+            let stopping = self.sidecars_stop_by.is_some();
             let Some(c) = self.containers.get_mut(i) else { continue };
+            if stopping && c.sidecar && !matches!(c.stage, Stage::Running | Stage::Killing { .. } | Stage::Done) {
+                // A stopped sidecar is not restarted once the pod's work is done.
+                c.stage = Stage::Done;
+                changed = true;
+                continue;
+            }
             let from = out.events.len();
             changed |= drive(c, now, &facts, node, config, rng, out);
             tag_container_events(out, from, c);
@@ -631,6 +643,60 @@ impl PodWorker {
             let Some(c) = self.containers.get(i) else { continue };
             if matches!(c.stage, Stage::Pulling { .. }) || (c.init && !c.init_done()) {
                 blocked = true;
+            }
+        }
+        changed |= self.stop_sidecars(now, out);
+        changed
+    }
+
+    /// Once every regular container of a restartPolicy Never/OnFailure pod has finished,
+    /// the kubelet kills the pod's sidecars, last first: each gets SIGTERM when the one after
+    /// it has stopped, and whatever still runs at the end of the grace period is killed.
+    fn stop_sidecars(&mut self, now: SimTime, out: &mut SyncOutput) -> bool {
+        if self.restart_policy == "Always" || !self.containers.iter().any(|c| c.sidecar) {
+            return false;
+        }
+        let regular_done = self
+            .containers
+            .iter()
+            .filter(|c| !c.init)
+            .all(|c| matches!(c.stage, Stage::Done));
+        if !regular_done {
+            return false;
+        }
+        let deadline = *self
+            .sidecars_stop_by
+            .get_or_insert(now.add(Duration::from_secs(self.grace_seconds.max(0))));
+        let mut changed = false;
+        for c in self.containers.iter_mut().rev().filter(|c| c.sidecar) {
+            match c.stage {
+                Stage::Done => continue,
+                Stage::Killing { .. } => break,
+                Stage::Running => {
+                    out.events.push(PodEvent {
+                        field_path: c.field_path(),
+                        type_: "Normal",
+                        reason: "Killing",
+                        message: format!("Stopping container {}", c.name),
+                    });
+                    // Servers stop on SIGTERM at once; a shell as PID 1 ignores it until SIGKILL.
+                    let fast = c.process.as_ref().is_some_and(|p| p.server.is_some())
+                        || c.image_kind == Some(ImageKind::Daemon);
+                    c.stage = if fast {
+                        Stage::Killing { at: now, exit_code: 0 }
+                    } else {
+                        Stage::Killing {
+                            at: deadline.max(now),
+                            exit_code: 137,
+                        }
+                    };
+                    changed = true;
+                    break;
+                }
+                _ => {
+                    c.stage = Stage::Done;
+                    changed = true;
+                }
             }
         }
         changed
@@ -750,10 +816,27 @@ impl PodWorker {
         if regular.is_empty() || !regular.iter().all(|c| matches!(c.stage, Stage::Done)) {
             return None;
         }
+        // The pod stays Running while its sidecars are being stopped.
+        if self
+            .containers
+            .iter()
+            .any(|c| c.sidecar && !matches!(c.stage, Stage::Done))
+        {
+            return None;
+        }
         let all_ok = regular
             .iter()
             .all(|c| matches!(c.state, CState::Terminated { exit_code: 0, .. }));
         Some(if all_ok { "Succeeded".into() } else { "Failed".into() })
+    }
+
+    /// Init containers the pod still waits for. Once a regular container has been created the
+    /// pod has initialized, and a sidecar stopping or restarting does not undo that.
+    fn pending_init(&self) -> impl Iterator<Item = &ContainerRt> {
+        let initialized = self.containers.iter().any(|c| !c.init && !c.container_id.is_empty());
+        self.containers
+            .iter()
+            .filter(move |c| c.init && !c.init_done() && !(initialized && c.sidecar))
     }
 
     /// `getPhase` (kubelet_pods.go).
@@ -761,13 +844,17 @@ impl PodWorker {
         if let Some(t) = &self.terminal {
             return t;
         }
-        let init: Vec<&ContainerRt> = self.containers.iter().filter(|c| c.init).collect();
-        let pending_init = init.iter().any(|c| !c.init_done());
+        let pending_init = self.pending_init().next().is_some();
         if pending_init {
             return "Pending";
         }
         let (mut waiting, mut running, mut stopped) = (0, 0, 0);
         for c in self.containers.iter().filter(|c| !c.init || c.sidecar) {
+            // A sidecar that has stopped does not count towards the phase (getPhase).
+            if c.sidecar && (matches!(c.state, CState::Terminated { .. }) || c.last_state.is_some()) && !c.is_running()
+            {
+                continue;
+            }
             match &c.state {
                 CState::Running { .. } => running += 1,
                 CState::Terminated { .. } => stopped += 1,
@@ -801,12 +888,7 @@ impl PodWorker {
             .unwrap_or(0);
         let terminal = phase == "Succeeded" || phase == "Failed";
         let sandbox_ready = now >= self.sandbox_at && !terminal;
-        let init_names: Vec<String> = self
-            .containers
-            .iter()
-            .filter(|c| c.init && !c.init_done())
-            .map(|c| c.name.clone())
-            .collect();
+        let init_names: Vec<String> = self.pending_init().map(|c| c.name.clone()).collect();
         let unready: Vec<String> = self
             .containers
             .iter()
