@@ -9,7 +9,7 @@
 //! change nothing: both streams reach the log), and the builtins echo, printf, sleep, exit,
 //! true, false, `:`, test/`[`, date, env, printenv, cat, rev, touch, rm, mkdir, ls, hostname,
 //! tail -f, exec, busybox's wget. Anything else is "not found" (exit 127), as a shell without
-//! it prints.
+//! it prints. `python3 -c` runs a small subset of Python (see [`python`]).
 
 use crate::images::ImageKind;
 use serde::{Deserialize, Serialize};
@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 mod builtins;
 mod parse;
+mod python;
 mod servers;
 mod stress;
 #[cfg(test)]
@@ -290,6 +291,15 @@ impl Process {
                         }],
                         idx: 0,
                     });
+                } else if let (true, Some("-c"), Some(script)) = (
+                    matches!(base.as_str(), "python" | "python3"),
+                    argv.get(1).map(String::as_str),
+                    argv.get(2),
+                ) {
+                    match python::translate(script).and_then(|sh| parse_script(&sh).ok()) {
+                        Some(cmds) => p.frames.push(Frame::Seq { cmds, idx: 0 }),
+                        None => p.exit = Some(0),
+                    }
                 } else if kind == ImageKind::Daemon || matches!(base.as_str(), "node" | "python" | "python3") {
                     if kind == ImageKind::Daemon {
                         p.forever = true;

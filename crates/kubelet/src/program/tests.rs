@@ -437,3 +437,52 @@ fn parse_go_durations() {
     assert_eq!(d("5"), None);
     assert_eq!(d("1x"), None);
 }
+
+fn python(script: &str, env: &[(&str, &str)]) -> Process {
+    let argv = vec!["python3".to_string(), "-c".to_string(), script.to_string()];
+    let ctx = StartContext {
+        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..StartContext::default()
+    };
+    Process::start(&argv, ImageKind::Repl, Flavor::Gnu, "", &ctx, t0()).unwrap()
+}
+
+#[test]
+fn python_scripts_of_the_job_examples_exit_by_their_index() {
+    // kubernetes.io controllers/job-backoff-limit-per-index-example.yaml
+    let per_index = "import os, sys\nprint(\"Hello world\")\nif int(os.environ.get(\"JOB_COMPLETION_INDEX\")) % 2 == 0:\n  sys.exit(1)\n";
+    // controllers/job-backoff-limit-per-index-failindex.yaml
+    let fail_index = "import os, sys\nindex = int(os.environ.get(\"JOB_COMPLETION_INDEX\"))\nif index == 0:\n  sys.exit(1)\nelif index == 1:\n  sys.exit(42)\nelse:\n  sys.exit(0)\n";
+    // controllers/job-success-policy.yaml
+    let success =
+        "import os, sys\nif os.environ.get(\"JOB_COMPLETION_INDEX\") == \"2\":\n  sys.exit(0)\nelse:\n  sys.exit(1)\n";
+    let cases: &[(&str, &str, &[&str], i32)] = &[
+        (per_index, "0", &["Hello world"], 1),
+        (per_index, "3", &["Hello world"], 0),
+        (fail_index, "0", &[], 1),
+        (fail_index, "1", &[], 42),
+        (fail_index, "2", &[], 0),
+        (success, "2", &[], 0),
+        (success, "3", &[], 1),
+        (
+            "import time\nprint('a', 'b')\ntime.sleep(2)\nprint(\"done\")",
+            "0",
+            &["a b", "done"],
+            0,
+        ),
+        ("x = 3\nif x > 2:\n    pass\nprint(x)", "0", &["3"], 0),
+    ];
+    for (script, index, want, code) in cases {
+        let mut p = python(script, &[("JOB_COMPLETION_INDEX", index)]);
+        assert_eq!(
+            run_all(&mut p, t0().add(Duration::from_secs(10))),
+            *want,
+            "{script} @ {index}"
+        );
+        assert_eq!(p.exited(), Some(*code), "{script} @ {index}");
+    }
+    // Outside the subset: the script does nothing and exits 0.
+    let mut p = python("for i in range(3):\n  print(i)", &[]);
+    assert_eq!(run_all(&mut p, t0()), Vec::<String>::new());
+    assert_eq!(p.exited(), Some(0));
+}
