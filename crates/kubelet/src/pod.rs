@@ -848,7 +848,7 @@ impl PodWorker {
         if pending_init {
             return "Pending";
         }
-        let (mut waiting, mut running, mut stopped) = (0, 0, 0);
+        let (mut waiting, mut running, mut stopped, mut succeeded) = (0, 0, 0, 0);
         for c in self.containers.iter().filter(|c| !c.init || c.sidecar) {
             // A sidecar that has stopped does not count towards the phase (getPhase).
             if c.sidecar && (matches!(c.state, CState::Terminated { .. }) || c.last_state.is_some()) && !c.is_running()
@@ -857,7 +857,12 @@ impl PodWorker {
             }
             match &c.state {
                 CState::Running { .. } => running += 1,
-                CState::Terminated { .. } => stopped += 1,
+                CState::Terminated { exit_code, .. } => {
+                    stopped += 1;
+                    if *exit_code == 0 && !c.sidecar {
+                        succeeded += 1;
+                    }
+                }
                 CState::Waiting { .. } => {
                     if c.last_state.is_some() {
                         stopped += 1
@@ -869,10 +874,17 @@ impl PodWorker {
         }
         if waiting > 0 {
             "Pending"
-        } else if running > 0 || (stopped > 0 && self.restart_policy != "Never") {
+        } else if running > 0 {
             "Running"
         } else if stopped > 0 {
-            "Failed"
+            // Everything has stopped: a pod that is not restarted is done, successfully only
+            // when every container exited 0 (never Failed on the way to Succeeded).
+            match self.restart_policy.as_str() {
+                "Always" => "Running",
+                _ if stopped == succeeded => "Succeeded",
+                "Never" => "Failed",
+                _ => "Running",
+            }
         } else {
             "Pending"
         }
