@@ -58,7 +58,10 @@ pub(super) fn translate(script: &str) -> Option<String> {
             out.push("else".into());
             pending_body = true;
         } else {
-            out.push(statement(text, &mut ints)?);
+            // `a; b` on one line are two statements.
+            for part in split_top_level(text, ';')? {
+                out.push(statement(&part, &mut ints)?);
+            }
         }
     }
     if pending_body {
@@ -120,6 +123,11 @@ fn call_args<'a>(text: &'a str, names: &[&str]) -> Option<&'a str> {
 
 /// Splits call arguments at top-level commas.
 fn split_args(args: &str) -> Option<Vec<String>> {
+    split_top_level(args, ',')
+}
+
+/// Splits at `sep` outside quotes and brackets; None for unbalanced text.
+fn split_top_level(args: &str, sep: char) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let (mut depth, mut quote, mut cur) = (0i32, None::<char>, String::new());
     for c in args.chars() {
@@ -129,7 +137,7 @@ fn split_args(args: &str) -> Option<Vec<String>> {
             (None, '"' | '\'') => quote = Some(c),
             (None, '(' | '[') => depth += 1,
             (None, ')' | ']') => depth -= 1,
-            (None, ',') if depth == 0 => {
+            (None, c) if c == sep && depth == 0 => {
                 out.push(std::mem::take(&mut cur).trim().to_string());
                 continue;
             }

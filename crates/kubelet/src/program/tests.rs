@@ -471,6 +471,12 @@ fn python_scripts_of_the_job_examples_exit_by_their_index() {
             0,
         ),
         ("x = 3\nif x > 2:\n    pass\nprint(x)", "0", &["3"], 0),
+        (
+            "import os; print(\"index\", os.environ.get(\"JOB_COMPLETION_INDEX\"))",
+            "4",
+            &["index 4"],
+            0,
+        ),
     ];
     for (script, index, want, code) in cases {
         let mut p = python(script, &[("JOB_COMPLETION_INDEX", index)]);
