@@ -556,16 +556,11 @@ impl JobController {
                 return Ok(active);
             }
         }
-        let mut to_create: Vec<(Option<i64>, Option<(i64, i64)>)> = Vec::new();
+        let mut to_create: Vec<NewPod> = Vec::new();
         if indexed {
             let mut busy: Indexes = view.active.iter().filter_map(|p| pod_index(p)).collect();
             if only_replace_failed {
-                busy.extend(
-                    view.pods
-                        .iter()
-                        .filter(|p| is_pod_terminating(p))
-                        .filter_map(|p| pod_index(p)),
-                );
+                busy.extend(view.pods.iter().filter(|p| is_pod_terminating(p)).filter_map(pod_index));
             }
             let pending = (0..completions.unwrap_or(0))
                 .filter(|i| !view.succeeded_idx.contains(i) && !view.failed_idx.contains(i) && !busy.contains(i))
@@ -627,6 +622,10 @@ impl JobController {
         Ok(active)
     }
 }
+
+/// A pod to create: its completion index and, with backoffLimitPerIndex, the index's
+/// failure counts (counted, ignored).
+type NewPod = (Option<i64>, Option<(i64, i64)>);
 
 /// What `manageJob` needs to know about the Job's pods.
 struct PodView<'a> {
