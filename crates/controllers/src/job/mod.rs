@@ -549,8 +549,22 @@ impl JobController {
         let per_index = indexed && int_opt(job, "/spec/backoffLimitPerIndex").is_some();
         let failed: Vec<&Value> = view.pods.iter().filter(|p| pod_phase(p) == "Failed").collect();
         if !per_index {
-            let last_failure = failed.iter().map(|p| finished_at(p)).max();
-            let ready_at = last_failure.map(|t| SimTime::from_unix_secs(t).add(failure_backoff(failed.len() as i64)));
+            // The backoff counts the failures since the last success (the backoff record).
+            let last_success = view
+                .pods
+                .iter()
+                .filter(|p| pod_phase(p) == "Succeeded")
+                .map(finished_at)
+                .max();
+            let recent: Vec<i64> = failed
+                .iter()
+                .map(|p| finished_at(p))
+                .filter(|t| last_success.is_none_or(|s| *t > s))
+                .collect();
+            let ready_at = recent
+                .iter()
+                .max()
+                .map(|t| SimTime::from_unix_secs(*t).add(failure_backoff(recent.len() as i64)));
             if let Some(at) = ready_at.filter(|at| *at > now) {
                 *wake = crate::earliest(*wake, Some(at));
                 return Ok(active);
