@@ -93,11 +93,24 @@ impl World {
                     .unwrap();
                 did = true;
             } else if pod["status"]["phase"] == "Pending" && pod["spec"]["restartPolicy"] != "Always" {
-                // Run-to-completion pods finish at once.
+                // Run-to-completion pods finish at once, with the exit code their
+                // `test/exit-code` (or, for index N, `test/exit-code-N`) annotation asks for.
                 self.bind(&pod, &path);
-                let status = json!({"status": {"phase": "Succeeded", "containerStatuses": [
+                let anns = &pod["metadata"]["annotations"];
+                let index = anns["batch.kubernetes.io/job-completion-index"].as_str().unwrap_or("");
+                let code: i64 = anns[format!("test/exit-code-{index}")]
+                    .as_str()
+                    .or(anns["test/exit-code"].as_str())
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                let (phase, reason) = if code == 0 {
+                    ("Succeeded", "Completed")
+                } else {
+                    ("Failed", "Error")
+                };
+                let status = json!({"status": {"phase": phase, "containerStatuses": [
                     {"name": "c", "ready": false, "restartCount": 0, "image": "busybox", "imageID": "", "started": false,
-                     "state": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": now, "finishedAt": now}}}]}});
+                     "state": {"terminated": {"exitCode": code, "reason": reason, "startedAt": now, "finishedAt": now}}}]}});
                 self.api
                     .request(ApiRequest::patch(format!("{path}/status"), PatchType::Merge, status))
                     .unwrap();
@@ -833,6 +846,190 @@ fn a_job_runs_its_completions_with_bounded_parallelism() {
     w.settle();
     assert!(w.get("/apis/batch/v1/namespaces/default/jobs/pi").is_err());
     assert_eq!(list(&mut w.api, PODS), Vec::<Value>::new());
+}
+
+fn job(name: &str, spec: Value, annotations: Value) -> Value {
+    let mut spec = spec;
+    spec["template"] = json!({"metadata": {"annotations": annotations},
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}});
+    json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}, "spec": spec})
+}
+
+fn conditions(job: &Value) -> Vec<String> {
+    job["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            format!(
+                "{} {}: {}",
+                c["type"].as_str().unwrap(),
+                c["reason"].as_str().unwrap(),
+                c["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn job_pods(w: &mut World, job: &str) -> Vec<Value> {
+    list(&mut w.api, PODS)
+        .into_iter()
+        .filter(|p| p["metadata"]["labels"]["job-name"] == job)
+        .collect()
+}
+
+#[test]
+fn a_fail_job_rule_fails_the_job_at_the_first_matching_pod_and_keeps_the_failed_pods() {
+    let mut w = world();
+    w.settle();
+    let rules = json!({"rules": [
+        {"action": "Ignore", "onExitCodes": {"operator": "In", "values": [3]}},
+        {"action": "FailJob", "onExitCodes": {"containerName": "c", "operator": "In", "values": [42]}},
+    ]});
+    w.post(
+        "/apis/batch/v1/namespaces/default/jobs",
+        job(
+            "fj",
+            json!({"completions": 3, "parallelism": 1, "podFailurePolicy": rules}),
+            json!({"test/exit-code": "42"}),
+        ),
+    );
+    w.settle();
+    let j = w.get("/apis/batch/v1/namespaces/default/jobs/fj").unwrap();
+    let pods = job_pods(&mut w, "fj");
+    assert_eq!(pods.len(), 1, "the failed pod is kept");
+    let pod = pods[0]["metadata"]["name"].as_str().unwrap().to_string();
+    let msg = format!("Container c for pod default/{pod} failed with exit code 42 matching FailJob rule at index 1");
+    assert_eq!(
+        conditions(&j),
+        vec![
+            format!("FailureTarget PodFailurePolicy: {msg}"),
+            format!("Failed PodFailurePolicy: {msg}")
+        ]
+    );
+    assert_eq!(j["status"]["failed"], 1);
+    assert_eq!(w.events("PodFailurePolicy"), vec![msg]);
+
+    // Ignored failures are replaced (after the 10 s backoff) without counting against
+    // backoffLimit 0.
+    w.post(
+        "/apis/batch/v1/namespaces/default/jobs",
+        job(
+            "ig",
+            json!({"completions": 1, "backoffLimit": 0, "podFailurePolicy": {"rules": [
+            {"action": "Ignore", "onExitCodes": {"operator": "In", "values": [3]}}]}}),
+            json!({"test/exit-code": "3"}),
+        ),
+    );
+    w.settle();
+    assert_eq!(job_pods(&mut w, "ig").len(), 1);
+    w.advance(11);
+    w.settle();
+    let j = w.get("/apis/batch/v1/namespaces/default/jobs/ig").unwrap();
+    assert!(j["status"].get("failed").is_none(), "{j:#}");
+    assert!(conditions(&j).is_empty(), "{j:#}");
+    assert_eq!(job_pods(&mut w, "ig").len(), 2);
+}
+
+#[test]
+fn backoff_limit_per_index_fails_indexes_and_max_failed_indexes_fails_the_job() {
+    let mut w = world();
+    w.settle();
+    // Index 0 fails every time; index 1 succeeds; index 2 fails with a FailIndex exit code.
+    w.post(
+        "/apis/batch/v1/namespaces/default/jobs",
+        job(
+            "pi",
+            json!({"completions": 3, "parallelism": 3, "completionMode": "Indexed", "backoffLimitPerIndex": 1,
+                   "podFailurePolicy": {"rules": [{"action": "FailIndex", "onExitCodes": {"operator": "In", "values": [42]}}]}}),
+            json!({"test/exit-code-0": "1", "test/exit-code-2": "42"}),
+        ),
+    );
+    w.settle();
+    let j = w.get("/apis/batch/v1/namespaces/default/jobs/pi").unwrap();
+    assert_eq!(j["status"]["failedIndexes"], "2");
+    assert_eq!(j["status"]["completedIndexes"], "1");
+    w.advance(11);
+    w.settle();
+    let j = w.get("/apis/batch/v1/namespaces/default/jobs/pi").unwrap();
+    assert_eq!(j["status"]["failedIndexes"], "0,2", "{j:#}");
+    assert_eq!(j["status"]["failed"], 3);
+    assert_eq!(
+        conditions(&j),
+        vec![
+            "FailureTarget FailedIndexes: Job has failed indexes",
+            "Failed FailedIndexes: Job has failed indexes"
+        ]
+    );
+    let mut counts: Vec<(String, String)> = job_pods(&mut w, "pi")
+        .iter()
+        .map(|p| {
+            let a = &p["metadata"]["annotations"];
+            (
+                a["batch.kubernetes.io/job-completion-index"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                a["batch.kubernetes.io/job-index-failure-count"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    counts.sort();
+    let want: Vec<(String, String)> = [("0", "0"), ("0", "1"), ("1", "0"), ("2", "0")]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(counts, want);
+
+    // maxFailedIndexes 0 fails the job at its first failed index.
+    w.post(
+        "/apis/batch/v1/namespaces/default/jobs",
+        job(
+            "mx",
+            json!({"completions": 2, "parallelism": 1, "completionMode": "Indexed", "backoffLimitPerIndex": 0, "maxFailedIndexes": 0}),
+            json!({"test/exit-code": "1"}),
+        ),
+    );
+    w.settle();
+    let j = w.get("/apis/batch/v1/namespaces/default/jobs/mx").unwrap();
+    assert_eq!(
+        conditions(&j).get(1).map(String::as_str),
+        Some("Failed MaxFailedIndexesExceeded: Job has exceeded the specified maximal number of failed indexes")
+    );
+}
+
+#[test]
+fn a_success_policy_completes_an_indexed_job_early() {
+    let mut w = world();
+    w.settle();
+    w.post(
+        "/apis/batch/v1/namespaces/default/jobs",
+        job(
+            "sp",
+            json!({"completions": 5, "parallelism": 2, "completionMode": "Indexed", "backoffLimit": 10,
+                   "successPolicy": {"rules": [{"succeededIndexes": "1-3", "succeededCount": 1}]}}),
+            json!({"test/exit-code-0": "1"}),
+        ),
+    );
+    w.settle();
+    let j = w.get("/apis/batch/v1/namespaces/default/jobs/sp").unwrap();
+    assert_eq!(j["status"]["completedIndexes"], "1", "{j:#}");
+    assert_eq!(
+        conditions(&j),
+        vec![
+            "SuccessCriteriaMet SuccessPolicy: Matched rules at index 0",
+            "Complete SuccessPolicy: Matched rules at index 0"
+        ]
+    );
+    assert!(j["status"]["completionTime"].is_string());
+    assert_eq!(
+        job_pods(&mut w, "sp").len(),
+        2,
+        "index 0 failed, index 1 succeeded, nothing more"
+    );
 }
 
 #[test]

@@ -363,6 +363,18 @@ const CATALOGUE: &[Family] = &[
         ],
     },
     Family {
+        name: "bash",
+        kind: ImageKind::Shell,
+        entrypoint: &[],
+        cmd: &["bash"],
+        tags: &[
+            ("latest", 6_528_313, "5.3.3"),
+            ("5", 6_528_313, "5.3.3"),
+            ("5.3", 6_528_313, "5.3.3"),
+            ("5.2", 6_310_420, "5.2.37"),
+        ],
+    },
+    Family {
         name: "golang",
         kind: ImageKind::Shell,
         entrypoint: &[],

@@ -863,12 +863,14 @@ impl Kubelet {
     ) -> bool {
         let node_name = self.node_name.clone();
         let node_ip = self.config.ip.clone();
+        let machine_id = self.config.machine_id.clone();
         let Some(worker) = self.workers.get_mut(uid) else {
             return false;
         };
         let facts = NodeFacts {
             node_name: &node_name,
             node_ip: &node_ip,
+            machine_id: &machine_id,
             images: &self.images,
         };
         let mut config = ApiConfig { api };

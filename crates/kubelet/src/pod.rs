@@ -158,6 +158,8 @@ pub(crate) struct ProbeState {
 pub struct NodeFacts<'a> {
     pub node_name: &'a str,
     pub node_ip: &'a str,
+    /// `/etc/machine-id` of the node (nodeInfo.machineID).
+    pub machine_id: &'a str,
     /// Images present on the node: normalised reference → info.
     pub images: &'a BTreeMap<String, ImageInfo>,
 }
@@ -219,6 +221,10 @@ pub struct PodWorker {
     /// When the next mount attempt may run.
     #[serde(default)]
     mount_retry_at: Option<SimTime>,
+    /// The regular containers of a restartPolicy Never/OnFailure pod are done: the sidecars
+    /// are being stopped (in reverse order) within the grace period that ends then.
+    #[serde(default)]
+    sidecars_stop_by: Option<SimTime>,
 }
 
 fn default_grace() -> i64 {
@@ -413,6 +419,7 @@ impl PodWorker {
             volumes_mounted: false,
             mount_failures: 0,
             mount_retry_at: Some(now),
+            sidecars_stop_by: None,
         };
         let has_init = w.containers.iter().any(|c| c.init);
         for c in &mut w.containers {
@@ -684,7 +691,14 @@ impl PodWorker {
                 format_pod,
                 shared: &self.shared,
             };
+            let stopping = self.sidecars_stop_by.is_some();
             let Some(c) = self.containers.get_mut(i) else { continue };
+            if stopping && c.sidecar && !matches!(c.stage, Stage::Running | Stage::Killing { .. } | Stage::Done) {
+                // A stopped sidecar is not restarted once the pod's work is done.
+                c.stage = Stage::Done;
+                changed = true;
+                continue;
+            }
             let from = out.events.len();
             changed |= drive(c, now, &facts, node, config, rng, out);
             tag_container_events(out, from, c);
@@ -693,6 +707,60 @@ impl PodWorker {
             let Some(c) = self.containers.get(i) else { continue };
             if matches!(c.stage, Stage::Pulling { .. }) || (c.init && !c.init_done()) {
                 blocked = true;
+            }
+        }
+        changed |= self.stop_sidecars(now, out);
+        changed
+    }
+
+    /// Once every regular container of a restartPolicy Never/OnFailure pod has finished,
+    /// the kubelet kills the pod's sidecars, last first: each gets SIGTERM when the one after
+    /// it has stopped, and whatever still runs at the end of the grace period is killed.
+    fn stop_sidecars(&mut self, now: SimTime, out: &mut SyncOutput) -> bool {
+        if self.restart_policy == "Always" || !self.containers.iter().any(|c| c.sidecar) {
+            return false;
+        }
+        let regular_done = self
+            .containers
+            .iter()
+            .filter(|c| !c.init)
+            .all(|c| matches!(c.stage, Stage::Done));
+        if !regular_done {
+            return false;
+        }
+        let deadline = *self
+            .sidecars_stop_by
+            .get_or_insert(now.add(Duration::from_secs(self.grace_seconds.max(0))));
+        let mut changed = false;
+        for c in self.containers.iter_mut().rev().filter(|c| c.sidecar) {
+            match c.stage {
+                Stage::Done => continue,
+                Stage::Killing { .. } => break,
+                Stage::Running => {
+                    out.events.push(PodEvent {
+                        field_path: c.field_path(),
+                        type_: "Normal",
+                        reason: "Killing",
+                        message: format!("Stopping container {}", c.name),
+                    });
+                    // Servers stop on SIGTERM at once; a shell as PID 1 ignores it until SIGKILL.
+                    let fast = c.process.as_ref().is_some_and(|p| p.server.is_some())
+                        || c.image_kind == Some(ImageKind::Daemon);
+                    c.stage = if fast {
+                        Stage::Killing { at: now, exit_code: 0 }
+                    } else {
+                        Stage::Killing {
+                            at: deadline.max(now),
+                            exit_code: 137,
+                        }
+                    };
+                    changed = true;
+                    break;
+                }
+                _ => {
+                    c.stage = Stage::Done;
+                    changed = true;
+                }
             }
         }
         changed
@@ -812,10 +880,27 @@ impl PodWorker {
         if regular.is_empty() || !regular.iter().all(|c| matches!(c.stage, Stage::Done)) {
             return None;
         }
+        // The pod stays Running while its sidecars are being stopped.
+        if self
+            .containers
+            .iter()
+            .any(|c| c.sidecar && !matches!(c.stage, Stage::Done))
+        {
+            return None;
+        }
         let all_ok = regular
             .iter()
             .all(|c| matches!(c.state, CState::Terminated { exit_code: 0, .. }));
         Some(if all_ok { "Succeeded".into() } else { "Failed".into() })
+    }
+
+    /// Init containers the pod still waits for. Once a regular container has been created the
+    /// pod has initialized, and a sidecar stopping or restarting does not undo that.
+    fn pending_init(&self) -> impl Iterator<Item = &ContainerRt> {
+        let initialized = self.containers.iter().any(|c| !c.init && !c.container_id.is_empty());
+        self.containers
+            .iter()
+            .filter(move |c| c.init && !c.init_done() && !(initialized && c.sidecar))
     }
 
     /// `getPhase` (kubelet_pods.go).
@@ -823,16 +908,25 @@ impl PodWorker {
         if let Some(t) = &self.terminal {
             return t;
         }
-        let init: Vec<&ContainerRt> = self.containers.iter().filter(|c| c.init).collect();
-        let pending_init = init.iter().any(|c| !c.init_done());
+        let pending_init = self.pending_init().next().is_some();
         if pending_init {
             return "Pending";
         }
-        let (mut waiting, mut running, mut stopped) = (0, 0, 0);
+        let (mut waiting, mut running, mut stopped, mut succeeded) = (0, 0, 0, 0);
         for c in self.containers.iter().filter(|c| !c.init || c.sidecar) {
+            // A sidecar that has stopped does not count towards the phase (getPhase).
+            if c.sidecar && (matches!(c.state, CState::Terminated { .. }) || c.last_state.is_some()) && !c.is_running()
+            {
+                continue;
+            }
             match &c.state {
                 CState::Running { .. } => running += 1,
-                CState::Terminated { .. } => stopped += 1,
+                CState::Terminated { exit_code, .. } => {
+                    stopped += 1;
+                    if *exit_code == 0 && !c.sidecar {
+                        succeeded += 1;
+                    }
+                }
                 CState::Waiting { .. } => {
                     if c.last_state.is_some() {
                         stopped += 1
@@ -844,10 +938,17 @@ impl PodWorker {
         }
         if waiting > 0 {
             "Pending"
-        } else if running > 0 || (stopped > 0 && self.restart_policy != "Never") {
+        } else if running > 0 {
             "Running"
         } else if stopped > 0 {
-            "Failed"
+            // Everything has stopped: a pod that is not restarted is done, successfully only
+            // when every container exited 0 (never Failed on the way to Succeeded).
+            match self.restart_policy.as_str() {
+                "Always" => "Running",
+                _ if stopped == succeeded => "Succeeded",
+                "Never" => "Failed",
+                _ => "Running",
+            }
         } else {
             "Pending"
         }
@@ -863,12 +964,7 @@ impl PodWorker {
             .unwrap_or(0);
         let terminal = phase == "Succeeded" || phase == "Failed";
         let sandbox_ready = now >= self.sandbox_at && !terminal;
-        let init_names: Vec<String> = self
-            .containers
-            .iter()
-            .filter(|c| c.init && !c.init_done())
-            .map(|c| c.name.clone())
-            .collect();
+        let init_names: Vec<String> = self.pending_init().map(|c| c.name.clone()).collect();
         let unready: Vec<String> = self
             .containers
             .iter()
@@ -1568,6 +1664,11 @@ fn start(
         }
         _ => Flavor::Gnu,
     };
+    if !node.machine_id.is_empty() {
+        files
+            .entry("/etc/machine-id".into())
+            .or_insert_with(|| format!("{}\n", node.machine_id));
+    }
     for (vol, mount) in empty_dir_mounts(pod.pod, &c.spec) {
         for (rel, content) in pod.shared.get(&vol).into_iter().flatten() {
             files.insert(format!("{mount}/{rel}"), content.clone());

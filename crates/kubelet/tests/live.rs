@@ -799,6 +799,71 @@ fn a_sidecar_init_container_keeps_running_beside_the_app() {
 }
 
 #[test]
+fn sidecars_are_stopped_last_first_once_the_regular_containers_of_a_never_pod_are_done() {
+    // kubernetes.io application/job/job-sidecar.yaml, with a second sidecar.
+    let mut w = world("node01", worker());
+    let mount = json!([{"name": "data", "mountPath": "/opt"}]);
+    let p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "myjob", "namespace": "default"},
+        "spec": {
+            "nodeName": "node01",
+            "restartPolicy": "Never",
+            "initContainers": [
+                {"name": "logshipper", "image": "alpine:latest", "restartPolicy": "Always",
+                 "command": ["sh", "-c", "tail -F /opt/logs.txt"], "volumeMounts": mount},
+                {"name": "proxy", "image": "nginx", "restartPolicy": "Always"},
+            ],
+            "containers": [{"name": "myjob", "image": "alpine:latest",
+                "command": ["sh", "-c", "sleep 5; echo \"logging\" > /opt/logs.txt"], "volumeMounts": mount}],
+            "volumes": [{"name": "data", "emptyDir": {}}],
+        },
+    });
+    w.create_pod(p);
+    w.run_for(20);
+    let st = w.pod("myjob");
+    // The main container has completed; the sidecars are being stopped within the grace period.
+    assert_eq!(
+        st["status"]["containerStatuses"][0]["state"]["terminated"]["reason"],
+        "Completed"
+    );
+    assert_eq!(st["status"]["phase"], "Running", "{st:#}");
+    assert!(st["status"]["initContainerStatuses"][0]["state"]["running"].is_object());
+    // The last sidecar (a server) went first and stopped on SIGTERM.
+    assert_eq!(
+        st["status"]["initContainerStatuses"][1]["state"]["terminated"]["exitCode"],
+        0
+    );
+    let logs = w.kubelet.logs("default", "myjob", Some("logshipper"), false).unwrap();
+    assert_eq!(logs.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["logging"]);
+    w.run_for(40);
+    let st = w.pod("myjob");
+    assert_eq!(st["status"]["phase"], "Succeeded", "{st:#}");
+    // tail as PID 1 ignores SIGTERM: SIGKILL at the end of the 30 s grace period.
+    let shipper = &st["status"]["initContainerStatuses"][0];
+    assert_eq!(shipper["state"]["terminated"]["exitCode"], 137, "{shipper:#}");
+    assert_eq!(shipper["restartCount"], 0);
+    let kills: Vec<String> = w
+        .events("myjob")
+        .into_iter()
+        .filter(|(r, _, _)| r == "Killing")
+        .map(|(_, m, _)| m)
+        .collect();
+    assert_eq!(kills, ["Stopping container proxy", "Stopping container logshipper"]);
+}
+
+#[test]
+fn containers_see_the_nodes_machine_id() {
+    let mut config = worker();
+    config.machine_id = "0123456789abcdef0123456789abcdef".into();
+    let mut w = world("node01", config);
+    w.create_pod(pod("mid", "node01", "busybox", Some(json!(["cat", "/etc/machine-id"]))));
+    w.run_for(10);
+    let logs = w.kubelet.logs("default", "mid", None, false).unwrap();
+    assert_eq!(logs[0].text, "0123456789abcdef0123456789abcdef");
+}
+
+#[test]
 fn a_logging_sidecar_follows_a_file_on_a_shared_empty_dir() {
     let mut w = world("node01", worker());
     let p = json!({
