@@ -75,6 +75,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// How many distinct server warnings this invocation printed.
+    pub fn warning_count(&self) -> usize {
+        self.warned.len()
+    }
+
     /// Prints the server's `Warning:` headers of the last response on stderr, each text once
     /// per invocation (rest.WarningWriter with Deduplicate).
     pub fn flush_warnings(&mut self) {

@@ -558,6 +558,13 @@ pub async fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
         Runner::Async(f) => f(&mut ctx, &parsed).await,
     };
     match result {
+        // The root command's PersistentPostRunE, which runs only after a command succeeded.
+        Ok(()) if parsed.bool("warnings-as-errors") && ctx.warning_count() > 0 => {
+            let n = ctx.warning_count();
+            let plural = if n == 1 { "" } else { "s" };
+            ctx.stderr(format!("error: {n} warning{plural} received\n"));
+            1
+        }
         Ok(()) => 0,
         Err(e) => {
             if let CmdError::Api(api_err) = &e {

@@ -1,5 +1,6 @@
 //! Columns of the platform kinds (flow control, admission policies, storage drivers, dynamic
-//! resource allocation, certificates, events.k8s.io), as printers.go's handlers build them.
+//! resource allocation, certificates, events.k8s.io; APIService as kube-aggregator builds it), as
+//! printers.go's handlers build them.
 
 use super::{cols, event_cells, name, Printer};
 use crate::printers::table::Column;
@@ -90,14 +91,22 @@ pub fn printer(group: &str, kind: &str) -> Option<(Vec<Column>, Printer)> {
             ]),
             csi_driver_cells,
         ),
-        ("storage.k8s.io", "CSIStorageCapacity") => (
-            cols(&[("Name", 0), ("StorageClassName", 0), ("Capacity", 0)]),
-            |o, _, _| {
-                let capacity = match at(o, "capacity") {
-                    Value::Null => "<unset>".to_string(),
-                    q => scalar_string(q),
+        // kube-aggregator's own table convertor.
+        ("apiregistration.k8s.io", "APIService") => (
+            cols(&[("Name", 0), ("Service", 0), ("Available", 0), age]),
+            |o, now, _| {
+                let service = match at(o, "spec.service") {
+                    Value::Null => "Local".to_string(),
+                    svc => format!("{}/{}", s(svc, "namespace"), s(svc, "name")),
                 };
-                vec![name(o), s(o, "storageClassName").to_string(), capacity]
+                let available = match arr(o, "status.conditions").iter().find(|c| s(c, "type") == "Available") {
+                    None => "Unknown".to_string(),
+                    Some(c) if s(c, "status") != "True" && !s(c, "reason").is_empty() => {
+                        format!("{} ({})", s(c, "status"), s(c, "reason"))
+                    }
+                    Some(c) => s(c, "status").to_string(),
+                };
+                vec![name(o), service, available, creation_age(o, now)]
             },
         ),
         ("storage.k8s.io", "VolumeAttributesClass") => (cols(&[("Name", 0), ("DriverName", 0), age]), |o, now, _| {
@@ -451,9 +460,31 @@ mod tests {
         );
         assert_eq!(rows[0][1], "pending");
         assert_eq!(rows[1][1], "allocated,reserved");
+        // CSIStorageCapacity's storage registers the default table convertor.
         let cap = json!({"metadata": meta("cap"), "storageClassName": "fast"});
-        let (_, rows) = headers_and_rows("storage.k8s.io", "CSIStorageCapacity", &[cap]);
-        assert_eq!(rows[0], ["cap", "fast", "<unset>"]);
+        let (h, _) = headers_and_rows("storage.k8s.io", "CSIStorageCapacity", &[cap]);
+        assert_eq!(h, ["Name", "Created At"]);
+        let api = |service: Value, cond: Value| {
+            json!({"metadata": meta("v1beta1.metrics.k8s.io"),
+            "spec": {"service": service}, "status": {"conditions": [cond]}})
+        };
+        let (h, rows) = headers_and_rows(
+            "apiregistration.k8s.io",
+            "APIService",
+            &[
+                api(
+                    json!({"namespace": "kube-system", "name": "metrics-server"}),
+                    json!({"type": "Available", "status": "True"}),
+                ),
+                api(
+                    Value::Null,
+                    json!({"type": "Available", "status": "False", "reason": "MissingEndpoints"}),
+                ),
+            ],
+        );
+        assert_eq!(h, ["Name", "Service", "Available", "Age"]);
+        assert_eq!(rows[0][1..3], ["kube-system/metrics-server", "True"]);
+        assert_eq!(rows[1][1..3], ["Local", "False (MissingEndpoints)"]);
     }
 
     #[test]
