@@ -297,7 +297,7 @@ impl ApiServer {
                     return Err(format!("{at}: the object is named {expected_key:?}"));
                 }
                 let rv = text("/metadata/resourceVersion").and_then(|rv| rv.parse::<u64>().ok());
-                if !rv.is_some_and(|rv| rv <= self.resource_version) {
+                if rv.is_none_or(|rv| rv > self.resource_version) {
                     return Err(format!(
                         "{at}: resourceVersion {} is not a number up to the server's {}",
                         obj.pointer("/metadata/resourceVersion").unwrap_or(&Value::Null),

@@ -115,7 +115,7 @@ impl<K: Ord + Clone> WorkQueue<K> {
         self.queued = self.ready.iter().cloned().collect();
         self.failure_map = self.failures.iter().cloned().collect();
         // A hand-edited save may list waiting keys out of order; lookups rely on the order.
-        self.waiting.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        self.waiting.sort_by_key(|a| (a.0, a.1));
         self.indexed = true;
     }
 
