@@ -1021,20 +1021,23 @@ fn crd_info_template(spec: &Value, kind: &str, plural: &str, group: &str) -> Res
 mod tests {
     use super::*;
 
-    fn first<'a>(d: &'a Discovery, name: &str) -> Option<(String, String, String)> {
+    /// (group, version, plural).
+    type Gvr = Option<(String, String, String)>;
+
+    fn first(d: &Discovery, name: &str) -> Gvr {
         d.resolve(name)
             .first()
             .map(|r| (r.group.clone(), r.version.clone(), r.plural.clone()))
     }
 
-    fn gvr(g: &str, v: &str, p: &str) -> Option<(String, String, String)> {
+    fn gvr(g: &str, v: &str, p: &str) -> Gvr {
         Some((g.to_string(), v.to_string(), p.to_string()))
     }
 
     #[test]
     fn resolve_follows_kubectl_rules() {
         let d = Discovery::builtin();
-        let cases: &[(&str, Option<(String, String, String)>)] = &[
+        let cases: &[(&str, Gvr)] = &[
             ("pods", gvr("", "v1", "pods")),
             ("pod", gvr("", "v1", "pods")),
             ("po", gvr("", "v1", "pods")),

@@ -171,7 +171,9 @@ fn pod_usage(m: &Value) -> (i64, i64) {
         .into_iter()
         .flatten()
         .map(|c| usage_of(c.get("usage")))
-        .fold((0, 0), |(a, b), (c, d)| (a + c, b + d))
+        .fold((0i64, 0i64), |(a, b), (c, d)| {
+            (a.saturating_add(c), b.saturating_add(d))
+        })
 }
 
 pub fn pod(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
@@ -268,7 +270,7 @@ pub fn pod(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
         }
         text.push_str("NAME\tCPU(cores)\tMEMORY(bytes)\t\n");
     }
-    let (mut total_cpu, mut total_mem) = (0, 0);
+    let (mut total_cpu, mut total_mem) = (0i64, 0i64);
     for m in &metrics {
         let ns_cell = if all {
             format!("{}\t", str_at(m, "/metadata/namespace"))
@@ -305,8 +307,8 @@ pub fn pod(ctx: &mut Ctx<'_>, flags: &Parsed) -> CmdResult {
             ));
         }
         let (cpu, mem) = pod_usage(m);
-        total_cpu += cpu;
-        total_mem += mem;
+        total_cpu = total_cpu.saturating_add(cpu);
+        total_mem = total_mem.saturating_add(mem);
     }
     if sum {
         text.push_str(&"\t".repeat(width - 2));
