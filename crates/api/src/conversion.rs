@@ -45,6 +45,14 @@ pub fn convert(group: &str, kind: &str, obj: &Value, to_version: &str) -> Result
     let mut out = match (has_conversion(group, kind), from, to_version) {
         (true, "v1", "v2") => hpa_v1_to_v2(obj)?,
         (true, "v2", "v1") => hpa_v2_to_v1(obj),
+        (true, _, "v2") => {
+            // v2 has a field for everything: annotations of that name are never kept.
+            let mut out = obj.clone();
+            if let Some(root) = out.as_object_mut() {
+                take_round_trip_annotations(root);
+            }
+            out
+        }
         _ => obj.clone(),
     };
     if let Some(m) = out.as_object_mut() {

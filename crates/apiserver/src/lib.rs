@@ -685,11 +685,7 @@ impl ApiServer {
     /// version its resource is stored at; with the target at that version (strategies,
     /// defaulting and validation work on the stored form, as upstream's on the internal one).
     pub(crate) fn to_storage(&self, t: &Target, obj: Value) -> Result<(Target, Value), ApiError> {
-        let Some(storage) = self
-            .catalog
-            .storage_info(&t.info)
-            .filter(|s| s.version != t.info.version)
-        else {
+        let Some(storage) = self.catalog.storage_info(&t.info) else {
             return Ok((t.clone(), obj));
         };
         let converted = compat::convert(&t.info, &obj, &storage.version).map_err(|e| {

@@ -153,6 +153,15 @@ fn an_annotation_that_does_not_decode_is_a_decoding_error() {
 }
 
 #[test]
+fn a_v2_object_keeps_no_round_trip_annotations() {
+    let obj = json!({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "x", "annotations": {CONDITIONS_ANNOTATION: "[]", "team": "a"}},
+    });
+    assert_eq!(v2(&obj)["metadata"], json!({"name": "x", "annotations": {"team": "a"}}));
+}
+
+#[test]
 fn other_kinds_only_change_their_api_version() {
     let obj = json!({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"replicas": 1}});
     let out = convert("apps", "Deployment", &obj, "v1").unwrap();
