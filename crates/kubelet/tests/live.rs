@@ -864,6 +864,40 @@ fn containers_see_the_nodes_machine_id() {
 }
 
 #[test]
+fn the_app_starts_only_after_its_sidecars_startup_probe_succeeds() {
+    let mut w = world("node01", worker());
+    let p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "gated", "namespace": "default"},
+        "spec": {
+            "nodeName": "node01",
+            "initContainers": [{"name": "proxy", "image": "busybox", "restartPolicy": "Always",
+                "command": ["sh", "-c", "sleep 12; touch /tmp/ready; sleep 3600"],
+                "startupProbe": {"exec": {"command": ["cat", "/tmp/ready"]}, "periodSeconds": 5, "failureThreshold": 10}}],
+            "containers": [{"name": "app", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]}],
+        },
+    });
+    w.create_pod(p);
+    w.run_for(10);
+    let st = w.pod("gated");
+    assert_eq!(st["status"]["phase"], "Pending", "{st:#}");
+    assert_eq!(st["status"]["initContainerStatuses"][0]["started"], false);
+    assert!(st["status"]["initContainerStatuses"][0]["state"]["running"].is_object());
+    assert_eq!(
+        st["status"]["containerStatuses"][0]["state"]["waiting"]["reason"],
+        "PodInitializing"
+    );
+    w.run_for(20);
+    let st = w.pod("gated");
+    assert_eq!(st["status"]["initContainerStatuses"][0]["started"], true);
+    assert!(
+        st["status"]["containerStatuses"][0]["state"]["running"].is_object(),
+        "{st:#}"
+    );
+    assert_eq!(st["status"]["phase"], "Running");
+}
+
+#[test]
 fn a_logging_sidecar_follows_a_file_on_a_shared_empty_dir() {
     let mut w = world("node01", worker());
     let p = json!({

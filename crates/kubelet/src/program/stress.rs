@@ -83,7 +83,7 @@ pub(crate) struct Allocation {
 
 impl Allocation {
     fn steps(&self) -> i64 {
-        (self.total + self.step - 1) / self.step
+        self.total.saturating_add(self.step - 1) / self.step
     }
 
     /// When allocation `k` (from 1) happens.
@@ -160,7 +160,8 @@ impl Process {
             self.emit(line);
         }
         self.busy = cpus > 0;
-        let (total, step) = (total_q.value(), step_q.value().max(1));
+        // Bounded so that step arithmetic cannot overflow (a petabyte is beyond any node).
+        let (total, step) = (total_q.value().min(1 << 50), step_q.value().clamp(1, 1 << 50));
         if total <= 0 {
             self.forever = true;
             return;
@@ -169,7 +170,7 @@ impl Process {
             start: self.clock,
             total,
             step,
-            sleep_ms: sleep_ms.max(0),
+            sleep_ms: sleep_ms.clamp(0, 86_400_000),
             limit: memory_limit,
         });
         self.allocate(self.clock);

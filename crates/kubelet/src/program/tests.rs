@@ -404,6 +404,25 @@ fn vish_stress_allocates_step_by_step_and_is_oom_killed_above_its_limit() {
     assert!(p.busy);
     assert_eq!((p.exited(), p.next_wakeup()), (None, None));
 
+    // Absurd sizes and intervals do not overflow.
+    for args in [
+        ["-mem-total", "9E", "-mem-alloc-size", "1", "-mem-alloc-sleep", "1ms"],
+        [
+            "-mem-total",
+            "1Ki",
+            "-mem-alloc-size",
+            "9E",
+            "-mem-alloc-sleep",
+            "9000000h",
+        ],
+    ] {
+        let mut p = vish(&args, Some(100 * MI));
+        run_all(&mut p, t0().add(Duration::from_secs(3600)));
+    }
+    let mut p = vish(&["-mem-total", "x"], None);
+    run_all(&mut p, t0());
+    assert_eq!(p.exited(), Some(2));
+
     // Only CPU: the defaults.
     let mut p = vish(&["-cpus", "1"], None);
     let lines = run_all(&mut p, t0());
