@@ -23,6 +23,7 @@ pub mod gojson;
 pub mod hash;
 pub mod output;
 pub mod resource;
+pub mod unified_diff;
 
 // Read side (H6): printers, describers, get/describe/api-resources.
 pub mod describe;
