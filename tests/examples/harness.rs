@@ -31,7 +31,9 @@ impl Expected {
         self.known_gap.as_deref().is_some_and(|g| g.starts_with("images:"))
     }
     pub fn apply_differs(&self) -> bool {
-        self.known_gap.as_deref().is_some_and(|g| g.starts_with("differs apply:"))
+        self.known_gap
+            .as_deref()
+            .is_some_and(|g| g.starts_with("differs apply:"))
     }
 }
 
