@@ -144,10 +144,7 @@ async fn database() -> Result<IdbDatabase, String> {
     let open = factory.open_with_u32(DB_NAME, DB_VERSION).map_err(|_| unavailable())?;
     let req = open.clone();
     let _upgrade = EventListener::new(&open, "upgradeneeded", move |_| {
-        if let Ok(db) = req
-            .result()
-            .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
-        {
+        if let Ok(db) = req.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
             let _ = db.create_object_store(STORE);
         }
     });
@@ -420,10 +417,10 @@ pub fn discard_saved(why: &str) -> (bool, String) {
 /// The inline script of the panic screen's "Reset and reload": deletes the save, then reloads.
 pub fn reset_script() -> String {
     format!(
-        "var r=indexedDB.open('{DB_NAME}',{DB_VERSION});\
-         r.onsuccess=function(){{var t=r.result.transaction('{STORE}','readwrite');\
-         t.objectStore('{STORE}').delete('{key}');t.oncomplete=t.onabort=function(){{location.reload()}}}};\
-         r.onerror=function(){{location.reload()}}",
+        "try{{var r=indexedDB.open('{DB_NAME}',{DB_VERSION});\
+         r.onsuccess=function(){{try{{var t=r.result.transaction('{STORE}','readwrite');\
+         t.objectStore('{STORE}').delete('{key}');t.oncomplete=t.onabort=function(){{location.reload()}}}}\
+         catch(e){{location.reload()}}}};r.onerror=function(){{location.reload()}}}}catch(e){{location.reload()}}",
         key = persist::STORAGE_KEY
     )
 }
