@@ -510,7 +510,12 @@ async function main() {
   });
 
   await check('a removed apiVersion gets a kubeplay hint beside the terminal, not in kubectl output', async () => {
-    await run(page, `cat > old.yaml <<'EOF'\n${OLD_DEPLOYMENT}EOF`);
+    const input = page.locator(sel('terminal-input'));
+    for (const line of ["cat > old.yaml <<'EOF'", ...OLD_DEPLOYMENT.trimEnd().split('\n')]) {
+      await input.fill(line);
+      await input.press('Enter');
+    }
+    await run(page, 'EOF');
     const out = await run(page, 'kubectl apply -f old.yaml');
     assert(out.startsWith('error: resource mapping not found for name: "old" namespace: "" from "old.yaml": no matches for kind "Deployment" in version "extensions/v1beta1"\nensure CRDs are installed first'), out);
     const hint = page.locator(`${sel('kubeplay-hint')}`);
