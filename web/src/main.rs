@@ -1,16 +1,18 @@
 //! The kubeplay browser playground: a terminal running the shared `shell::Shell`, a YAML
 //! editor, a live cluster view and an inspector, over one in-page cluster whose virtual clock
-//! runs in small slices on a timer. State is kept in localStorage (see `persist`).
+//! runs in small slices on a timer. State is kept in IndexedDB (see `storage`, `persist`).
 //!
 //! Everything the page shows about the cluster comes from API requests or shell lines, as a
 //! real client would see it.
 
 mod complete;
 mod highlight;
+mod hints;
 mod job;
 mod model;
 mod page;
 mod persist;
+mod storage;
 mod templates;
 
 use std::cell::RefCell;
@@ -48,6 +50,10 @@ const SLICE_MS: i64 = 1000;
 const TICK_BUDGET_MS: f64 = 30.0;
 /// At most this much virtual time is owed: a page that fell behind does not race afterwards.
 const MAX_OWED_MS: f64 = 20_000.0;
+/// Real milliseconds between saves while the cluster changes, at least; more when serialising
+/// takes long (a save may cost at most a twentieth of the page's time).
+const SAVE_EVERY_MS: f64 = 5000.0;
+const SAVE_COST_SHARE: f64 = 20.0;
 /// Scrollback kept (older entries are dropped).
 const MAX_ENTRIES: usize = 400;
 /// The editor's line height in pixels (matches style.css).
@@ -170,7 +176,11 @@ enum Msg {
     ToggleTheme,
     Show(Pane),
     DismissNotice,
-    Save,
+    /// The page is going away: save at once.
+    SaveNow,
+    /// A save ended (its error, if the browser refused it).
+    Saved(Result<(), String>),
+    DismissHint,
     /// The terminal's line finished: its shell comes back with the result.
     LineDone(Box<Shell>, shell::LineResult),
     /// The running line has new output to show.
@@ -217,10 +227,16 @@ struct App {
     last_tick_ms: f64,
     owed_ms: f64,
     last_save_ms: f64,
+    /// Real ms the last save spent serialising (on the page's thread).
+    save_cost_ms: f64,
+    saves: storage::SaveQueue,
+    link: html::Scope<App>,
     dirty: bool,
+    /// The playground's hint for the last command, shown under the terminal or the editor.
+    hint: Option<(Pane, String)>,
     /// Longest and total time spent in ticks (ms), and their count: the page must stay fluid.
     tick_max_ms: f64,
-    /// Longest save to localStorage, simulation slice and inspector refresh (ms).
+    /// Longest save (its synchronous part), simulation slice and inspector refresh (ms).
     save_max_ms: f64,
     slice_max_ms: f64,
     inspector_max_ms: f64,
@@ -230,13 +246,27 @@ struct App {
     _pagehide: Option<gloo::events::EventListener>,
 }
 
+/// What the page read from storage before it started.
+type Loaded = (Option<Saved>, Option<(bool, String)>);
+
+#[derive(Properties)]
+struct StartProps {
+    loaded: Rc<RefCell<Option<Loaded>>>,
+}
+
+impl PartialEq for StartProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.loaded, &other.loaded)
+    }
+}
+
 impl Component for App {
     type Message = Msg;
-    type Properties = ();
+    type Properties = StartProps;
 
     fn create(ctx: &Context<Self>) -> Self {
         page::mark("kubeplay:create");
-        let (saved, mut notice) = page::load_saved();
+        let (saved, mut notice) = ctx.props().loaded.borrow_mut().take().unwrap_or((None, None));
         let open_request = Rc::new(RefCell::new(None));
         let (shell, fs, prefs) = match saved {
             Some(saved) => match Cluster::restore(saved.cluster) {
@@ -253,7 +283,7 @@ impl Component for App {
                     (shell, fs, saved.prefs)
                 }
                 Err(e) => {
-                    notice = Some(page::discard_saved(&e.to_string()));
+                    notice = Some(storage::discard_saved(&e.to_string()));
                     fresh_shell(&open_request)
                 }
             },
@@ -263,7 +293,7 @@ impl Component for App {
         let link = ctx.link().clone();
         let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
         let link = ctx.link().clone();
-        let pagehide = page::on_window("pagehide", move || link.send_message(Msg::Save));
+        let pagehide = page::on_window("pagehide", move || link.send_message(Msg::SaveNow));
         let now = page::now_ms();
         let mut app = App {
             shell,
@@ -296,7 +326,11 @@ impl Component for App {
             last_tick_ms: now,
             owed_ms: 0.0,
             last_save_ms: now,
+            save_cost_ms: 0.0,
+            saves: storage::SaveQueue::default(),
+            link: ctx.link().clone(),
             dirty: false,
+            hint: None,
             tick_max_ms: 0.0,
             save_max_ms: 0.0,
             slice_max_ms: 0.0,
@@ -426,10 +460,20 @@ impl Component for App {
             }
             Msg::Show(pane) => self.pane = pane,
             Msg::DismissNotice => self.notice = None,
-            Msg::Save => {
-                self.save();
+            Msg::SaveNow => {
+                self.save_now();
                 return false;
             }
+            Msg::Saved(result) => {
+                if let Err(e) = result {
+                    self.notice = Some((true, format!("Could not save the playground in this browser: {e}")));
+                }
+                if self.saves.finished() {
+                    self.save();
+                }
+                return self.notice.is_some();
+            }
+            Msg::DismissHint => self.hint = None,
             Msg::LineDone(sh, result) => self.finish_visible(*sh, result),
             Msg::LiveOutput => self.scroll_output = true,
         }
@@ -458,8 +502,12 @@ impl Component for App {
                         }) }
                 </nav>
                 <main class="panes">
-                    <section class={pane_class(Pane::Terminal, "terminal-pane")}>{ self.view_terminal(ctx) }</section>
-                    <section class={pane_class(Pane::Editor, "editor-pane")}>{ self.view_editor(ctx) }</section>
+                    <section class={pane_class(Pane::Terminal, "terminal-pane")}>
+                        { self.view_terminal(ctx) }{ self.view_hint(ctx, Pane::Terminal) }
+                    </section>
+                    <section class={pane_class(Pane::Editor, "editor-pane")}>
+                        { self.view_editor(ctx) }{ self.view_hint(ctx, Pane::Editor) }
+                    </section>
                     <section class={pane_class(Pane::Cluster, "cluster-pane")}>{ self.view_cluster(ctx) }</section>
                     <section class={pane_class(Pane::Inspector, "inspector-pane")}>{ self.view_inspector(ctx) }</section>
                 </main>
@@ -520,6 +568,11 @@ fn editor_script(verb: &str, text: &str) -> String {
     format!("kubectl {verb} -f - <<'{delimiter}'\n{text}{newline}{delimiter}\n")
 }
 
+/// What a command wrote to stderr.
+fn stderr_text(chunks: &[(bool, String)]) -> String {
+    chunks.iter().filter(|(e, _)| *e).map(|(_, t)| t.as_str()).collect()
+}
+
 fn chunks(out: &kubectl::Output) -> Vec<(bool, String)> {
     out.chunks
         .iter()
@@ -550,18 +603,40 @@ impl App {
         }
     }
 
+    /// Starts a save: the snapshot is taken now, compressed and written in the background.
+    /// While one is being written, this asks for one more afterwards.
     fn save(&mut self) {
         if self.job.busy() {
             // The terminal's shell is inside the running line: saved once it is back.
             return;
         }
+        let Some(generation) = self.saves.request() else {
+            self.dirty = true;
+            return;
+        };
         self.dirty = false;
         let start = page::now_ms();
         self.last_save_ms = start;
-        if let Err(e) = page::store(persist::STORAGE_KEY, &persist::encode(&self.saved())) {
-            self.notice = Some((true, format!("Could not save the playground in this browser: {e}")));
+        let text = persist::encode(&self.saved());
+        self.save_cost_ms = page::now_ms() - start;
+        self.save_max_ms = self.save_max_ms.max(self.save_cost_ms);
+        let (link, cost) = (self.link.clone(), self.save_cost_ms);
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = storage::write(text, generation, cost).await;
+            link.send_message(Msg::Saved(result));
+        });
+    }
+
+    /// The page is going away: what the last finished save lacks is handed to the browser at
+    /// once, uncompressed.
+    fn save_now(&mut self) {
+        if self.job.busy() || !(self.dirty || self.saves.busy()) {
+            return;
         }
-        self.save_max_ms = self.save_max_ms.max(page::now_ms() - start);
+        let text = persist::encode(&self.saved());
+        if storage::write_now(&text, self.saves.jump()).is_ok() {
+            self.dirty = false;
+        }
     }
 
     fn import(&mut self, text: &str) {
@@ -673,7 +748,8 @@ impl App {
         // view, as `kubectl delete --wait=false` leaves it (the printed lines are the same).
         let verb = if verb == "delete" { "delete --wait=false" } else { verb };
         let (code, out) = self.run_quiet(&editor_script(verb, &self.editor_text));
-        let errors: String = out.iter().filter(|(e, _)| *e).map(|(_, t)| t.as_str()).collect();
+        let errors = stderr_text(&out);
+        self.set_hint(Pane::Editor, hints::hint_for(&format!("kubectl {verb}"), &errors));
         self.editor_error_line = if code != 0 {
             highlight::error_line(&errors)
         } else {
@@ -728,6 +804,7 @@ impl App {
         self.shell = sh;
         let (prompt, line) = (run.prompt, run.line.as_str());
         let output = chunks(&result.output);
+        self.set_hint(Pane::Terminal, hints::hint_for(line, &stderr_text(&output)));
         let entries = Rc::make_mut(&mut self.entries);
         if result.clear {
             entries.clear();
@@ -987,7 +1064,7 @@ impl App {
             self.clock = clock;
             changed = true;
         }
-        if self.dirty && start - self.last_save_ms >= 5000.0 {
+        if self.dirty && start - self.last_save_ms >= SAVE_EVERY_MS.max(SAVE_COST_SHARE * self.save_cost_ms) {
             self.save();
         }
         let spent = page::now_ms() - start;
@@ -1137,6 +1214,26 @@ impl App {
                         title="throw everything away and start a fresh cluster">{ "Reset" }</button>
                 </div>
             </header>
+        }
+    }
+
+    /// Shows `hint` (the playground's, not kubectl's) under `pane`, or drops an older hint there.
+    fn set_hint(&mut self, pane: Pane, hint: Option<String>) {
+        if hint.is_some() || self.hint.as_ref().is_some_and(|(p, _)| *p == pane) {
+            self.hint = hint.map(|h| (pane, h));
+        }
+    }
+
+    fn view_hint(&self, ctx: &Context<Self>, pane: Pane) -> Html {
+        let Some((_, text)) = self.hint.as_ref().filter(|(p, _)| *p == pane) else {
+            return html! {};
+        };
+        html! {
+            <aside class="kubeplay-hint" data-testid="kubeplay-hint" role="note" aria-label="kubeplay hint">
+                <span class="badge" title="help from the playground; kubectl printed the lines above">{ "kubeplay hint" }</span>
+                <span class="text">{ text }</span>
+                <button class="small" title="hide this hint" onclick={ctx.link().callback(|_| Msg::DismissHint)}>{ "Dismiss" }</button>
+            </aside>
         }
     }
 
@@ -1494,8 +1591,16 @@ fn scrollback(props: &ScrollbackProps) -> Html {
 fn main() {
     page::mark("kubeplay:wasm-started");
     page::install_panic_hook();
-    page::remove_boot_message();
-    yew::Renderer::<App>::new().render();
+    // The save is read before the app starts, so the first render is the restored playground.
+    wasm_bindgen_futures::spawn_local(async {
+        let loaded = storage::load().await;
+        page::mark("kubeplay:storage-read");
+        page::remove_boot_message();
+        let props = StartProps {
+            loaded: Rc::new(RefCell::new(Some(loaded))),
+        };
+        yew::Renderer::<App>::with_props(props).render();
+    });
 }
 
 #[cfg(test)]
