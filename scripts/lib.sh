@@ -74,8 +74,8 @@ ensure_web_toolchain() {
   check_trunk_pin
 }
 
-# ---- Browser tests (added by the web helper, H9; scripts/test should call run_browser_tests
-# after the release web build). Drives dist/ in Debian's headless Chromium via playwright-core.
+# ---- Browser tests (scripts/test calls run_browser_tests after the release web build).
+# Drives dist/ in Debian's headless Chromium via playwright-core.
 ensure_chromium() {
   if ! command -v chromium >/dev/null 2>&1; then
     log "installing chromium (Debian package)"

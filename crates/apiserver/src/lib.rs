@@ -650,7 +650,7 @@ impl ApiServer {
             object: obj.clone(),
             prev: None,
         });
-        // (fixed by H10) Released IPAddresses are later writes: recording them before the
+        // Released IPAddresses are later writes: recording them before the
         // Service's own event left the history out of resourceVersion order, and a watch
         // from the Service's deletion kept replaying it.
         if prefix == "/registry/services/specs" {

@@ -193,7 +193,7 @@ pub(crate) fn prepare_for_status_update(info: &ResourceInfo, old: &Value, new: &
     if info.group.is_empty() && info.plural == "persistentvolumes" {
         pv_phase_transition_time(old, &mut out, now);
     }
-    // (added by H10) deploymentStatusStrategy resets only spec and labels: the deployment
+    // deploymentStatusStrategy resets only spec and labels: the deployment
     // controller writes the revision annotation through /status, without a new generation.
     if info.group == "apps" && info.plural == "deployments" {
         let meta = child_map(&mut out, "metadata");

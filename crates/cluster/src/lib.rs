@@ -480,7 +480,6 @@ impl Cluster {
     }
 
     /// Whether the node's kubelet runs (None: no such kubelet); the page offers Stop or Start.
-    /// (Added by H21 for the browser's node buttons.)
     pub fn node_running(&self, name: &str) -> Option<bool> {
         self.kubelet(name).map(|k| k.is_running())
     }

@@ -45,7 +45,7 @@ impl FlagDef {
 /// Flags that hold several values and split them at commas (StringSliceVar upstream);
 /// every other `=[]` flag is a StringArray.
 const SLICE_FLAGS: &[&str] = &[
-    "types", // H13: kubectl events --types=Normal,Warning
+    "types", // kubectl events --types=Normal,Warning
     "filename",
     "image",
     "verb",

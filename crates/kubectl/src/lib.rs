@@ -13,7 +13,7 @@
 
 mod io;
 
-// Infrastructure (H5): command line, dispatch, discovery, resource builder, errors.
+// Infrastructure: command line, dispatch, discovery, resource builder, errors.
 pub mod cmd;
 pub mod ctx;
 pub mod discovery;
@@ -25,7 +25,7 @@ pub mod output;
 pub mod resource;
 pub mod unified_diff;
 
-// Read side (H6): printers, describers, get/describe/api-resources.
+// Read side: printers, describers, get/describe/api-resources.
 pub mod describe;
 pub mod printers;
 

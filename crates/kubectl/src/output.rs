@@ -138,7 +138,7 @@ pub fn print_object(ctx: &mut Ctx<'_>, obj: &Value, format: &str) -> CmdResult {
             }
             ctx.stdout(text);
         }
-        // H6: jsonpath and custom-columns printers.
+        // jsonpath and custom-columns printers.
         "jsonpath" | "jsonpath-as-json" | "jsonpath-file" | "custom-columns" | "custom-columns-file" => {
             let host = &mut *ctx.host;
             let parsed =

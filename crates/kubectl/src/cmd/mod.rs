@@ -8,7 +8,7 @@
 //! in [`runner`] (an `async fn` boxed with `boxed!` when it waits on the cluster).
 
 pub mod api_versions;
-// H6 (read side): get, describe, api-resources.
+// Read side: get, describe, api-resources.
 pub mod api_resources;
 pub mod apply;
 pub mod cluster_info;
@@ -29,7 +29,7 @@ pub mod scale;
 pub mod set;
 pub mod taint;
 pub mod version;
-// H13 (cluster commands): wait, logs, drain, top, events, autoscale, watch machinery.
+// Cluster commands: wait, logs, drain, top, events, autoscale, watch machinery.
 pub mod autoscale;
 pub mod drain;
 pub mod events;
@@ -241,7 +241,7 @@ pub fn runner(path: &str) -> Option<Runner> {
     }
     let f: RunFn = match path {
         "api-versions" => api_versions::run,
-        // H6
+        // Read side.
         "api-resources" => api_resources::run,
         "describe" => describe::run,
         "apply" => apply::run,
@@ -449,7 +449,7 @@ fn required_flags(path: &str) -> &'static [&'static str] {
         "create service externalname" => &["external-name"],
         "scale" => &["replicas"],
         "run" => &["image"],
-        "autoscale" => &["max"], // H13
+        "autoscale" => &["max"],
         _ => &[],
     }
 }
@@ -468,7 +468,7 @@ pub async fn execute(args: &[String], inv: Invocation<'_>) -> i32 {
         None => FlagSet::new(),
     };
     if path == "autoscale" {
-        // H13: deprecated, so absent from the help text, but still accepted.
+        // Deprecated, so absent from the help text, but still accepted.
         set.add("cpu-percent", None, FlagType::Int, "-1");
     }
     set.merge(&globals);

@@ -55,7 +55,7 @@ impl Writer {
         self.done
     }
 
-    /// H13: the text without tab alignment (rollout history prints DescribePodTemplate through
+    /// The text without tab alignment (rollout history prints DescribePodTemplate through
     /// a plain PrefixWriter, so its tabs stay tabs).
     pub fn into_raw(self) -> String {
         self.done + &self.pending
