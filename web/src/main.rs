@@ -1,18 +1,16 @@
 //! The kubeplay browser playground: a terminal running the shared `shell::Shell`, a YAML
 //! editor, a live cluster view and an inspector, over one in-page cluster whose virtual clock
-//! runs in small slices on a timer. State is kept in IndexedDB (see `storage`, `persist`).
+//! runs in small slices on a timer. State is kept in localStorage (see `persist`).
 //!
 //! Everything the page shows about the cluster comes from API requests or shell lines, as a
 //! real client would see it.
 
 mod complete;
 mod highlight;
-mod hints;
 mod job;
 mod model;
 mod page;
 mod persist;
-mod storage;
 mod templates;
 
 use std::cell::RefCell;
@@ -50,10 +48,6 @@ const SLICE_MS: i64 = 1000;
 const TICK_BUDGET_MS: f64 = 30.0;
 /// At most this much virtual time is owed: a page that fell behind does not race afterwards.
 const MAX_OWED_MS: f64 = 20_000.0;
-/// Real milliseconds between saves while the cluster changes, at least; more when serialising
-/// takes long (a save may cost at most a twentieth of the page's time).
-const SAVE_EVERY_MS: f64 = 5000.0;
-const SAVE_COST_SHARE: f64 = 20.0;
 /// Scrollback kept (older entries are dropped).
 const MAX_ENTRIES: usize = 400;
 /// The editor's line height in pixels (matches style.css).
@@ -176,11 +170,7 @@ enum Msg {
     ToggleTheme,
     Show(Pane),
     DismissNotice,
-    /// The page is going away: save at once.
-    SaveNow,
-    /// A save ended (its error, if the browser refused it).
-    Saved(Result<(), String>),
-    DismissHint,
+    Save,
     /// The terminal's line finished: its shell comes back with the result.
     LineDone(Box<Shell>, shell::LineResult),
     /// The running line has new output to show.
@@ -227,16 +217,10 @@ struct App {
     last_tick_ms: f64,
     owed_ms: f64,
     last_save_ms: f64,
-    /// Real ms the last save spent serialising (on the page's thread).
-    save_cost_ms: f64,
-    saves: storage::SaveQueue,
-    link: html::Scope<App>,
     dirty: bool,
-    /// The playground's hint for the last command, shown under the terminal or the editor.
-    hint: Option<(Pane, String)>,
     /// Longest and total time spent in ticks (ms), and their count: the page must stay fluid.
     tick_max_ms: f64,
-    /// Longest save (its synchronous part), simulation slice and inspector refresh (ms).
+    /// Longest save to localStorage, simulation slice and inspector refresh (ms).
     save_max_ms: f64,
     slice_max_ms: f64,
     inspector_max_ms: f64,
@@ -246,27 +230,13 @@ struct App {
     _pagehide: Option<gloo::events::EventListener>,
 }
 
-/// What the page read from storage before it started.
-type Loaded = (Option<Saved>, Option<(bool, String)>);
-
-#[derive(Properties)]
-struct StartProps {
-    loaded: Rc<RefCell<Option<Loaded>>>,
-}
-
-impl PartialEq for StartProps {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.loaded, &other.loaded)
-    }
-}
-
 impl Component for App {
     type Message = Msg;
-    type Properties = StartProps;
+    type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
         page::mark("kubeplay:create");
-        let (saved, mut notice) = ctx.props().loaded.borrow_mut().take().unwrap_or((None, None));
+        let (saved, mut notice) = page::load_saved();
         let open_request = Rc::new(RefCell::new(None));
         let (shell, fs, prefs) = match saved {
             Some(saved) => match Cluster::restore(saved.cluster) {
@@ -283,7 +253,7 @@ impl Component for App {
                     (shell, fs, saved.prefs)
                 }
                 Err(e) => {
-                    notice = Some(storage::discard_saved(&e.to_string()));
+                    notice = Some(page::discard_saved(&e.to_string()));
                     fresh_shell(&open_request)
                 }
             },
@@ -293,7 +263,7 @@ impl Component for App {
         let link = ctx.link().clone();
         let interval = Interval::new(TICK_MS, move || link.send_message(Msg::Tick));
         let link = ctx.link().clone();
-        let pagehide = page::on_window("pagehide", move || link.send_message(Msg::SaveNow));
+        let pagehide = page::on_window("pagehide", move || link.send_message(Msg::Save));
         let now = page::now_ms();
         let mut app = App {
             shell,
@@ -326,11 +296,7 @@ impl Component for App {
             last_tick_ms: now,
             owed_ms: 0.0,
             last_save_ms: now,
-            save_cost_ms: 0.0,
-            saves: storage::SaveQueue::default(),
-            link: ctx.link().clone(),
             dirty: false,
-            hint: None,
             tick_max_ms: 0.0,
             save_max_ms: 0.0,
             slice_max_ms: 0.0,
@@ -460,20 +426,10 @@ impl Component for App {
             }
             Msg::Show(pane) => self.pane = pane,
             Msg::DismissNotice => self.notice = None,
-            Msg::SaveNow => {
-                self.save_now();
+            Msg::Save => {
+                self.save();
                 return false;
             }
-            Msg::Saved(result) => {
-                if let Err(e) = result {
-                    self.notice = Some((true, format!("Could not save the playground in this browser: {e}")));
-                }
-                if self.saves.finished() {
-                    self.save();
-                }
-                return self.notice.is_some();
-            }
-            Msg::DismissHint => self.hint = None,
             Msg::LineDone(sh, result) => self.finish_visible(*sh, result),
             Msg::LiveOutput => self.scroll_output = true,
         }
@@ -502,12 +458,8 @@ impl Component for App {
                         }) }
                 </nav>
                 <main class="panes">
-                    <section class={pane_class(Pane::Terminal, "terminal-pane")}>
-                        { self.view_terminal(ctx) }{ self.view_hint(ctx, Pane::Terminal) }
-                    </section>
-                    <section class={pane_class(Pane::Editor, "editor-pane")}>
-                        { self.view_editor(ctx) }{ self.view_hint(ctx, Pane::Editor) }
-                    </section>
+                    <section class={pane_class(Pane::Terminal, "terminal-pane")}>{ self.view_terminal(ctx) }</section>
+                    <section class={pane_class(Pane::Editor, "editor-pane")}>{ self.view_editor(ctx) }</section>
                     <section class={pane_class(Pane::Cluster, "cluster-pane")}>{ self.view_cluster(ctx) }</section>
                     <section class={pane_class(Pane::Inspector, "inspector-pane")}>{ self.view_inspector(ctx) }</section>
                 </main>
@@ -568,11 +520,6 @@ fn editor_script(verb: &str, text: &str) -> String {
     format!("kubectl {verb} -f - <<'{delimiter}'\n{text}{newline}{delimiter}\n")
 }
 
-/// What a command wrote to stderr.
-fn stderr_text(chunks: &[(bool, String)]) -> String {
-    chunks.iter().filter(|(e, _)| *e).map(|(_, t)| t.as_str()).collect()
-}
-
 fn chunks(out: &kubectl::Output) -> Vec<(bool, String)> {
     out.chunks
         .iter()
@@ -603,40 +550,18 @@ impl App {
         }
     }
 
-    /// Starts a save: the snapshot is taken now, compressed and written in the background.
-    /// While one is being written, this asks for one more afterwards.
     fn save(&mut self) {
         if self.job.busy() {
             // The terminal's shell is inside the running line: saved once it is back.
             return;
         }
-        let Some(generation) = self.saves.request() else {
-            self.dirty = true;
-            return;
-        };
         self.dirty = false;
         let start = page::now_ms();
         self.last_save_ms = start;
-        let text = persist::encode(&self.saved());
-        self.save_cost_ms = page::now_ms() - start;
-        self.save_max_ms = self.save_max_ms.max(self.save_cost_ms);
-        let (link, cost) = (self.link.clone(), self.save_cost_ms);
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = storage::write(text, generation, cost).await;
-            link.send_message(Msg::Saved(result));
-        });
-    }
-
-    /// The page is going away: what the last finished save lacks is handed to the browser at
-    /// once, uncompressed.
-    fn save_now(&mut self) {
-        if self.job.busy() || !(self.dirty || self.saves.busy()) {
-            return;
+        if let Err(e) = page::store(persist::STORAGE_KEY, &persist::encode(&self.saved())) {
+            self.notice = Some((true, format!("Could not save the playground in this browser: {e}")));
         }
-        let text = persist::encode(&self.saved());
-        if storage::write_now(&text, self.saves.jump()).is_ok() {
-            self.dirty = false;
-        }
+        self.save_max_ms = self.save_max_ms.max(page::now_ms() - start);
     }
 
     fn import(&mut self, text: &str) {
@@ -748,8 +673,7 @@ impl App {
         // view, as `kubectl delete --wait=false` leaves it (the printed lines are the same).
         let verb = if verb == "delete" { "delete --wait=false" } else { verb };
         let (code, out) = self.run_quiet(&editor_script(verb, &self.editor_text));
-        let errors = stderr_text(&out);
-        self.set_hint(Pane::Editor, hints::hint_for(&format!("kubectl {verb}"), &errors));
+        let errors: String = out.iter().filter(|(e, _)| *e).map(|(_, t)| t.as_str()).collect();
         self.editor_error_line = if code != 0 {
             highlight::error_line(&errors)
         } else {
@@ -804,7 +728,6 @@ impl App {
         self.shell = sh;
         let (prompt, line) = (run.prompt, run.line.as_str());
         let output = chunks(&result.output);
-        self.set_hint(Pane::Terminal, hints::hint_for(line, &stderr_text(&output)));
         let entries = Rc::make_mut(&mut self.entries);
         if result.clear {
             entries.clear();
@@ -1064,7 +987,7 @@ impl App {
             self.clock = clock;
             changed = true;
         }
-        if self.dirty && start - self.last_save_ms >= SAVE_EVERY_MS.max(SAVE_COST_SHARE * self.save_cost_ms) {
+        if self.dirty && start - self.last_save_ms >= 5000.0 {
             self.save();
         }
         let spent = page::now_ms() - start;
@@ -1214,26 +1137,6 @@ impl App {
                         title="throw everything away and start a fresh cluster">{ "Reset" }</button>
                 </div>
             </header>
-        }
-    }
-
-    /// Shows `hint` (the playground's, not kubectl's) under `pane`, or drops an older hint there.
-    fn set_hint(&mut self, pane: Pane, hint: Option<String>) {
-        if hint.is_some() || self.hint.as_ref().is_some_and(|(p, _)| *p == pane) {
-            self.hint = hint.map(|h| (pane, h));
-        }
-    }
-
-    fn view_hint(&self, ctx: &Context<Self>, pane: Pane) -> Html {
-        let Some((_, text)) = self.hint.as_ref().filter(|(p, _)| *p == pane) else {
-            return html! {};
-        };
-        html! {
-            <aside class="kubeplay-hint" data-testid="kubeplay-hint" role="note" aria-label="kubeplay hint">
-                <span class="badge" title="help from the playground; kubectl printed the lines above">{ "kubeplay hint" }</span>
-                <span class="text">{ text }</span>
-                <button class="small" title="hide this hint" onclick={ctx.link().callback(|_| Msg::DismissHint)}>{ "Dismiss" }</button>
-            </aside>
         }
     }
 
@@ -1591,16 +1494,8 @@ fn scrollback(props: &ScrollbackProps) -> Html {
 fn main() {
     page::mark("kubeplay:wasm-started");
     page::install_panic_hook();
-    // The save is read before the app starts, so the first render is the restored playground.
-    wasm_bindgen_futures::spawn_local(async {
-        let loaded = storage::load().await;
-        page::mark("kubeplay:storage-read");
-        page::remove_boot_message();
-        let props = StartProps {
-            loaded: Rc::new(RefCell::new(Some(loaded))),
-        };
-        yew::Renderer::<App>::with_props(props).render();
-    });
+    page::remove_boot_message();
+    yew::Renderer::<App>::new().render();
 }
 
 #[cfg(test)]

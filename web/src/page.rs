@@ -1,5 +1,4 @@
-//! Glue to the browser: the URL, files, the service worker, the panic screen (the save is in
-//! `storage`).
+//! Glue to the browser: localStorage, the URL, files, the service worker, the panic screen.
 //! Every call tolerates a missing API (old browsers, file://, storage disabled) instead of
 //! failing the page.
 
@@ -7,8 +6,46 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 
+use crate::persist::{self, Saved};
+
 fn window() -> Option<web_sys::Window> {
     web_sys::window()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+/// The saved playground, or a notice saying why it could not be read (it is then set aside
+/// and the page starts a fresh cluster).
+pub fn load_saved() -> (Option<Saved>, Option<(bool, String)>) {
+    let Some(text) = storage().and_then(|s| s.get_item(persist::STORAGE_KEY).ok().flatten()) else {
+        return (None, None);
+    };
+    match persist::decode(&text) {
+        Ok(saved) => (Some(saved), None),
+        Err(why) => (None, Some(discard_saved(&why))),
+    }
+}
+
+/// Moves unreadable saved data aside (so it is not lost) and says so.
+pub fn discard_saved(why: &str) -> (bool, String) {
+    if let Some(s) = storage() {
+        if let Ok(Some(text)) = s.get_item(persist::STORAGE_KEY) {
+            let _ = s.set_item(&format!("{}.unreadable", persist::STORAGE_KEY), &text);
+        }
+        let _ = s.remove_item(persist::STORAGE_KEY);
+    }
+    (
+        true,
+        format!("Your saved playground could not be loaded: {why}. A fresh cluster was started."),
+    )
+}
+
+pub fn store(key: &str, text: &str) -> Result<(), String> {
+    let s = storage().ok_or("localStorage is not available")?;
+    s.set_item(key, text)
+        .map_err(|_| "the browser refused to store it (storage full or disabled)".to_string())
 }
 
 pub fn now_ms() -> f64 {
@@ -180,7 +217,8 @@ fn show_panic(message: &str) {
         b.set_attribute("onclick", "location.reload()").ok();
     }
     if let Some(b) = add("button", "Reset and reload") {
-        b.set_attribute("onclick", &crate::storage::reset_script()).ok();
+        let script = format!("localStorage.removeItem('{}');location.reload()", persist::STORAGE_KEY);
+        b.set_attribute("onclick", &script).ok();
         b.set_attribute("data-testid", "panic-reset").ok();
     }
     let _ = body.append_child(&panel);

@@ -1,14 +1,13 @@
-//! What the playground saves in the browser (see `storage`), exports as a snapshot file and
-//! puts in share links. Pure functions over strings, so they are tested natively.
+//! What the playground keeps in localStorage, exports as a snapshot file and puts in share
+//! links. Pure functions over strings, so they are tested natively.
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shell::{MemoryFs, ShellState};
 
-/// The key of the save (in IndexedDB; in localStorage for older versions); the number is
-/// [`SAVE_FORMAT`], so an incompatible kubeplay never misreads an old save (it reports it and
-/// starts fresh).
+/// The localStorage key; the number is [`SAVE_FORMAT`], so an incompatible kubeplay never
+/// misreads an old save (it reports it and starts fresh).
 pub const STORAGE_KEY: &str = "kubeplay/v1";
 /// Format version of [`Saved`]; bumped whenever its shape changes incompatibly.
 pub const SAVE_FORMAT: u32 = 1;
@@ -53,7 +52,7 @@ impl Default for Prefs {
     }
 }
 
-/// Reads a save (from the browser's storage or an imported file); the error is shown to the user.
+/// Reads a save (from localStorage or an imported file); the error is shown to the user.
 pub fn decode(text: &str) -> Result<Saved, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("the saved data is not valid JSON ({e})"))?;
     match value.get("format").and_then(Value::as_u64) {
