@@ -1581,6 +1581,25 @@ fn ensure_image(c: &mut ContainerRt, now: SimTime, node: &NodeFacts<'_>, out: &m
     };
 }
 
+/// A container that could not be created: a Warning `Failed` event, and the container waits
+/// with `reason` until the kubelet retries.
+fn creation_failed(c: &mut ContainerRt, now: SimTime, out: &mut SyncOutput, reason: &str, msg: String) {
+    out.events.push(PodEvent {
+        field_path: String::new(),
+        type_: "Warning",
+        reason: "Failed",
+        message: format!("Error: {msg}"),
+    });
+    retire_terminated(c);
+    c.state = CState::Waiting {
+        reason: reason.into(),
+        message: Some(msg),
+    };
+    c.stage = Stage::Blocked {
+        retry_at: now.add(CONFIG_RETRY),
+    };
+}
+
 /// CreateContainer + StartContainer.
 fn start(
     c: &mut ContainerRt,
@@ -1593,23 +1612,7 @@ fn start(
 ) {
     let env = match container_env(c, pod, node, config) {
         Ok(e) => e,
-        Err(msg) => {
-            out.events.push(PodEvent {
-                field_path: String::new(),
-                type_: "Warning",
-                reason: "Failed",
-                message: format!("Error: {msg}"),
-            });
-            retire_terminated(c);
-            c.state = CState::Waiting {
-                reason: "CreateContainerConfigError".into(),
-                message: Some(msg),
-            };
-            c.stage = Stage::Blocked {
-                retry_at: now.add(CONFIG_RETRY),
-            };
-            return;
-        }
+        Err(msg) => return creation_failed(c, now, out, "CreateContainerConfigError", msg),
     };
     // CreateContainer: containerd cannot apply a Localhost AppArmor profile the node has not
     // loaded (no profile is loaded on the simulated nodes).
@@ -1617,21 +1620,7 @@ fn start(
         let msg = format!(
             "failed to get container spec opts: failed to generate apparmor spec opts: apparmor profile not found {profile}"
         );
-        out.events.push(PodEvent {
-            field_path: String::new(),
-            type_: "Warning",
-            reason: "Failed",
-            message: format!("Error: {msg}"),
-        });
-        retire_terminated(c);
-        c.state = CState::Waiting {
-            reason: "CreateContainerError".into(),
-            message: Some(msg),
-        };
-        c.stage = Stage::Blocked {
-            retry_at: now.add(CONFIG_RETRY),
-        };
-        return;
+        return creation_failed(c, now, out, "CreateContainerError", msg);
     }
     let mut files = crate::volumes::volume_files(c, pod, config);
     let info = images::lookup(&c.image());
